@@ -1,0 +1,13 @@
+"""pyrules: the U.S. AI Diffusion export-control rule as Answer Set Programming.
+
+    >>> import pyrules
+    >>> d = pyrules.evaluate({...})          # a scenario in the JSON form
+    >>> d.license_required, d.licensing_policy, d.authorizations
+"""
+from .determination import Determination
+from .engine import Engine, evaluate
+from .errors import InputError
+from .model import Scenario
+
+__all__ = ["Determination", "Engine", "InputError", "Scenario", "evaluate"]
+__version__ = "0.1.0"

@@ -1,0 +1,97 @@
+"""The ``pyrules`` command line. Exit codes: 0 success, 2 bad input, 1 internal error."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .errors import InputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pyrules", description="The AI Diffusion export-control rule as logic.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="evaluate scenarios (JSON or .scn files, or directories of them)")
+    ask.add_argument("files", nargs="+")
+    ask.add_argument("--json", action="store_true", help="one JSON object per scenario, one per line")
+    ask.add_argument("--as-of", metavar="DATE", help="evaluate on this date (YYYY-MM-DD) instead of the scenario's")
+    ask.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
+                     help="read an ambiguous provision this way (see 'pyrules readings')")
+
+    parse = sub.add_parser("parse", help="print the JSON form of a scenario-language file")
+    parse.add_argument("file")
+    parse.add_argument("--json", action="store_true", help="(default) print JSON")
+
+    sub.add_parser("readings", help="list the ambiguous provisions and their readings")
+    return p
+
+
+def _apply_readings(scenario, readings: list[str]):
+    from . import schema
+    from .model import Scenario
+    if not readings:
+        return scenario
+    chosen = dict(scenario.data.get("readings", {}))
+    for r in readings:
+        topic, _, choice = r.partition("=")
+        if topic not in schema.READINGS or choice not in schema.READINGS[topic]:
+            raise InputError(f"unknown reading {r!r}; run 'pyrules readings'", field="--reading")
+        chosen[topic] = choice
+    return scenario.with_changes({"readings": chosen})
+
+
+def cmd_ask(args) -> int:
+    from .engine import default_engine
+    from .loader import load_scenarios
+    from .model import parse_date
+    if args.as_of:
+        parse_date(args.as_of, "--as-of")
+    engine = default_engine()
+    for path, scenario in load_scenarios(args.files):
+        scenario = _apply_readings(scenario, args.reading)
+        d = engine.evaluate(scenario, as_of=args.as_of)
+        if args.json:
+            out = d.to_json()
+            out["file"] = str(path)
+            print(json.dumps(out))
+        else:
+            print(d.to_text())
+            print()
+    return 0
+
+
+def cmd_parse(args) -> int:
+    from pathlib import Path
+    from .loader import read_raw
+    from .model import Scenario
+    raws = read_raw(Path(args.file))
+    for raw in raws:
+        Scenario.from_dict(raw)
+    print(json.dumps(raws[0] if len(raws) == 1 else raws, indent=2))
+    return 0
+
+
+def cmd_readings(args) -> int:
+    from . import schema
+    for topic, choices in schema.READINGS.items():
+        print(f"{topic}: {', '.join(choices)}  (default {choices[0]})")
+    return 0
+
+
+COMMANDS = {"ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"pyrules: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

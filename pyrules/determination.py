@@ -1,0 +1,195 @@
+"""The typed result of evaluating a scenario, read off the answer set."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import clingo
+
+from . import kb
+from .arithmetic import from_big
+from .model import Scenario
+
+_TRI = {"yes": True, "no": False, "indeterminate": None}
+JSON_FORMAT_VERSION = 1
+
+
+def _date_str(n: int) -> str:
+    return f"{n // 10000:04d}-{n // 100 % 100:02d}-{n % 100:02d}"
+
+
+def term_text(sym: clingo.Symbol) -> str:
+    """A readable form of a term: strings unquoted, n(...) numbers as integers."""
+    if sym.type == clingo.SymbolType.String:
+        return sym.string
+    if sym.type == clingo.SymbolType.Number:
+        return str(sym.number)
+    if sym.type == clingo.SymbolType.Function:
+        if sym.name == "n" and len(sym.arguments) == 5:
+            return f"{from_big(sym):,}"
+        if not sym.arguments:
+            return sym.name
+        return f"{sym.name}({', '.join(term_text(a) for a in sym.arguments)})"
+    return str(sym)
+
+
+def citation(pid: str) -> str:
+    p = kb.provisions().get(pid)
+    return p["citation"] if p else pid
+
+
+def deadline_text(sym: clingo.Symbol) -> str | None:
+    if sym.type == clingo.SymbolType.Function:
+        a = sym.arguments
+        if sym.name == "none":
+            return None
+        if sym.name == "days":
+            return f"within {a[0].number} days of {term_text(a[1]).replace('_', ' ')}"
+        if sym.name == "months":
+            return f"at least every {a[0].number} months"
+        if sym.name == "years":
+            return f"for {a[0].number} years"
+        if sym.name == "date":
+            return f"by {_date_str(a[0].number)}"
+        if sym.name == "before":
+            return f"before {term_text(a[0]).replace('_', ' ')}"
+    return term_text(sym)
+
+
+@dataclass
+class Determination:
+    scenario: str
+    as_of: str | None
+    license_required: bool | None
+    authorized: bool | None
+    controls: list[dict] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)
+    shipment_tpp: int | None = None
+    licensing_policy: str | None = None
+    policy_citation: str | None = None
+    policy_candidates: list[dict] = field(default_factory=list)
+    authorizations: list[dict] = field(default_factory=list)
+    obligations: list[dict] = field(default_factory=list)
+    overlaps: list[dict] = field(default_factory=list)
+    missing_facts: list[str] = field(default_factory=list)
+    rule_status: dict = field(default_factory=dict)
+    notes: list[dict] = field(default_factory=list)
+    readings: dict = field(default_factory=dict)
+    readings_that_matter: list[str] = field(default_factory=list)
+    red_flags: list[dict] = field(default_factory=list)
+    foreign_direct_product: list[dict] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+    atoms: list[clingo.Symbol] = field(default_factory=list, repr=False)
+    source: Scenario | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_atoms(cls, scenario: Scenario, atoms: list[clingo.Symbol], as_of: str | None) -> "Determination":
+        by: dict[str, list[tuple]] = {}
+        for a in atoms:
+            by.setdefault(a.name, []).append(tuple(a.arguments))
+        get = lambda name: by.get(name, [])
+        cited: set[str] = set()
+
+        def cite(pid: str) -> str:
+            cited.add(pid)
+            return citation(pid)
+
+        lr = [a[0].name for a in get("licence_required")]
+        au = [a[0].name for a in get("authorized")]
+        d = cls(scenario=scenario.name, as_of=as_of,
+                license_required=_TRI[lr[0]] if len(lr) == 1 else None,
+                authorized=_TRI[au[0]] if len(au) == 1 else None,
+                atoms=atoms, source=scenario)
+        for item, eccn, prov in sorted(get("control")):
+            d.controls.append({"item": item.number, "eccn": eccn.string, "provision": prov.name,
+                               "citation": cite(prov.name)})
+        classes = {a[0].number: a[1].string for a in get("item_class")}
+        outside = {a[0].number: a[1].name for a in get("item_outside_rule")}
+        for i, line in enumerate(scenario.data.get("items", []), start=1):
+            d.items.append({"item": i, "line": line, "eccn": classes.get(i),
+                            "outside_rule": outside.get(i)})
+        tpp = get("shipment_tpp")
+        d.shipment_tpp = from_big(tpp[0][0]) if tpp else None
+        pol = get("policy")
+        if len({p[0].name for p in pol}) == 1:
+            d.licensing_policy = pol[0][0].name
+            d.policy_citation = cite(pol[0][1].name)
+        for x, p in sorted(get("policy_candidate")):
+            d.policy_candidates.append({"policy": x.name, "provision": p.name, "citation": cite(p.name)})
+        for p1, p2 in sorted(get("overlap")):
+            d.overlaps.append({"provisions": [p1.name, p2.name], "citations": [cite(p1.name), cite(p2.name)],
+                               "resolved_by_reading": d.licensing_policy is not None})
+        d.missing_facts = sorted({term_text(a[0]) for a in get("missing_fact")})
+        # authorizations
+        conds = {(a[0].name, a[1].name): (a[2].name, a[3].string) for a in get("condition")}
+        status = {a[0].name: a[1].name for a in get("authorization_status")}
+        brings = {}
+        for a, o in get("brings"):
+            brings.setdefault(a.name, []).append(o.name)
+        for name, prov in sorted(get("authorization"), key=lambda t: t[0].name):
+            n = name.name
+            if n not in status:
+                continue
+            failed = [{"condition": c.name, "description": conds.get((n, c.name), ("", c.name))[1],
+                       "citation": cite(conds.get((n, c.name), (prov.name, ""))[0])}
+                      for a, c in sorted(get("fails")) if a.name == n]
+            undecided = [{"condition": c.name, "description": conds.get((n, c.name), ("", c.name))[1],
+                          "citation": cite(conds.get((n, c.name), (prov.name, ""))[0]),
+                          "missing_fact": term_text(f)}
+                         for a, c, f in sorted(get("undecided")) if a.name == n]
+            d.authorizations.append({
+                "name": n.upper(), "available": _TRI[{"available": "yes", "unavailable": "no"}.get(status[n], "indeterminate")],
+                "provision": prov.name, "citation": cite(prov.name),
+                "failed_conditions": failed, "undecided_conditions": undecided,
+                "obligations": sorted(brings.get(n, [])),
+            })
+        for oid, prov, text, deadline in sorted(get("obligation")):
+            d.obligations.append({"id": oid.name if oid.type == clingo.SymbolType.Function and not oid.arguments else term_text(oid),
+                                  "description": text.string, "provision": prov.name,
+                                  "citation": cite(prov.name), "deadline": deadline_text(deadline)})
+        events = sorted(get("rule_status"), key=lambda t: t[0].number)
+        d.rule_status = {
+            "as_of": as_of,
+            "events": [{"date": _date_str(e[0].number), "event": e[1].name, "description": e[2].string} for e in events],
+            "compliance_required": bool(get("compliance_required")),
+            "before_rule": bool(get("before_rule")),
+        }
+        for nid, text in sorted(get("note")):
+            d.notes.append({"id": term_text(nid), "text": text.string})
+        d.readings = {t.name: r.name for t, r in get("reading")}
+        d.readings_that_matter = sorted(t[0].name for t in get("reading_matters"))
+        for kind, who, prov in sorted(get("red_flag")):
+            d.red_flags.append({"flag": term_text(kind), "about": term_text(who), "citation": cite(prov.name)})
+        for item, rule, prov in sorted(get("fdp_applies")):
+            d.foreign_direct_product.append({"item": term_text(item), "rule": term_text(rule), "citation": cite(prov.name)})
+        d.citations = sorted({citation(p) for p in cited})
+        return d
+
+    # ------------------------------------------------------------------ rendering
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": JSON_FORMAT_VERSION,
+            "scenario": self.scenario, "as_of": self.as_of,
+            "license_required": self.license_required, "authorized": self.authorized,
+            "controls": self.controls, "items": self.items, "shipment_tpp": self.shipment_tpp,
+            "licensing_policy": self.licensing_policy, "policy_citation": self.policy_citation,
+            "policy_candidates": self.policy_candidates,
+            "authorizations": self.authorizations, "obligations": self.obligations,
+            "overlaps": self.overlaps, "missing_facts": self.missing_facts,
+            "red_flags": self.red_flags, "foreign_direct_product": self.foreign_direct_product,
+            "readings": self.readings, "readings_that_matter": self.readings_that_matter,
+            "notes": self.notes, "rule_status": self.rule_status, "citations": self.citations,
+        }
+
+    def to_json_text(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=False)
+
+    def to_text(self) -> str:
+        from .render import render_text
+        return render_text(self)
+
+    def _repr_html_(self) -> str:
+        from .render import render_html
+        return render_html(self)

@@ -1,0 +1,69 @@
+"""Run clingo on the knowledge base and a scenario's facts."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import clingo
+
+from . import kb
+from .arithmetic import Arithmetic
+from .errors import InputError
+from .facts import scenario_facts
+from .model import Scenario
+
+
+class KnowledgeBaseError(RuntimeError):
+    """The knowledge base produced no answer, or more than one: a bug in kb/, never the user's fault."""
+
+
+class Engine:
+    """Holds the knowledge base text, loaded once per process."""
+
+    def __init__(self, extra_program: str = ""):
+        self.program = kb.kb_text() + "\n" + extra_program
+
+    def models(self, facts: Iterable[clingo.Symbol], extra_program: str = "",
+               max_models: int = 2, shown_only: bool = True) -> list[list[clingo.Symbol]]:
+        ctl = clingo.Control(["--warn=none", f"--models={max_models}"])
+        ctl.add("base", [], self.program)
+        if extra_program:
+            ctl.add("base", [], extra_program)
+        with ctl.backend() as backend:
+            for sym in facts:
+                backend.add_rule([backend.add_atom(sym)])
+        ctl.ground([("base", [])], context=Arithmetic())
+        found: list[list[clingo.Symbol]] = []
+        ctl.solve(on_model=lambda m: found.append(list(m.symbols(shown=shown_only, atoms=not shown_only))))
+        return found
+
+    def answer(self, facts: Sequence[clingo.Symbol], extra_program: str = "", shown_only: bool = True) -> list[clingo.Symbol]:
+        """The unique answer set. The knowledge base is built to have exactly one."""
+        found = self.models(facts, extra_program, shown_only=shown_only)
+        if len(found) != 1:
+            raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
+        return found[0]
+
+    def evaluate(self, scenario: Scenario | dict, as_of: str | None = None, regime=None):
+        from .determination import Determination
+        if isinstance(scenario, dict):
+            scenario = Scenario.from_dict(scenario)
+        facts = scenario_facts(scenario, as_of)
+        if regime is not None:
+            facts = facts + regime.facts()
+        atoms = self.answer(facts)
+        return Determination.from_atoms(scenario, atoms, as_of=as_of or scenario.date)
+
+
+_ENGINE: Engine | None = None
+
+
+def default_engine() -> Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = Engine()
+    return _ENGINE
+
+
+def evaluate(scenario: Scenario | dict, as_of: str | None = None, regime=None):
+    """Evaluate one scenario under the rule as written (or under ``regime``)."""
+    return default_engine().evaluate(scenario, as_of=as_of, regime=regime)

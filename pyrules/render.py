@@ -1,0 +1,98 @@
+"""Readable renderings of a Determination: plain text for the terminal, HTML for Jupyter."""
+from __future__ import annotations
+
+import html
+
+_TRI_WORDS = {True: "yes", False: "no", None: "indeterminate"}
+
+
+def _tpp(n: int | None) -> str:
+    return "unknown" if n is None else f"{n:,}"
+
+
+def render_text(d) -> str:
+    out: list[str] = []
+    w = out.append
+    w(f"== {d.scenario}")
+    w(f"   as of {d.as_of or '(no date given)'}")
+    w(f"Licence required: {_TRI_WORDS[d.license_required]}")
+    for c in d.controls:
+        w(f"  - item {c['item']}: {c['eccn']}  [{c['citation']}]")
+    for it in d.items:
+        if it["outside_rule"]:
+            w(f"  - item {it['item']}: outside this rule ({it['outside_rule'].replace('_', ' ')})")
+    if d.shipment_tpp:
+        w(f"Shipment TPP: {_tpp(d.shipment_tpp)}")
+    if d.license_required:
+        pol = d.licensing_policy.replace("_", " ") if d.licensing_policy else "none determined"
+        w(f"Licensing policy: {pol}" + (f"  [{d.policy_citation}]" if d.policy_citation else ""))
+        if not d.licensing_policy and d.policy_candidates:
+            for c in d.policy_candidates:
+                w(f"  - candidate: {c['policy'].replace('_', ' ')}  [{c['citation']}]")
+    for o in d.overlaps:
+        w(f"OVERLAP: {o['provisions'][0]} and {o['provisions'][1]} both apply  [{'; '.join(o['citations'])}]"
+          + ("" if o["resolved_by_reading"] else " -- unresolved: the rule states no precedence"))
+    w(f"Authorized: {_TRI_WORDS[d.authorized]}")
+    for a in d.authorizations:
+        mark = {True: "available", False: "not available", None: "undecided"}[a["available"]]
+        w(f"  {a['name']:5} {mark}  [{a['citation']}]")
+        for f in a["failed_conditions"]:
+            w(f"        x {f['condition']}: {f['description']}  [{f['citation']}]")
+        for f in a["undecided_conditions"]:
+            w(f"        ? {f['condition']}: {f['description']} (missing: {f['missing_fact']})  [{f['citation']}]")
+    if d.obligations:
+        w("Obligations:")
+        for o in d.obligations:
+            dl = f" -- {o['deadline']}" if o["deadline"] else ""
+            w(f"  - {o['description']}{dl}  [{o['citation']}]")
+    for r in d.red_flags:
+        w(f"RED FLAG {r['flag']}: {r['about']}  [{r['citation']}]")
+    for f in d.foreign_direct_product:
+        w(f"Foreign direct product rule: {f['rule']} (item {f['item']})  [{f['citation']}]")
+    if d.missing_facts:
+        w("Missing facts: " + ", ".join(d.missing_facts))
+    if d.readings_that_matter:
+        w("The outcome depends on the reading of: " + ", ".join(d.readings_that_matter)
+          + "  (readings used: " + ", ".join(f"{k}={v}" for k, v in sorted(d.readings.items())) + ")")
+    for n in d.notes:
+        w(f"Note: {n['text']}")
+    ev = d.rule_status.get("events", [])
+    if ev:
+        w(f"Rule status: {ev[-1]['date']} {ev[-1]['description']}"
+          + ("" if d.rule_status.get("compliance_required") else " (compliance not yet required)"))
+    return "\n".join(out)
+
+
+def render_html(d) -> str:
+    e = html.escape
+    rows = [("Scenario", e(d.scenario)), ("As of", e(str(d.as_of))),
+            ("Licence required", _TRI_WORDS[d.license_required]),
+            ("Licensing policy", e((d.licensing_policy or "none determined").replace("_", " "))
+             + (f" <small>[{e(d.policy_citation)}]</small>" if d.policy_citation else "")),
+            ("Authorized", _TRI_WORDS[d.authorized]),
+            ("Shipment TPP", _tpp(d.shipment_tpp))]
+    parts = ["<table><tbody>"] + [f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows] + ["</tbody></table>"]
+    if d.controls:
+        parts.append("<h4>Controls</h4><table><tr><th>item</th><th>ECCN</th><th>citation</th></tr>")
+        parts += [f"<tr><td>{c['item']}</td><td>{e(c['eccn'])}</td><td>{e(c['citation'])}</td></tr>" for c in d.controls]
+        parts.append("</table>")
+    if d.authorizations:
+        parts.append("<h4>Authorizations</h4><table><tr><th>name</th><th>available</th><th>why not</th><th>citation</th></tr>")
+        for a in d.authorizations:
+            why = "<br>".join(e(f"{f['condition']}: {f['description']}") for f in a["failed_conditions"])
+            why += "<br>".join(e(f"? {f['condition']} (missing {f['missing_fact']})") for f in a["undecided_conditions"])
+            parts.append(f"<tr><td>{a['name']}</td><td>{_TRI_WORDS[a['available']]}</td><td style='text-align:left'>{why}</td><td>{e(a['citation'])}</td></tr>")
+        parts.append("</table>")
+    if d.obligations:
+        parts.append("<h4>Obligations</h4><ul>")
+        parts += [f"<li>{e(o['description'])}{' &mdash; ' + e(o['deadline']) if o['deadline'] else ''} <small>[{e(o['citation'])}]</small></li>" for o in d.obligations]
+        parts.append("</ul>")
+    if d.overlaps:
+        parts.append("<h4>Overlapping provisions</h4><ul>")
+        parts += [f"<li>{e(' / '.join(o['citations']))}</li>" for o in d.overlaps]
+        parts.append("</ul>")
+    if d.missing_facts:
+        parts.append(f"<p><b>Missing facts:</b> {e(', '.join(d.missing_facts))}</p>")
+    for n in d.notes:
+        parts.append(f"<p><i>Note:</i> {e(n['text'])}</p>")
+    return "\n".join(parts)
