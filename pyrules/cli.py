@@ -24,6 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true", help="(default) print JSON")
 
     sub.add_parser("readings", help="list the ambiguous provisions and their readings")
+
+    led = sub.add_parser("ledger", help="account for many transactions (CSV or JSON lines) in date order")
+    led.add_argument("file")
+    led.add_argument("--format", choices=["csv", "jsonl"], default=None,
+                     help="output format (default: like the input)")
+    led.add_argument("--progress", action="store_true", help="report progress on stderr")
     return p
 
 
@@ -79,7 +85,19 @@ def cmd_readings(args) -> int:
     return 0
 
 
-COMMANDS = {"ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings}
+def cmd_ledger(args) -> int:
+    from pathlib import Path
+    from .ledger import run_ledger, write_rows
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputError("no such file", file=str(path))
+    result = run_ledger(path, progress=args.progress)
+    fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")
+    write_rows(result, fmt, sys.stdout)
+    return 0
+
+
+COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings}
 
 
 def main(argv: list[str] | None = None) -> int:

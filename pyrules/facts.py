@@ -53,6 +53,9 @@ def scenario_facts(s: Scenario, as_of: str | None = None) -> list[Symbol]:
              "via_distributor": "via_distributor", "purpose": "purpose",
              "authorization_claimed": "claimed_authorization"}
     for key, value in tx.items():
+        if key == "authorization_claimed":      # the KB names authorizations in lower case
+            out.append(F(preds[key], Function(value.lower())))
+            continue
         out.append(F(preds[key], value_symbol(schema.TRANSACTION_FIELDS[key][0], value)))
     for name, e in d.get("entities", {}).items():
         E = String(name)
