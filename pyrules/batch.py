@@ -71,7 +71,7 @@ class _AddTxn(ast.Transformer):
 
 
 @functools.lru_cache(maxsize=None)
-def _batch_program(extra: str = "") -> tuple[str, frozenset]:
+def _batch_program(extra: str = "", show: frozenset | None = None) -> tuple[str, frozenset]:
     stmts: list = []
     ast.parse_string(kb.kb_text() + "\n" + extra, stmts.append)
     rules = [s for s in stmts if s.ast_type == ast.ASTType.Rule]
@@ -94,6 +94,8 @@ def _batch_program(extra: str = "") -> tuple[str, frozenset]:
                 s = s.update(head=t(s.head), body=[guard] + [t(b) for b in s.body])
             out.append(str(s))
         elif s.ast_type == ast.ASTType.ShowSignature:
+            if show is not None:
+                continue
             if (s.name, s.arity) in dynamic:
                 out.append(f"#show {s.name}/{s.arity + 1}.")
             else:
@@ -107,6 +109,8 @@ def _batch_program(extra: str = "") -> tuple[str, frozenset]:
             continue
         else:
             out.append(str(s))
+    for name, arity in sorted(show or ()):
+        out.append(f"#show {name}/{arity + 1 if (name, arity) in dynamic else arity}.")
     return "\n".join(out), frozenset(dynamic)
 
 
@@ -131,7 +135,7 @@ def tag(txn: int, sym: clingo.Symbol) -> clingo.Symbol:
 
 
 def solve_batch(fact_lists: Sequence[Iterable[clingo.Symbol]], extra_facts: Iterable[clingo.Symbol] = (),
-                extra_program: str = "") -> dict[int, list[clingo.Symbol]]:
+                extra_program: str = "", show: Iterable[tuple[str, int]] | None = None) -> dict[int, list[clingo.Symbol]]:
     """Evaluate many transactions in one clingo call.
 
     ``fact_lists[i]`` are the input facts of transaction i+1 (as pyrules.facts makes
@@ -139,7 +143,9 @@ def solve_batch(fact_lists: Sequence[Iterable[clingo.Symbol]], extra_facts: Iter
     so each list reads exactly like a single evaluation's answer set.
     """
     ctl = clingo.Control(["--warn=none", "--models=2"])
-    ctl.add("base", [], batch_program(extra_program))
+    show_set = frozenset(show) if show is not None else None
+    program, dynamic = _batch_program(extra_program, show_set)
+    ctl.add("base", [], program)
     with ctl.backend() as b:
         for i, facts in enumerate(fact_lists, start=1):
             b.add_rule([b.add_atom(clingo.Function("txn", [clingo.Number(i)]))])
@@ -153,12 +159,12 @@ def solve_batch(fact_lists: Sequence[Iterable[clingo.Symbol]], extra_facts: Iter
     if len(models) != 1:
         from .engine import KnowledgeBaseError
         raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
-    dynamic = _batch_program(extra_program)[1]
     out: dict[int, list[clingo.Symbol]] = {i: [] for i in range(1, len(fact_lists) + 1)}
     shared: list[clingo.Symbol] = []
     for s in models[0]:
-        if (s.name, len(s.arguments) - 1) in dynamic and s.arguments and s.arguments[0].type == clingo.SymbolType.Number:
-            out[s.arguments[0].number].append(clingo.Function(s.name, s.arguments[1:]))
+        name, args = s.name, s.arguments
+        if (name, len(args) - 1) in dynamic and args and args[0].type == clingo.SymbolType.Number:
+            out[args[0].number].append(clingo.Function(name, args[1:]))
         else:
             shared.append(s)
     for i in out:

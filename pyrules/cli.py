@@ -30,6 +30,16 @@ def _parser() -> argparse.ArgumentParser:
     led.add_argument("--format", choices=["csv", "jsonl"], default=None,
                      help="output format (default: like the input)")
     led.add_argument("--progress", action="store_true", help="report progress on stderr")
+
+    cmp_ = sub.add_parser("compare", help="evaluate scenarios under the rule as written and under a regime file; list what changed")
+    cmp_.add_argument("--regime", required=True, metavar="FILE", help="a regime file (JSON, see docs/regimes.md)")
+    cmp_.add_argument("files", nargs="+", metavar="QUERIES")
+    cmp_.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
+    chk = sub.add_parser("check", help="search the abstract space of transactions for overlaps, gaps and dead authorizations")
+    chk.add_argument("--json", action="store_true", help="print the findings as JSON")
+    chk.add_argument("--witness-dir", metavar="DIR", help="write each finding's witness scenario there (runnable with 'pyrules ask')")
+    chk.add_argument("--samples", type=int, default=None, metavar="N", help="concrete scenarios sampled for the one-answer-set check")
     return p
 
 
@@ -98,6 +108,20 @@ def cmd_ledger(args) -> int:
 
 
 COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings}
+
+
+def cmd_compare(args) -> int:
+    from .regime import cmd_compare as run
+    return run(args)
+
+
+def cmd_check(args) -> int:
+    from .check import cmd_check as run
+    return run(args)
+
+
+COMMANDS["compare"] = cmd_compare
+COMMANDS["check"] = cmd_check
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,7 @@ import clingo
 from . import kb
 from .arithmetic import big, from_big
 from .batch import solve_batch
-from .determination import Determination
+from .determination import term_text
 from .errors import InputError
 from .facts import scenario_facts
 from .model import Scenario, parse_big, parse_date
@@ -169,7 +169,8 @@ def run_ledger(path: Path, progress: bool = False) -> LedgerResult:
     valid.sort(key=lambda t: (parse_date(t[1].date, "date") if t[1].date else 0, t[0]))
     base_facts = [scenario_facts(s) for _, s, _ in valid]
     _say(progress, f"pass 1: {len(valid)} rows")
-    first = solve_batch(base_facts, extra_program=_ledger_mode())
+    first = solve_batch(base_facts, extra_program=_ledger_mode(),
+                        show={("shipment_tpp", 1), ("counts_toward", 2), ("cap", 2)})
     running: dict[clingo.Symbol, int] = {}
     caps: dict[clingo.Symbol, int] = {}
     second_facts = []
@@ -191,22 +192,32 @@ def run_ledger(path: Path, progress: bool = False) -> LedgerResult:
         facts = [f for f in base_facts[i - 1] if not (f.name == "fact" and f.arguments[0].name in names)]
         second_facts.append(facts + extra)
     _say(progress, f"pass 2: {len(valid)} rows")
-    second = solve_batch(second_facts)
+    second = solve_batch(second_facts, show=LEDGER_SHOW)
     h100 = kb.chips()["H100-SXM"]
     out_rows: dict[int, dict] = dict(errors)
+    tri = {"yes": True, "no": False}
     for i, (rid, s, line) in enumerate(valid, start=1):
-        d = Determination.from_atoms(s, second[i], s.date)
+        by: dict[str, list] = {}
+        for a in second[i]:
+            by.setdefault(a.name, []).append(a.arguments)
         claimed = s.data["transaction"].get("authorization_claimed")
-        claim = next((a for a in d.authorizations if claimed and a["name"] == claimed), None)
+        status = {a[0].name: a[1].name for a in by.get("authorization_status", [])}
+        claim = status.get(claimed.lower()) if claimed else None
+        policies = {a[0].name for a in by.get("policy", [])}
+        lr = by.get("licence_required", [])
+        au = by.get("authorized", [])
+        tpp = by.get("shipment_tpp", [])
         out_rows[line] = {
             "line": line, "id": rid, "date": s.date, "to": s.data["transaction"].get("to"),
             "consignee": s.data["transaction"].get("consignee"),
-            "shipment_tpp": d.shipment_tpp, "license_required": d.license_required,
+            "shipment_tpp": from_big(tpp[0][0]) if tpp else None,
+            "license_required": tri.get(lr[0][0].name) if len(lr) == 1 else None,
             "authorization_claimed": claimed,
-            "claim_available": None if claim is None else claim["available"],
-            "claim_failed_conditions": [] if claim is None else [f["condition"] for f in claim["failed_conditions"]],
-            "licensing_policy": d.licensing_policy, "authorized": d.authorized,
-            "missing_facts": d.missing_facts, "error": None,
+            "claim_available": None if claim is None else {"available": True, "unavailable": False}.get(claim),
+            "claim_failed_conditions": sorted(a[1].name for a in by.get("fails", []) if claimed and a[0].name == claimed.lower()),
+            "licensing_policy": policies.pop() if len(policies) == 1 else None,
+            "authorized": tri.get(au[0][0].name) if len(au) == 1 else None,
+            "missing_facts": sorted({term_text(a[0]) for a in by.get("missing_fact", [])}), "error": None,
         }
     result.rows = [out_rows[k] for k in sorted(out_rows)]
     for key in sorted(running, key=str):
@@ -222,8 +233,12 @@ def run_ledger(path: Path, progress: bool = False) -> LedgerResult:
 
 
 def _key_text(sym: clingo.Symbol) -> str:
-    from .determination import term_text
     return term_text(sym)
+
+
+# What the second pass reads from each row's answer.
+LEDGER_SHOW = {("shipment_tpp", 1), ("licence_required", 1), ("authorized", 1), ("policy", 2),
+               ("authorization_status", 2), ("fails", 2), ("missing_fact", 1)}
 
 
 def _say(progress: bool, text: str) -> None:

@@ -43,6 +43,9 @@ ENTITY_STATUS: dict[str, tuple[str, str]] = {
     "reports_under_743_9": ("bool", "its transactions are subject to the 743.9 foundry reporting"),
     "applied_for_approval": ("bool", "an authorized IC designer that applied for approved status by the deadline"),
     "private_sector": ("bool", "a private-sector end user (740.28)"),
+    # Data center VEU, 15 CFR 748.15 (kb/data_center_veu.lp)
+    "uveu": ("bool", "748.15: listed as a universal validated end user (UVEU)"),
+    "nveu": ("bool", "748.15: listed as a national validated end user (NVEU)"),
 }
 
 # Item fields. "quantity" and one of chip / eccn / tpp / model_weights identify a line.
@@ -56,18 +59,62 @@ ITEM_FIELDS: dict[str, tuple[str, str]] = {
     "designer": ("name", "the IC designer (an entity)"),
     "memory_bandwidth_gbps": ("int", "memory bandwidth in GB/s (NAC notification)"),
     "model_weights": ("name", "a model whose weights are exported (ECCN 4E091 analysis)"),
+    # ECCN 4E091 model weights (kb/model_weights.lp)
+    "training_ops": ("ops", "4E091: operations used to train the model, counted as the ECCN counts them"),
+    "published": ("bool", "4E091: the weights are published (15 CFR 734.7(a))"),
+    "derived_from_published": ("bool", "4E091: the model was trained starting from published weights"),
+    "added_training_ops": ("ops", "4E091: operations added in training on top of the published weights"),
+    # Subject to the EAR and the FDP rules (kb/foreign_direct_product.lp)
+    "foreign_produced": ("bool", "made (or, for weights, trained) outside the United States"),
+    "trained_on_ear_ics": ("bool", "734.9(l): produced on a plant subject to the EAR specified in 3A090.a/4A090.a/.z"),
+    "us_technology_direct_product": ("bool", "734.9(h): a direct product of specified U.S. technology or software"),
+    "us_technology_plant_product": ("bool", "734.9(h): made by a plant (or major component) that is such a direct product"),
+    "mask_or_die_technology": ("bool", "734.9(h): the line is technology for producing a mask or an IC wafer or die"),
+    "developer": ("name", "734.9(h): the entity that developed the technology"),
 }
 
 # Scenario facts (fact(Name, Value)).
 FACTS: dict[str, tuple[str, str]] = {
     "tier2_allocation_used_tpp": ("tpp", "TPP already counted against the destination's Tier 2 allocation"),
     "government_assurances": ("bool", "the destination gave government-to-government assurances"),
+    # 4E091 and red flag 28 (kb/model_weights.lp, kb/red_flags.lp)
+    "recipient_permanent_regular_employee": ("bool", "742.6(a)(13): the deemed export recipient is a permanent regular employee of the consignee"),
+    "iaas_provider": ("bool", "red flag 28: the exporter provides IaaS or other computing services to the consignee"),
+    "planned_training_ops": ("ops", "red flag 28: operations the customer's model is to be trained with"),
+    # License Exceptions AIA, ACM, LPP (15 CFR 740.27-740.29)
+    "eccn_furnished": ("bool", "AIA: the exporter gave the ultimate consignee the ECCN of the chips"),
+    "aia_certification_obtained": ("bool", "AIA: the ultimate consignee's prior certification was obtained"),
+    "storage_security_measures": ("bool", "AIA for 4E091: stored under Supp. No. 10 to part 748 paras 14, 15, 18"),
+    "ultimately_destined_outside_tier3": ("bool", "ACM: the items are ultimately destined for customers outside Tier 3"),
+    "lpp_prior_shipments_tpp": ("tpp", "LPP: TPP already shipped to this ultimate consignee under LPP this calendar year"),
+    "lpp_certification_obtained": ("bool", "LPP: the ultimate consignee's prior certification was obtained"),
+    # License Exception NAC, 15 CFR 740.8(a) (kb/exception_nac_aca.lp)
+    "nac_notification_submitted": ("bool", "NAC: BIS was notified of the transaction beforehand"),
+    "nac_notification_complete": ("bool", "NAC: the notification gave past-12-month approvals, memory bandwidth and aggregation intent"),
+    "nac_bis_no_objection": ("bool", "NAC: BIS did not object within its review period"),
+    # Data center VEU, 15 CFR 748.15 (kb/data_center_veu.lp)
+    "data_center_owner_and_operator_veu": ("bool", "VEU: both the data center's owner and its operator hold VEU authorizations"),
+    "uveu_site_listed": ("bool", "UVEU: the receiving data center is listed in the UVEU authorization"),
+    "uveu_site_notified": ("bool", "UVEU: BIS was notified of the (new) data center"),
+    "uveu_site_notified_on": ("date", "UVEU: the date BIS was notified of the new data center"),
+    "uveu_total_compute_tpp": ("tpp", "UVEU: TPP of 3A090.a-level chips of the company group worldwide, before this shipment"),
+    "uveu_tier2_compute_tpp": ("tpp", "UVEU: of which in Tier 2 countries, before this shipment"),
+    "uveu_country_compute_tpp": ("tpp", "UVEU: of which in the destination country, before this shipment"),
+    "uveu_outside_us_compute_tpp": ("tpp", "UVEU: of which outside the United States, before this shipment"),
+    "nveu_country": ("country", "NVEU: the country the NVEU authorization is for"),
+    "nveu_installed_tpp": ("tpp", "NVEU: the company's installed base in that country (TPP of 3A090.a-level chips), before this shipment"),
 }
 
 # Readings of ambiguous provisions: topic -> allowed choices (first is the default).
 READINGS: dict[str, tuple[str, ...]] = {
     "tier_overlap": ("unresolved", "tier3_prevails", "tier1_prevails"),
     "allocation_exhaustion": ("shipment_fits", "used_below"),
+    "rf28_united_states": ("literal", "us_included"),
+    "employee_exclusion_hq": ("either", "both"),
+    "lpp_notification_basis": ("per_shipment", "cumulative_year"),
+    "aia_weights_headquarters": ("either_in_tier1", "both_in_tier1"),
+    "aca_scope": ("as_summarized", "non_data_center_only"),
+    "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
 }
 
 MAX_INT = 2**31 - 1

@@ -1,0 +1,151 @@
+#!/usr/bin/env python
+"""Benchmarks for pyrules.
+
+    .venv/bin/python benchmarks/run.py                 # all benchmarks
+    .venv/bin/python benchmarks/run.py --only warm_evaluate --runs 50
+    .venv/bin/python benchmarks/run.py --list
+
+Prints a table and writes benchmarks/results.json (``--out`` to change).
+
+Extending: write a function that takes ``runs`` and returns a dict with at least
+``median_s`` (seconds) and ``runs``, and register it under a name:
+
+    @benchmark("explain", "explain one bundled scenario (warm)")
+    def bench_explain(runs: int) -> dict:
+        return timed(lambda: ..., runs)
+
+Every registered benchmark runs by default, in registration order.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "queries" / "core_tier2_destination.json"
+
+# name -> (description, function(runs) -> dict, default runs)
+BENCHMARKS: dict[str, tuple[str, Callable[[int], dict], int]] = {}
+
+
+def benchmark(name: str, description: str, default_runs: int = 20):
+    """Register a benchmark under ``name``."""
+    def register(fn: Callable[[int], dict]) -> Callable[[int], dict]:
+        BENCHMARKS[name] = (description, fn, default_runs)
+        return fn
+    return register
+
+
+def timed(fn: Callable[[], object], runs: int, warmup: int = 1) -> dict:
+    """Median, min and max wall time of ``fn`` over ``runs`` calls after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return {"median_s": statistics.median(samples), "min_s": min(samples), "max_s": max(samples),
+            "runs": runs}
+
+
+# --- the foundation's benchmarks -----------------------------------------------------------------
+@benchmark("kb_load", "read kb/*.lp and parse it into a clingo Control", 20)
+def bench_kb_load(runs: int) -> dict:
+    import clingo
+    from pyrules import kb
+
+    def load():
+        kb.kb_text.cache_clear()
+        ctl = clingo.Control(["--warn=none"])
+        ctl.add("base", [], kb.kb_text())
+        return ctl
+    result = timed(load, runs)
+    result["kb_files"] = len(kb.kb_files())
+    result["kb_chars"] = len(kb.kb_text())
+    return result
+
+
+@benchmark("warm_evaluate", f"pyrules.evaluate on {SCENARIO.name}, KB already loaded", 30)
+def bench_warm_evaluate(runs: int) -> dict:
+    import pyrules
+    raw = json.loads(SCENARIO.read_text())
+    pyrules.evaluate(raw)  # load the KB text once
+    result = timed(lambda: pyrules.evaluate(raw), runs)
+    result["scenario"] = SCENARIO.name
+    return result
+
+
+def _cli_command() -> list[str]:
+    script = Path(sys.executable).parent / "pyrules"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("pyrules")
+    return [found] if found else [sys.executable, "-m", "pyrules.cli"]
+
+
+@benchmark("cold_cli", f"`pyrules ask {SCENARIO.name}` in a new process", 5)
+def bench_cold_cli(runs: int) -> dict:
+    cmd = _cli_command() + ["ask", str(SCENARIO)]
+
+    def once():
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr}")
+    result = timed(once, runs, warmup=1)
+    result["command"] = " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd)).replace(str(ROOT) + "/", "")
+    return result
+
+
+# --- running ---------------------------------------------------------------------------------------
+def _fmt(seconds: float) -> str:
+    return f"{seconds * 1000:9.1f} ms"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="pyrules benchmarks")
+    p.add_argument("--only", action="append", metavar="NAME", help="run only these benchmarks (repeatable)")
+    p.add_argument("--runs", type=int, default=None, help="runs per benchmark (default: each benchmark's own)")
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"), help="where to write the JSON results")
+    p.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    args = p.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    if args.list:
+        for name, (desc, _, runs) in BENCHMARKS.items():
+            print(f"{name:16} {desc} (default {runs} runs)")
+        return 0
+    names = args.only or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        p.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+    results = {}
+    print(f"{'benchmark':16} {'median':>12} {'min':>12} {'max':>12} {'runs':>5}  description")
+    for name in names:
+        desc, fn, default_runs = BENCHMARKS[name]
+        r = fn(args.runs or default_runs)
+        r["description"] = desc
+        results[name] = r
+        print(f"{name:16} {_fmt(r['median_s']):>12} {_fmt(r['min_s']):>12} {_fmt(r['max_s']):>12} {r['runs']:>5}  {desc}")
+    meta = {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count(), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    try:
+        import clingo
+        meta["clingo"] = clingo.__version__
+    except Exception:  # pragma: no cover
+        pass
+    Path(args.out).write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

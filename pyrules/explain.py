@@ -1,0 +1,786 @@
+"""Explanations: the tree of provisions and facts behind each conclusion.
+
+No second copy of the law lives here. The knowledge base is read with
+``clingo.ast`` and every rule ``H :- B.`` gets a twin
+
+    _why(RuleId, H, (P1, ..., Pn), (N1, ..., Nm), (C1, ..., Ck), G) :- B.
+
+listing the positive body atoms ``Pi``, the atoms of the negative literals
+``Ni`` (``not x``), the values of the variables of each comparison ``Ci`` and,
+for rules with aggregates, the tuple ``G`` of the rule's global variables
+(``_whyagg(RuleId, G, Atom)`` then lists the atoms the aggregate counted).
+The knowledge base plus these twins is grounded and solved once for the
+scenario; the tree is read top-down from the answer set, choosing for every
+atom one rule instance whose body holds and whose positive atoms were derived
+earlier (so the tree has no cycles). ``RuleId`` maps to the rule's file, line
+and the knowledge base's own plain-words comment above it.
+
+Leaves are labelled
+  given      an input fact of the scenario (pyrules/facts.py, kb/input.lp)
+  assumed    set by a counterfactual or a regime (``assumed=`` symbols)
+  defaulted  an input fact the scenario does not give, so the rule's default
+             reading applies (no parent: its own ultimate parent; no reading
+             chosen: the default reading; catalogue TPP when none is given)
+  missing    an input fact that is not given and is needed
+  rule data  a static fact of the knowledge base (tiers, catalogue, parameters)
+  computed   a comparison or an aggregate evaluated on the values shown
+  absent     a derived atom that does not hold (a ``not x`` in a rule)
+Bookkeeping predicates (helpers such as ``has_parent``, ``hq_known``,
+``addend``, ``total``) are collapsed: their own reasons take their place.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+import clingo
+from clingo import ast
+
+from . import kb
+from .determination import Determination, term_text
+from .facts import scenario_facts
+from .model import Scenario
+
+EXPLANATION_FORMAT_VERSION = 1
+
+LABELS = {
+    "derived": "derived by a rule of the knowledge base",
+    "given": "an input fact of the scenario",
+    "assumed": "assumed by a counterfactual or a regime",
+    "defaulted": "not given by the scenario: the rule's default applies",
+    "missing": "not given by the scenario, and needed",
+    "rule data": "a static fact of the knowledge base",
+    "computed": "a comparison or sum evaluated on the values shown",
+    "absent": "does not hold",
+}
+
+# Helpers of the arithmetic (kb/arithmetic.lp) are bookkeeping whatever their shape.
+EXTRA_BOOKKEEPING = {("addend", 3), ("addend_key", 1), ("total", 2), ("zero", 1)}
+# Heads whose absent input facts are "missing" rather than "defaulted".
+MISSING_HEADS = {"missing_fact", "undecided", "lpp_hq_missing"}
+ANY = "_any"  # stands for an anonymous variable inside a generated head
+
+_WHY = "_why"
+_WHYAGG = "_whyagg"
+
+
+# ============================================================================ program transformation
+@dataclass
+class RuleInfo:
+    id: int
+    file: str
+    line: int
+    text: str
+    comment: str
+    head: tuple[str, int] | None
+    comparisons: list[tuple[str, list[str]]] = field(default_factory=list)  # (text, variables)
+    aggregates: list[str] = field(default_factory=list)  # texts of aggregates / conditional literals
+
+
+@dataclass
+class Program:
+    text: str                      # the _why rules (added to the knowledge base)
+    rules: list[RuleInfo]
+    bookkeeping: set[tuple[str, int]]
+    inputs: set[str]               # input predicate names (kb/input.lp)
+    shown: set[tuple[str, int]]
+    whole: str = ""                # the knowledge base rewritten: each rule body grounded once
+    twin_sigs: list = field(default_factory=list)  # _w<k> -> (name, arity) of the head
+
+
+def _walk(node) -> Iterator[Any]:
+    yield node
+    for key in node.child_keys:
+        child = getattr(node, key)
+        if child is None:
+            continue
+        if isinstance(child, ast.AST):
+            yield from _walk(child)
+        else:
+            for c in child:
+                yield from _walk(c)
+
+
+def _variables(node) -> list[str]:
+    out: list[str] = []
+    for n in _walk(node):
+        if n.ast_type == ast.ASTType.Variable and n.name != "_" and n.name not in out:
+            out.append(n.name)
+    return out
+
+
+class _Subst(ast.Transformer):
+    """Replace variables: mapped ones by terms, the others (and ``_``) by ``_any``."""
+
+    def __init__(self, mapping: dict[str, Any], keep: set[str] | None = None, rename_anon: bool = False):
+        self.mapping, self.keep, self.rename_anon, self.fresh = mapping, keep, rename_anon, 0
+
+    def visit_Variable(self, node):
+        if node.name in self.mapping:
+            return self.mapping[node.name]
+        if node.name == "_":
+            if self.rename_anon:
+                self.fresh += 1
+                return ast.Variable(node.location, f"WHYANON{self.fresh}")
+            return ast.SymbolicTerm(node.location, clingo.Function(ANY))
+        if self.keep is None or node.name in self.keep:
+            return node
+        return ast.SymbolicTerm(node.location, clingo.Function(ANY))
+
+
+def _tuple(loc, terms: list) -> Any:
+    return ast.Function(loc, "", list(terms), 0)
+
+
+def _comment_above(lines: list[str], line: int) -> str:
+    """The nearest comment block above a rule (skipping the rules of the same group)."""
+    i = line - 2
+    # skip code lines of the same group (earlier rules sharing the comment)
+    while i >= 0 and lines[i].strip() and not lines[i].lstrip().startswith("%"):
+        i -= 1
+    block: list[str] = []
+    while i >= 0 and lines[i].lstrip().startswith("%"):
+        text = lines[i].strip().lstrip("%").strip()
+        if re.fullmatch(r"[=\-\s]*", text) or re.match(r"^-{2,}.*-{2,}$", text):
+            break  # a section rule or heading
+        block.append(text)
+        i -= 1
+    if not block:  # a trailing comment on the rule's own line
+        m = re.search(r"%\s*(.+)$", lines[line - 1]) if 0 < line <= len(lines) else None
+        return m.group(1).strip() if m else ""
+    return " ".join(reversed(block)).strip()
+
+
+def _head_sig(head) -> tuple[str, int] | None:
+    if head.ast_type != ast.ASTType.Literal or head.atom.ast_type != ast.ASTType.SymbolicAtom:
+        return None
+    t = head.atom.symbol
+    if t.ast_type == ast.ASTType.Function:
+        return (t.name, len(t.arguments))
+    if t.ast_type == ast.ASTType.SymbolicTerm and t.symbol.type == clingo.SymbolType.Function:
+        return (t.symbol.name, len(t.symbol.arguments))
+    return None
+
+
+def _valid(rule_text: str) -> bool:
+    try:
+        ctl = clingo.Control(["--warn=none"])
+        ctl.add("base", [], rule_text)
+        ctl.ground([("base", [])])
+        return True
+    except RuntimeError:
+        return False
+
+
+def _build_program(files: list[tuple[str, str]]) -> Program:
+    stmts: list[tuple[str, Any]] = []
+    for name, text in files:
+        ast.parse_string(text, lambda s, name=name: stmts.append((name, s)))
+    lines = {name: text.splitlines() for name, text in files}
+    defined: dict[tuple[str, int], list] = {}
+    shown: set[tuple[str, int]] = set()
+    declared_inputs: set[tuple[str, int]] = set()
+    for name, s in stmts:
+        if s.ast_type == ast.ASTType.Rule:
+            sig = _head_sig(s.head)
+            if sig:
+                defined.setdefault(sig, []).append(s)
+        elif s.ast_type == ast.ASTType.ShowSignature:
+            shown.add((s.name, s.arity))
+        elif s.ast_type == ast.ASTType.Defined and name == "input.lp":
+            declared_inputs.add((s.name, s.arity))
+    inputs = {n for (n, a) in declared_inputs if (n, a) not in defined}
+    inputs |= {"entity"}  # given for every entity of the scenario, derived for parents
+
+    # Projections: single rule "p(X..) :- q(...)." (plus comparisons), head args distinct variables.
+    projections: dict[tuple[str, int], tuple[list[str], Any]] = {}
+    bookkeeping: set[tuple[str, int]] = set(EXTRA_BOOKKEEPING)
+    for sig, rules in defined.items():
+        if sig in shown or sig[0] in inputs:
+            continue
+        simple = True
+        for r in rules:
+            pos = [l for l in r.body if l.ast_type == ast.ASTType.Literal and l.sign == ast.Sign.NoSign
+                   and l.atom.ast_type == ast.ASTType.SymbolicAtom]
+            rest = [l for l in r.body if l not in pos and not (l.ast_type == ast.ASTType.Literal
+                                                               and l.atom.ast_type == ast.ASTType.Comparison)]
+            if len(pos) != 1 or rest:
+                simple = False
+                break
+        if simple:
+            bookkeeping.add(sig)
+            if len(rules) == 1 and len(rules[0].body) == 1:
+                h = rules[0].head.atom.symbol
+                args = list(h.arguments) if h.ast_type == ast.ASTType.Function else []
+                names = [a.name for a in args if a.ast_type == ast.ASTType.Variable]
+                if len(names) == len(args) and len(set(names)) == len(names) and "_" not in names:
+                    projections[sig] = (names, rules[0].body[0].atom.symbol)
+
+    def negated_term(term):
+        """The atom a negative literal denies, seen through projections."""
+        for _ in range(5):
+            if term.ast_type == ast.ASTType.Function:
+                sig = (term.name, len(term.arguments))
+            elif term.ast_type == ast.ASTType.SymbolicTerm and term.symbol.type == clingo.SymbolType.Function:
+                sig = (term.symbol.name, len(term.symbol.arguments))
+            else:
+                break
+            if sig not in projections:
+                break
+            names, body = projections[sig]
+            args = term.arguments if term.ast_type == ast.ASTType.Function else []
+            mapping = dict(zip(names, args))
+            term = _Subst(mapping, keep=set()).visit(body)
+        return _Subst({}, keep=None).visit(term)
+
+    out: list[str] = []          # the twins: added to the knowledge base
+    whole: list[str] = []        # the knowledge base with each rule replaced by its twin
+    derived_sigs: list[tuple[str, int]] = []
+    infos: list[RuleInfo] = []
+    for name, s in stmts:
+        sig = _head_sig(s.head) if s.ast_type == ast.ASTType.Rule else None
+        if s.ast_type != ast.ASTType.Rule or not s.body or sig is None:
+            if s.ast_type not in (ast.ASTType.Comment, ast.ASTType.Program):
+                whole.append(str(s))
+            continue
+        if sig not in derived_sigs:
+            derived_sigs.append(sig)
+        loc = s.location
+        rid = len(infos)
+        info = RuleInfo(rid, name, loc.begin.line, str(s), _comment_above(lines[name], loc.begin.line), sig)
+        pos, neg, cmps, agg_bound, aggs = [], [], [], set(), []
+        # anonymous variables of positive literals get names, so that the
+        # generated head can list the atoms with their actual arguments
+        anon = _Subst({}, rename_anon=True)
+        body = [anon.visit(l) if l.ast_type == ast.ASTType.Literal and l.sign == ast.Sign.NoSign
+                and l.atom.ast_type == ast.ASTType.SymbolicAtom else l for l in s.body]
+        for lit in body:
+            if lit.ast_type == ast.ASTType.Literal:
+                a = lit.atom
+                if a.ast_type == ast.ASTType.SymbolicAtom:
+                    if lit.sign == ast.Sign.NoSign:
+                        pos.append(lit)
+                    elif lit.sign == ast.Sign.Negation:
+                        neg.append(negated_term(a.symbol))
+                elif a.ast_type == ast.ASTType.Comparison:
+                    cmps.append(lit)
+                elif a.ast_type in (ast.ASTType.BodyAggregate, ast.ASTType.Aggregate):
+                    aggs.append(lit)
+                    for g in (a.left_guard, a.right_guard):
+                        if g is not None:
+                            agg_bound.update(_variables(g))
+            else:  # conditional literal
+                aggs.append(lit)
+        info.aggregates = [re.sub(r"\s+", " ", str(a)) for a in aggs]
+        cmp_terms = []
+        for c in cmps:
+            vs = _variables(c)
+            info.comparisons.append((str(c), vs))
+            cmp_terms.append(_tuple(loc, [ast.Variable(loc, v) for v in vs]))
+        gvars: list[str] = []
+        if aggs:
+            for lit in pos:
+                for v in _variables(lit):
+                    if v not in gvars:
+                        gvars.append(v)
+        g_term = _tuple(loc, [ast.Variable(loc, v) for v in gvars])
+        head_term = s.head.atom.symbol
+        why_head = ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, _WHY, [
+            ast.SymbolicTerm(loc, clingo.Number(rid)), head_term,
+            _tuple(loc, [l.atom.symbol for l in pos]),
+            _tuple(loc, neg), _tuple(loc, cmp_terms), g_term], 0)))
+        out.append(str(ast.Rule(loc, why_head, body)))
+        # in the rewritten knowledge base each head predicate has its own twin
+        # predicate _w<k>(RuleId, Args..., P, N, C, G), so that the rule
+        # "p(Args) :- _w<k>(_, Args, _, _, _, _)" is a cheap projection
+        wname = f"_w{derived_sigs.index(sig)}"
+        hargs = list(head_term.arguments) if head_term.ast_type == ast.ASTType.Function else []
+        whole.append(str(ast.Rule(loc, ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(
+            loc, wname, [ast.SymbolicTerm(loc, clingo.Number(rid))] + hargs + list(why_head.atom.symbol.arguments[2:]),
+            0))), body)))
+        # the atoms an aggregate counted, tied to the instance by its global variables
+        outer = [l for l in pos] + [c for c in cmps if not (set(_variables(c)) & agg_bound)]
+        for lit in aggs:
+            a = lit.atom if lit.ast_type == ast.ASTType.Literal else None
+            elements = list(a.elements) if a is not None and hasattr(a, "elements") else []
+            for el in elements:
+                cond = list(el.condition) if hasattr(el, "condition") else []
+                sub = anon
+                cond = [sub.visit(c) for c in cond]
+                for c in cond:
+                    if c.ast_type == ast.ASTType.Literal and c.sign == ast.Sign.NoSign \
+                            and c.atom.ast_type == ast.ASTType.SymbolicAtom:
+                        h = ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, _WHYAGG, [
+                            ast.SymbolicTerm(loc, clingo.Number(rid)), g_term, c.atom.symbol], 0)))
+                        text = str(ast.Rule(loc, h, cond + outer))
+                        if _valid(text):
+                            out.append(text)
+                            whole.append(text)
+        infos.append(info)
+    out.append(f"#show {_WHY}/6.")
+    out.append(f"#show {_WHYAGG}/3.")
+    # each derived predicate holds exactly when one of its twins does
+    for k, (n, a) in enumerate(derived_sigs):
+        vs = [f"X{i}" for i in range(a)]
+        atom = f"{n}({','.join(vs)})" if a else n
+        whole.append(f"{atom} :- _w{k}({','.join(['_'] + vs + ['_'] * 4)}).")
+        whole.append(f"#show _w{k}/{a + 5}.")
+    whole.append(f"#show {_WHYAGG}/3.")
+    return Program("\n".join(out), infos, bookkeeping, inputs, shown, "\n".join(whole), derived_sigs)
+
+
+_CACHE: dict[str, Program] = {}
+_LOCK = threading.Lock()
+
+
+def program() -> Program:
+    """The _why program for the current knowledge base (built once per process)."""
+    key = kb.kb_text()
+    with _LOCK:
+        p = _CACHE.get(key)
+        if p is None:
+            files = [(f.name, f.read_text(encoding="utf-8")) for f in kb.kb_files()]
+            p = _CACHE[key] = _build_program(files)
+        return p
+
+
+# ============================================================================ the tree
+_FIELD_OF = {"action": "transaction.action", "ship_from": "transaction.from", "ship_to": "transaction.to",
+             "consignee": "transaction.consignee", "via_distributor": "transaction.via_distributor",
+             "purpose": "transaction.purpose", "claimed_authorization": "transaction.authorization_claimed"}
+_ITEM_FIELD = {"item_quantity": "quantity", "item_chip": "chip", "item_eccn": "eccn", "item_tpp": "tpp",
+               "item_die_area": "die_area_mm2", "item_data_center": "data_center", "item_designer": "designer",
+               "item_model_name": "model_weights"}
+
+
+def input_field(sym: clingo.Symbol) -> str | None:
+    """Where in the scenario (JSON form) an input fact comes from."""
+    n, a = sym.name, sym.arguments
+    t = [term_text(x) for x in a]
+    if n == "as_of":
+        return "date"
+    if n in _FIELD_OF:
+        return _FIELD_OF[n]
+    if n == "entity":
+        return f"entities.{t[0]}"
+    if n in ("located", "headquartered", "parent"):
+        return f"entities.{t[0]}.{n}"
+    if n == "entity_status":
+        return f"entities.{t[0]}.status.{t[1]}"
+    if n in ("item", "item_model"):
+        return f"items[{a[0].number - 1}]" if a[0].type == clingo.SymbolType.Number else "items"
+    if n in _ITEM_FIELD or n == "item_fact":
+        i = f"items[{a[0].number - 1}]" if a[0].type == clingo.SymbolType.Number else "items"
+        return f"{i}.{t[1] if n == 'item_fact' else _ITEM_FIELD[n]}"
+    if n == "fact":
+        return f"facts.{t[0]}"
+    if n == "chosen_reading":
+        return f"readings.{t[0]}"
+    if n.startswith("regime_"):
+        return "regime"
+    return None
+
+
+def atom_text(sym: clingo.Symbol) -> str:
+    """A readable atom: strings unquoted, n(...) numbers as integers, _any as _."""
+    if sym.type == clingo.SymbolType.Function and sym.name == ANY and not sym.arguments:
+        return "_"
+    if sym.type == clingo.SymbolType.Function and sym.arguments and not (sym.name == "n" and len(sym.arguments) == 5):
+        inner = ", ".join(atom_text(x) for x in sym.arguments)
+        return f"{sym.name}({inner})" if sym.name else f"({inner})"
+    return term_text(sym)
+
+
+def _instantiate(text: str, names: list[str], values: Iterable[clingo.Symbol]) -> str:
+    vals = dict(zip(names, (atom_text(v) for v in values)))
+    parts = re.split(r'("(?:[^"\\]|\\.)*")', text)
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"(?<![\w'])(_*[A-Z][A-Za-z0-9_']*)", lambda m: vals.get(m.group(1), m.group(1)), parts[i])
+    return "".join(parts)
+
+
+@dataclass
+class _Instance:
+    rule: int
+    pos: tuple
+    neg: tuple
+    cmps: tuple
+    g: clingo.Symbol
+
+
+class _Builder:
+    def __init__(self, prog: Program, shown: list[clingo.Symbol], why: list[clingo.Symbol],
+                 whyagg: list[clingo.Symbol], given: set[clingo.Symbol], assumed: set[clingo.Symbol]):
+        self.p, self.given, self.assumed = prog, given, assumed
+        self.provisions = kb.provisions()
+        self.inst: dict[clingo.Symbol, list[_Instance]] = {}
+        for w in why:
+            rid, head, pos, neg, cmps, g = w.arguments
+            self.inst.setdefault(head, []).append(_Instance(rid.number, tuple(pos.arguments), tuple(neg.arguments),
+                                                            tuple(cmps.arguments), g))
+        self.agg: dict[tuple[int, clingo.Symbol], list[clingo.Symbol]] = {}
+        for w in whyagg:
+            rid, g, atom = w.arguments
+            self.agg.setdefault((rid.number, g), []).append(atom)
+        self.conditions = {}
+        self.auth = {}
+        for s in shown:
+            if s.name == "condition" and len(s.arguments) == 4:
+                self.conditions[(s.arguments[0], s.arguments[1])] = s.arguments[2].name
+            elif s.name == "authorization" and len(s.arguments) == 2:
+                self.auth[s.arguments[0]] = s.arguments[1].name
+        self._rank()
+        self.expanded: set[clingo.Symbol] = set()
+
+    # -- a well-founded order: each atom's support uses only atoms derived before it
+    def _deps(self, atom, i: _Instance) -> list[clingo.Symbol]:
+        d = [a for a in i.pos if a in self.inst and a not in self.given]
+        if i.g.arguments or (i.rule, i.g) in self.agg:
+            d += [a for a in self.agg.get((i.rule, i.g), []) if a in self.inst and a not in self.given]
+        return d
+
+    def _rank(self) -> None:
+        self.support: dict[clingo.Symbol, _Instance] = {}
+        waiting: dict[clingo.Symbol, list[tuple[clingo.Symbol, _Instance, list]]] = {}
+        ready: list[tuple[clingo.Symbol, _Instance]] = []
+        for head, insts in self.inst.items():
+            if head in self.given:
+                continue
+            for i in insts:
+                deps = set(self._deps(head, i))
+                if not deps:
+                    ready.append((head, i))
+                else:
+                    counter = [len(deps)]
+                    for d in deps:
+                        waiting.setdefault(d, []).append((head, i, counter))
+        while ready:
+            head, i = ready.pop(0)
+            if head in self.support:
+                continue
+            self.support[head] = i
+            for h2, i2, counter in waiting.pop(head, []):
+                counter[0] -= 1
+                if counter[0] == 0 and h2 not in self.support:
+                    ready.append((h2, i2))
+
+    # -- labels and citations
+    def provision_of(self, sym: clingo.Symbol) -> str | None:
+        if sym.type != clingo.SymbolType.Function:
+            return None
+        args = sym.arguments
+        if sym.name in ("fails", "undecided", "condition") and len(args) >= 2 and (args[0], args[1]) in self.conditions:
+            return self.conditions[(args[0], args[1])]
+        for a in args:
+            if a.type == clingo.SymbolType.Function and not a.arguments and a.name in self.provisions:
+                return a.name
+        if args and args[0] in self.auth:
+            return self.auth[args[0]]
+        return None
+
+    def _base(self, sym: clingo.Symbol, kind: str, text: str | None = None) -> dict:
+        pid = self.provision_of(sym)
+        node = {"atom": str(sym), "text": text or atom_text(sym), "kind": kind,
+                "provision": pid, "citation": self.provisions[pid]["citation"] if pid else None}
+        return node
+
+    def node(self, sym: clingo.Symbol) -> dict:
+        if sym in self.assumed:
+            n = self._base(sym, "assumed")
+            n["field"] = input_field(sym)
+            return n
+        if sym in self.given:
+            n = self._base(sym, "given")
+            n["field"] = input_field(sym)
+            return n
+        inst = self.support.get(sym)
+        if inst is None:
+            return self._base(sym, "rule data")
+        info = self.p.rules[inst.rule]
+        n = self._base(sym, "derived")
+        n["rule"] = {"file": info.file, "line": info.line, "comment": info.comment}
+        if sym in self.expanded:
+            n["repeated"] = True
+            n["children"] = []
+            return n
+        self.expanded.add(sym)
+        children = self.expand(sym, inst, collapsed=False)
+        if not any(c["kind"] not in ("computed",) for c in children) and not inst.neg and not inst.pos:
+            n["kind"] = "rule data"  # a rule with only comparisons in its body (a table)
+        n["children"] = children
+        return n
+
+    def expand(self, head: clingo.Symbol, inst: _Instance, collapsed: bool) -> list[dict]:
+        info = self.p.rules[inst.rule]
+        seen: set = set()
+        out: list[dict] = []
+
+        def add(n: dict) -> None:
+            key = (n["kind"], n["atom"])
+            if key not in seen:
+                seen.add(key)
+                out.append(n)
+
+        atoms = list(inst.pos) + list(self.agg.get((inst.rule, inst.g), []))
+        for a in atoms:
+            if self._is_bookkeeping(a) and a in self.support and a not in self.given:
+                for c in self.expand(a, self.support[a], collapsed=True):
+                    add(c)
+            else:
+                add(self.node(a))
+        for a in inst.neg:
+            n = self.absent(a, head)
+            if n is not None:
+                add(n)
+        if not collapsed:
+            for (text, names), vals in zip(info.comparisons, inst.cmps):
+                t = _instantiate(text, names, vals.arguments)
+                add({"atom": t, "text": t, "kind": "computed", "provision": None, "citation": None})
+            for t in info.aggregates:
+                add({"atom": t, "text": t, "kind": "computed", "provision": None, "citation": None})
+        return out
+
+    def _is_bookkeeping(self, sym: clingo.Symbol) -> bool:
+        return sym.type == clingo.SymbolType.Function and (sym.name, len(sym.arguments)) in self.p.bookkeeping
+
+    def absent(self, sym: clingo.Symbol, head: clingo.Symbol) -> dict | None:
+        if sym.type != clingo.SymbolType.Function:
+            return None
+        if sym.name.startswith("regime_"):
+            return None  # no regime: the rule as written
+        if sym.name in self.p.inputs:
+            missing = head.name in MISSING_HEADS or any(
+                a.type == clingo.SymbolType.Function and a.name == "indeterminate" for a in head.arguments)
+            kind = "missing" if missing else "defaulted"
+            n = self._base(sym, kind, ("not given: " if kind == "defaulted" else "missing: ") + atom_text(sym))
+            n["field"] = input_field(sym)
+            return n
+        if self._is_bookkeeping(sym):
+            return None
+        return self._base(sym, "absent", "absent: " + atom_text(sym))
+
+
+# ============================================================================ public API
+_ROOTS = [  # (predicate, arity, section) in the order they are explained
+    ("licence_required", 1, "licence required"),
+    ("control", 3, "control"),
+    ("item_outside_rule", 2, "item outside the rule"),
+    ("policy", 2, "licensing policy"),
+    ("policy_candidate", 2, "policy candidate"),
+    ("overlap", 2, "overlap"),
+    ("authorized", 1, "authorized"),
+    ("authorization_status", 2, "authorization"),
+    ("fails", 2, "condition fails"),
+    ("undecided", 3, "condition undecided"),
+    ("claim_fails", 1, "claimed authorization fails"),
+    ("obligation", 4, "obligation"),
+    ("missing_fact", 1, "missing fact"),
+    ("red_flag", 3, "red flag"),
+    ("fdp_applies", 3, "foreign direct product rule"),
+    ("reading_matters", 1, "reading matters"),
+]
+
+
+def _statement(sym: clingo.Symbol, section: str) -> str:
+    a = [atom_text(x) for x in sym.arguments]
+    n = sym.name
+    if n in ("licence_required", "authorized"):
+        return f"{'Licence required' if n == 'licence_required' else 'Authorized'}: {a[0]}"
+    if n == "control":
+        return f"Item {a[0]} is controlled as {a[1]}"
+    if n == "policy":
+        return f"Licensing policy: {a[0].replace('_', ' ')}"
+    if n == "policy_candidate":
+        return f"Policy candidate: {a[0].replace('_', ' ')} ({a[1]})"
+    if n == "authorization_status":
+        return f"{a[0].upper()}: {a[1]}"
+    if n == "fails":
+        return f"{a[0].upper()} condition fails: {a[1]}"
+    if n == "undecided":
+        return f"{a[0].upper()} condition undecided: {a[1]} (missing {a[2]})"
+    if n == "obligation":
+        return f"Obligation: {a[2]}"
+    if n == "missing_fact":
+        return f"Missing fact: {a[0]}"
+    return f"{section[0].upper()}{section[1:]}: {atom_text(sym)}"
+
+
+@dataclass
+class Explanation:
+    scenario: str
+    conclusions: list[dict]
+
+    def to_json(self) -> dict:
+        return {"format_version": EXPLANATION_FORMAT_VERSION, "scenario": self.scenario,
+                "labels": LABELS, "conclusions": self.conclusions}
+
+    def nodes(self) -> Iterator[dict]:
+        """Every node of every tree, depth first."""
+        stack = [c["tree"] for c in reversed(self.conclusions)]
+        while stack:
+            n = stack.pop()
+            yield n
+            stack.extend(reversed(n.get("children", [])))
+
+    def conclusion(self, atom: str) -> dict:
+        """The conclusion whose atom is ``atom`` (as clingo prints it)."""
+        for c in self.conclusions:
+            if c["atom"] == atom:
+                return c
+        raise KeyError(f"{atom} is not a conclusion; conclusions: {[c['atom'] for c in self.conclusions]}")
+
+    def to_text(self) -> str:
+        out = [f"== Explanation: {self.scenario}"]
+        for c in self.conclusions:
+            out.append("")
+            out.append(c["statement"] + (f"  [{c['tree']['citation']}]" if c["tree"].get("citation") else ""))
+            _render(c["tree"], out, "  ")
+        return "\n".join(out)
+
+
+def _render(n: dict, out: list[str], indent: str) -> None:
+    cite = f"  [{n['citation']}]" if n.get("citation") else ""
+    kind = n["kind"]
+    if kind == "derived":
+        where = f"  <- {n['rule']['file']}:{n['rule']['line']}" if n.get("rule") else ""
+        rep = "  (explained above)" if n.get("repeated") else ""
+        out.append(f"{indent}{n['text']}{cite}{where}{rep}")
+        if n.get("rule", {}).get("comment") and not n.get("repeated"):
+            out.append(f"{indent}    \"{n['rule']['comment']}\"")
+    elif kind in ("given", "assumed"):
+        f = f" ({n['field']})" if n.get("field") else ""
+        out.append(f"{indent}{n['text']}{cite}  -- {kind}{f}")
+    else:
+        out.append(f"{indent}{n['text']}{cite}  -- {kind}")
+    for c in n.get("children", []):
+        _render(c, out, indent + "  ")
+
+
+def _symbols(assumed) -> set[clingo.Symbol]:
+    out = set()
+    for a in assumed or ():
+        out.add(a if isinstance(a, clingo.Symbol) else clingo.parse_term(str(a)))
+    return out
+
+
+_WHOLE_OK: dict[int, bool] = {}
+
+
+def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[clingo.Symbol]:
+    """The unique answer set with the _why atoms. The rewritten knowledge base
+    (each body grounded once) is used; should it ever fail to ground, the
+    knowledge base plus the twins is used instead."""
+    from .arithmetic import Arithmetic
+    from .engine import KnowledgeBaseError, default_engine
+    if engine is None and _WHOLE_OK.get(id(prog), True):
+        try:
+            ctl = clingo.Control(["--warn=none", "--models=2"])
+            ctl.add("base", [], prog.whole)
+            with ctl.backend() as backend:
+                for sym in facts:
+                    backend.add_rule([backend.add_atom(sym)])
+            ctl.ground([("base", [])], context=Arithmetic())
+            found: list[list[clingo.Symbol]] = []
+            ctl.solve(on_model=lambda m: found.append(list(m.symbols(shown=True))))
+            if len(found) != 1:
+                raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
+            out = []
+            for a in found[0]:
+                n = a.name
+                if n.startswith("_w") and n[2:].isdigit():
+                    name, arity = prog.twin_sigs[int(n[2:])]
+                    args = a.arguments
+                    out.append(clingo.Function(_WHY, [args[0], clingo.Function(name, args[1:1 + arity])]
+                                               + list(args[1 + arity:])))
+                else:
+                    out.append(a)
+            return out
+        except RuntimeError as exc:
+            if isinstance(exc, KnowledgeBaseError):
+                raise
+            _WHOLE_OK[id(prog)] = False
+    return (engine or default_engine()).answer(facts, extra_program=prog.text)
+
+
+def explain_facts(name: str, facts: list[clingo.Symbol], assumed=(), engine=None) -> tuple[list[clingo.Symbol], Explanation]:
+    """Solve the knowledge base with the _why program for these input facts.
+
+    Returns the shown atoms (what ``Engine.answer`` would return) and the explanation."""
+    prog = program()
+    atoms = _solve(prog, facts, engine)
+    shown, why, whyagg = [], [], []
+    for a in atoms:
+        if a.name == _WHY:
+            why.append(a)
+        elif a.name == _WHYAGG:
+            whyagg.append(a)
+        else:
+            shown.append(a)
+    assumed_syms = _symbols(assumed)
+    b = _Builder(prog, shown, why, whyagg, set(facts), assumed_syms)
+    conclusions = []
+    by_sig: dict[tuple[str, int], list[clingo.Symbol]] = {}
+    for a in shown:
+        by_sig.setdefault((a.name, len(a.arguments)), []).append(a)
+    considered = {a.arguments[0] for a in by_sig.get(("authorization_status", 2), [])}
+    has_policy = bool(by_sig.get(("policy", 2)))
+    for pred, arity, section in _ROOTS:
+        for sym in sorted(by_sig.get((pred, arity), [])):
+            if pred in ("fails", "undecided") and sym.arguments[0] not in considered:
+                continue
+            if pred == "policy_candidate" and has_policy:
+                continue
+            conclusions.append({"conclusion": section, "atom": str(sym), "statement": _statement(sym, section),
+                                "tree": b.node(sym)})
+    return shown, Explanation(name, conclusions)
+
+
+def explain_scenario(scenario: Scenario | dict, as_of: str | None = None, regime=None, assumed=()):
+    """Evaluate a scenario and explain it in one run: (Determination, Explanation).
+
+    ``assumed``: input facts (clingo symbols or their text) set by a counterfactual;
+    they are labelled "assumed" instead of "given". Regime facts are labelled "assumed"."""
+    if isinstance(scenario, dict):
+        scenario = Scenario.from_dict(scenario)
+    facts = scenario_facts(scenario, as_of)
+    assumed = set(_symbols(assumed))
+    if regime is not None:
+        rf = list(regime.facts())
+        facts = facts + rf
+        assumed |= set(rf)
+    shown, ex = explain_facts(scenario.name, facts, assumed)
+    d = Determination.from_atoms(scenario, shown, as_of=as_of or scenario.date)
+    return d, ex
+
+
+def explain_determination(d: Determination, assumed=(), regime=None) -> Explanation:
+    """The explanation of an evaluated Determination (re-solves its scenario with the _why program)."""
+    if d.source is None:
+        raise ValueError("this Determination has no scenario to explain")
+    as_of = d.as_of if d.as_of != d.source.date else None
+    return explain_scenario(d.source, as_of=as_of, regime=regime, assumed=assumed)[1]
+
+
+# ============================================================================ command line
+def cli_main(args) -> int:
+    import json
+
+    from .cli import _apply_readings
+    from .loader import load_scenarios
+    from .model import parse_date
+    if args.as_of:
+        parse_date(args.as_of, "--as-of")
+    for path, scenario in load_scenarios(args.files):
+        scenario = _apply_readings(scenario, args.reading)
+        d, ex = explain_scenario(scenario, as_of=args.as_of)
+        if args.json:
+            out = d.to_json()
+            out["file"] = str(path)
+            out["explanation"] = ex.to_json()
+            print(json.dumps(out))
+        else:
+            print(ex.to_text())
+            print()
+    return 0

@@ -1,0 +1,383 @@
+"""Regime what-ifs: evaluate scenarios under a changed rule and list what changed.
+
+A regime file (JSON) changes the rule's parameters. It never carries law of its
+own: it only supplies the regime predicates the knowledge base already reads
+(``kb/input.lp``):
+
+    {
+      "regime": "UAE moved to Tier 1",            (optional name)
+      "description": "...",                        (optional)
+      "tiers":  {"AE": 1},                         -> regime_tier("AE", 1)
+      "params": {"lpp_annual_limit_tpp": "53,800,000"}   -> regime_param(lpp_annual_limit_tpp, n(...))
+      "dates":  {"compliance": "2025-09-01"}       -> regime_date(compliance, 20250901)
+      "nveu_allocation": {"2025-Q1": "1,000,000,000"}    -> regime_nveu_allocation(2025, 1, n(...))
+      "off":    ["lic_lpp"]                        -> regime_off(lic_lpp)
+    }
+
+The names a regime may use are read from the knowledge base, never listed here:
+parameters are the ``default_param/2`` facts (a parameter whose default is an
+``n(...)`` number takes a big number such as "1e27" or "26,900,000"; the others
+take a plain integer), dates are the ``default_key_date/2`` ids, provisions the
+``provision/5`` ids and the NVEU quarters the ``default_nveu_allocation/3`` facts.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import clingo
+import clingo.ast
+from clingo import Function, Number, String
+
+from . import kb
+from .arithmetic import Arithmetic, big, from_big
+from .errors import InputError
+from .model import _int, parse_big, parse_date
+
+_TOP_KEYS = {"regime", "description", "tiers", "params", "dates", "nveu_allocation", "off"}
+
+
+# --------------------------------------------------------------------------- catalogue
+@dataclass(frozen=True)
+class Catalogue:
+    """What the knowledge base lets a regime change (read from kb/*.lp)."""
+
+    params: dict            # name -> default symbol (Number or n(...))
+    key_dates: dict         # id -> YYYYMMDD
+    provisions: dict        # id -> citation
+    nveu: dict              # (year, quarter) -> n(...) symbol
+    consulted: frozenset    # provision ids whose in_force/1 the knowledge base consults
+    tiers: frozenset = frozenset({1, 2, 3})
+
+
+def _in_force_constants() -> set[str]:
+    """Provision ids that appear as ``in_force(<id>)`` in a rule body of the KB."""
+    found: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, clingo.ast.AST):
+            if node.ast_type == clingo.ast.ASTType.Literal and node.atom.ast_type == clingo.ast.ASTType.SymbolicAtom:
+                sym = node.atom.symbol
+                if sym.ast_type == clingo.ast.ASTType.Function and sym.name == "in_force" and len(sym.arguments) == 1:
+                    arg = sym.arguments[0]
+                    if arg.ast_type == clingo.ast.ASTType.SymbolicTerm and arg.symbol.type == clingo.SymbolType.Function:
+                        found.add(arg.symbol.name)
+            for key in node.child_keys:
+                visit(getattr(node, key))
+        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ASTSequence":
+            for child in node:
+                visit(child)
+
+    def on_stmt(stmt):
+        if stmt.ast_type == clingo.ast.ASTType.Rule:
+            visit(stmt.body)
+
+    clingo.ast.parse_string(kb.kb_text(), on_stmt)
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def catalogue() -> Catalogue:
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], kb.kb_text())
+    ctl.ground([("base", [])], context=Arithmetic())
+
+    def facts(name, arity):
+        return [tuple(a.symbol.arguments) for a in ctl.symbolic_atoms.by_signature(name, arity) if a.is_fact]
+
+    params = {a[0].name: a[1] for a in facts("default_param", 2)}
+    key_dates = {a[0].name: a[1].number for a in facts("default_key_date", 2)}
+    provisions = {a[0].name: a[1].string for a in facts("provision", 5)}
+    nveu = {(a[0].number, a[1].number): a[2] for a in facts("default_nveu_allocation", 3)}
+    consulted = _in_force_constants()
+    # kb/regime.lp makes every authorization consult its provision.
+    consulted |= {a[1].name for a in facts("authorization", 2)}
+    return Catalogue(params, key_dates, provisions, nveu, frozenset(consulted))
+
+
+def _is_big(sym: clingo.Symbol) -> bool:
+    return sym.type == clingo.SymbolType.Function and sym.name == "n" and len(sym.arguments) == 5
+
+
+def _date_text(n: int) -> str:
+    return f"{n // 10000:04d}-{n // 100 % 100:02d}-{n % 100:02d}"
+
+
+def _value_text(sym: clingo.Symbol) -> str:
+    return f"{from_big(sym):,}" if _is_big(sym) else str(sym)
+
+
+# --------------------------------------------------------------------------- the regime
+@dataclass
+class Regime:
+    """A validated regime: the changes it makes, as data."""
+
+    name: str = "(unnamed regime)"
+    description: str = ""
+    tiers: dict = field(default_factory=dict)        # country -> tier
+    params: dict = field(default_factory=dict)       # name -> int value
+    dates: dict = field(default_factory=dict)        # key date id -> YYYYMMDD
+    nveu: dict = field(default_factory=dict)         # (year, quarter) -> int TPP (whole table)
+    off: list = field(default_factory=list)          # provision ids
+    warnings: list = field(default_factory=list)
+
+    # ---------------------------------------------------------------- reading
+    @classmethod
+    def load(cls, path) -> "Regime":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read the regime file ({exc.__class__.__name__})", file=str(path)) from None
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno, column=exc.colno) from None
+        try:
+            return cls.from_dict(raw)
+        except InputError as exc:
+            exc.file = str(path)
+            raise
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> "Regime":
+        if not isinstance(raw, dict):
+            raise InputError(f"expected a JSON object, got {type(raw).__name__}")
+        for key in raw:
+            if key not in _TOP_KEYS:
+                raise InputError(f"unknown field {key!r}; expected one of {', '.join(sorted(_TOP_KEYS))}", field=key)
+        cat = catalogue()
+        r = cls()
+        if "regime" in raw:
+            if not isinstance(raw["regime"], str) or not raw["regime"].strip():
+                raise InputError("expected a non-empty name", field="regime")
+            r.name = raw["regime"]
+        if "description" in raw:
+            if not isinstance(raw["description"], str):
+                raise InputError("expected a text", field="description")
+            r.description = raw["description"]
+
+        for key in ("tiers", "params", "dates", "nveu_allocation"):
+            if key in raw and not isinstance(raw[key], dict):
+                raise InputError(f"expected an object, got {type(raw[key]).__name__}", field=key)
+
+        countries = kb.countries()
+        for code, tier in raw.get("tiers", {}).items():
+            where = f"tiers.{code}"
+            if not isinstance(code, str) or code.upper() not in countries:
+                raise InputError(f"expected an ISO 3166-1 alpha-2 country code, got {code!r}", field=where)
+            if isinstance(tier, bool) or tier not in cat.tiers:
+                raise InputError(f"expected a tier 1, 2 or 3, got {tier!r}", field=where)
+            r.tiers[code.upper()] = tier
+        if "HK" not in r.tiers and "CN" in r.tiers:
+            r.warnings.append("the regime moves CN but not HK; Hong Kong keeps China's tier under the rule as "
+                              "written (tiers.lp) unless the regime moves HK too")
+
+        for name, value in raw.get("params", {}).items():
+            where = f"params.{name}"
+            if name not in cat.params:
+                raise InputError(f"unknown parameter {name!r}; the knowledge base has "
+                                 f"{', '.join(sorted(cat.params))}", field=where)
+            if _is_big(cat.params[name]):
+                r.params[name] = parse_big(value, where)
+            else:
+                r.params[name] = _int(value, where)
+
+        for kid, value in raw.get("dates", {}).items():
+            where = f"dates.{kid}"
+            if kid not in cat.key_dates:
+                raise InputError(f"unknown key date {kid!r}; the knowledge base has "
+                                 f"{', '.join(sorted(cat.key_dates))}", field=where)
+            r.dates[kid] = parse_date(value, where)
+
+        nveu_raw = raw.get("nveu_allocation", {})
+        if nveu_raw:
+            table = {k: from_big(v) for k, v in cat.nveu.items()}
+            for quarter, value in nveu_raw.items():
+                where = f"nveu_allocation.{quarter}"
+                m = re.fullmatch(r"(\d{4})-Q([1-4])", str(quarter))
+                if not m:
+                    raise InputError(f"expected a quarter written YYYY-Qn, got {quarter!r}", field=where)
+                key = (int(m.group(1)), int(m.group(2)))
+                if key not in table:
+                    known = ", ".join(f"{y}-Q{q}" for y, q in sorted(table))
+                    raise InputError(f"the allocation table has no quarter {quarter}; it has {known}", field=where)
+                table[key] = parse_big(value, where)
+            # the knowledge base replaces the whole table; unchanged quarters keep their values
+            r.nveu = table
+
+        off = raw.get("off", [])
+        if not isinstance(off, list):
+            raise InputError(f"expected a list of provision ids, got {type(off).__name__}", field="off")
+        for i, pid in enumerate(off):
+            where = f"off[{i}]"
+            if not isinstance(pid, str) or pid not in cat.provisions:
+                raise InputError(f"unknown provision {pid!r}; the ids are those of kb/provisions.lp", field=where)
+            if pid not in cat.consulted:
+                r.warnings.append(f"provision {pid} is switched off, but the knowledge base never consults "
+                                  f"whether it is in force: switching it off changes nothing")
+            r.off.append(pid)
+        return r
+
+    # ---------------------------------------------------------------- facts
+    def facts(self) -> list[clingo.Symbol]:
+        """The regime predicates (kb/input.lp) as clingo symbols."""
+        cat = catalogue()
+        out: list[clingo.Symbol] = []
+        for code, tier in sorted(self.tiers.items()):
+            out.append(Function("regime_tier", [String(code), Number(tier)]))
+        for name, value in sorted(self.params.items()):
+            sym = big(value) if _is_big(cat.params[name]) else Number(value)
+            out.append(Function("regime_param", [Function(name), sym]))
+        for kid, date in sorted(self.dates.items()):
+            out.append(Function("regime_date", [Function(kid), Number(date)]))
+        for (year, quarter), value in sorted(self.nveu.items()):
+            out.append(Function("regime_nveu_allocation", [Number(year), Number(quarter), big(value)]))
+        for pid in self.off:
+            out.append(Function("regime_off", [Function(pid)]))
+        return out
+
+    def changes(self) -> list[str]:
+        """The regime in words, against the rule as written."""
+        cat = catalogue()
+        out = []
+        for code, tier in sorted(self.tiers.items()):
+            out.append(f"{code} ({kb.countries()[code]}) placed in Tier {tier}")
+        for name, value in sorted(self.params.items()):
+            old = cat.params[name]
+            new = big(value) if _is_big(old) else Number(value)
+            out.append(f"{name}: {_value_text(old)} -> {_value_text(new)}")
+        for kid, date in sorted(self.dates.items()):
+            out.append(f"key date {kid}: {_date_text(cat.key_dates[kid])} -> {_date_text(date)}")
+        for key, value in sorted(self.nveu.items()):
+            old = from_big(cat.nveu[key])
+            if old != value:
+                out.append(f"NVEU allocation {key[0]}-Q{key[1]}: {old:,} -> {value:,}")
+        for pid in self.off:
+            out.append(f"provision {pid} ({cat.provisions[pid]}) switched off")
+        return out
+
+    def to_json(self) -> dict:
+        return {"regime": self.name, "description": self.description, "changes": self.changes(),
+                "warnings": list(self.warnings)}
+
+
+# --------------------------------------------------------------------------- comparing
+def _outcome(d) -> dict:
+    """The parts of a determination that a regime comparison reports."""
+    return {
+        "licence_required": d.license_required,
+        "authorized": d.authorized,
+        "licensing_policy": d.licensing_policy,
+        "policy_provision": sorted({a.arguments[1].name for a in d.atoms if a.name == "policy" and len(a.arguments) == 2}),
+        "authorizations": {a["name"]: a["available"] for a in d.authorizations},
+        "obligations": sorted(f"{o['id']}" + (f" ({o['deadline']})" if o["deadline"] else "") for o in d.obligations),
+        "overlaps": sorted("/".join(o["provisions"]) for o in d.overlaps),
+    }
+
+
+_WORD = {True: "yes", False: "no", None: "indeterminate"}
+_AVAIL = {True: "available", False: "not available", None: "undecided", "absent": "not considered"}
+
+
+def _diff(before: dict, after: dict) -> list[dict]:
+    out = []
+    for key in ("licence_required", "authorized", "licensing_policy"):
+        if before[key] != after[key]:
+            out.append({"what": key, "before": before[key], "after": after[key]})
+    names = sorted(set(before["authorizations"]) | set(after["authorizations"]))
+    for n in names:
+        b = before["authorizations"].get(n, "absent")
+        a = after["authorizations"].get(n, "absent")
+        if b != a:
+            out.append({"what": f"authorization {n}", "before": b, "after": a})
+    for key in ("policy_provision", "obligations", "overlaps"):
+        b, a = set(before[key]), set(after[key])
+        if b != a:
+            out.append({"what": key, "before": sorted(b), "after": sorted(a),
+                        "added": sorted(a - b), "removed": sorted(b - a)})
+    return out
+
+
+def compare(regime: Regime, scenarios, engine=None) -> dict:
+    """Evaluate each (path, Scenario) under the rule as written and under ``regime``."""
+    from .engine import default_engine
+    engine = engine or default_engine()
+    rows = []
+    counts: dict[str, int] = {}
+    for path, scenario in scenarios:
+        before = _outcome(engine.evaluate(scenario))
+        after = _outcome(engine.evaluate(scenario, regime=regime))
+        changes = _diff(before, after)
+        for c in changes:
+            key = c["what"]
+            counts[key] = counts.get(key, 0) + 1
+        rows.append({"file": str(path), "scenario": scenario.name, "changed": bool(changes),
+                     "changes": changes, "as_written": before, "under_regime": after})
+    summary = {"scenarios": len(rows), "changed": sum(r["changed"] for r in rows),
+               "unchanged": sum(not r["changed"] for r in rows), "by_aspect": dict(sorted(counts.items()))}
+    return {"regime": regime.to_json(), "results": rows, "summary": summary}
+
+
+def _word(what: str, value) -> str:
+    if what.startswith("authorization "):
+        return _AVAIL.get(value, str(value))
+    if what in ("licence_required", "authorized"):
+        return _WORD[value]
+    if what == "licensing_policy":
+        return (value or "none determined").replace("_", " ")
+    if isinstance(value, list):
+        return ", ".join(value) if value else "none"
+    return str(value)
+
+
+def compare_text(result: dict) -> str:
+    reg = result["regime"]
+    out = [f"Regime: {reg['regime']}"]
+    if reg["description"]:
+        out.append(f"  {reg['description']}")
+    for c in reg["changes"]:
+        out.append(f"  - {c}")
+    for w in reg["warnings"]:
+        out.append(f"  warning: {w}")
+    out.append("")
+    for row in result["results"]:
+        if not row["changed"]:
+            out.append(f"== {row['scenario']}  ({row['file']}): unchanged")
+            continue
+        out.append(f"== {row['scenario']}  ({row['file']}): CHANGED")
+        for c in row["changes"]:
+            if "added" in c:
+                parts = []
+                if c["added"]:
+                    parts.append("added " + ", ".join(c["added"]))
+                if c["removed"]:
+                    parts.append("removed " + ", ".join(c["removed"]))
+                out.append(f"   {c['what']}: " + "; ".join(parts))
+            else:
+                out.append(f"   {c['what']}: {_word(c['what'], c['before'])} -> {_word(c['what'], c['after'])}")
+    s = result["summary"]
+    out.append("")
+    out.append(f"Summary: {s['changed']} of {s['scenarios']} scenarios changed"
+               + (" (" + ", ".join(f"{k}: {v}" for k, v in s["by_aspect"].items()) + ")" if s["by_aspect"] else ""))
+    return "\n".join(out)
+
+
+def cmd_compare(args) -> int:
+    """``pyrules compare --regime FILE QUERIES... [--json]``."""
+    import sys
+    from .loader import load_scenarios
+    regime = Regime.load(args.regime)
+    scenarios = load_scenarios(args.files)
+    result = compare(regime, scenarios)
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        for w in regime.warnings:
+            print(f"pyrules: warning: {w}", file=sys.stderr)
+        print(compare_text(result))
+    return 0

@@ -1,0 +1,115 @@
+"""Exact arithmetic for TPP totals and allocations (kb/arithmetic.lp, pyrules/arithmetic.py).
+TPP figures (ECCN 3A090 Technical Notes) and the allocations of 15 CFR 742.6(b)(10)
+exceed clingo's 32-bit integers; they travel as n(L4,L3,L2,L1,L0)."""
+from __future__ import annotations
+
+import clingo
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pyrules.arithmetic import BASE, MAX_VALUE, Arithmetic, big, from_big, to_limbs
+
+values = st.one_of(st.integers(0, 2**40), st.integers(0, MAX_VALUE),
+                   st.sampled_from([0, 1, BASE - 1, BASE, 2**31 - 1, 2**31, 790_000_000, 1_580_000_000,
+                                    5_064_000_000, 10**26, MAX_VALUE]))
+FAST = settings(max_examples=50, deadline=None)
+
+
+@FAST
+@given(values)
+def test_3a090_tpp_numbers_round_trip(v):
+    """ECCN 3A090 TPP totals: big() and from_big() are inverse; limbs are normalised (0..999,999)."""
+    s = big(v)
+    assert s.name == "n" and len(s.arguments) == 5
+    assert all(0 <= a.number < BASE for a in s.arguments)
+    assert from_big(s) == v
+    assert to_limbs(v) == [a.number for a in s.arguments]
+
+
+@pytest.mark.parametrize("v", [-1, MAX_VALUE + 1])
+def test_3a090_numbers_out_of_range_rejected(v):
+    """Arithmetic range (0..10^30-1): out-of-range values raise instead of wrapping."""
+    with pytest.raises(ValueError):
+        to_limbs(v)
+
+
+@FAST
+@given(values, values)
+def test_742_6_b_10_term_order_is_numeric_order(x, y):
+    """742.6(b)(10) compares TPP with <, <=: clingo's term order on n(...) equals numeric order."""
+    a, b = big(x), big(y)
+    assert (a < b) == (x < y)
+    assert (a == b) == (x == y)
+
+
+def _clingo_compare(x: int, y: int) -> set[str]:
+    """Ground a comparison inside clingo itself (not Python's Symbol ordering)."""
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], "lt :- x(X), y(Y), X < Y. le :- x(X), y(Y), X <= Y. eq :- x(X), y(Y), X = Y.")
+    with ctl.backend() as b:
+        b.add_rule([b.add_atom(clingo.Function("x", [big(x)]))])
+        b.add_rule([b.add_atom(clingo.Function("y", [big(y)]))])
+    ctl.ground([("base", [])])
+    out: set[str] = set()
+    ctl.solve(on_model=lambda m: out.update(s.name for s in m.symbols(shown=True)))
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(values, values)
+def test_742_6_b_10_clingo_comparison_of_n_terms_is_numeric(x, y):
+    """742.6(b)(10): clingo's own < <= = on n(...) terms agree with the integers'."""
+    got = _clingo_compare(x, y)
+    assert ("lt" in got) == (x < y)
+    assert ("le" in got) == (x <= y)
+    assert ("eq" in got) == (x == y)
+
+
+small = st.integers(0, 2**31 - 1)
+
+
+@FAST
+@given(small, small)
+def test_3a090_times_is_exact(q, t):
+    """ECCN 3A090: @times(Q, T) = Q x T exactly, beyond 2^31."""
+    assert from_big(Arithmetic().times(clingo.Number(q), clingo.Number(t))) == q * t
+
+
+@FAST
+@given(st.integers(0, MAX_VALUE // 2), st.integers(0, MAX_VALUE // 2))
+def test_742_6_b_10_plus_is_exact(x, y):
+    """742.6(b)(10) used + shipment: @plus is exact."""
+    assert from_big(Arithmetic().plus(big(x), big(y))) == x + y
+
+
+@FAST
+@given(st.integers(0, 10**20), st.integers(0, 1000))
+def test_742_6_b_10_scaled_is_exact(x, k):
+    """742.6(b)(10) allocation x multiplier: @scaled is exact."""
+    assert from_big(Arithmetic().scaled(big(x), clingo.Number(k))) == x * k
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(0, 10**22), min_size=1, max_size=6))
+def test_3a090_kb_total_of_addends_is_exact(xs):
+    """kb/arithmetic.lp total/2: the limb-wise #sum with @norm carrying equals the exact sum."""
+    from pyrules import kb
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], (kb.kb_dir() / "arithmetic.lp").read_text() + "\n#show total/2.")
+    with ctl.backend() as b:
+        for i, x in enumerate(xs):
+            b.add_rule([b.add_atom(clingo.Function("addend", [clingo.Function("k"), clingo.Number(i), big(x)]))])
+    ctl.ground([("base", [])], context=Arithmetic())
+    totals = []
+    ctl.solve(on_model=lambda m: totals.extend(m.symbols(shown=True)))
+    assert len(totals) == 1
+    assert from_big(totals[0].arguments[1]) == sum(xs)
+
+
+def test_3a090_overflow_trap_is_real():
+    """Why n(...) exists: clingo wraps 5,064,000,000 (a 748.15 NVEU figure) silently."""
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], "d(5064000000).")
+    ctl.ground([("base", [])])
+    (atom,) = [a.symbol for a in ctl.symbolic_atoms.by_signature("d", 1)]
+    assert atom.arguments[0].number != 5_064_000_000

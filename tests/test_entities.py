@@ -1,0 +1,134 @@
+"""Entities: location, headquarters and the ultimate parent at any depth, as used by
+15 CFR 742.6(b)(10) ("entities headquartered in, or whose ultimate parent is
+headquartered in ...") and 740.27-740.29; ownership cycles are input errors."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import clingo
+import pytest
+
+import pyrules
+from pyrules.engine import default_engine
+from helpers import run, scenario
+
+
+def ultimate_parents(d: pyrules.Determination) -> dict[str, str]:
+    return {a.arguments[0].string: a.arguments[1].string
+            for a in d.atoms if a.name == "ultimate_parent"}
+
+
+def chain(depth: int, top_hq: str = "CN") -> dict:
+    """Buyer -> P1 -> ... -> P<depth>; every intermediate is headquartered in IN."""
+    ents = {}
+    names = ["Buyer"] + [f"P{i}" for i in range(1, depth + 1)]
+    for i, n in enumerate(names):
+        e = {"located": "IN", "headquartered": "IN"}
+        if i < depth:
+            e["parent"] = names[i + 1]
+        ents[n] = e
+    ents[names[-1]]["headquartered"] = top_hq
+    return ents
+
+
+def test_742_6_b_10_entity_without_parent_is_its_own_ultimate_parent():
+    """742.6(b)(10): an entity with no parent is its own ultimate parent (depth 0)."""
+    d = run(scenario(to="IN", entities=chain(0, "IN")))
+    assert ultimate_parents(d)["Buyer"] == "Buyer"
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_742_6_b_10_ultimate_parent_at_depth(depth):
+    """742.6(b)(10): the ultimate parent is found at depth 1, 2 and 3, and its Tier 3
+    headquarters gives a presumption of denial though every intermediate is Tier 2."""
+    d = run(scenario(to="IN", entities=chain(depth, "CN")))
+    up = ultimate_parents(d)
+    assert up["Buyer"] == f"P{depth}"
+    for i in range(1, depth):
+        assert up[f"P{i}"] == f"P{depth}"
+    assert d.licensing_policy == "presumption_of_denial"
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_742_6_b_10_intermediate_tier3_parent_does_not_count(depth):
+    """742.6(b)(10): only the ULTIMATE parent's headquarters counts: a Tier 3 (CN) intermediate
+    holding company under a Tier 2 top parent leaves the Tier 2 allocation test."""
+    ents = chain(depth, "IN")
+    ents["P1"]["headquartered"] = "CN"
+    d = run(scenario(to="IN", entities=ents, facts={"government_assurances": False}))
+    assert d.licensing_policy == "presumption_of_approval"
+    assert {c["provision"] for c in d.policy_candidates} == {"policy_chips_tier2"}
+    assert d.overlaps == []
+
+
+def test_742_6_b_10_tier1_ultimate_parent_three_levels_up():
+    """742.6(b)(10): presumption of approval where the ultimate parent three levels up is
+    headquartered in Tier 1 (JP) and destination and consignee are Tier 2."""
+    d = run(scenario(to="IN", entities=chain(3, "JP")))
+    assert d.licensing_policy == "presumption_of_approval"
+    assert {c["provision"] for c in d.policy_candidates} == {"policy_chips_tier1"}
+
+
+def test_742_6_b_10_parent_named_but_not_described_is_missing_fact():
+    """742.6(b)(10): a parent whose headquarters is not given leaves the policy open and
+    names the missing fact headquartered(<parent>)."""
+    d = run(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN", "parent": "Mystery"}}))
+    assert d.license_required is True
+    assert d.licensing_policy is None
+    assert "headquartered(Mystery)" in d.missing_facts
+
+
+def test_742_6_b_10_consignee_headquarters_unknown_is_missing_fact():
+    """742.6(b)(10): without the consignee's headquarters no policy is given."""
+    d = run(scenario(to="IN", entities={"Buyer": {"located": "IN"}}))
+    assert d.licensing_policy is None
+    assert "headquartered(Buyer)" in d.missing_facts
+
+
+@pytest.mark.parametrize("ents, named", [
+    ({"A": {"parent": "B"}, "B": {"parent": "A"}}, ["A", "B"]),
+    ({"A": {"parent": "A"}}, ["A"]),
+    ({"Buyer": {"headquartered": "IN", "parent": "X"}, "X": {"parent": "Y"}, "Y": {"parent": "Z"},
+      "Z": {"parent": "X"}}, ["X", "Y", "Z"]),
+])
+def test_742_6_b_10_ownership_cycle_is_input_error_naming_entities(ents, named):
+    """742.6(b)(10) 'ultimate parent' is undefined on a cycle: InputError naming every entity in it."""
+    with pytest.raises(pyrules.InputError) as exc:
+        run(scenario(entities=ents))
+    msg = str(exc.value)
+    assert "cycle" in msg
+    for n in named:
+        assert n in msg
+    if "Buyer" not in named:
+        assert "Buyer" not in msg.split("cycle", 1)[1]
+
+
+def test_742_6_b_10_ownership_cycle_cli_exit_2(tmp_path):
+    """742.6(b)(10): `pyrules ask` on a scenario with an ownership cycle exits 2 naming it."""
+    import json
+    f = tmp_path / "cycle.json"
+    f.write_text(json.dumps(scenario(entities={"Buyer": {"headquartered": "DE", "parent": "Hold"},
+                                               "Hold": {"parent": "Buyer"}})))
+    r = subprocess.run([sys.executable, "-m", "pyrules.cli", "ask", str(f)], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "cycle" in r.stderr and "Buyer" in r.stderr and "Hold" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_742_6_b_10_kb_reports_cycle_even_without_python_check():
+    """742.6(b)(10): the KB itself derives ownership_cycle/1 if a cycle bypasses the input check."""
+    S, F = clingo.String, clingo.Function
+    facts = [F("entity", [S("A")]), F("entity", [S("B")]),
+             F("parent", [S("A"), S("B")]), F("parent", [S("B"), S("A")])]
+    models = default_engine().models(facts, extra_program="#show ownership_cycle/1.")
+    assert len(models) == 1
+    assert {a.arguments[0].string for a in models[0] if a.name == "ownership_cycle"} == {"A", "B"}
+
+
+def test_742_6_b_10_consignee_with_no_entity_entry_is_created_and_missing_hq():
+    """742.6(b)(10): a consignee named only in the transaction is an entity with unknown headquarters."""
+    s = scenario(entities={})
+    d = run(s)
+    assert "headquartered(Buyer)" in d.missing_facts
+    assert d.licensing_policy is None

@@ -1,0 +1,208 @@
+"""Approved and authorized IC designers (foundry rule, 90 FR 5298): Supp. No. 6 to
+part 740 (approved designers) and Note 1 to ECCN 3A090.a (authorized designers), as a
+condition of License Exceptions AIA (15 CFR 740.27) and ACM (15 CFR 740.28(b))."""
+from __future__ import annotations
+
+import pytest
+
+from helpers import auth, failed, run, scenario
+from pyrules.determination import Determination
+from pyrules.engine import default_engine
+from pyrules.facts import scenario_facts
+from pyrules.model import Scenario
+
+AIA_FACTS = {"eccn_furnished": True, "aia_certification_obtained": True}
+
+
+def designer_case(designer: dict | None, *, date="2025-06-01", eccn="3A090.a", parent: dict | None = None,
+                  with_designer=True) -> dict:
+    """3A090.a chips from the US to a German company (AIA otherwise met), designed by 'Des'."""
+    item = {"eccn": eccn, "tpp": 15832, "quantity": 10}
+    if with_designer:
+        item["designer"] = "Des"
+    ents = {"Buyer": {"located": "DE", "headquartered": "DE"}}
+    if designer is not None:
+        ents["Des"] = designer
+    if parent is not None:
+        ents["DesParent"] = parent
+    return scenario(date=date, items=[item], entities=ents, facts=AIA_FACTS)
+
+
+def authorized(hq="TW", **status) -> dict:
+    st = {"approved_ic_designer": False, "reports_under_743_9": True}
+    st.update(status)
+    return {"headquartered": hq, "status": st}
+
+
+def undecided_facts(d, name="AIA") -> set[str]:
+    return {u["missing_fact"] for u in auth(d, name)["undecided_conditions"]}
+
+
+def test_supp6_approved_designer_meets_aia_condition():
+    """Supp. No. 6 to part 740: a designer on the approved list satisfies the AIA designer condition."""
+    d = run(designer_case({"headquartered": "CN", "status": {"approved_ic_designer": True}}))
+    assert auth(d, "AIA")["available"] is True
+    assert d.authorized is True
+
+
+@pytest.mark.parametrize("hq", ["TW", "DE", "IN", "IS"])
+def test_note1_3a090a_authorized_designer_taiwan_a1_a5(hq):
+    """Note 1 to 3A090.a: a designer headquartered in Taiwan, A:1 (DE, IN) or A:5 (IS) that
+    reports under 743.9 is authorized; AIA is available."""
+    d = run(designer_case(authorized(hq)))
+    assert auth(d, "AIA")["available"] is True
+
+
+@pytest.mark.parametrize("hq", ["MY", "BR", "SG"])
+def test_note1_3a090a_designer_outside_taiwan_a1_a5_fails(hq):
+    """Note 1 to 3A090.a: a designer headquartered outside Taiwan, A:1 and A:5 is not authorized."""
+    d = run(designer_case(authorized(hq)))
+    assert "aia_ic_designer" in failed(d, "AIA")
+    assert auth(d, "AIA")["available"] is False
+
+
+@pytest.mark.parametrize("parent_hq", ["CN", "MO", "HK", "RU"])
+def test_note1_3a090a_parent_in_macau_or_d5_fails(parent_hq):
+    """Note 1 to 3A090.a: a Taiwan designer whose ultimate parent is headquartered in Macau
+    or D:5 (Hong Kong counts as China) is not authorized."""
+    des = authorized("TW")
+    des["parent"] = "DesParent"
+    d = run(designer_case(des, parent={"headquartered": parent_hq}))
+    assert "aia_ic_designer" in failed(d, "AIA")
+
+
+def test_note1_3a090a_designer_headquartered_in_d5_fails():
+    """Note 1 to 3A090.a: a designer headquartered in D:5 (China) is not authorized."""
+    d = run(designer_case(authorized("CN")))
+    assert "aia_ic_designer" in failed(d, "AIA")
+
+
+def test_note1_3a090a_no_743_9_reporting_fails():
+    """Note 1 to 3A090.a (2) and 15 CFR 743.9: without foundry reporting the designer is not authorized."""
+    d = run(designer_case(authorized("TW", reports_under_743_9=False)))
+    assert "aia_ic_designer" in failed(d, "AIA")
+
+
+def test_note1_3a090a_reporting_unknown_is_undecided():
+    """Note 1 to 3A090.a: reporting status unknown -> AIA indeterminate, naming the fact."""
+    des = {"headquartered": "TW", "status": {"approved_ic_designer": False}}
+    d = run(designer_case(des))
+    a = auth(d, "AIA")
+    assert a["available"] is None
+    assert undecided_facts(d) == {"reports_under_743_9(Des)"}
+    assert "reports_under_743_9(Des)" in d.missing_facts
+
+
+def test_supp6_approved_status_unknown_and_not_authorized_is_undecided():
+    """Supp. No. 6 to part 740: when the designer fails Note 1, whether it is on the approved
+    list decides; unknown -> undecided naming approved_ic_designer."""
+    des = {"headquartered": "MY", "status": {"reports_under_743_9": True}}
+    d = run(designer_case(des))
+    assert undecided_facts(d) == {"approved_ic_designer(Des)"}
+
+
+def test_supp6_approved_status_unknown_but_authorized_is_met():
+    """Note 1 to 3A090.a: an authorized designer meets the condition whatever its listing."""
+    des = {"headquartered": "TW", "status": {"reports_under_743_9": True}}
+    d = run(designer_case(des))
+    assert auth(d, "AIA")["available"] is True
+
+
+def test_foundry_rule_designer_missing_is_undecided():
+    """90 FR 5298: a 3A090.a line with no designer named cannot be decided."""
+    d = run(designer_case(None, with_designer=False))
+    assert undecided_facts(d) == {"item_designer(1)"}
+    assert auth(d, "AIA")["available"] is None
+
+
+def test_foundry_rule_designer_headquarters_missing_is_undecided():
+    """Note 1 to 3A090.a: designer headquarters unknown -> undecided naming headquartered(Des)."""
+    des = {"status": {"approved_ic_designer": False, "reports_under_743_9": True}}
+    d = run(designer_case(des))
+    assert "headquartered(Des)" in undecided_facts(d)
+
+
+def test_foundry_rule_designer_parent_headquarters_missing_is_undecided():
+    """Note 1 to 3A090.a: ultimate parent's headquarters unknown -> undecided naming it."""
+    des = authorized("TW")
+    des["parent"] = "DesParent"
+    d = run(designer_case(des, parent={"located": "TW"}))
+    assert undecided_facts(d) == {"headquartered(DesParent)"}
+
+
+def test_foundry_rule_condition_not_before_compliance_date():
+    """90 FR 5298: compliance with the designer condition is required from 2025-01-31; on
+    2025-01-30 a line with no designer still qualifies for AIA."""
+    d = run(designer_case(None, with_designer=False, date="2025-01-30"))
+    assert auth(d, "AIA")["available"] is True
+    d = run(designer_case(None, with_designer=False, date="2025-01-31"))
+    assert auth(d, "AIA")["available"] is None
+
+
+@pytest.mark.parametrize("eccn", ["3A090.a", "5A002.z.1.a", "5A002.z.3.a", "5A002.z.5.a", "5A992.z.1"])
+def test_foundry_rule_designer_condition_eccns(eccn):
+    """90 FR 5298: the designer condition covers 3A090.a, 5A002.z.1.a-z.5.a and 5A992.z.1."""
+    d = run(designer_case(authorized("MY"), eccn=eccn))
+    assert "aia_ic_designer" in failed(d, "AIA")
+
+
+@pytest.mark.parametrize("eccn", ["4A090.a", "3A001.z.1.a", "4A003.z.1.a", "5A004.z.1.a"])
+def test_foundry_rule_designer_condition_not_for_other_eccns(eccn):
+    """90 FR 5298: 4A090.a and the other .z items carry no designer condition."""
+    d = run(designer_case(authorized("MY"), eccn=eccn))
+    assert auth(d, "AIA")["available"] is True
+
+
+def test_note1_3a090a_deadline_day_itself_still_authorized():
+    """Note 1 to 3A090.a: authorized status lasts through 2026-04-13 as written."""
+    d = run(designer_case(authorized("TW"), date="2026-04-13"))
+    assert auth(d, "AIA")["available"] is True
+
+
+def test_note1_3a090a_after_deadline_without_application_fails():
+    """Note 1 to 3A090.a: after 2026-04-13 a designer that did not apply for approved status
+    is no longer authorized."""
+    d = run(designer_case(authorized("TW", applied_for_approval=False), date="2026-04-14"))
+    assert "aia_ic_designer" in failed(d, "AIA")
+
+
+def test_note1_3a090a_after_deadline_with_application_still_authorized():
+    """Note 1 to 3A090.a: a designer that applied for approved status stays authorized."""
+    d = run(designer_case(authorized("TW", applied_for_approval=True), date="2026-04-14"))
+    assert auth(d, "AIA")["available"] is True
+
+
+def test_note1_3a090a_after_deadline_application_unknown_is_undecided():
+    """Note 1 to 3A090.a: after the deadline, whether the designer applied must be known."""
+    d = run(designer_case(authorized("TW"), date="2026-06-01"))
+    assert undecided_facts(d) == {"applied_for_approval(Des)"}
+
+
+def test_note1_3a090a_deadline_note_mentions_91_fr_17851():
+    """91 FR 17851 moved the designer deadline to 2026-12-31; the KB says so in a note and
+    still applies the date as written."""
+    d = run(designer_case(authorized("TW"), date="2026-06-01"))
+    note = [n for n in d.notes if n["id"] == "designer_deadline_moved"]
+    assert note and "91 FR 17851" in note[0]["text"] and "2026-12-31" in note[0]["text"]
+
+
+def test_note1_3a090a_regime_can_move_deadline():
+    """A regime moving key_date(designer_deadline) to 2026-12-31 (91 FR 17851) keeps the
+    designer authorized on 2026-06-01 without an application, and drops the note."""
+    s = Scenario.from_dict(designer_case(authorized("TW", applied_for_approval=False), date="2026-06-01"))
+    atoms = default_engine().answer(scenario_facts(s), extra_program="regime_date(designer_deadline, 20261231).")
+    d = Determination.from_atoms(s, atoms, as_of=s.date)
+    assert auth(d, "AIA")["available"] is True
+    assert not [n for n in d.notes if n["id"] == "designer_deadline_moved"]
+
+
+def test_740_28_b_acm_has_the_same_designer_condition():
+    """15 CFR 740.28(b) as amended by 90 FR 5298: ACM also needs an approved or authorized designer."""
+    s = designer_case(authorized("MY"))
+    s["transaction"]["purpose"] = "production"
+    s["entities"]["Buyer"]["status"] = {"private_sector": True}
+    s["facts"]["ultimately_destined_outside_tier3"] = True
+    d = run(s)
+    assert failed(d, "ACM") == {"acm_ic_designer"}
+    s["entities"]["Des"] = authorized("TW")
+    assert auth(run(s), "ACM")["available"] is True

@@ -1,0 +1,161 @@
+"""Items: ECCN 3A090 (15 CFR part 774, Supp. No. 1) classification from TPP and
+performance density (3A090 Technical Notes), 4A090.a and the .z items, the chip
+catalogue, and exact shipment TPP totals."""
+from __future__ import annotations
+
+import pytest
+
+from pyrules import kb
+from helpers import run, scenario
+
+
+def item(**kw) -> dict:
+    kw.setdefault("quantity", 10)
+    return kw
+
+
+def classify(line: dict):
+    d = run(scenario(items=[line]))
+    return d, d.items[0]["eccn"], d.items[0]["outside_rule"]
+
+
+# --- the catalogue ------------------------------------------------------------------
+CATALOGUE = {
+    "H100-SXM": "3A090.a", "H100-PCIe": "3A090.a", "H200": "3A090.a", "A100": "3A090.a",
+    "B200": "3A090.a", "MI300X": "3A090.a", "Gaudi3": "3A090.a", "L40S": "3A090.a",
+    "L4": "3A090.a",       # TPP 1940 < 4800, but PD 6.6 >= 5.92
+    "H20": None,           # TPP 2368 < 2400 and PD 2.9 < 3.2: neither 3A090.a nor .b
+}
+
+
+def test_3a090_catalogue_has_the_required_chips():
+    """ECCN 3A090 Technical Notes: the catalogue covers at least the chips of the issue."""
+    assert set(CATALOGUE) <= set(kb.chips())
+
+
+@pytest.mark.parametrize("chip, eccn", sorted(CATALOGUE.items()))
+def test_3a090_catalogue_chip_classification(chip, eccn):
+    """ECCN 3A090.a (Supp. No. 1 to part 774): each catalogue chip's classification."""
+    d, got, outside = classify(item(chip=chip))
+    assert got == eccn
+    if eccn is None:
+        assert outside == "below_3a090"
+        assert d.license_required is False
+    else:
+        assert outside is None
+        assert d.license_required is True
+        assert d.controls[0]["eccn"] == "3A090.a"
+
+
+def test_3a090_a_l4_classified_by_performance_density():
+    """ECCN 3A090.a: TPP >= 1600 and PD >= 5.92 (L4: 1940 TPP / 294 mm2 = 6.6)."""
+    d = run(scenario(items=[item(chip="L4")]))
+    assert ("3A090.a" == d.items[0]["eccn"])
+    assert any(a.name == "classification_provision" and a.arguments[1].name == "eccn_3a090a" for a in d.atoms)
+
+
+# --- classification from specifications: boundaries -------------------------------------------
+@pytest.mark.parametrize("tpp, area, eccn", [
+    (4800, None, "3A090.a"),     # TPP >= 4800 needs no die area
+    (4800, 100000, "3A090.a"),
+    (2960, 500, "3A090.a"),      # PD exactly 5.92
+    (2960, 500.1, "3A090.b"),    # PD just under 5.92, TPP >= 2400, PD >= 1.6
+    (1600, 270.2, "3A090.a"),    # TPP exactly 1600, PD 5.9215
+    (1599, 1, None),             # below 1600: never 3A090
+    (3000, 600, "3A090.b"),      # TPP 2400..4800, PD 5.0
+    (2400, 1500, "3A090.b"),     # PD exactly 1.6 at TPP 2400
+    (2400, 1500.1, None),        # PD just under 1.6 at TPP 2400, and < 3.2
+    (2000, 625, "3A090.b"),      # TPP >= 1600 with PD exactly 3.2
+    (2000, 625.1, None),         # PD just under 3.2, TPP < 2400
+    (2_000_000, 100000, "3A090.a"),  # largest unit TPP and die area: no overflow in 1000*TPP
+])
+def test_3a090_classification_from_tpp_and_die_area(tpp, area, eccn):
+    """ECCN 3A090.a: TPP >= 4800, or TPP >= 1600 and PD >= 5.92; 3A090.b: TPP 2400..<4800 with
+    PD 1.6..<5.92, or TPP >= 1600 with PD 3.2..<5.92 (Technical Notes: PD = TPP / die area)."""
+    line = item(tpp=tpp) if area is None else item(tpp=tpp, die_area_mm2=area)
+    d, got, outside = classify(line)
+    assert got == eccn
+    if eccn == "3A090.a":
+        assert d.license_required is True
+    elif eccn == "3A090.b":
+        assert outside == "not_advanced"
+        assert d.license_required is False
+    else:
+        assert outside == "below_3a090"
+        assert d.license_required is False
+
+
+@pytest.mark.parametrize("tpp", [1600, 2400, 4799])
+def test_3a090_missing_die_area_is_indeterminate_naming_item_die_area(tpp):
+    """ECCN 3A090 Technical Notes: with TPP 1600..<4800 the class turns on performance
+    density; without the die area the licence requirement is indeterminate."""
+    d = run(scenario(items=[item(tpp=tpp)]))
+    assert d.license_required is None
+    assert "item_die_area(1)" in d.missing_facts
+    assert d.licensing_policy is None
+
+
+def test_3a090_missing_die_area_does_not_hide_another_controlled_line():
+    """742.6(a)(6)(iii): one controlled line requires a licence even if another is undecided."""
+    d = run(scenario(items=[item(chip="H100-SXM"), item(tpp=3000)]))
+    assert d.license_required is True
+    assert "item_die_area(2)" in d.missing_facts
+
+
+def test_3a090_declared_eccn_is_used_as_given():
+    """ECCN 3A090.a/.b: the exporter's declared classification governs over the parameters."""
+    d, got, _ = classify(item(eccn="3A090.b", tpp=20000))
+    assert got == "3A090.b" and d.license_required is False
+    d, got, _ = classify(item(eccn="3A090.a", tpp=1000))
+    assert got == "3A090.a" and d.license_required is True
+
+
+@pytest.mark.parametrize("eccn", ["4A090.a", "3A001.z.1.a", "4A003.z.2.a", "4A004.z.1", "4A005.z.1",
+                                  "5A002.z.5.a", "5A004.z.2.a", "5A992.z.1"])
+def test_742_6_a_6_iii_4a090a_and_z_items_are_controlled(eccn):
+    """742.6(a)(6)(iii): 4A090.a and the .z items are under the worldwide licence requirement."""
+    d = run(scenario(items=[item(eccn=eccn, tpp=16000)]))
+    assert d.license_required is True
+    assert d.controls == [{"item": 1, "eccn": eccn, "provision": "worldwide_chips",
+                           "citation": "15 CFR 742.6(a)(6)(iii)"}]
+
+
+def test_3a090_item_without_any_identification_of_tpp_is_missing():
+    """ECCN 3A090.a declared without a TPP: the shipment's TPP is unknown and named missing;
+    the Tier 2 allocation cannot be judged (742.6(b)(10)) - an unknown TPP is not zero."""
+    d = run(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+                     items=[item(eccn="3A090.a")],
+                     facts={"tier2_allocation_used_tpp": 790_000_000, "government_assurances": False}))
+    assert d.license_required is True
+    assert "item_tpp(1)" in d.missing_facts
+    assert d.licensing_policy is None
+
+
+# --- shipment TPP ------------------------------------------------------------------------------
+def test_3a090_shipment_tpp_exact_for_largest_quantities():
+    """ECCN 3A090 TPP totals: 100,000,000 units x 2,000,000 TPP = 2 x 10^14 exactly (no 32-bit overflow)."""
+    d = run(scenario(items=[item(tpp=2_000_000, quantity=100_000_000)]))
+    assert d.shipment_tpp == 100_000_000 * 2_000_000
+    d = run(scenario(items=[item(tpp=2_000_000, quantity=100_000_000),
+                            item(chip="H100-SXM", quantity=100_000_000),
+                            item(tpp=2_000_000, quantity=100_000_000)]))
+    assert d.shipment_tpp == 2 * 100_000_000 * 2_000_000 + 100_000_000 * 15832
+
+
+@pytest.mark.parametrize("q, t", [(1, 4800), (135_647, 15832), (2**31 // 15832 + 1, 15832), (99_999_999, 1_999_999)])
+def test_3a090_shipment_tpp_product_exact(q, t):
+    """ECCN 3A090 TPP totals around and beyond 2^31 are exact."""
+    d = run(scenario(items=[item(tpp=t, quantity=q)]))
+    assert d.shipment_tpp == q * t
+
+
+def test_3a090_shipment_tpp_counts_only_advanced_items():
+    """742.6(b)(10) allocations are measured in TPP of 3A090.a-level items: a 3A090.b line is not counted."""
+    d = run(scenario(items=[item(chip="H100-SXM", quantity=3), item(tpp=3000, die_area_mm2=600, quantity=1000)]))
+    assert d.shipment_tpp == 3 * 15832
+
+
+def test_3a090_catalogue_tpp_overridden_by_given_tpp():
+    """ECCN 3A090 Technical Notes: a TPP given for a catalogue chip replaces the catalogue figure."""
+    d = run(scenario(items=[item(chip="H100-SXM", tpp=10000, quantity=2)]))
+    assert d.shipment_tpp == 20000

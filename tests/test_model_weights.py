@@ -1,0 +1,340 @@
+"""AI model weights: ECCN 4E091 (Supp. No. 1 to part 774), the worldwide licence
+requirement of 15 CFR 742.6(a)(13) and its employee exclusion, and the 4E091
+licensing policy of 15 CFR 742.6(b)(10)."""
+from __future__ import annotations
+
+import clingo
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pyrules.arithmetic import big
+from pyrules.engine import default_engine
+from pyrules.facts import scenario_facts
+from pyrules.model import Scenario
+from helpers import run, scenario
+
+E26 = 10**26
+E25 = 10**25
+FLOOR = 25 * 10**24  # 2.5 x 10^25
+
+
+def model(ops=None, published=False, derived=False, added=None, **more):
+    line = {"model_weights": "Frontier-1"}
+    if ops is not None:
+        line["training_ops"] = str(ops)
+    if published is not None:
+        line["published"] = published
+    if derived is not None:
+        line["derived_from_published"] = derived
+    if added is not None:
+        line["added_training_ops"] = str(added)
+    line.update(more)
+    return line
+
+
+def weights(line=None, hq="IN", parent_hq=None, readings=None, facts=None, **tx):
+    """A 4E091 transaction: weights exported from the US to a lab in India by default."""
+    ents = {"Lab": {"located": tx.pop("located", "IN"), "headquartered": hq}}
+    if hq is None:
+        del ents["Lab"]["headquartered"]
+    if parent_hq is not None:
+        ents["Lab"]["parent"] = "Parent"
+        ents["Parent"] = {"headquartered": parent_hq}
+    tx = {"to": "IN", "consignee": "Lab", **tx}
+    s = scenario(items=[line if line is not None else model(2 * E26)], entities=ents, transaction=tx)
+    s["facts"] = dict(facts or {})
+    if readings:
+        s["readings"] = readings
+    return s
+
+
+class Regime:
+    """A minimal regime: replaces parameters (regime_param/2)."""
+
+    def __init__(self, **params):
+        self.params = params
+
+    def facts(self):
+        return [clingo.Function("regime_param", [clingo.Function(k), big(v)]) for k, v in self.params.items()]
+
+
+def atoms(d, name):
+    return {tuple(str(a) for a in s.arguments) for s in d.atoms if s.name == name}
+
+
+def outside(d, item=1):
+    return next(i["outside_rule"] for i in d.items if i["item"] == item)
+
+
+def controlled(d):
+    return any(c["eccn"] == "4E091" and c["provision"] == "worldwide_weights" for c in d.controls)
+
+
+# --- 4E091: the 10^26 threshold -----------------------------------------------------------
+def test_4e091_exactly_1e26_operations_is_not_controlled():
+    """4E091 controls models trained with MORE than 10^26 operations: exactly 10^26 is not."""
+    d = run(weights(model(E26)))
+    assert d.license_required is False
+    assert outside(d) == "below_4e091_threshold"
+    assert not controlled(d)
+
+
+def test_4e091_1e26_plus_one_operation_is_controlled():
+    """4E091 / 742.6(a)(13): 10^26 + 1 operations is above the threshold: licence required."""
+    d = run(weights(model(E26 + 1)))
+    assert d.license_required is True
+    assert controlled(d)
+    assert d.items[0]["eccn"] == "4E091"
+
+
+def test_4e091_below_threshold_needs_no_publication_fact():
+    """4E091: a model at or below 10^26 operations is outside whatever its publication status."""
+    d = run(weights(model(5 * E25, published=None, derived=None)))
+    assert d.license_required is False
+    assert not any("published" in m for m in d.missing_facts)
+
+
+def test_4e091_published_weights_not_controlled():
+    """4E091 note / 734.7(a): published (open) weights are never controlled, however large."""
+    d = run(weights(model(10 * E26, published=True, derived=None)))
+    assert d.license_required is False
+    assert outside(d) == "published_weights"
+
+
+def test_4e091_published_weights_need_no_training_ops():
+    """4E091 note: published weights are outside without knowing the training compute."""
+    d = run(weights(model(None, published=True, derived=None)))
+    assert d.license_required is False
+
+
+def test_4e091_declared_classification_is_taken():
+    """4E091: a line the exporter classified 4E091 is treated as 4E091 (742.6(a)(13) applies)."""
+    d = run(weights({"model_weights": "X", "eccn": "4E091"}))
+    assert d.license_required is True and controlled(d)
+
+
+# --- 4E091: models derived from published weights ---------------------------------------------
+def test_4e091_derived_added_exactly_25_percent_is_not_controlled():
+    """4E091 derived-model note: added training must EXCEED 25% of the total (2e26 total, 5e25 added)."""
+    d = run(weights(model(2 * E26, derived=True, added=5 * E25)))
+    assert d.license_required is False
+    assert outside(d) == "derived_added_training_too_small"
+
+
+def test_4e091_derived_added_just_over_25_percent_is_controlled():
+    """4E091 derived-model note: 5e25 + 1 added of 2e26 total exceeds 25% (and 2.5e25): controlled."""
+    d = run(weights(model(2 * E26, derived=True, added=5 * E25 + 1)))
+    assert d.license_required is True and controlled(d)
+
+
+def test_4e091_derived_higher_of_the_two_tests_governs():
+    """4E091 derived-model note: 2.6e25 added exceeds 2.5e25 but not 25% of 1.2e26 (3e25): not controlled."""
+    d = run(weights(model(12 * E25, derived=True, added=26 * 10**24)))
+    assert d.license_required is False
+    assert outside(d) == "derived_added_training_too_small"
+
+
+def test_4e091_derived_floor_exactly_2_5e25_is_not_controlled():
+    """4E091 derived-model note: added training of exactly 2.5e25 is not MORE than 2.5e25. The
+    25% leg is the higher above 10^26, so the floor is tested under a lowered threshold (10^25)."""
+    d = run(weights(model(8 * E25, derived=True, added=FLOOR)), regime=Regime(model_training_ops=E25))
+    assert d.license_required is False
+    assert outside(d) == "derived_added_training_too_small"
+
+
+def test_4e091_derived_floor_2_5e25_plus_one_is_controlled():
+    """4E091 derived-model note: 2.5e25 + 1 added (of 8e25 total, 25% = 2e25) exceeds both tests."""
+    d = run(weights(model(8 * E25, derived=True, added=FLOOR + 1)), regime=Regime(model_training_ops=E25))
+    assert d.license_required is True and controlled(d)
+
+
+def test_4e091_original_model_controlled_without_added_ops():
+    """4E091: a closed model not derived from published weights needs no added-training figure."""
+    d = run(weights(model(2 * E26, derived=False)))
+    assert d.license_required is True
+    assert "added_training_ops(1)" not in d.missing_facts
+
+
+@settings(max_examples=40, deadline=None)
+@given(total=st.integers(min_value=E26 - 10**20, max_value=10**28),
+       share=st.integers(min_value=0, max_value=10**6))
+def test_4e091_derived_rule_matches_exact_arithmetic(total, share):
+    """4E091 derived-model note, property: controlled iff total > 10^26 and added > max(2.5e25, 25% total)."""
+    added = total * share // 10**6
+    d = run(weights(model(total, derived=True, added=added)))
+    expect = total > E26 and added > FLOOR and 100 * added > 25 * total
+    assert d.license_required is expect
+
+
+@settings(max_examples=40, deadline=None)
+@given(ops=st.integers(min_value=0, max_value=10**29))
+def test_4e091_threshold_property(ops):
+    """4E091, property: a closed original model is controlled exactly when ops > 10^26."""
+    d = run(weights(model(ops)))
+    assert d.license_required is (ops > E26)
+
+
+def test_4e091_huge_figures_do_not_overflow():
+    """4E091 derived-model note: figures near the 10^30 limit are compared exactly."""
+    top = 10**30 - 1
+    d = run(weights(model(top, derived=True, added=top // 4 + 1)))
+    assert d.license_required is True
+    d = run(weights(model(top, derived=True, added=top // 4)))
+    assert d.license_required is False
+
+
+# --- 4E091: the published-model frontier --------------------------------------------------------
+def test_4e091_below_open_weight_frontier_not_controlled():
+    """4E091 note: a model trained with fewer operations than the most capable published model
+    is not controlled (frontier raised by a regime to 3e26)."""
+    d = run(weights(model(2 * E26)), regime=Regime(open_weight_frontier_ops=3 * E26))
+    assert d.license_required is False
+    assert outside(d) == "below_open_weight_frontier"
+
+
+def test_4e091_at_open_weight_frontier_is_controlled():
+    """4E091 note: exactly the frontier's operations is not 'fewer': controlled."""
+    d = run(weights(model(3 * E26)), regime=Regime(open_weight_frontier_ops=3 * E26))
+    assert d.license_required is True
+
+
+def test_4e091_default_frontier_is_dated_and_below_threshold():
+    """4E091 note: the frontier is a dated parameter (3.8e25 from 2025-01-13) and absent before it."""
+    eng = default_engine()
+    s = Scenario.from_dict(weights(model(2 * E26)))
+    got = eng.answer(scenario_facts(s), shown_only=False)
+    fr = [a for a in got if a.name == "frontier_ops"]
+    assert [str(a) for a in fr] == ["frontier_ops(n(38,0,0,0,0))"]
+    early = eng.answer(scenario_facts(s, as_of="2024-12-01"), shown_only=False)
+    assert not [a for a in early if a.name == "frontier_ops"]
+
+
+# --- missing facts ---------------------------------------------------------------------------
+@pytest.mark.parametrize("line, missing", [
+    (model(None), "training_ops(1)"),
+    (model(2 * E26, published=None), "published(1)"),
+    (model(2 * E26, derived=None), "derived_from_published(1)"),
+    (model(2 * E26, derived=True), "added_training_ops(1)"),
+])
+def test_4e091_missing_fact_is_indeterminate(line, missing):
+    """4E091: a fact the classification needs is missing: indeterminate, the fact named."""
+    d = run(weights(line))
+    assert d.license_required is None
+    assert missing in d.missing_facts
+
+
+# --- 742.6(a)(13): worldwide licence requirement -------------------------------------------------
+@pytest.mark.parametrize("action", ["export", "reexport", "in_country_transfer", "deemed_export", "deemed_reexport"])
+@pytest.mark.parametrize("to", ["DE", "IN", "CN", "US"])
+def test_742_6_a_13_licence_required_every_action_and_destination(action, to):
+    """742.6(a)(13): 4E091 weights need a licence for export, reexport, in-country transfer and
+    deemed export/reexport, to every destination (Tier 1 included)."""
+    src = "US" if action in ("export", "deemed_export") else to
+    d = run(weights(model(2 * E26, foreign_produced=False), action=action, to=to, **{"from": src},
+                    facts={"recipient_permanent_regular_employee": False}))
+    assert d.license_required is True
+    assert controlled(d)
+
+
+def test_742_6_a_13_employee_exclusion_tier1_employer():
+    """742.6(a)(13) exclusion: deemed export to a permanent regular employee of a US-headquartered
+    entity needs no licence."""
+    d = run(weights(action="deemed_export", hq="US", located="US", to="US",
+                    facts={"recipient_permanent_regular_employee": True}))
+    assert d.license_required is False
+    assert outside(d) == "weights_employee_exclusion"
+
+
+def test_742_6_a_13_employee_exclusion_deemed_reexport_tier1_parent():
+    """742.6(a)(13) exclusion: deemed reexport to an employee of an entity whose ultimate parent is
+    headquartered in Tier 1 (JP) needs no licence."""
+    d = run(weights(model(2 * E26, foreign_produced=False), action="deemed_reexport", hq="IN", parent_hq="JP",
+                    facts={"recipient_permanent_regular_employee": True}, **{"from": "IN"}))
+    assert d.license_required is False
+
+
+def test_742_6_a_13_employee_exclusion_not_for_non_tier1_employer():
+    """742.6(a)(13) exclusion: the employer and its parent headquartered in India: licence required."""
+    d = run(weights(action="deemed_export", hq="IN", facts={"recipient_permanent_regular_employee": True}))
+    assert d.license_required is True
+
+
+def test_742_6_a_13_employee_exclusion_not_for_non_employee():
+    """742.6(a)(13) exclusion: a recipient who is not a permanent regular employee: licence required."""
+    d = run(weights(action="deemed_export", hq="US", located="US", to="US",
+                    facts={"recipient_permanent_regular_employee": False}))
+    assert d.license_required is True
+
+
+def test_742_6_a_13_employee_exclusion_not_for_physical_export():
+    """742.6(a)(13) exclusion: covers deemed exports and reexports only, not an export."""
+    d = run(weights(action="export", hq="US", to="US", facts={"recipient_permanent_regular_employee": True}))
+    assert d.license_required is True
+
+
+def test_742_6_a_13_employee_fact_missing_is_indeterminate():
+    """742.6(a)(13) exclusion: a deemed export to a Tier 1 entity with the employee fact unknown."""
+    d = run(weights(action="deemed_export", hq="US", to="US"))
+    assert d.license_required is None
+    assert "recipient_permanent_regular_employee" in d.missing_facts
+
+
+def test_742_6_a_13_employee_exclusion_reading_either_or_both():
+    """742.6(a)(13) exclusion, reading employee_exclusion_hq: employer in DE, ultimate parent in CN.
+    'either' (default, the 'or' of the text) excludes; 'both' requires a licence."""
+    base = dict(action="deemed_export", hq="DE", parent_hq="CN", located="DE", to="DE",
+                facts={"recipient_permanent_regular_employee": True})
+    d = run(weights(**base))
+    assert d.license_required is False
+    assert "employee_exclusion_hq" in d.readings_that_matter
+    d = run(weights(readings={"employee_exclusion_hq": "both"}, **base))
+    assert d.license_required is True
+
+
+# --- 742.6(b)(10): licensing policy for 4E091 -----------------------------------------------------
+def test_742_6_b_10_weights_denial_non_tier1_headquarters():
+    """742.6(b)(10): 4E091 to an entity headquartered outside Tier 1: presumption of denial."""
+    d = run(weights(hq="IN"))
+    assert d.licensing_policy == "presumption_of_denial"
+    assert d.policy_citation == "15 CFR 742.6(b)(10)"
+
+
+def test_742_6_b_10_weights_denial_non_tier1_parent():
+    """742.6(b)(10): entity headquartered in Tier 1 (DE) but ultimate parent in Tier 2 (AE): denial."""
+    d = run(weights(hq="DE", located="DE", to="DE", parent_hq="AE"))
+    assert d.licensing_policy == "presumption_of_denial"
+
+
+def test_742_6_b_10_weights_no_policy_stated_for_tier1_entities():
+    """742.6(b)(10): entity and parent headquartered in Tier 1: the rule states no policy; none is
+    given and a finding says so."""
+    d = run(weights(hq="FR", located="FR", to="FR", parent_hq="US"))
+    assert d.license_required is True
+    assert d.licensing_policy is None
+    assert ("no_policy_stated", "policy_weights") in {f[:2] for f in atoms(d, "finding")}
+    assert any(n["id"] == "weights_no_policy_stated" for n in d.notes)
+
+
+def test_742_6_b_10_weights_policy_missing_headquarters():
+    """742.6(b)(10): the consignee's headquarters unknown: no policy, the fact is named."""
+    d = run(weights(hq=None))
+    assert d.licensing_policy is None
+    assert "headquartered(Lab)" in d.missing_facts
+
+
+def test_742_6_b_10_weights_policy_does_not_overlap_chip_policy():
+    """742.6(b)(10): chips and weights in one shipment to DE for an India-headquartered lab: the
+    chip policy (approval, Tier 1 destination) and the weights denial are not an 'overlap'."""
+    s = weights(hq="IN", located="DE", to="DE")
+    s["items"].append({"chip": "H100-SXM", "quantity": 10})
+    d = run(s)
+    assert d.overlaps == []
+    assert d.licensing_policy == "presumption_of_approval"
+    assert ("presumption_of_denial", "policy_weights") in atoms(d, "weights_policy")
+    assert any(n["id"] == "weights_policy_separate" for n in d.notes)
+
+
+def test_742_6_a_13_weights_requirement_not_before_rule():
+    """742.6(a)(13): before 2025-01-13 the rule does not exist: no answer."""
+    d = run(weights(), as_of="2024-12-31")
+    assert d.license_required is None

@@ -1,0 +1,381 @@
+"""Data center validated end users: UVEU and NVEU (15 CFR 748.15; Supp. No. 10 to part 748),
+as split by the AI Diffusion rule (90 FR 4544)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import auth, failed, run, scenario
+
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
+H100_TPP = 15832
+SHIP = 1000 * H100_TPP  # the shipment of the base helpers: 15,832,000 TPP
+H100 = [{"chip": "H100-SXM", "quantity": 1000}]
+
+UVEU_OK = {"data_center_owner_and_operator_veu": True, "uveu_site_listed": True,
+           "uveu_total_compute_tpp": 1_000_000_000, "uveu_tier2_compute_tpp": 100_000_000,
+           "uveu_country_compute_tpp": 20_000_000, "uveu_outside_us_compute_tpp": 300_000_000}
+NVEU_OK = {"data_center_owner_and_operator_veu": True, "nveu_country": "IN", "nveu_installed_tpp": 0}
+
+
+def uveu_party(located="IN", hq="US", parent_hq=None, listed=True):
+    ents = {"Cloud": {"located": located, "headquartered": hq}}
+    if listed is not None:
+        ents["Cloud"]["status"] = {"uveu": listed}
+    if parent_hq is not None:
+        ents["Cloud"]["parent"] = "Group"
+        ents["Group"] = {"headquartered": parent_hq}
+    return ents
+
+
+def nveu_party(located="IN", hq="IN", parent_hq=None, listed=True):
+    ents = {"Cloud": {"located": located, "headquartered": hq}}
+    if listed is not None:
+        ents["Cloud"]["status"] = {"nveu": listed}
+    if parent_hq is not None:
+        ents["Cloud"]["parent"] = "Group"
+        ents["Group"] = {"headquartered": parent_hq}
+    return ents
+
+
+def uveu(to="IN", facts=None, entities=None, **kw):
+    return run(scenario(to=to, consignee="Cloud", entities=entities or uveu_party(located=to),
+                        items=kw.pop("items", H100), facts={**UVEU_OK, **(facts or {})}, **kw))
+
+
+def nveu(to="IN", facts=None, entities=None, **kw):
+    return run(scenario(to=to, consignee="Cloud", entities=entities or nveu_party(located=to),
+                        items=kw.pop("items", H100), facts={**NVEU_OK, "nveu_country": to, **(facts or {})}, **kw))
+
+
+def undecided(d, name):
+    return {(u["condition"], u["missing_fact"]) for u in auth(d, name)["undecided_conditions"]}
+
+
+def note_ids(d):
+    return {n["id"] for n in d.notes}
+
+
+# ---------------------------------------------------------------- scenario files
+EXPECTED = {
+    "uveu_us_cloud_india_data_center": ("UVEU", True, set()),
+    "uveu_single_country_cap_exceeded": ("UVEU", False, {"uveu_country_share"}),
+    "uveu_tier2_and_outside_us_caps_exceeded": ("UVEU", False, {"uveu_tier2_share", "uveu_outside_us_share"}),
+    "uveu_new_site_notified_too_late": ("UVEU", False, {"uveu_site_authorized"}),
+    "uveu_tier2_parent_via_distributor_owner_not_veu": (
+        "UVEU", False, {"uveu_headquarters_tier1", "uveu_no_distributor", "uveu_owner_operator_veu"}),
+    "uveu_china_destination_not_listed": (
+        "UVEU", False, {"uveu_destination_tier1_or_2", "uveu_headquarters_tier1", "uveu_listed", "uveu_no_tier3_ties"}),
+    "uveu_model_weights_not_covered": ("UVEU", False, {"uveu_items_eligible"}),
+    "nveu_indian_company_within_allocation": ("NVEU", True, set()),
+    "nveu_allocation_exceeded": ("NVEU", False, {"nveu_allocation"}),
+    "nveu_2027_allocation_exactly_reached": ("NVEU", True, set()),
+    "nveu_authorized_for_another_country": ("NVEU", False, {"nveu_country_authorized"}),
+    "nveu_chinese_parent_tier1_destination": (
+        "NVEU", False, {"nveu_destination_tier2", "nveu_listed", "nveu_no_distributor", "nveu_no_tier3_ties",
+                        "nveu_owner_operator_veu"}),
+    "nveu_after_allocation_table_ends": ("NVEU", None, set()),
+    "nveu_model_weights_not_covered": ("NVEU", False, {"nveu_items_eligible"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_748_15_scenario_files(name):
+    """15 CFR 748.15: each UVEU/NVEU scenario file gives its stated outcome."""
+    a_name, available, fails = EXPECTED[name]
+    d = run(json.loads((QUERIES / f"{name}.json").read_text()))
+    assert auth(d, a_name)["available"] is available
+    assert failed(d, a_name) == fails
+
+
+def test_748_15_scenario_files_cover_every_condition():
+    """15 CFR 748.15: across the files, each VEU is available once and each of its conditions fails once."""
+    files = sorted(p.stem for p in QUERIES.glob("uveu_*.json")) + sorted(p.stem for p in QUERIES.glob("nveu_*.json"))
+    assert set(files) == set(EXPECTED)
+    d = run(scenario())
+    conds = {(a.arguments[0].name, a.arguments[1].name) for a in d.atoms if a.name == "condition"}
+    for a_name in ("UVEU", "NVEU"):
+        cases = [v for v in EXPECTED.values() if v[0] == a_name]
+        assert len(cases) >= 3 and any(v[1] for v in cases)
+        mine = {c for a, c in conds if a == a_name.lower() and c != "provision_in_force"}
+        assert mine == set().union(*(v[2] for v in cases)), a_name
+
+
+# ---------------------------------------------------------------- UVEU
+def test_748_15_uveu_available_with_obligations_and_note():
+    """748.15 / Supp. No. 10: a listed US UVEU at its listed Indian data center, within the caps."""
+    d = uveu()
+    a = auth(d, "UVEU")
+    assert a["available"] is True
+    assert d.authorized is True
+    ob = {o["id"]: o for o in d.obligations}
+    assert ob["dcv_security"]["deadline"] == "by 2026-01-15"
+    assert ob["dcv_security"]["citation"] == "15 CFR part 748, Supp. No. 10"
+    assert "180 days" in ob["uveu_new_site_notice"]["description"]
+    assert {"dcv_supp10_other", "uveu_compute_caps"} <= set(ob)
+    assert "veu_outside_country_allocation" in note_ids(d)
+
+
+def test_748_15_uveu_status_unknown_asks_only_the_listing():
+    """748.15: an unknown UVEU status is a missing fact; the VEU-specific facts are asked once it is known."""
+    d = run(scenario(to="IN", consignee="Cloud", entities=uveu_party(listed=None)))
+    assert auth(d, "UVEU")["available"] is None
+    assert undecided(d, "UVEU") == {("uveu_listed", "uveu(Cloud)")}
+
+
+def test_748_15_uveu_listed_without_facts_asks_for_each():
+    """748.15: a listed UVEU with no facts: owner/operator, site and compute facts are missing."""
+    d = run(scenario(to="IN", consignee="Cloud", entities=uveu_party(), facts={}))
+    assert auth(d, "UVEU")["available"] is None
+    missing = {f for _, f in undecided(d, "UVEU")}
+    assert {"data_center_owner_and_operator_veu", "uveu_site_listed", "uveu_total_compute_tpp",
+            "uveu_tier2_compute_tpp", "uveu_country_compute_tpp", "uveu_outside_us_compute_tpp"} <= missing
+    assert "uveu_total_compute_tpp" in d.missing_facts
+
+
+def test_748_15_uveu_not_listed_fails():
+    """748.15: a company not listed as a UVEU cannot use it."""
+    d = run(scenario(to="IN", consignee="Cloud", entities=uveu_party(listed=False), facts=UVEU_OK))
+    assert failed(d, "UVEU") == {"uveu_listed"}
+
+
+def test_748_15_uveu_tier3_destination_fails():
+    """748.15: UVEUs install only in Tier 1 and Tier 2 countries."""
+    d = uveu(to="CN", entities=uveu_party(located="IN"))
+    assert "uveu_destination_tier1_or_2" in failed(d, "UVEU")
+
+
+def test_748_15_uveu_tier1_destination_engages_no_tier2_caps():
+    """748.15: a shipment to a Tier 1 country adds nothing to Tier 2; only the US 50% cap is weighed."""
+    d = run(scenario(to="DE", consignee="Cloud", entities=uveu_party(located="DE"),
+                     facts={"data_center_owner_and_operator_veu": True, "uveu_site_listed": True,
+                            "uveu_total_compute_tpp": 1_000_000_000, "uveu_outside_us_compute_tpp": 100}))
+    assert auth(d, "UVEU")["available"] is True
+
+
+def test_748_15_uveu_us_cap_not_engaged_for_shipment_to_us():
+    """748.15: a shipment to the United States does not add to compute outside it."""
+    d = run(scenario(to="US", consignee="Cloud", entities=uveu_party(located="US"),
+                     facts={"data_center_owner_and_operator_veu": True, "uveu_site_listed": True}))
+    assert auth(d, "UVEU")["available"] is True
+
+
+def test_748_15_uveu_50_percent_cap_only_for_us_headquarters():
+    """748.15: the 50% outside-US cap binds only a UVEU headquartered in the United States."""
+    facts = {"uveu_outside_us_compute_tpp": 900_000_000}
+    assert "uveu_outside_us_share" in failed(uveu(facts=facts), "UVEU")
+    d = uveu(facts=facts, entities=uveu_party(hq="GB"))
+    assert auth(d, "UVEU")["available"] is True
+
+
+# exact boundaries: the totals after the shipment are 4,000,000,000 TPP (beyond 2^31)
+TOTAL_BEFORE = 4_000_000_000 - SHIP
+
+
+@pytest.mark.parametrize("cap,fact,limit", [
+    ("uveu_tier2_share", "uveu_tier2_compute_tpp", 1_000_000_000),        # 25% of 4e9
+    ("uveu_country_share", "uveu_country_compute_tpp", 280_000_000),      # 7% of 4e9
+    ("uveu_outside_us_share", "uveu_outside_us_compute_tpp", 2_000_000_000),  # 50% of 4e9
+])
+def test_748_15_uveu_compute_caps_exact_boundary(cap, fact, limit):
+    """748.15: 25% Tier 2, 7% one Tier 2 country, 50% outside the US: exactly at the cap is within; one TPP more fails."""
+    base = {"uveu_total_compute_tpp": TOTAL_BEFORE, "uveu_tier2_compute_tpp": 0,
+            "uveu_country_compute_tpp": 0, "uveu_outside_us_compute_tpp": 0}
+    if fact == "uveu_country_compute_tpp":
+        base["uveu_tier2_compute_tpp"] = limit - SHIP
+    if fact != "uveu_outside_us_compute_tpp":
+        base["uveu_outside_us_compute_tpp"] = limit - SHIP
+    at = uveu(facts={**base, fact: limit - SHIP})
+    assert auth(at, "UVEU")["available"] is True, at.authorizations
+    over = uveu(facts={**base, fact: limit - SHIP + 1})
+    assert failed(over, "UVEU") == {cap}
+
+
+def test_748_15_uveu_caps_include_this_shipment():
+    """748.15: the caps are measured after this shipment (this shipment alone can breach the 7% cap)."""
+    d = uveu(facts={"uveu_total_compute_tpp": 100_000_000, "uveu_tier2_compute_tpp": 0,
+                    "uveu_country_compute_tpp": 0, "uveu_outside_us_compute_tpp": 0})
+    # 15,832,000 / 115,832,000 = 13.7% > 7%
+    assert "uveu_country_share" in failed(d, "UVEU")
+
+
+def _days_before(date: str, n: int) -> str:
+    return (dt.date.fromisoformat(date) - dt.timedelta(days=n)).isoformat()
+
+
+@settings(max_examples=20, deadline=None)
+@given(day=st.dates(min_value=dt.date(2025, 5, 15), max_value=dt.date(2029, 12, 31)))
+def test_748_15_uveu_new_site_180_days_notice_exact(day):
+    """748.15: a new data center notified exactly 180 days before the shipment is authorized; 179 days is too late."""
+    date = day.isoformat()
+    not_listed = {"uveu_site_listed": False, "uveu_site_notified": True}
+    ok = uveu(date=date, facts={**not_listed, "uveu_site_notified_on": _days_before(date, 180)})
+    assert "uveu_site_authorized" not in failed(ok, "UVEU")
+    assert auth(ok, "UVEU")["available"] is True
+    late = uveu(date=date, facts={**not_listed, "uveu_site_notified_on": _days_before(date, 179)})
+    assert "uveu_site_authorized" in failed(late, "UVEU")
+
+
+def test_748_15_uveu_site_not_listed_and_not_notified_fails():
+    """748.15: a data center neither listed nor notified is not authorized."""
+    d = uveu(facts={"uveu_site_listed": False, "uveu_site_notified": False})
+    assert failed(d, "UVEU") == {"uveu_site_authorized"}
+
+
+def test_748_15_uveu_site_not_listed_notice_date_unknown():
+    """748.15: not listed, notification date not given: undecided (never assumed)."""
+    d = uveu(facts={"uveu_site_listed": False})
+    assert auth(d, "UVEU")["available"] is None
+    assert ("uveu_site_authorized", "uveu_site_notified_on") in undecided(d, "UVEU")
+
+
+def test_748_15_uveu_headquarters_reading():
+    """748.15 reading uveu_headquarters: a British UVEU owned by an Indian group fails by default, passes under entity_or_parent."""
+    ents = uveu_party(hq="GB", parent_hq="IN")
+    d = uveu(entities=ents)
+    assert failed(d, "UVEU") == {"uveu_headquarters_tier1"}
+    assert "uveu_headquarters" in d.readings_that_matter
+    alt = uveu(entities=ents, readings={"uveu_headquarters": "entity_or_parent"})
+    assert auth(alt, "UVEU")["available"] is True
+    assert "uveu_headquarters" in alt.readings_that_matter
+
+
+def test_748_15_uveu_tier1_company_with_tier3_parent_fails_under_both_readings():
+    """748.15: a Tier 3 ultimate parent excludes a UVEU whatever the headquarters reading."""
+    ents = uveu_party(hq="GB", parent_hq="CN")
+    for reading in ("entity_and_parent", "entity_or_parent"):
+        d = uveu(entities=ents, readings={"uveu_headquarters": reading})
+        assert auth(d, "UVEU")["available"] is False
+        assert "uveu_no_tier3_ties" in failed(d, "UVEU")
+
+
+# ---------------------------------------------------------------- NVEU
+def test_748_15_nveu_available_with_obligations():
+    """748.15: an Indian NVEU in India within the allocation; Supp. No. 10 obligations follow."""
+    d = nveu()
+    assert auth(d, "NVEU")["available"] is True
+    ids = {o["id"] for o in d.obligations}
+    assert {"dcv_security", "dcv_supp10_other", "nveu_stay_within_allocation"} <= ids
+
+
+ALLOCATION = [  # (first day, last day of the quarter, cumulative allocation)
+    ("2025-01-13", "2025-03-31", 633_000_000), ("2025-04-01", "2025-06-30", 949_500_000),
+    ("2025-07-01", "2025-09-30", 1_266_000_000), ("2025-10-01", "2025-12-31", 1_582_500_000),
+    ("2026-01-01", "2026-03-31", 1_899_000_000), ("2026-04-01", "2026-06-30", 2_690_250_000),
+    ("2026-07-01", "2026-09-30", 3_481_500_000), ("2026-10-01", "2026-12-31", 4_272_750_000),
+    ("2027-01-01", "2027-03-31", 5_064_000_000), ("2027-10-01", "2027-12-31", 5_064_000_000),
+]
+
+
+@pytest.mark.parametrize("first,last,alloc", ALLOCATION)
+def test_748_15_nveu_allocation_exact_boundary(first, last, alloc):
+    """748.15 NVEU allocation table: installed base after the shipment equal to the quarter's allocation is within; one TPP more fails."""
+    for date in (first, last):
+        at = nveu(date=date, facts={"nveu_installed_tpp": alloc - SHIP})
+        assert auth(at, "NVEU")["available"] is True, (date, at.authorizations)
+        over = nveu(date=date, facts={"nveu_installed_tpp": alloc - SHIP + 1})
+        assert failed(over, "NVEU") == {"nveu_allocation"}, date
+
+
+def test_748_15_nveu_2027_allocation_5_064_000_000_and_one_more():
+    """748.15: 5,064,000,000 TPP (beyond 2^31) exactly is within the 2027 allocation; 5,064,000,001 is not."""
+    d = nveu(date="2027-06-30", facts={"nveu_installed_tpp": 5_064_000_000 - SHIP})
+    assert auth(d, "NVEU")["available"] is True
+    d = nveu(date="2027-06-30", facts={"nveu_installed_tpp": 5_064_000_001 - SHIP})
+    assert failed(d, "NVEU") == {"nveu_allocation"}
+
+
+def test_748_15_nveu_shipment_alone_above_allocation_fails():
+    """748.15: a shipment larger than the quarter's allocation fails even with the installed base unknown."""
+    d = nveu(date="2025-02-01", items=[{"chip": "H100-SXM", "quantity": 40_000}],  # 633,280,000 TPP
+             facts={"nveu_installed_tpp": None})
+    assert failed(d, "NVEU") == {"nveu_allocation"}
+
+
+def test_748_15_nveu_installed_base_unknown_is_indeterminate():
+    """748.15: the installed base in the country is needed for the allocation test."""
+    d = nveu(facts={"nveu_installed_tpp": None})
+    assert auth(d, "NVEU")["available"] is None
+    assert ("nveu_allocation", "nveu_installed_tpp") in undecided(d, "NVEU")
+
+
+@pytest.mark.parametrize("date", ["2028-01-01", "2030-07-15"])
+def test_748_15_nveu_after_2027_q4_is_undecided_with_note(date):
+    """748.15 allocation table ends with 2027 Q4: later dates give no allocation (undecided, with a note)."""
+    d = nveu(date=date)
+    assert auth(d, "NVEU")["available"] is None
+    assert any(u["condition"] == "nveu_allocation" and u["missing_fact"].startswith("nveu_allocation(")
+               for u in auth(d, "NVEU")["undecided_conditions"])
+    assert "nveu_allocation_table_ends" in note_ids(d)
+
+
+def test_748_15_nveu_before_rule_is_not_considered():
+    """748.15 with 90 FR 4544: before 2025-01-13 the rule (and the NVEU table) does not apply: no answer."""
+    d = nveu(date="2025-01-10")
+    assert d.license_required is None
+    assert all(a["name"] != "NVEU" for a in d.authorizations)
+
+
+def test_748_15_nveu_tier1_destination_fails():
+    """748.15: the NVEU is a national authorization for Tier 2 countries."""
+    d = nveu(to="DE", entities=nveu_party(located="DE", hq="IN"))
+    assert failed(d, "NVEU") == {"nveu_destination_tier2"}
+
+
+def test_748_15_nveu_country_unknown_is_indeterminate():
+    """748.15: the NVEU's country must be known."""
+    d = nveu(facts={"nveu_country": None})
+    assert auth(d, "NVEU")["available"] is None
+    assert ("nveu_country_authorized", "nveu_country") in undecided(d, "NVEU")
+
+
+def test_748_15_nveu_status_unknown_asks_only_the_listing():
+    """748.15: an unknown NVEU status is a missing fact."""
+    d = run(scenario(to="IN", consignee="Cloud", entities=nveu_party(listed=None)))
+    assert undecided(d, "NVEU") == {("nveu_listed", "nveu(Cloud)")}
+
+
+def test_748_15_veu_owner_and_operator_must_both_be_veus():
+    """748.15: both the owner and the operator of the data center must be VEUs (UVEU and NVEU)."""
+    assert "nveu_owner_operator_veu" in failed(nveu(facts={"data_center_owner_and_operator_veu": False}), "NVEU")
+    assert "uveu_owner_operator_veu" in failed(uveu(facts={"data_center_owner_and_operator_veu": False}), "UVEU")
+
+
+def test_748_15_veu_not_through_distributor():
+    """748.15: items go directly to the VEU, never through a distributor."""
+    assert "nveu_no_distributor" in failed(nveu(via_distributor=True), "NVEU")
+    assert "uveu_no_distributor" in failed(uveu(via_distributor=True), "UVEU")
+
+
+# ---------------------------------------------------------------- properties
+TIER_COUNTRIES = {1: ["DE", "US", "JP"], 2: ["IN", "AE", "MY"], 3: ["CN", "RU", "MO"]}
+TIER = {c: t for t, cs in TIER_COUNTRIES.items() for c in cs}
+country = st.sampled_from(sorted(TIER))
+
+
+@settings(max_examples=40, deadline=None)
+@given(dest=country, loc=country, hq=country, parent=st.one_of(st.none(), country),
+       reading=st.sampled_from(["entity_and_parent", "entity_or_parent"]))
+def test_748_15_property_no_veu_for_tier3_party(dest, loc, hq, parent, reading):
+    """748.15: whatever the tiers, no UVEU or NVEU is available to a party located, headquartered or
+    ultimately owned in Tier 3, nor for a Tier 3 destination."""
+    ents = {"Cloud": {"located": loc, "headquartered": hq, "status": {"uveu": True, "nveu": True}}}
+    if parent:
+        ents["Cloud"]["parent"] = "Group"
+        ents["Group"] = {"headquartered": parent}
+    facts = {**UVEU_OK, **NVEU_OK, "nveu_country": dest, "uveu_total_compute_tpp": 10**12}
+    d = run(scenario(to=dest, consignee="Cloud", entities=ents, items=H100, facts=facts,
+                     readings={"uveu_headquarters": reading}))
+    tier3 = 3 in {TIER[dest], TIER[loc], TIER[hq]} | ({TIER[parent]} if parent else set())
+    u, n = auth(d, "UVEU"), auth(d, "NVEU")
+    if tier3:
+        assert u["available"] is False and n["available"] is False
+    # Every fact is given: both VEUs are decided.
+    assert u["available"] is not None and n["available"] is not None
+    # NVEU, with every other fact favourable, is available exactly for a Tier 2 destination and no Tier 3 tie.
+    assert n["available"] is (not tier3 and TIER[dest] == 2)
