@@ -88,6 +88,7 @@ class Program:
     shown: set[tuple[str, int]]
     whole: str = ""                # the knowledge base rewritten: each rule body grounded once
     twin_sigs: list = field(default_factory=list)  # _w<k> -> (name, arity) of the head
+    twin_names: dict = field(default_factory=dict)  # "_w<k>" -> (name, arity)
 
 
 def _walk(node) -> Iterator[Any]:
@@ -296,10 +297,8 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
         # predicate _w<k>(RuleId, Args..., P, N, C, G), so that the rule
         # "p(Args) :- _w<k>(_, Args, _, _, _, _)" is a cheap projection
         wname = f"_w{derived_sigs.index(sig)}"
-        hargs = list(head_term.arguments) if head_term.ast_type == ast.ASTType.Function else []
         whole.append(str(ast.Rule(loc, ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(
-            loc, wname, [ast.SymbolicTerm(loc, clingo.Number(rid))] + hargs + list(why_head.atom.symbol.arguments[2:]),
-            0))), body)))
+            loc, wname, list(why_head.atom.symbol.arguments), 0))), body)))
         # the atoms an aggregate counted, tied to the instance by its global variables
         outer = [l for l in pos] + [c for c in cmps if not (set(_variables(c)) & agg_bound)]
         for lit in aggs:
@@ -325,10 +324,11 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
     for k, (n, a) in enumerate(derived_sigs):
         vs = [f"X{i}" for i in range(a)]
         atom = f"{n}({','.join(vs)})" if a else n
-        whole.append(f"{atom} :- _w{k}({','.join(['_'] + vs + ['_'] * 4)}).")
-        whole.append(f"#show _w{k}/{a + 5}.")
+        whole.append(f"{atom} :- _w{k}(_, {atom}, _, _, _, _).")
+        whole.append(f"#show _w{k}/6.")
     whole.append(f"#show {_WHYAGG}/3.")
-    return Program("\n".join(out), infos, bookkeeping, inputs, shown, "\n".join(whole), derived_sigs)
+    return Program("\n".join(out), infos, bookkeeping, inputs, shown, "\n".join(whole), derived_sigs,
+                   {f"_w{k}": sig for k, sig in enumerate(derived_sigs)})
 
 
 _CACHE: dict[str, Program] = {}
@@ -411,15 +411,15 @@ class _Instance:
 
 
 class _Builder:
-    def __init__(self, prog: Program, shown: list[clingo.Symbol], why: list[clingo.Symbol],
-                 whyagg: list[clingo.Symbol], given: set[clingo.Symbol], assumed: set[clingo.Symbol]):
+    """Builds trees on demand: only the twins of the predicates reached are decoded."""
+
+    def __init__(self, prog: Program, shown: list[clingo.Symbol], raw: dict, whyagg: list[clingo.Symbol],
+                 given: set[clingo.Symbol], assumed: set[clingo.Symbol]):
         self.p, self.given, self.assumed = prog, given, assumed
         self.provisions = kb.provisions()
-        self.inst: dict[clingo.Symbol, list[_Instance]] = {}
-        for w in why:
-            rid, head, pos, neg, cmps, g = w.arguments
-            self.inst.setdefault(head, []).append(_Instance(rid.number, tuple(pos.arguments), tuple(neg.arguments),
-                                                            tuple(cmps.arguments), g))
+        self.raw = raw                      # (name, arity) -> raw twin atoms, not yet decoded
+        self.inst: dict[clingo.Symbol, list] = {}
+        self.decoded: set = set()
         self.agg: dict[tuple[int, clingo.Symbol], list[clingo.Symbol]] = {}
         for w in whyagg:
             rid, g, atom = w.arguments
@@ -431,40 +431,57 @@ class _Builder:
                 self.conditions[(s.arguments[0], s.arguments[1])] = s.arguments[2].name
             elif s.name == "authorization" and len(s.arguments) == 2:
                 self.auth[s.arguments[0]] = s.arguments[1].name
-        self._rank()
+        self.support: dict[clingo.Symbol, _Instance] = {}
+        self.rank: dict[clingo.Symbol, int] = {}
         self.expanded: set[clingo.Symbol] = set()
 
-    # -- a well-founded order: each atom's support uses only atoms derived before it
-    def _deps(self, atom, i: _Instance) -> list[clingo.Symbol]:
-        d = [a for a in i.pos if a in self.inst and a not in self.given]
-        if i.g.arguments or (i.rule, i.g) in self.agg:
-            d += [a for a in self.agg.get((i.rule, i.g), []) if a in self.inst and a not in self.given]
-        return d
+    def instances(self, sym: clingo.Symbol) -> list:
+        if sym.type != clingo.SymbolType.Function:
+            return []
+        sig = (sym.name, len(sym.arguments))
+        if sig not in self.decoded:
+            self.decoded.add(sig)
+            for w in self.raw.get(sig, ()):
+                args = w.arguments
+                self.inst.setdefault(args[1], []).append(args)
+        return self.inst.get(sym, [])
 
-    def _rank(self) -> None:
-        self.support: dict[clingo.Symbol, _Instance] = {}
-        waiting: dict[clingo.Symbol, list[tuple[clingo.Symbol, _Instance, list]]] = {}
-        ready: list[tuple[clingo.Symbol, _Instance]] = []
-        for head, insts in self.inst.items():
-            if head in self.given:
-                continue
-            for i in insts:
-                deps = set(self._deps(head, i))
-                if not deps:
-                    ready.append((head, i))
-                else:
-                    counter = [len(deps)]
-                    for d in deps:
-                        waiting.setdefault(d, []).append((head, i, counter))
-        while ready:
-            head, i = ready.pop(0)
-            if head in self.support:
-                continue
-            self.support[head] = i
-            for h2, i2, counter in waiting.pop(head, []):
-                counter[0] -= 1
-                if counter[0] == 0 and h2 not in self.support:
-                    ready.append((h2, i2))
+    def _decode(self, args) -> _Instance:
+        rid, _h, pos, neg, cmps, g = args
+        return _Instance(rid.number, tuple(pos.arguments), tuple(neg.arguments), tuple(cmps.arguments), g)
+
+    def derived(self, sym: clingo.Symbol) -> bool:
+        return sym not in self.given and bool(self.instances(sym))
+
+    # -- a well-founded order: each atom's support uses only atoms derived before it
+    def _rank_of(self, sym: clingo.Symbol, stack: set) -> float:
+        if sym in self.rank:
+            return self.rank[sym]
+        if not self.derived(sym):
+            return 0
+        if sym in stack:
+            return float("inf")
+        stack.add(sym)
+        best, best_i = float("inf"), None
+        for args in self.instances(sym):
+            i = self._decode(args)
+            deps = list(i.pos) + self.agg.get((i.rule, i.g), [])
+            r = 0
+            for d in deps:
+                r = max(r, self._rank_of(d, stack))
+                if r >= best:
+                    break
+            if r + 1 < best:
+                best, best_i = r + 1, i
+        stack.discard(sym)
+        if best_i is not None and best != float("inf"):
+            self.rank[sym], self.support[sym] = best, best_i
+        return best
+
+    def support_of(self, sym: clingo.Symbol) -> _Instance | None:
+        if sym not in self.support and self.derived(sym):
+            self._rank_of(sym, set())
+        return self.support.get(sym)
 
     # -- labels and citations
     def provision_of(self, sym: clingo.Symbol) -> str | None:
@@ -495,7 +512,7 @@ class _Builder:
             n = self._base(sym, "given")
             n["field"] = input_field(sym)
             return n
-        inst = self.support.get(sym)
+        inst = self.support_of(sym)
         if inst is None:
             return self._base(sym, "rule data")
         info = self.p.rules[inst.rule]
@@ -525,8 +542,9 @@ class _Builder:
 
         atoms = list(inst.pos) + list(self.agg.get((inst.rule, inst.g), []))
         for a in atoms:
-            if self._is_bookkeeping(a) and a in self.support and a not in self.given:
-                for c in self.expand(a, self.support[a], collapsed=True):
+            sup = self.support_of(a) if self._is_bookkeeping(a) and a not in self.given else None
+            if sup is not None:
+                for c in self.expand(a, sup, collapsed=True):
                     add(c)
             else:
                 add(self.node(a))
@@ -686,17 +704,7 @@ def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[cling
             ctl.solve(on_model=lambda m: found.append(list(m.symbols(shown=True))))
             if len(found) != 1:
                 raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
-            out = []
-            for a in found[0]:
-                n = a.name
-                if n.startswith("_w") and n[2:].isdigit():
-                    name, arity = prog.twin_sigs[int(n[2:])]
-                    args = a.arguments
-                    out.append(clingo.Function(_WHY, [args[0], clingo.Function(name, args[1:1 + arity])]
-                                               + list(args[1 + arity:])))
-                else:
-                    out.append(a)
-            return out
+            return found[0]
         except RuntimeError as exc:
             if isinstance(exc, KnowledgeBaseError):
                 raise
@@ -710,16 +718,22 @@ def explain_facts(name: str, facts: list[clingo.Symbol], assumed=(), engine=None
     Returns the shown atoms (what ``Engine.answer`` would return) and the explanation."""
     prog = program()
     atoms = _solve(prog, facts, engine)
-    shown, why, whyagg = [], [], []
+    shown, whyagg = [], []
+    raw: dict[tuple[str, int], list[clingo.Symbol]] = {}
+    names = prog.twin_names
     for a in atoms:
-        if a.name == _WHY:
-            why.append(a)
-        elif a.name == _WHYAGG:
+        n = a.name
+        if n in names:
+            raw.setdefault(names[n], []).append(a)
+        elif n == _WHY:  # the fallback program: one twin predicate
+            h = a.arguments[1]
+            raw.setdefault((h.name, len(h.arguments)), []).append(a)
+        elif n == _WHYAGG:
             whyagg.append(a)
         else:
             shown.append(a)
     assumed_syms = _symbols(assumed)
-    b = _Builder(prog, shown, why, whyagg, set(facts), assumed_syms)
+    b = _Builder(prog, shown, raw, whyagg, set(facts), assumed_syms)
     conclusions = []
     by_sig: dict[tuple[str, int], list[clingo.Symbol]] = {}
     for a in shown:
