@@ -383,14 +383,62 @@ def input_field(sym: clingo.Symbol) -> str | None:
     return None
 
 
+_STRING = re.compile(r'("(?:[^"\\]|\\.)*")')
+_BIG = re.compile(r"(?<![\w'])n\((\d+),(\d+),(\d+),(\d+),(\d+)\)")
+
+
+def _big_text(m) -> str:
+    v = 0
+    for g in m.groups():
+        v = v * 10**6 + int(g)
+    return f"{v:,}"
+
+
+def readable(text: str) -> str:
+    """A readable form of clingo's text of a term: strings unquoted, n(...) numbers
+    as integers, _any as _, a space after each comma."""
+    parts = _STRING.split(text)
+    for i, part in enumerate(parts):
+        if i % 2:
+            parts[i] = part[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        else:
+            part = _BIG.sub(_big_text, part)
+            part = re.sub(r"(?<![\w'])_any(?![\w'])", "_", part)
+            parts[i] = part.replace(",", ", ")
+    return "".join(parts)
+
+
+def top_args(text: str) -> tuple[str, list[str]]:
+    """Name and top-level argument texts of clingo's text of an atom."""
+    i = text.find("(")
+    if i < 0:
+        return text, []
+    name, args, depth, start, quoted, esc = text[:i], [], 0, i + 1, False, False
+    for j in range(i + 1, len(text) - 1):
+        c = text[j]
+        if quoted:
+            if esc:
+                esc = False
+            elif c == "\\":
+                esc = True
+            elif c == '"':
+                quoted = False
+        elif c == '"':
+            quoted = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "," and depth == 0:
+            args.append(text[start:j])
+            start = j + 1
+    args.append(text[start:len(text) - 1])
+    return name, args
+
+
 def atom_text(sym: clingo.Symbol) -> str:
     """A readable atom: strings unquoted, n(...) numbers as integers, _any as _."""
-    if sym.type == clingo.SymbolType.Function and sym.name == ANY and not sym.arguments:
-        return "_"
-    if sym.type == clingo.SymbolType.Function and sym.arguments and not (sym.name == "n" and len(sym.arguments) == 5):
-        inner = ", ".join(atom_text(x) for x in sym.arguments)
-        return f"{sym.name}({inner})" if sym.name else f"({inner})"
-    return term_text(sym)
+    return readable(str(sym))
 
 
 def _instantiate(text: str, names: list[str], values: Iterable[clingo.Symbol]) -> str:
@@ -427,13 +475,17 @@ class _Builder:
         self.conditions = {}
         self.auth = {}
         for s in shown:
-            if s.name == "condition" and len(s.arguments) == 4:
-                self.conditions[(s.arguments[0], s.arguments[1])] = s.arguments[2].name
-            elif s.name == "authorization" and len(s.arguments) == 2:
-                self.auth[s.arguments[0]] = s.arguments[1].name
+            n = s.name
+            if n == "condition" or n == "authorization":
+                a = s.arguments
+                if n == "condition" and len(a) == 4:
+                    self.conditions[(str(a[0]), str(a[1]))] = a[2].name
+                elif n == "authorization" and len(a) == 2:
+                    self.auth[str(a[0])] = a[1].name
         self.support: dict[clingo.Symbol, _Instance] = {}
         self.rank: dict[clingo.Symbol, int] = {}
         self.expanded: set[clingo.Symbol] = set()
+        self._derived: dict[clingo.Symbol, bool] = {}
 
     def instances(self, sym: clingo.Symbol) -> list:
         if sym.type != clingo.SymbolType.Function:
@@ -451,7 +503,10 @@ class _Builder:
         return _Instance(rid.number, tuple(pos.arguments), tuple(neg.arguments), tuple(cmps.arguments), g)
 
     def derived(self, sym: clingo.Symbol) -> bool:
-        return sym not in self.given and bool(self.instances(sym))
+        d = self._derived.get(sym)
+        if d is None:
+            d = self._derived[sym] = sym not in self.given and bool(self.instances(sym))
+        return d
 
     # -- a well-founded order: each atom's support uses only atoms derived before it
     def _rank_of(self, sym: clingo.Symbol, stack: set) -> float:
@@ -484,22 +539,21 @@ class _Builder:
         return self.support.get(sym)
 
     # -- labels and citations
-    def provision_of(self, sym: clingo.Symbol) -> str | None:
-        if sym.type != clingo.SymbolType.Function:
-            return None
-        args = sym.arguments
-        if sym.name in ("fails", "undecided", "condition") and len(args) >= 2 and (args[0], args[1]) in self.conditions:
+    def provision_of(self, text: str) -> str | None:
+        name, args = top_args(text)
+        if name in ("fails", "undecided", "condition") and len(args) >= 2 and (args[0], args[1]) in self.conditions:
             return self.conditions[(args[0], args[1])]
         for a in args:
-            if a.type == clingo.SymbolType.Function and not a.arguments and a.name in self.provisions:
-                return a.name
+            if a in self.provisions:
+                return a
         if args and args[0] in self.auth:
             return self.auth[args[0]]
         return None
 
     def _base(self, sym: clingo.Symbol, kind: str, text: str | None = None) -> dict:
-        pid = self.provision_of(sym)
-        node = {"atom": str(sym), "text": text or atom_text(sym), "kind": kind,
+        key = str(sym)
+        pid = self.provision_of(key)
+        node = {"atom": key, "text": text or readable(key), "kind": kind,
                 "provision": pid, "citation": self.provisions[pid]["citation"] if pid else None}
         return node
 

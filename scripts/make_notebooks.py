@@ -1,0 +1,149 @@
+"""Regenerate the three notebooks in notebooks/ (no stored outputs).
+
+Run:  .venv/bin/python scripts/make_notebooks.py
+The test suite executes every notebook from a clean kernel (tests/test_notebooks.py).
+"""
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+OUT = Path(__file__).resolve().parent.parent / "notebooks"
+
+SETUP = '''import json, pathlib
+import pyrules
+ROOT = pathlib.Path.cwd()
+while not (ROOT / "queries").is_dir() and ROOT != ROOT.parent:
+    ROOT = ROOT.parent
+QUERIES = ROOT / "queries"'''
+
+LAWYERS = [
+    new_markdown_cell("# pyrules for lawyers\n\nDescribe a deal, read the determination with its citations, ask why an "
+                      "authorization is not available, and find the minimal change that would make the deal lawful. "
+                      "Every answer comes from `kb/` (the rule in ASP), citing the 15 CFR paragraph."),
+    new_code_cell(SETUP),
+    new_markdown_cell("## Describe the deal\nAn Indian cloud provider whose parent is headquartered in China buys 1,000 H100s from the US."),
+    new_code_cell('''deal = {
+    "scenario": "Indian cloud provider, Chinese parent", "date": "2025-06-01",
+    "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "AcmeCloud",
+                    "via_distributor": False, "purpose": "data_center"},
+    "items": [{"chip": "H100-SXM", "quantity": 1000}],
+    "entities": {"AcmeCloud": {"located": "IN", "headquartered": "IN", "parent": "HoldCo"},
+                 "HoldCo": {"headquartered": "CN"}},
+    "facts": {"tier2_allocation_used_tpp": 0, "lpp_prior_shipments_tpp": 0,
+              "lpp_certification_obtained": True}}
+d = pyrules.evaluate(deal)
+d'''),
+    new_code_cell('''assert d.license_required is True
+assert d.licensing_policy == "presumption_of_denial"
+print(d.policy_citation)'''),
+    new_markdown_cell("## Why not LPP?\nEach authorization lists the conditions that fail, with their citations."),
+    new_code_cell('''lpp = next(a for a in d.authorizations if a["name"] == "LPP")
+for f in lpp["failed_conditions"]:
+    print(f["condition"], "-", f["description"], f"[{f['citation']}]")
+assert lpp["available"] is False'''),
+    new_markdown_cell("## Why? The explanation tree\nEvery node cites its provision; leaves are the facts you gave."),
+    new_code_cell('''print(d.explain().to_text()[:3000] if hasattr(d.explain(), "to_text") else str(d.explain())[:3000])'''),
+    new_markdown_cell("## What minimal change would make it work?\nAllow the parent's headquarters to change and ask for an authorization."),
+    new_code_cell('''from pyrules import whatif
+result = whatif.repairs(deal, goal="authorized", may_change=[{"fact": "headquartered", "entity": "HoldCo"}])
+print(result.to_text())
+assert result.reachable'''),
+    new_markdown_cell("## Save the record"),
+    new_code_cell('''record = d.to_json()
+print(json.dumps({k: record[k] for k in ("scenario", "as_of", "license_required", "licensing_policy", "citations")}, indent=2))'''),
+]
+
+ANALYSTS = [
+    new_markdown_cell("# pyrules for policy analysts\n\nChange the regime (move a country between tiers, change a threshold) "
+                      "and see which transactions change outcome; follow allocation use in H100-equivalents."),
+    new_code_cell(SETUP + '''
+from pyrules.loader import load_scenarios
+from pyrules.regime import Regime, compare
+corpus = load_scenarios([QUERIES])
+len(corpus)'''),
+    new_markdown_cell("## What if the UAE were in Tier 1?"),
+    new_code_cell('''regime = Regime.load(ROOT / "regimes" / "uae_to_tier1.json")
+result = compare(regime, corpus)
+print(result["summary"])
+for row in result["results"]:
+    if row["changed"]:
+        print(row["scenario"], [c["what"] for c in row["changes"]])'''),
+    new_markdown_cell("## What if the LPP limit doubled?"),
+    new_code_cell('''result = compare(Regime.load(ROOT / "regimes" / "lpp_doubled.json"), corpus)
+print(result["summary"])'''),
+    new_markdown_cell("## Allocation use over time, in GPU (H100) equivalents\nA ledger of licensed shipments to Tier 2 countries, accounted in date order."),
+    new_code_cell('''import random, csv, io
+from pyrules.ledger import run_ledger
+random.seed(7)
+rows = ["id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,authorization,via_distributor,fact.government_assurances"]
+for i in range(60):
+    c = random.choice(["AE", "IN", "BR", "SG"])
+    rows.append(f"r{i},2025-{1 + i % 12:02d}-{1 + i % 27:02d},export,US,{c},Co{c},{c},{c},H100-SXM,{random.randint(500, 4000)},,no,no")
+path = pathlib.Path("_ledger_demo.csv"); path.write_text("\\n".join(rows) + "\\n")
+ledger = run_ledger(path)
+path.unlink()
+for s in ledger.summary:
+    print(s["total"], "used", s["used_h100_equivalents"], "H100-eq; remaining", s["remaining_h100_equivalents"])'''),
+    new_code_cell('''import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+h100 = 15832
+series = {}
+for r in sorted((r for r in ledger.rows if r["shipment_tpp"]), key=lambda r: r["date"]):
+    s = series.setdefault(r["to"], [[], []])
+    s[0].append(r["date"]); s[1].append((s[1][-1] if s[1] else 0) + r["shipment_tpp"] / h100)
+fig, ax = plt.subplots(figsize=(7, 3))
+for country, (dates, used) in series.items():
+    ax.step(range(len(used)), used, label=country)
+ax.axhline(790_000_000 / h100, linestyle="--", color="grey", label="Tier 2 allocation")
+ax.set_ylabel("H100-equivalents"); ax.set_xlabel("shipment"); ax.legend()
+assert series'''),
+]
+
+RESEARCHERS = [
+    new_markdown_cell("# pyrules for researchers\n\nRun the consistency checker over the whole abstract space of transactions, "
+                      "explore properties, and see where the rule admits more than one reading."),
+    new_code_cell(SETUP),
+    new_markdown_cell("## The consistency checker"),
+    new_code_cell('''from pyrules.check import run_check
+report = run_check()
+print(report["summary"])
+for f in report["findings"][:10]:
+    print(f.get("kind"), "-", f.get("title", f.get("description", ""))[:120])'''),
+    new_markdown_cell("## A property: no presumption of approval for a party tied to Tier 3 without an overlap report"),
+    new_code_cell('''import itertools
+tier_reps = {"1": "DE", "2": "IN", "3": "CN"}
+bad = []
+for dest, hq, par in itertools.product("123", repeat=3):
+    s = {"scenario": f"dest {dest} hq {hq} parent {par}", "date": "2025-06-01",
+         "transaction": {"action": "export", "from": "US", "to": tier_reps[dest], "consignee": "C"},
+         "items": [{"chip": "H100-SXM", "quantity": 10}],
+         "entities": {"C": {"located": tier_reps[dest], "headquartered": tier_reps[hq], "parent": "P"},
+                      "P": {"headquartered": tier_reps[par]}},
+         "facts": {"tier2_allocation_used_tpp": 0}}
+    d = pyrules.evaluate(s)
+    if "3" in (dest, hq, par) and d.licensing_policy == "presumption_of_approval" and not d.overlaps:
+        bad.append(s["scenario"])
+print("violations:", bad)
+assert not bad'''),
+    new_markdown_cell("## Ambiguities: the same deal under each reading"),
+    new_code_cell('''from pyrules.readings import evaluate_all_readings
+overlap = {"scenario": "German subsidiary of a Chinese group", "date": "2025-06-01",
+           "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "DeCo"},
+           "items": [{"chip": "H100-SXM", "quantity": 10}],
+           "entities": {"DeCo": {"located": "DE", "headquartered": "DE", "parent": "CnParent"},
+                        "CnParent": {"headquartered": "CN"}}}
+print(json.dumps(evaluate_all_readings(overlap), indent=1, default=str)[:2500])'''),
+]
+
+
+def main():
+    OUT.mkdir(exist_ok=True)
+    for name, cells in [("lawyers", LAWYERS), ("policy_analysts", ANALYSTS), ("researchers", RESEARCHERS)]:
+        nb = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nbformat.write(nb, OUT / f"{name}.ipynb")
+
+
+if __name__ == "__main__":
+    main()
