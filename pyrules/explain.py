@@ -384,14 +384,14 @@ def input_field(sym: clingo.Symbol) -> str | None:
 
 
 _STRING = re.compile(r'("(?:[^"\\]|\\.)*")')
-_BIG = re.compile(r"(?<![\w'])n\((\d+),(\d+),(\d+),(\d+),(\d+)\)")
+_BIG = re.compile(r"(?<![\w'])n\((\d+), (\d+), (\d+), (\d+), (\d+)\)")
 
 
 def _big_text(m) -> str:
     v = 0
     for g in m.groups():
         v = v * 10**6 + int(g)
-    return f"{v:,}"
+    return f"{v:,}".replace(",", "\x00")
 
 
 def readable(text: str) -> str:
@@ -402,9 +402,8 @@ def readable(text: str) -> str:
         if i % 2:
             parts[i] = part[1:-1].replace('\\"', '"').replace("\\\\", "\\")
         else:
-            part = _BIG.sub(_big_text, part)
             part = re.sub(r"(?<![\w'])_any(?![\w'])", "_", part)
-            parts[i] = part.replace(",", ", ")
+            parts[i] = _BIG.sub(_big_text, part.replace(",", ", ")).replace("\x00", ",")
     return "".join(parts)
 
 

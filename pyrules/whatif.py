@@ -349,6 +349,7 @@ class Change:
     var: Var
     value: Any                         # JSON value (for a country: the representative)
     classes: list[dict] | None = None  # for a country change: the classes allowed
+    tier_of: dict = field(default_factory=dict, repr=False)  # country -> tier, for the text
 
     @property
     def kind(self) -> str:
@@ -363,7 +364,7 @@ class Change:
     def text(self) -> str:
         v = self.var
         if v.vtype == "country":
-            where = _classes_text(self.classes or [], v.current)
+            where = _classes_text(self.classes or [], v.current, self.tier_of)
             if v.kind == "destination":
                 return f"destination {where}"
             if v.kind == "fact":
@@ -482,10 +483,13 @@ def _spec_label(spec: dict) -> str:
     return s
 
 
-def _classes_text(classes: list[dict], current: str | None) -> str:
+def _classes_text(classes: list[dict], current: str | None, tier_of: dict[str, int]) -> str:
     """'any Tier 1 or Tier 2 country', or the classes one by one. A tier counts as
-    covered when every country of it is allowed but the current value."""
-    universe = _universe_by_tier()
+    covered when every country of it is allowed but the current value. ``tier_of``:
+    every country's tier in the model that chose the change."""
+    universe: dict[int, set[str]] = {}
+    for c, t in tier_of.items():
+        universe.setdefault(t, set()).add(c)
     by_tier: dict[Any, list[dict]] = {}
     for c in classes:
         by_tier.setdefault(c["tier"], []).append(c)
@@ -500,26 +504,10 @@ def _classes_text(classes: list[dict], current: str | None) -> str:
     parts = []
     if full:
         parts.append("any " + " or ".join(f"Tier {t}" for t in full) + " country")
-        if current and _tier_map().get(current) in full:
+        if current and tier_of.get(current) in full:
             parts[-1] += f" other than {current}"
     parts += [_class_text(c) for c in partial]
     return "; or ".join(parts)
-
-
-@functools.lru_cache(maxsize=None)
-def _tier_map() -> dict[str, int]:
-    ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], kb.kb_text())
-    ctl.ground([("base", [])], context=Arithmetic())
-    return {a.symbol.arguments[0].string: a.symbol.arguments[1].number
-            for a in ctl.symbolic_atoms.by_signature("tier", 2)}
-
-
-def _universe_by_tier() -> dict[int, set[str]]:
-    out: dict[int, set[str]] = {}
-    for c, t in _tier_map().items():
-        out.setdefault(t, set()).add(c)
-    return out
 
 
 def _class_text(c: dict) -> str:
@@ -799,6 +787,7 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
                 c = Change(v, _json_value(v, sym))
                 if v.vtype == "country":
                     c.classes = [_class_info(sym.string, classes, tiers)]
+                    c.tier_of = {k: tiers[r] for k, r in classes.items() if r in tiers}
                 changes.append(c)
         raw.append(Repair(changes, best))
     good = []
@@ -942,7 +931,7 @@ def _group(reps: list[Repair]) -> list[Repair]:
             ch = [c for c in first.changes if c.var.key == key][0]
             classes = sorted({json.dumps(cl, sort_keys=True) for r in group for c in r.changes
                               if c.var.key == key for cl in c.classes})
-            new = Change(ch.var, ch.value, [json.loads(x) for x in classes])
+            new = Change(ch.var, ch.value, [json.loads(x) for x in classes], ch.tier_of)
             new.classes.sort(key=lambda cl: (cl["tier"] or 9, cl["representative"]))
             changes = [new if c.var.key == key else c for c in first.changes]
             opens = sorted({o for r in group for o in r.opens})
