@@ -106,6 +106,79 @@ def bench_cold_cli(runs: int) -> dict:
     return result
 
 
+# --- many transactions ------------------------------------------------------------------------------
+LEDGER_ROWS = int(os.environ.get("PYRULES_BENCH_LEDGER_ROWS", "5000"))
+
+
+def _ledger_file(rows: int) -> Path:
+    """A synthetic ledger: LPP claims and licensed shipments to Tier 1 and Tier 2 countries."""
+    import random
+    rnd = random.Random(42)
+    path = ROOT / "benchmarks" / f"_ledger_{rows}.csv"
+    if path.exists():
+        return path
+    lines = ["id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+             "authorization,via_distributor,fact.lpp_certification_obtained"]
+    countries = ["IN", "AE", "BR", "DE", "JP", "SG", "MX", "VN"]
+    for i in range(rows):
+        c = rnd.choice(countries)
+        claim = rnd.choice(["LPP", "", ""])
+        lines.append(f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
+                     f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{claim},no,yes")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@benchmark("ledger_batch", f"`run_ledger` on {LEDGER_ROWS:,} synthetic rows (two batched clingo calls)", 1)
+def bench_ledger_batch(runs: int) -> dict:
+    from pyrules.ledger import run_ledger
+    path = _ledger_file(LEDGER_ROWS)
+    r = timed(lambda: run_ledger(path), runs, warmup=0)
+    r["rows"] = LEDGER_ROWS
+    r["rows_per_second"] = round(LEDGER_ROWS / r["median_s"])
+    r["extrapolated_100k_s"] = round(100_000 / r["rows_per_second"], 1)
+    return r
+
+
+@benchmark("ledger_per_row", "one pyrules.evaluate per row, on a 200-row sample of the same ledger", 1)
+def bench_ledger_per_row(runs: int) -> dict:
+    import pyrules
+    from pyrules.ledger import read_rows, _row_scenario
+    rows = read_rows(_ledger_file(LEDGER_ROWS))[:200]
+    scenarios = [_row_scenario(line, raw)[1] for line, raw in rows]
+    r = timed(lambda: [pyrules.evaluate(s) for s in scenarios], runs, warmup=0)
+    r["rows"] = len(scenarios)
+    r["rows_per_second"] = round(len(scenarios) / r["median_s"])
+    return r
+
+
+@benchmark("ledger_raw_clingo", f"raw clingo: ground + solve the same batch program and facts ({LEDGER_ROWS:,} rows, one pass)", 1)
+def bench_ledger_raw(runs: int) -> dict:
+    import clingo
+    from pyrules.arithmetic import Arithmetic
+    from pyrules.batch import _batch_program, tag
+    from pyrules.facts import scenario_facts
+    from pyrules.ledger import LEDGER_SHOW, read_rows, _row_scenario
+    rows = read_rows(_ledger_file(LEDGER_ROWS))
+    facts = [scenario_facts(_row_scenario(line, raw)[1]) for line, raw in rows]
+    program = _batch_program("", frozenset(LEDGER_SHOW))[0]
+
+    def once():
+        ctl = clingo.Control(["--warn=none"])
+        ctl.add("base", [], program)
+        with ctl.backend() as b:
+            for i, fs in enumerate(facts, start=1):
+                b.add_rule([b.add_atom(clingo.Function("txn", [clingo.Number(i)]))])
+                for f in fs:
+                    b.add_rule([b.add_atom(tag(i, f))])
+        ctl.ground([("base", [])], context=Arithmetic())
+        ctl.solve()
+    r = timed(once, runs, warmup=0)
+    r["rows"] = LEDGER_ROWS
+    r["note"] = "one pass; the ledger makes two (the first on a sliced program)"
+    return r
+
+
 # --- running ---------------------------------------------------------------------------------------
 def _fmt(seconds: float) -> str:
     return f"{seconds * 1000:9.1f} ms"

@@ -84,9 +84,12 @@ def _batch_program(extra: str = "", show: frozenset | None = None) -> tuple[str,
             if heads - dynamic and (_sigs_body(r) & dynamic):
                 dynamic |= heads
                 changed = True
+    keep = _needed(rules, show) if show is not None else None
     out: list[str] = []
     for s in stmts:
         if s.ast_type == ast.ASTType.Rule:
+            if keep is not None and not (_sigs(s.head) & keep):
+                continue            # not needed for what is shown
             if _sigs(s.head) & dynamic or _sigs_body(s) & dynamic:
                 t = _AddTxn(dynamic, s.location)
                 guard = ast.Literal(s.location, ast.Sign.NoSign,
@@ -112,6 +115,24 @@ def _batch_program(extra: str = "", show: frozenset | None = None) -> tuple[str,
     for name, arity in sorted(show or ()):
         out.append(f"#show {name}/{arity + 1 if (name, arity) in dynamic else arity}.")
     return "\n".join(out), frozenset(dynamic)
+
+
+def _needed(rules, show) -> set[tuple[str, int]]:
+    """The predicates the shown ones depend on, directly or not (positively or
+    through negation): only their rules are kept."""
+    deps: dict[tuple[str, int], set] = {}
+    for r in rules:
+        body = _sigs_body(r)
+        for h in _sigs(r.head):
+            deps.setdefault(h, set()).update(body)
+    need = set(show)
+    todo = list(need)
+    while todo:
+        for d in deps.get(todo.pop(), ()):
+            if d not in need:
+                need.add(d)
+                todo.append(d)
+    return need
 
 
 def _sigs_body(rule) -> set[tuple[str, int]]:

@@ -53,7 +53,7 @@ from .errors import InputError
 UNIT_TPP = 5000          # 3A090.a by TPP alone (>= 4800); divides the rule's thresholds
 LOW_UNIT_TPP = 1000      # below 3A090 (< 1600)
 ENTITIES = {"C": "consignee", "P": "parent", "D": "designer"}
-DEFAULT_SAMPLES = 40
+DEFAULT_SAMPLES = 100
 
 _CORE_ITEM = ("chip", "eccn", "tpp", "quantity", "die_area_mm2", "data_center", "designer", "model_weights")
 
@@ -161,6 +161,21 @@ class Space:
     authorizations: dict        # name -> provision
     route_of: list              # (note argument, authorization)
     provisions: dict            # id -> citation
+    groups: list = field(default_factory=list)   # amount bands, each grounded on its own
+
+    def grounded_slots(self, group) -> list:
+        """The slots with the amounts of one band (quantities, unit TPPs, TPP facts)."""
+        out = []
+        for s in self.slots:
+            values = s.values
+            if s.path[:1] == ("items",) and s.path[2] == "quantity":
+                values = group["quantities"]
+            elif s.path[:1] == ("items",) and s.path[2] == "tpp":
+                values = group["unit_tpp"]
+            elif s.kind == "tpp":
+                values = group["tpp_facts"]
+            out.append(Slot(s.sym, s.path, s.kind, list(values), s.required))
+        return out
 
     def by_sym(self) -> dict:
         return {s.sym: s for s in self.slots}
@@ -223,7 +238,11 @@ def _build_space(regime) -> Space:
         e = a.arguments[0].string
         eclasses.setdefault((a.arguments[1].name, e in designer), e)
     known_eccns = kb.eccns()
-    eccns = sorted(set(eclasses.values()) | {e for e in mentioned if e in known_eccns})
+    # the computer class 4A090.a and a .z item under the designer condition, named apart
+    extra = {"4A090.a"} & known_eccns
+    z_designer = sorted(e for e in designer if ".z" in e)
+    extra |= set(z_designer[:1])
+    eccns = sorted(set(eclasses.values()) | extra | {e for e in mentioned if e in known_eccns})
 
     # dates around the rule's dates
     dates: set[int] = set()
@@ -324,9 +343,20 @@ def _build_space(regime) -> Space:
     for key, (kind, _desc) in schema.FACTS.items():
         add(Function("fact", [Function(key)]), ("facts", key), kind, domain(kind, key))
 
+    # Amount bands. clingo grounds a sum of n(...) numbers limb by limb over every
+    # subset of the values an addend may take, so the amounts are explored one
+    # threshold at a time, each band grounded on its own: quantities 1, just within
+    # and just over the threshold, and TPP facts 0 or the threshold itself.
+    groups = [{"label": "base", "quantities": [1], "unit_tpp": [LOW_UNIT_TPP, UNIT_TPP], "tpp_facts": [0]}]
+    for v in tpp_thresholds:
+        q = v // UNIT_TPP
+        groups.append({"label": f"{v:,} TPP",
+                       "quantities": sorted(x for x in {1, q, q + 1} if 1 <= x <= schema.MAX_QUANTITY),
+                       "unit_tpp": [UNIT_TPP], "tpp_facts": [0, v]})
+
     return Space(slots=slots, countries=countries, eccns=eccns, dates=dates,
                  thresholds=tpp_thresholds + ops_thresholds, authorizations=auths,
-                 route_of=route_of, provisions=provisions)
+                 route_of=route_of, provisions=provisions, groups=groups)
 
 
 # --------------------------------------------------------------------------- witnesses
@@ -397,9 +427,14 @@ class Finding:
 
 # Findings the rule leaves open (docs/findings.md); the checker marks them as known.
 KNOWN = {
+    # 742.6(b)(10) states no precedence between the Tier 1 and Tier 3 wordings
     "overlap:policy_chips_tier1/policy_chips_tier3",
-    "overlap:policy_chips_tier2/policy_chips_tier3",
-    "overlap:policy_chips_tier1/policy_chips_tier2",
+    # 742.6(b)(10) states a policy for 4E091 only for parties not tied to Tier 1
+    "no_policy:worldwide_weights",
+    # 740.27 for 4E091: "headquartered in Tier 1" read as the entity OR its ultimate
+    # parent (reading aia_weights_headquarters = either_in_tier1, the default)
+    "tier3_reach:aia/headquartered",
+    "tier3_reach:aia/ultimate_parent",
 }
 
 
@@ -425,50 +460,60 @@ def evaluate_questions(scenario_json: dict, space: Space, regime=None) -> tuple[
 
 
 class Checker:
-    """The knowledge base and the space, grounded once; one solve per question."""
+    """The knowledge base and the space, grounded once per amount band; one solve
+    per question and band, under an assumption (multi-shot solving)."""
 
     def __init__(self, regime=None, space: Space | None = None):
         self.regime = regime
         self.space = space or build_space(regime)
         self.timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        self.ctl = clingo.Control(["--warn=none", "--models=1"])
         _, whole = _split_program()
-        self.ctl.add("base", [], kb.kb_text())
-        self.ctl.add("base", [], whole)
-        facts = []
-        for s in self.space.slots:
-            facts.append(Function("slot", [s.sym]))
-            if s.required:
-                facts.append(Function("required", [s.sym]))
-            for v in s.values:
-                facts.append(Function("dom", [s.sym, s.value_symbol(v)]))
-        for e, role in ENTITIES.items():
-            facts.append(Function("space_entity", [String(e), Function(role)]))
-        for x, a in self.space.route_of:
-            facts.append(Function("check_route_of", [Function(x), Function(a)]))
-        if regime is not None:
-            facts += regime.facts()
-        with self.ctl.backend() as b:
-            for sym in facts:
-                b.add_rule([b.add_atom(sym)])
-        self.ctl.ground([("base", []), ("space", [])], context=Arithmetic())
+        self.bands = []
+        for group in self.space.groups:
+            ctl = clingo.Control(["--warn=none", "--models=0", "--opt-mode=opt"])
+            ctl.add("base", [], kb.kb_text())
+            ctl.add("base", [], whole)
+            facts = []
+            for s in self.space.grounded_slots(group):
+                facts.append(Function("slot", [s.sym]))
+                if s.required:
+                    facts.append(Function("required", [s.sym]))
+                for v in s.values:
+                    facts.append(Function("dom", [s.sym, s.value_symbol(v)]))
+            for e, role in ENTITIES.items():
+                facts.append(Function("space_entity", [String(e), Function(role)]))
+            for x, a in self.space.route_of:
+                facts.append(Function("check_route_of", [Function(x), Function(a)]))
+            if regime is not None:
+                facts += regime.facts()
+            with ctl.backend() as b:
+                for sym in facts:
+                    b.add_rule([b.add_atom(sym)])
+            ctl.ground([("base", []), ("space", [])], context=Arithmetic())
+            goals = {a.symbol.arguments[0]: a.literal for a in ctl.symbolic_atoms.by_signature("check_q", 1)}
+            self.bands.append((group["label"], ctl, goals))
         self.timings["ground"] = time.perf_counter() - t0
-        self.goals = {a.symbol.arguments[0]: a.literal for a in self.ctl.symbolic_atoms.by_signature("check_q", 1)}
+        self.goals = set().union(*(g for _, _, g in self.bands))
+        self.solves = 0
         self._n = 0
 
     def witness(self, goal: clingo.Symbol) -> dict | None:
         """Picks of a scenario where ``goal`` holds, or None when there is none in the space."""
-        lit = self.goals.get(goal)
-        if lit is None:
-            return None
-        found: list = []
+        for label, ctl, goals in self.bands:
+            lit = goals.get(goal)
+            if lit is None:
+                continue
+            found: list = []
 
-        def on_model(m):
-            found.append({a.arguments[0]: a.arguments[1] for a in m.symbols(atoms=True) if a.name == "pick"})
+            def on_model(m):
+                found[:] = [{a.arguments[0]: a.arguments[1] for a in m.symbols(atoms=True) if a.name == "pick"}]
 
-        self.ctl.solve(assumptions=[lit], on_model=on_model)
-        return found[0] if found else None
+            self.solves += 1
+            ctl.solve(assumptions=[lit], on_model=on_model)
+            if found:
+                return found[-1]        # the last model found is the optimal (fewest fields)
+        return None
 
     def _witness_json(self, goal, picks, label) -> dict:
         self._n += 1

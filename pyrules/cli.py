@@ -23,7 +23,17 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("file")
     parse.add_argument("--json", action="store_true", help="(default) print JSON")
 
-    sub.add_parser("readings", help="list the ambiguous provisions and their readings")
+    rdg = sub.add_parser("readings", help="list the ambiguous provisions and their readings; "
+                         "with files, evaluate each scenario under every reading")
+    rdg.add_argument("files", nargs="*", help="scenarios to evaluate under each reading (pyrules.readings)")
+    rdg.add_argument("--json", action="store_true", help="one JSON object per scenario, one per line")
+
+    exp = sub.add_parser("explain", help="explain each conclusion: the provisions and facts that produced it")
+    exp.add_argument("files", nargs="+")
+    exp.add_argument("--json", action="store_true", help="the determination with an 'explanation' object, one per line")
+    exp.add_argument("--as-of", metavar="DATE", help="evaluate on this date (YYYY-MM-DD) instead of the scenario's")
+    exp.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
+                     help="read an ambiguous provision this way (see 'pyrules readings')")
 
     led = sub.add_parser("ledger", help="account for many transactions (CSV or JSON lines) in date order")
     led.add_argument("file")
@@ -40,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--json", action="store_true", help="print the findings as JSON")
     chk.add_argument("--witness-dir", metavar="DIR", help="write each finding's witness scenario there (runnable with 'pyrules ask')")
     chk.add_argument("--samples", type=int, default=None, metavar="N", help="concrete scenarios sampled for the one-answer-set check")
+
+    wif = sub.add_parser("whatif", help="minimal changes that make a transaction reach a goal (all optimal repairs)")
+    wif.add_argument("files", nargs="+")
+    wif.add_argument("--goal", metavar="G", help="authorized, no_licence_required, an authorization (lpp, aia ...) or a policy; "
+                     "with --goal the file's own questions are replaced by this one")
+    wif.add_argument("--change", action="append", default=[], metavar="SPEC",
+                     help="what may change, e.g. 'headquartered of HoldCo', 'quantity of item 1 cost 2', 'destination', "
+                          "'date', 'via_distributor', 'fact lpp_certification_obtained', 'status uveu of X' (repeatable)")
+    wif.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     return p
 
 
@@ -90,6 +109,9 @@ def cmd_parse(args) -> int:
 
 def cmd_readings(args) -> int:
     from . import schema
+    if getattr(args, "files", None):
+        from .readings import cli_main
+        return cli_main(args)
     for topic, choices in schema.READINGS.items():
         print(f"{topic}: {', '.join(choices)}  (default {choices[0]})")
     return 0
@@ -122,6 +144,22 @@ def cmd_check(args) -> int:
 
 COMMANDS["compare"] = cmd_compare
 COMMANDS["check"] = cmd_check
+
+
+def cmd_explain(args) -> int:
+    from .explain import cli_main
+    return cli_main(args)
+
+
+COMMANDS["explain"] = cmd_explain
+
+
+def cmd_whatif(args) -> int:
+    from .whatif import cli_main
+    return cli_main(args)
+
+
+COMMANDS["whatif"] = cmd_whatif
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -193,3 +193,9 @@ class Determination:
     def _repr_html_(self) -> str:
         from .render import render_html
         return render_html(self)
+
+    def explain(self, assumed=(), regime=None):
+        """The tree of provisions and facts behind each conclusion (see pyrules.explain).
+        ``assumed``: input facts set by a counterfactual, labelled "assumed"."""
+        from .explain import explain_determination
+        return explain_determination(self, assumed=assumed, regime=regime)

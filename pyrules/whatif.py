@@ -693,8 +693,8 @@ class _Problem:
         best: list[int | None] = [None]
 
         def on_model(m: clingo.Model) -> None:
-            if not m.optimality_proven:
-                return
+            if m.cost and not m.optimality_proven:
+                return  # keep only models proven optimal (an empty #minimize has no cost)
             cost = m.cost[0] if m.cost else 0
             changes, tiers, classes = {}, {}, {}
             for a in m.symbols(shown=True):
@@ -906,8 +906,9 @@ def _explain(r: Repair, before, after, goal_sym) -> None:
 
 
 def _group(reps: list[Repair]) -> list[Repair]:
-    """Merge repairs that differ only in the country class of one change."""
-    reps = list(reps)
+    """Merge repairs that differ only in the country class of one change, and keep
+    only the largest "at most N" of repairs that differ only in one quantity."""
+    reps = _subsume_upper_bounds(list(reps))
     country_keys = sorted({c.var.key for r in reps for c in r.changes if c.classes is not None}, key=str)
     for key in country_keys:
         buckets: dict[tuple, list[Repair]] = {}
@@ -943,6 +944,30 @@ def _group(reps: list[Repair]) -> list[Repair]:
     return reps
 
 
+def _subsume_upper_bounds(reps: list[Repair]) -> list[Repair]:
+    """Repairs equal but for an "at most N" value (a quantity or a TPP amount): the
+    largest N stands for the others (every limit of the rule is an upper limit)."""
+    def bounded(c: Change) -> bool:
+        return c.var.kind == "quantity" or c.var.vtype == "big"
+
+    keep = []
+    for r in reps:
+        dominated = False
+        for o in reps:
+            if o is r or len(o.changes) != len(r.changes):
+                continue
+            pairs = list(zip(r.changes, o.changes))
+            if any(a.var.key != b.var.key for a, b in pairs):
+                continue
+            diff = [(a, b) for a, b in pairs if a.value != b.value or a.classes != b.classes]
+            if len(diff) == 1 and bounded(diff[0][0]) and diff[0][1].value > diff[0][0].value:
+                dominated = True
+                break
+        if not dominated:
+            keep.append(r)
+    return keep
+
+
 # ----------------------------------------------------------------------------- questions
 def answer_questions(scenario: Scenario | dict, questions: list | None = None) -> list[WhatIfResult]:
     """Answer the scenario's "questions" (or the ones given)."""
@@ -958,3 +983,26 @@ def answer_questions(scenario: Scenario | dict, questions: list | None = None) -
                 raise InputError(f"unknown field {key!r}; expected goal, may_change, costs", field=f"questions[{k}].{key}")
         out.append(repairs(scenario, q["goal"], q.get("may_change"), q.get("costs")))
     return out
+
+
+def cli_main(args) -> int:
+    """``pyrules whatif FILE... [--goal G] [--change SPEC ...] [--json]``."""
+    from .loader import load_scenarios
+    if args.change and not args.goal:
+        raise InputError("--change needs --goal", field="--change")
+    for path, s in load_scenarios(args.files):
+        if args.goal:
+            questions = [{"goal": args.goal, "may_change": args.change or None}]
+        else:
+            questions = s.data.get("questions") or []
+            if not questions:
+                raise InputError("the scenario asks no questions; give --goal (and --change)", file=str(path))
+        for r in answer_questions(s, questions):
+            if args.json:
+                out = r.to_json()
+                out["file"] = str(path)
+                print(json.dumps(out))
+            else:
+                print(r.to_text())
+                print()
+    return 0

@@ -1,0 +1,175 @@
+"""Ambiguities: evaluate a scenario under every reading of every ambiguous provision.
+
+The readings live in the knowledge base (``reading_topic/2`` names the default,
+``reading_alternative/2`` every reading, ``chosen_reading/2`` is the input;
+see kb/licensing_policy.lp and docs/ambiguities.md). This module only varies the
+input: the knowledge base is grounded once with every ``chosen_reading(T, R)``
+as an external atom, then solved once per reading, switching one topic at a
+time (the other topics keep the scenario's chosen reading, or the default).
+It reports, per topic, the outcome under each reading and whether it differs.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import clingo
+
+from . import kb
+from .arithmetic import Arithmetic
+from .determination import Determination
+from .engine import KnowledgeBaseError
+from .facts import scenario_facts
+from .model import Scenario
+
+READINGS_FORMAT_VERSION = 1
+
+_EXTRA = """
+#external chosen_reading(T, R) : reading_alternative(T, R).
+#show reading_alternative/2.
+#show reading_topic/2.
+"""
+
+_TRI = {True: "yes", False: "no", None: "indeterminate"}
+
+
+def outcome(d: Determination) -> dict[str, Any]:
+    """The parts of a determination compared across readings."""
+    return {
+        "license_required": d.license_required,
+        "authorized": d.authorized,
+        "licensing_policy": d.licensing_policy,
+        "available_authorizations": sorted(a["name"] for a in d.authorizations if a["available"] is True),
+        "authorization_status": {a["name"]: _TRI[a["available"]] for a in d.authorizations},
+        "obligations": sorted(o["id"] for o in d.obligations),
+        "red_flags": sorted(f"{r['flag']}:{r['about']}" for r in d.red_flags),
+    }
+
+
+def _differences(outcomes: dict[str, dict]) -> list[str]:
+    vals = list(outcomes.values())
+    return [k for k in vals[0] if any(v[k] != vals[0][k] for v in vals[1:])]
+
+
+def evaluate_all_readings(scenario: Scenario | dict, as_of: str | None = None) -> dict[str, Any]:
+    """Evaluate ``scenario`` under each reading of each ambiguous provision.
+
+    Returns a dict:
+      scenario, format_version,
+      readings_used: {topic: reading} of the baseline (the scenario's choices, else defaults),
+      baseline: the outcome under readings_used,
+      topics: {topic: {default, used, alternatives, outcomes: {reading: outcome},
+                       depends: bool, differences: [outcome keys that differ],
+                       flagged_by_kb: bool (reading_matters/1 under the baseline)}},
+      depends_on: [topics whose reading changes the outcome].
+    An outcome is {license_required, authorized, licensing_policy,
+    available_authorizations, authorization_status, obligations, red_flags}.
+    """
+    if isinstance(scenario, dict):
+        scenario = Scenario.from_dict(scenario)
+    when = as_of or scenario.date
+    facts = [f for f in scenario_facts(scenario, as_of) if f.name != "chosen_reading"]
+    chosen = dict(scenario.data.get("readings", {}))
+
+    ctl = clingo.Control(["--warn=none", "--models=2"])
+    ctl.add("base", [], kb.kb_text())
+    ctl.add("base", [], _EXTRA)
+    with ctl.backend() as backend:
+        for sym in facts:
+            backend.add_rule([backend.add_atom(sym)])
+    ctl.ground([("base", [])], context=Arithmetic())
+
+    alternatives: dict[str, list[str]] = {}
+    defaults: dict[str, str] = {}
+    for sa in ctl.symbolic_atoms.by_signature("reading_alternative", 2):
+        t, r = sa.symbol.arguments
+        alternatives.setdefault(t.name, []).append(r.name)
+    for sa in ctl.symbolic_atoms.by_signature("reading_topic", 2):
+        t, r = sa.symbol.arguments
+        defaults[t.name] = r.name
+    for t in alternatives:  # the default first, then the KB's order
+        d = defaults.get(t)
+        alternatives[t] = sorted(alternatives[t], key=lambda r: (r != d, alternatives[t].index(r)))
+    used = {t: chosen.get(t, defaults.get(t, alts[0])) for t, alts in alternatives.items()}
+
+    def solve(readings: dict[str, str]) -> Determination:
+        for t, alts in alternatives.items():
+            for r in alts:
+                ctl.assign_external(clingo.Function("chosen_reading", [clingo.Function(t), clingo.Function(r)]),
+                                    readings.get(t) == r)
+        found: list[list[clingo.Symbol]] = []
+        ctl.solve(on_model=lambda m: found.append(list(m.symbols(shown=True))))
+        if len(found) != 1:
+            raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
+        # the Determination reports the readings as chosen in the scenario
+        s = scenario.with_changes({"readings": {t: r for t, r in readings.items()
+                                                if t in chosen or r != defaults.get(t)}})
+        return Determination.from_atoms(s, found[0], as_of=when)
+
+    base = solve(used)
+    result: dict[str, Any] = {
+        "format_version": READINGS_FORMAT_VERSION,
+        "scenario": scenario.name,
+        "readings_used": used,
+        "baseline": outcome(base),
+        "topics": {},
+        "depends_on": [],
+    }
+    flagged = set(base.readings_that_matter)
+    for t in sorted(alternatives):
+        outs = {}
+        for r in alternatives[t]:
+            outs[r] = outcome(base) if r == used[t] else outcome(solve({**used, t: r}))
+        diff = _differences(outs)
+        result["topics"][t] = {
+            "default": defaults.get(t), "used": used[t], "alternatives": alternatives[t],
+            "outcomes": outs, "depends": bool(diff), "differences": diff, "flagged_by_kb": t in flagged,
+        }
+        if diff:
+            result["depends_on"].append(t)
+    return result
+
+
+# ============================================================================ text
+def _outcome_text(o: dict) -> str:
+    pol = (o["licensing_policy"] or "none determined").replace("_", " ")
+    avail = ", ".join(o["available_authorizations"]) or "none"
+    text = (f"licence required {_TRI[o['license_required']]}; policy {pol}; "
+            f"authorized {_TRI[o['authorized']]}; available: {avail}")
+    if o["obligations"]:
+        text += "; obligations: " + ", ".join(o["obligations"])
+    if o["red_flags"]:
+        text += "; red flags: " + ", ".join(o["red_flags"])
+    return text
+
+
+def to_text(res: dict) -> str:
+    out = [f"== {res['scenario']}",
+           "Readings used: " + ", ".join(f"{t}={r}" for t, r in sorted(res["readings_used"].items())),
+           "Outcome: " + _outcome_text(res["baseline"])]
+    if not res["depends_on"]:
+        out.append("The outcome does not depend on the reading of any ambiguous provision "
+                   f"(checked: {', '.join(sorted(res['topics'])) or 'none'}).")
+    for t in res["depends_on"]:
+        info = res["topics"][t]
+        out.append(f"THE OUTCOME DEPENDS ON THE READING OF {t} ({', '.join(info['differences'])} differ):")
+        for r in info["alternatives"]:
+            mark = " (default)" if r == info["default"] else ""
+            mark += " (used)" if r == info["used"] else ""
+            out.append(f"  {r}{mark}: {_outcome_text(info['outcomes'][r])}")
+    others = [t for t in sorted(res["topics"]) if t not in res["depends_on"]]
+    if res["depends_on"] and others:
+        out.append("No other reading changes the outcome (checked: " + ", ".join(others) + ").")
+    return "\n".join(out)
+
+
+def cli_main(args) -> int:
+    from .loader import load_scenarios
+    for path, scenario in load_scenarios(args.files):
+        res = evaluate_all_readings(scenario)
+        if args.json:
+            print(json.dumps({**res, "file": str(path)}))
+        else:
+            print(to_text(res))
+            print()
+    return 0

@@ -1,0 +1,100 @@
+"""Ambiguities (issue 4): a scenario evaluated under each reading of each ambiguous
+provision; the output says when the outcome depends on the reading."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import pyrules
+from pyrules import cli, schema
+from pyrules.readings import evaluate_all_readings, outcome
+from helpers import scenario
+
+
+def overlap(**kw):
+    """742.6(b)(10) overlap: consignee located (and headquartered) in Germany (Tier 1),
+    its ultimate parent headquartered in China (Tier 3)."""
+    return scenario(entities={"Buyer": {"located": "DE", "headquartered": "DE", "parent": "HoldCo"},
+                              "HoldCo": {"headquartered": "CN"}}, **kw)
+
+
+@pytest.fixture(scope="module")
+def overlap_result():
+    return evaluate_all_readings(overlap())
+
+
+def test_742_6_b_10_overlap_depends_on_reading(overlap_result):
+    res = overlap_result
+    assert "tier_overlap" in res["depends_on"]
+    t = res["topics"]["tier_overlap"]
+    assert t["depends"] and "licensing_policy" in t["differences"]
+    assert t["flagged_by_kb"]
+    pol = {r: o["licensing_policy"] for r, o in t["outcomes"].items()}
+    assert pol == {"unresolved": None, "tier3_prevails": "presumption_of_denial",
+                   "tier1_prevails": "presumption_of_approval"}
+    assert res["baseline"]["licensing_policy"] is None  # default reading: unresolved
+
+
+def test_each_reading_agrees_with_a_plain_evaluation(overlap_result):
+    """The one-grounding evaluation under each reading equals evaluating the scenario with it chosen."""
+    for topic, info in overlap_result["topics"].items():
+        for r, o in info["outcomes"].items():
+            assert outcome(pyrules.evaluate(overlap(readings={topic: r}))) == o, (topic, r)
+
+
+def test_every_topic_of_the_kb_is_checked(overlap_result):
+    assert set(overlap_result["topics"]) == set(schema.READINGS)
+    for t, choices in schema.READINGS.items():
+        assert overlap_result["topics"][t]["default"] == choices[0]
+        assert set(overlap_result["topics"][t]["alternatives"]) == set(choices)
+
+
+def test_no_ambiguity_reports_none():
+    """Tier 3 destination (China, Chinese consignee): presumption of denial whatever the reading."""
+    res = evaluate_all_readings(scenario(to="CN", entities={"Buyer": {"located": "CN", "headquartered": "CN"}}))
+    assert res["depends_on"] == []
+    assert not any(t["depends"] for t in res["topics"].values())
+    assert res["baseline"]["licensing_policy"] == "presumption_of_denial"
+
+
+def test_allocation_exhaustion_reading_when_shipment_does_not_fit():
+    """742.6(b)(10) Tier 2 allocation: used below the allocation, but used + shipment above it."""
+    s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+                 items=[{"tpp": 10_000, "quantity": 2}],
+                 facts={"tier2_allocation_used_tpp": 790_000_000 - 10_000, "government_assurances": False})
+    res = evaluate_all_readings(s)
+    t = res["topics"]["allocation_exhaustion"]
+    assert t["depends"]
+    assert t["outcomes"]["shipment_fits"]["licensing_policy"] == "policy_of_denial"
+    assert t["outcomes"]["used_below"]["licensing_policy"] == "presumption_of_approval"
+
+
+def test_scenario_choice_is_the_baseline():
+    res = evaluate_all_readings(overlap(readings={"tier_overlap": "tier1_prevails"}))
+    assert res["readings_used"]["tier_overlap"] == "tier1_prevails"
+    assert res["baseline"]["licensing_policy"] == "presumption_of_approval"
+    assert "tier_overlap" in res["depends_on"]
+
+
+def test_cli_readings(tmp_path, capsys):
+    f = tmp_path / "overlap.json"
+    f.write_text(json.dumps(overlap()))
+    assert cli.main(["readings", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "THE OUTCOME DEPENDS ON THE READING OF tier_overlap" in out
+    assert "tier3_prevails: licence required yes; policy presumption of denial" in out
+    assert cli.main(["readings", "--json", str(f)]) == 0
+    assert "tier_overlap" in json.loads(capsys.readouterr().out)["depends_on"]
+    assert cli.main(["readings"]) == 0  # without files: the list of topics
+    assert "tier_overlap: unresolved, tier3_prevails, tier1_prevails" in capsys.readouterr().out
+
+
+def test_red_flag_28_united_states_reading_changes_the_red_flag():
+    """Supp. No. 3 to part 732, red flag 28, for a U.S.-headquartered IaaS customer."""
+    from pathlib import Path
+    raw = json.loads((Path(__file__).resolve().parent.parent / "queries" / "redflag_us_customer.json").read_text())
+    res = evaluate_all_readings(raw)
+    t = res["topics"]["rf28_united_states"]
+    assert t["depends"] and t["differences"] == ["red_flags"]
+    assert t["outcomes"]["literal"]["red_flags"] != t["outcomes"]["us_included"]["red_flags"]

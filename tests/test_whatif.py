@@ -1,0 +1,280 @@
+"""Minimal-change counterfactuals (issue 4, Counterfactuals): pyrules.whatif.
+
+Properties checked on every result: each repair, applied to the scenario, reaches
+the goal by a fresh pyrules.evaluate; no proper subset of its changes does; a
+scenario that already meets the goal gets the empty repair; an unreachable goal
+is reported as unreachable.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import pyrules
+from pyrules import whatif
+from pyrules.errors import InputError
+from pyrules.model import Scenario
+
+from helpers import scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+H100 = 15832
+LPP_LIMIT = 26_900_000
+
+
+def india(**kw) -> dict:
+    """Indian cloud provider (IN) with a Chinese parent HoldCo, H100s from the US."""
+    s = scenario(to="IN", consignee="AcmeCloud",
+                 entities={"AcmeCloud": {"located": "IN", "headquartered": "IN", "parent": "HoldCo"},
+                           "HoldCo": {"headquartered": "CN"}},
+                 items=[{"chip": "H100-SXM", "quantity": 1000}],
+                 facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True})
+    s.update(kw)
+    return s
+
+
+def lpp_lab(quantity=2000, prior=0, **tx) -> dict:
+    return scenario(to="IN", consignee="Lab", purpose="research", transaction=tx,
+                    entities={"Lab": {"located": "IN", "headquartered": "IN"}},
+                    items=[{"chip": "H100-SXM", "quantity": quantity}],
+                    facts={"lpp_prior_shipments_tpp": prior, "lpp_certification_obtained": True})
+
+
+def goal_symbol(goal):
+    return whatif._goal_symbol(goal)[0]
+
+
+def concrete(repair):
+    """Every concrete change set a (possibly grouped) repair stands for."""
+    return [list(combo) for combo in itertools.product(*[[(c.var, v) for v in c.values()] for c in repair.changes])]
+
+
+def reaches(s, changes, goal) -> bool:
+    d = pyrules.evaluate(whatif.apply_changes(Scenario.from_dict(s), changes).to_dict())
+    return whatif.reaches(d, goal_symbol(goal))
+
+
+def check_properties(s: dict, goal: str, r: whatif.WhatIfResult) -> None:
+    """The issue's properties, by fresh evaluations independent of whatif's own checks."""
+    assert not r.rejected, [x.text() for x in r.rejected]
+    met = whatif.reaches(pyrules.evaluate(s), goal_symbol(goal))
+    if met:
+        assert r.reachable and r.optimal_cost == 0
+        assert len(r.repairs) == 1 and r.repairs[0].changes == []
+        return
+    if not r.reachable:
+        assert r.repairs == []
+        return
+    assert r.repairs, "reachable but no repair"
+    for rep in r.repairs:
+        assert rep.changes, "an empty repair for a scenario that does not meet the goal"
+        assert rep.cost == sum(c.var.cost for c in rep.changes) == r.optimal_cost
+        for changes in concrete(rep):
+            assert reaches(s, changes, goal), f"repair {rep.text()} does not reach {goal}"
+            # minimality: no proper subset (the empty one included) reaches the goal
+            for k in range(len(changes)):
+                for sub in itertools.combinations(changes, k):
+                    assert not reaches(s, list(sub), goal), f"{rep.text()} is not minimal: {sub} suffices"
+
+
+# ----------------------------------------------------------------------------- concrete examples
+def test_india_chinese_parent_holdco_headquarters_opens_presumption_of_approval():
+    """742.6(b)(10): moving HoldCo's headquarters out of Tier 3 removes the presumption of
+    denial; any Tier 1 or Tier 2 country opens the presumption of approval."""
+    s = india()
+    assert pyrules.evaluate(s).licensing_policy == "presumption_of_denial"
+    r = whatif.repairs(s, "presumption_of_approval", [{"fact": "headquartered", "entity": "HoldCo"}])
+    assert r.reachable and r.optimal_cost == 1
+    assert len(r.repairs) == 1
+    (change,) = r.repairs[0].changes
+    assert change.kind == "headquartered" and change.var.entity == "HoldCo"
+    assert {c["tier"] for c in change.classes} == {1, 2}
+    assert "any Tier 1 or Tier 2 country" in change.text()
+    assert "15 CFR 742.6(b)(10)" in r.repairs[0].citations
+    covered = {m for c in change.classes for m in c["countries"]}
+    assert "DE" in covered and "US" in covered and "IN" in covered
+    assert not covered & {"CN", "HK", "MO", "RU", "IR"}
+    check_properties(s, "presumption_of_approval", r)
+
+
+def test_country_classes_are_treated_alike():
+    """Any member of a class, not only its representative, reaches the goal."""
+    s = india()
+    r = whatif.repairs(s, "presumption_of_approval", [{"fact": "headquartered", "entity": "HoldCo"}])
+    (change,) = r.repairs[0].changes
+    rnd = random.Random(4)
+    for cls in change.classes:
+        for code in rnd.sample(cls["countries"], min(2, len(cls["countries"]))):
+            assert reaches(s, [(change.var, code)], "presumption_of_approval"), (cls["representative"], code)
+    # and a Tier 3 country does not
+    assert not reaches(s, [(change.var, "RU")], "presumption_of_approval")
+
+
+def test_lpp_quantity_at_most_1699_h100():
+    """740.29: 26,900,000 // 15,832 = 1,699 H100-SXM with no prior shipments; 1,700 is over."""
+    s = lpp_lab(2000)
+    r = whatif.repairs(s, "lpp", [{"fact": "quantity", "item": 1}])
+    assert r.reachable and len(r.repairs) == 1
+    (change,) = r.repairs[0].changes
+    assert change.value == LPP_LIMIT // H100 == 1699
+    assert "at most 1,699 H100-SXM" in change.text()
+    assert any(c["condition"] == "lpp_annual_limit" and c["citation"] == "15 CFR 740.29"
+               for c in r.repairs[0].satisfies)
+    assert reaches(s, [(change.var, 1699)], "lpp")
+    assert not reaches(s, [(change.var, 1700)], "lpp")
+    check_properties(s, "lpp", r)
+
+
+@pytest.mark.parametrize("prior", [1, 10_000_000, 26_900_000 - 2 * H100, 26_900_000 - 2 * H100 - 1])
+def test_lpp_quantity_counts_prior_shipments_exactly(prior):
+    s = lpp_lab(2000, prior=prior)
+    r = whatif.repairs(s, "lpp", [{"fact": "quantity", "item": 1}])
+    expected = (LPP_LIMIT - prior) // H100
+    (change,) = r.repairs[0].changes
+    assert change.value == expected
+    var = change.var
+    assert reaches(s, [(var, expected)], "lpp") and not reaches(s, [(var, expected + 1)], "lpp")
+
+
+def test_already_met_gets_the_empty_repair():
+    s = lpp_lab(100)
+    assert whatif.reaches(pyrules.evaluate(s), goal_symbol("lpp"))
+    r = whatif.repairs(s, "lpp", [{"fact": "quantity", "item": 1}, {"fact": "destination"}])
+    assert r.reachable and r.already_met and r.optimal_cost == 0
+    assert [rep.changes for rep in r.repairs] == [[]]
+    assert "already meets the goal" in r.to_text()
+
+
+def test_unreachable_goal_is_reported():
+    """A Tier 3 parent bars LPP (740.29); changing the purpose cannot help."""
+    s = india()
+    r = whatif.repairs(s, "lpp", [{"fact": "purpose"}, {"fact": "via_distributor"}])
+    assert not r.reachable and r.repairs == []
+    assert "No change within what may change reaches the goal" in r.to_text()
+    assert r.to_json()["reachable"] is False
+
+
+def test_nothing_may_change_and_goal_unmet_is_unreachable():
+    r = whatif.repairs(india(), "authorized", [])
+    assert not r.reachable
+
+
+def test_two_changes_needed_are_both_required():
+    """LPP through a distributor without certification: both must change (740.29)."""
+    s = lpp_lab(100, via_distributor=True)
+    s["facts"]["lpp_certification_obtained"] = False
+    may = [{"fact": "via_distributor"}, {"fact": "fact", "name": "lpp_certification_obtained"},
+           {"fact": "purpose"}, {"fact": "date"}, {"fact": "quantity", "item": 1}]
+    r = whatif.repairs(s, "lpp", may)
+    assert r.optimal_cost == 2 and len(r.repairs) == 1
+    rep = r.repairs[0]
+    assert {c.kind for c in rep.changes} == {"via_distributor", "fact"}
+    assert rep.minimal is True
+    conds = {c["condition"] for c in rep.satisfies}
+    assert {"lpp_no_distributor", "lpp_certification"} <= conds
+    check_properties(s, "lpp", r)
+
+
+def test_costs_choose_the_cheaper_repair():
+    s = india()
+    may = [{"fact": "headquartered", "entity": "HoldCo", "cost": 3}, {"fact": "parent", "entity": "AcmeCloud", "cost": 2}]
+    r = whatif.repairs(s, "presumption_of_approval", may)
+    assert r.optimal_cost == 2
+    assert [[(c.kind, c.value) for c in rep.changes] for rep in r.repairs] == [[("parent", None)]]
+    assert "AcmeCloud has no parent" in r.to_text()
+    may[0]["cost"] = 2
+    r = whatif.repairs(s, "presumption_of_approval", may)
+    assert sorted(c.kind for rep in r.repairs for c in rep.changes) == ["headquartered", "parent"]
+    check_properties(s, "presumption_of_approval", r)
+
+
+def test_date_change_uses_key_dates():
+    """Before the rule's effective date (2025-01-13) the KB gives no answer; a date change
+    to a key date makes the determination possible again."""
+    s = lpp_lab(100)
+    s["date"] = "2025-01-10"
+    assert not whatif.reaches(pyrules.evaluate(s), goal_symbol("lpp"))
+    r = whatif.repairs(s, "lpp", [{"fact": "date"}])
+    assert r.reachable and r.optimal_cost == 1
+    dates = {c.value for rep in r.repairs for c in rep.changes}
+    assert "2025-01-13" in dates and "2025-01-12" not in dates
+    check_properties(s, "lpp", r)
+
+
+def test_bad_questions_are_input_errors():
+    s = india()
+    with pytest.raises(InputError, match="unknown goal"):
+        whatif.repairs(s, "world_peace", [])
+    with pytest.raises(InputError, match="unknown entity"):
+        whatif.repairs(s, "authorized", [{"fact": "headquartered", "entity": "Nobody"}])
+    with pytest.raises(InputError, match="item"):
+        whatif.repairs(s, "authorized", [{"fact": "quantity", "item": 7}])
+    with pytest.raises(InputError, match="cannot change"):
+        whatif.repairs(s, "authorized", [{"fact": "colour"}])
+
+
+def test_text_change_specs():
+    assert whatif._parse_change_text("quantity of item 2 cost 3", "x") == {"fact": "quantity", "item": 2, "cost": 3}
+    assert whatif._parse_change_text("status uveu of X", "x") == {"fact": "status", "name": "uveu", "entity": "X"}
+    assert whatif._parse_change_text("via distributor", "x") == {"fact": "via_distributor"}
+
+
+# ----------------------------------------------------------------------------- scenario questions and CLI
+@pytest.mark.parametrize("path", sorted((ROOT / "queries").glob("whatif_*.json")), ids=lambda p: p.name)
+def test_query_files_questions(path):
+    raw = json.loads(path.read_text())
+    results = whatif.answer_questions(raw)
+    assert len(results) == len(raw["questions"]) >= 2
+    plain = {k: v for k, v in raw.items() if k != "questions"}
+    for q, r in zip(raw["questions"], results):
+        assert not r.rejected
+        for rep in r.repairs:
+            for changes in concrete(rep):
+                assert reaches(plain, changes, q["goal"])
+
+
+def test_cli_whatif_json(capsys):
+    from pyrules.cli import main
+    path = ROOT / "queries" / "whatif_lpp_over_limit.json"
+    assert main(["whatif", str(path), "--goal", "lpp", "--change", "quantity of item 1", "--json"]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(out) == 1 and out[0]["reachable"] is True
+    assert out[0]["repairs"][0]["changes"][0]["to"] == {"at_most": 1699}
+    assert main(["whatif", str(path), "--goal", "nonsense"]) == 2
+
+
+def test_cli_whatif_text_answers_file_questions(capsys):
+    from pyrules.cli import main
+    assert main(["whatif", str(ROOT / "queries" / "whatif_india_cloud_chinese_parent.json")]) == 0
+    out = capsys.readouterr().out
+    assert "HoldCo headquartered in any Tier 1 or Tier 2 country" in out
+
+
+# ----------------------------------------------------------------------------- generated scenarios
+TIER_COUNTRIES = {1: ["US", "DE", "JP"], 2: ["IN", "AE", "BR", "MX"], 3: ["CN", "RU", "MO"]}
+country = st.sampled_from([c for cs in TIER_COUNTRIES.values() for c in cs])
+CHANGES = [{"fact": "headquartered", "entity": "Buyer"}, {"fact": "headquartered", "entity": "Parent"},
+           {"fact": "destination"}, {"fact": "quantity", "item": 1}, {"fact": "via_distributor"},
+           {"fact": "located", "entity": "Buyer"}]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hq=country, parent_hq=country, dest=country, located=country,
+       qty=st.integers(min_value=1, max_value=4000), via=st.booleans(),
+       prior=st.sampled_from([0, 20_000_000, 26_000_000]),
+       goal=st.sampled_from(["authorized", "presumption_of_approval", "lpp"]),
+       which=st.sets(st.integers(min_value=0, max_value=len(CHANGES) - 1), max_size=3))
+def test_generated_scenarios_repairs_reach_goal_and_are_minimal(hq, parent_hq, dest, located, qty, via, prior, goal, which):
+    s = scenario(to=dest, via_distributor=via,
+                 entities={"Buyer": {"located": located, "headquartered": hq, "parent": "Parent"},
+                           "Parent": {"headquartered": parent_hq}},
+                 items=[{"chip": "H100-SXM", "quantity": qty}],
+                 facts={"lpp_prior_shipments_tpp": prior, "lpp_certification_obtained": True})
+    may = [CHANGES[k] for k in sorted(which)]
+    r = whatif.repairs(s, goal, may)
+    check_properties(s, goal, r)
