@@ -850,7 +850,11 @@ def cmd_check(args) -> int:
     samples = DEFAULT_SAMPLES if args.samples is None else args.samples
     if samples < 0:
         raise InputError("must not be negative", field="--samples")
-    result = run_check(samples=samples)
+    regime = None
+    if getattr(args, "regime", None):
+        from .regime import Regime
+        regime = Regime.load(args.regime)
+    result = run_check(samples=samples, regime=regime)
     if args.witness_dir:
         write_witnesses(result, args.witness_dir)
     if args.json:

@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--json", action="store_true", help="print the findings as JSON")
     chk.add_argument("--witness-dir", metavar="DIR", help="write each finding's witness scenario there (runnable with 'pyrules ask')")
     chk.add_argument("--samples", type=int, default=None, metavar="N", help="concrete scenarios sampled for the one-answer-set check")
+    chk.add_argument("--regime", metavar="FILE", help="check the rule as changed by a regime file")
 
     wif = sub.add_parser("whatif", help="minimal changes that make a transaction reach a goal (all optimal repairs)")
     wif.add_argument("files", nargs="+")

@@ -96,5 +96,5 @@ def test_red_flag_28_united_states_reading_changes_the_red_flag():
     raw = json.loads((Path(__file__).resolve().parent.parent / "queries" / "redflag_us_customer.json").read_text())
     res = evaluate_all_readings(raw)
     t = res["topics"]["rf28_united_states"]
-    assert t["depends"] and t["differences"] == ["red_flags"]
+    assert t["depends"] and "red_flags" in t["differences"]
     assert t["outcomes"]["literal"]["red_flags"] != t["outcomes"]["us_included"]["red_flags"]
