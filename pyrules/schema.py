@@ -113,7 +113,7 @@ READINGS: dict[str, tuple[str, ...]] = {
     "employee_exclusion_hq": ("either", "both"),
     "lpp_notification_basis": ("per_shipment", "cumulative_year"),
     "aia_weights_headquarters": ("either_in_tier1", "both_in_tier1"),
-    "aca_scope": ("as_summarized", "non_data_center_only"),
+    "aca_scope": ("non_data_center_only", "as_summarized"),
     "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
 }
 

@@ -20,6 +20,11 @@ NON_DC_LOCAL = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 100, "data_center":
 DC_LOCAL = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 100, "data_center": True, "foreign_produced": False}]
 
 
+# Chips not designed or marketed for data centers: route (1) of ACA under the
+# default reading aca_scope = non_data_center_only.
+NON_DC_EXPORT = [{"chip": "RTX4090", "quantity": 100}]
+
+
 def party(located, hq, parent_hq=None, name="Buyer"):
     ents = {name: {"located": located, "headquartered": hq}}
     if parent_hq is not None:
@@ -52,10 +57,11 @@ EXPECTED = {
                        "aca_r2_not_data_center"}),
     "aca_in_country_transfer_china_non_data_center": ("ACA", True, set()),
     "aca_in_country_transfer_china_data_center_chips": (
-        "ACA", False, {"aca_r1_located_outside_tier3", "aca_r1_headquarters_outside_tier3", "aca_r2_not_data_center"}),
-    "aca_export_to_company_with_chinese_parent": (
-        "ACA", False, {"aca_r1_parent_outside_tier3", "aca_r2_in_country_transfer", "aca_r2_located_in_tier3",
+        "ACA", False, {"aca_r1_located_outside_tier3", "aca_r1_headquarters_outside_tier3", "aca_r1_not_data_center",
                        "aca_r2_not_data_center"}),
+    "aca_export_to_company_with_chinese_parent": (
+        "ACA", False, {"aca_r1_parent_outside_tier3", "aca_r1_not_data_center", "aca_r2_in_country_transfer",
+                       "aca_r2_located_in_tier3", "aca_r2_not_data_center"}),
     "aca_transfer_in_malaysia_to_chinese_headquartered_company": (
         "ACA", False, {"aca_r1_headquarters_outside_tier3", "aca_r2_located_in_tier3"}),
     "aca_model_weights_not_covered": ("ACA", False, {"aca_items_eligible"}),
@@ -170,8 +176,8 @@ def test_740_8a_nac_obligations_absent_when_unavailable():
 
 # ---------------------------------------------------------------- ACA, 740.8(b)
 def test_740_8b_aca_route1_tier2_company_without_notification():
-    """740.8(b)(1): export to an Indian company with no Tier 3 tie: ACA, no notification."""
-    d = run(scenario(to="IN", entities=party("IN", "IN")))
+    """740.8(b)(1): export of consumer chips to an Indian company with no Tier 3 tie: ACA, no notification."""
+    d = run(scenario(to="IN", items=NON_DC_EXPORT, entities=party("IN", "IN")))
     assert auth(d, "ACA")["available"] is True
     assert "aca_no_notification" in note_ids(d)
     assert "tier3_route(aca_in_country)" not in note_ids(d)
@@ -180,18 +186,18 @@ def test_740_8b_aca_route1_tier2_company_without_notification():
 def test_740_8b_aca_route1_in_country_transfer_outside_tier3():
     """740.8(b)(1): route (1) covers in-country transfers outside Tier 3 too."""
     d = run(scenario(to="IN", action="in_country_transfer", transaction={"from": "IN"},
-                     items=[{"chip": "H100-SXM", "quantity": 10, "foreign_produced": False}],
+                     items=[{"chip": "RTX4090", "quantity": 10, "foreign_produced": False}],
                      entities=party("IN", "IN")))
     assert auth(d, "ACA")["available"] is True
 
 
 def test_740_8b_aca_route1_fails_for_tier3_headquarters_explains_both_routes():
     """740.8(b): export to a Chinese-headquartered company in India: both routes fail, each explained."""
-    d = run(scenario(to="IN", entities=party("IN", "CN")))
+    d = run(scenario(to="IN", items=NON_DC_EXPORT, entities=party("IN", "CN")))
     a = auth(d, "ACA")
     assert a["available"] is False
     assert failed(d, "ACA") == {"aca_r1_headquarters_outside_tier3", "aca_r2_in_country_transfer",
-                                "aca_r2_located_in_tier3", "aca_r2_not_data_center"}
+                                "aca_r2_located_in_tier3"}
     texts = {f["condition"]: f["description"] for f in a["failed_conditions"]}
     assert texts["aca_r1_headquarters_outside_tier3"].startswith("Route (1)")
     assert texts["aca_r2_in_country_transfer"].startswith("Route (2)")
@@ -234,23 +240,27 @@ def test_740_8b_aca_export_to_china_is_not_route2():
 
 def test_740_8b_aca_missing_location_is_indeterminate():
     """740.8(b)(1): the consignee's location is needed; absent it, ACA is undecided."""
-    d = run(scenario(to="IN", entities={"Buyer": {"headquartered": "IN"}}))
+    d = run(scenario(to="IN", items=NON_DC_EXPORT, entities={"Buyer": {"headquartered": "IN"}}))
     assert auth(d, "ACA")["available"] is None
     assert ("aca_r1_located_outside_tier3", "located(Buyer)") in undecided(d, "ACA")
 
 
 def test_740_8b_aca_open_route_hides_other_route_failures():
     """740.8(b): when route (1) is open, route (2)'s unmet sub-conditions are not reported."""
-    d = run(scenario(to="IN", entities=party("IN", "IN")))
+    d = run(scenario(to="IN", items=NON_DC_EXPORT, entities=party("IN", "IN")))
     assert failed(d, "ACA") == set()
     assert undecided(d, "ACA") == set()
 
 
 # ---------------------------------------------------------------- reading aca_scope
-def test_740_8b_aca_scope_default_reading_is_as_summarized():
-    """740.8(b)(1) reading aca_scope: default as_summarized lets route (1) take data-center chips."""
-    d = run(scenario(to="IN", entities=party("IN", "IN")))
+def test_740_8b_aca_scope_as_summarized_reading_lets_route_1_take_data_center_chips():
+    """740.8(b)(1) reading aca_scope=as_summarized lets route (1) take data-center chips (the default is non_data_center_only)."""
+    assert run(scenario(to="IN", entities=party("IN", "IN"))).readings["aca_scope"] == "non_data_center_only"
+    s = scenario(to="IN", entities=party("IN", "IN"))
+    s["readings"] = {"aca_scope": "as_summarized"}
+    d = run(s)
     assert d.readings["aca_scope"] == "as_summarized"
+    assert auth(d, "ACA")["available"] is True
     assert "aca_scope" in d.readings_that_matter
 
 
