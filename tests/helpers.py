@@ -52,3 +52,31 @@ def auth(d: pyrules.Determination, name: str) -> dict:
 
 def failed(d: pyrules.Determination, name: str) -> set[str]:
     return {f["condition"] for f in auth(d, name)["failed_conditions"]}
+
+
+def check_scenario_files_cover_every_condition(auth_name: str) -> None:
+    """The queries/<auth>_*.json scenarios (at least four) show the authorization
+    available at least once and each of its own named conditions failing at least
+    once; a file whose name says 'available' is available, every other one is not."""
+    import json
+    from pathlib import Path
+    prefix = auth_name.lower()
+    files = sorted((Path(__file__).resolve().parent.parent / "queries").glob(f"{prefix}_*.json"))
+    assert len(files) >= 4
+    seen_failed, declared, available = set(), set(), 0
+    for f in files:
+        name = f.name
+        d = run(json.loads(f.read_text(encoding="utf-8")))
+        a = auth(d, auth_name)
+        declared |= {x.arguments[1].name for x in d.atoms
+                     if x.name == "condition" and x.arguments[0].name == prefix
+                     and x.arguments[1].name.startswith(prefix + "_")}  # this exception's own conditions
+        seen_failed |= failed(d, auth_name)
+        assert a["undecided_conditions"] == [], name
+        if "available" in name:
+            assert a["available"] is True, name
+            available += 1
+        else:
+            assert a["available"] is False, name
+    assert available >= 1
+    assert declared and declared <= seen_failed, declared - seen_failed

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from helpers import auth, failed, run, scenario
+from helpers import check_scenario_files_cover_every_condition, auth, failed, run, scenario
 
 DESIGNER = {"headquartered": "US", "status": {"approved_ic_designer": True}}
 
@@ -164,32 +164,7 @@ def test_740_28_acm_shipments_not_counted_against_allocation_note():
 
 # --- scenario files queries/acm_*.json ----------------------------------------------------------
 
-def _acm_scenario_files():
-    import json
-    from pathlib import Path
-    files = sorted((Path(__file__).resolve().parent.parent / "queries").glob("acm_*.json"))
-    return [(f.name, json.loads(f.read_text(encoding="utf-8"))) for f in files]
-
-
 def test_740_28_acm_scenario_files_cover_every_condition():
-    """15 CFR 740.28: the queries/acm_*.json scenarios (at least four) show ACM available at least
-    once and each of its named conditions failing at least once; a file whose name says
-    'available' is available, every other one is not."""
-    files = _acm_scenario_files()
-    assert len(files) >= 4
-    seen_failed, declared, available = set(), set(), 0
-    for name, raw in files:
-        d = run(raw)
-        a = auth(d, "ACM")
-        declared |= {x.arguments[1].name for x in d.atoms
-                      if x.name == "condition" and x.arguments[0].name == "acm"
-                      and x.arguments[1].name.startswith("acm_")}  # this file's own conditions
-        seen_failed |= failed(d, "ACM")
-        assert a["undecided_conditions"] == [], name
-        if "available" in name:
-            assert a["available"] is True, name
-            available += 1
-        else:
-            assert a["available"] is False, name
-    assert available >= 1
-    assert declared and declared <= seen_failed, declared - seen_failed
+    """15 CFR 740.28: the queries/acm_*.json scenarios show ACM available at least once
+    and each of its named conditions failing at least once."""
+    check_scenario_files_cover_every_condition("ACM")

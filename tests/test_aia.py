@@ -8,7 +8,7 @@ import copy
 
 from hypothesis import given, settings, strategies as st
 
-from helpers import auth, failed, run, scenario
+from helpers import check_scenario_files_cover_every_condition, auth, failed, run, scenario
 
 DESIGNER = {"headquartered": "US", "status": {"approved_ic_designer": True}}
 AIA_FACTS = {"eccn_furnished": True, "aia_certification_obtained": True}
@@ -337,32 +337,7 @@ def test_740_27_28_29_available_exactly_when_no_condition_fails_or_is_open(
 
 # --- scenario files queries/aia_*.json ----------------------------------------------------------
 
-def _aia_scenario_files():
-    import json
-    from pathlib import Path
-    files = sorted((Path(__file__).resolve().parent.parent / "queries").glob("aia_*.json"))
-    return [(f.name, json.loads(f.read_text(encoding="utf-8"))) for f in files]
-
-
 def test_740_27_aia_scenario_files_cover_every_condition():
-    """15 CFR 740.27: the queries/aia_*.json scenarios (at least four) show AIA available at least
-    once and each of its named conditions failing at least once; a file whose name says
-    'available' is available, every other one is not."""
-    files = _aia_scenario_files()
-    assert len(files) >= 4
-    seen_failed, declared, available = set(), set(), 0
-    for name, raw in files:
-        d = run(raw)
-        a = auth(d, "AIA")
-        declared |= {x.arguments[1].name for x in d.atoms
-                      if x.name == "condition" and x.arguments[0].name == "aia"
-                      and x.arguments[1].name.startswith("aia_")}  # this file's own conditions
-        seen_failed |= failed(d, "AIA")
-        assert a["undecided_conditions"] == [], name
-        if "available" in name:
-            assert a["available"] is True, name
-            available += 1
-        else:
-            assert a["available"] is False, name
-    assert available >= 1
-    assert declared and declared <= seen_failed, declared - seen_failed
+    """15 CFR 740.27: the queries/aia_*.json scenarios show AIA available at least once
+    and each of its named conditions failing at least once."""
+    check_scenario_files_cover_every_condition("AIA")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from helpers import auth, failed, run, scenario
+from helpers import check_scenario_files_cover_every_condition, auth, failed, run, scenario
 
 
 def line(tpp: int, quantity: int) -> dict:
@@ -230,32 +230,7 @@ def test_740_29_lpp_raising_quantity_never_makes_it_available(tpp, q, extra, pri
 
 # --- scenario files queries/lpp_*.json ----------------------------------------------------------
 
-def _lpp_scenario_files():
-    import json
-    from pathlib import Path
-    files = sorted((Path(__file__).resolve().parent.parent / "queries").glob("lpp_*.json"))
-    return [(f.name, json.loads(f.read_text(encoding="utf-8"))) for f in files]
-
-
 def test_740_29_lpp_scenario_files_cover_every_condition():
-    """15 CFR 740.29: the queries/lpp_*.json scenarios (at least four) show LPP available at least
-    once and each of its named conditions failing at least once; a file whose name says
-    'available' is available, every other one is not."""
-    files = _lpp_scenario_files()
-    assert len(files) >= 4
-    seen_failed, declared, available = set(), set(), 0
-    for name, raw in files:
-        d = run(raw)
-        a = auth(d, "LPP")
-        declared |= {x.arguments[1].name for x in d.atoms
-                      if x.name == "condition" and x.arguments[0].name == "lpp"
-                      and x.arguments[1].name.startswith("lpp_")}  # this file's own conditions
-        seen_failed |= failed(d, "LPP")
-        assert a["undecided_conditions"] == [], name
-        if "available" in name:
-            assert a["available"] is True, name
-            available += 1
-        else:
-            assert a["available"] is False, name
-    assert available >= 1
-    assert declared and declared <= seen_failed, declared - seen_failed
+    """15 CFR 740.29: the queries/lpp_*.json scenarios show LPP available at least once
+    and each of its named conditions failing at least once."""
+    check_scenario_files_cover_every_condition("LPP")
