@@ -124,7 +124,10 @@ def cmd_ledger(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
-    result = run_ledger(path, progress=args.progress)
+    try:
+        result = run_ledger(path, progress=args.progress)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read the file: not UTF-8 text (byte {exc.start})", file=str(path)) from None
     fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")
     write_rows(result, fmt, sys.stdout)
     return 0
@@ -172,6 +175,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except UnicodeDecodeError as exc:
+        # An input file that is not UTF-8 text (read by a subcommand that does not
+        # check it itself): bad input, not an internal error.
+        print(f"pyrules: error: cannot read the input: not UTF-8 text (byte {exc.start}: "
+              f"{exc.object[exc.start:exc.start + 1]!r})", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # A path the user gave cannot be read or written (e.g. --witness-dir).
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"pyrules: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

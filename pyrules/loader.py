@@ -15,7 +15,10 @@ def expand_paths(paths) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(q for q in p.iterdir() if q.suffix in SCENARIO_SUFFIXES and q.is_file())
+            found = sorted(q for q in p.iterdir() if q.suffix in SCENARIO_SUFFIXES and q.is_file())
+            if not found:
+                raise InputError("the directory holds no .json or .scn scenario file", file=str(p))
+            out += found
         elif p.is_file():
             out.append(p)
         else:
@@ -44,12 +47,14 @@ def read_raw(path: Path) -> list[dict]:
 def load_scenarios(paths) -> list[tuple[Path, Scenario]]:
     out = []
     for path in expand_paths(paths):
-        for i, raw in enumerate(read_raw(path)):
+        raws = read_raw(path)
+        for i, raw in enumerate(raws):
             try:
                 out.append((path, Scenario.from_dict(raw)))
             except InputError as exc:
                 exc.file = str(path)
-                if exc.field and len(read_raw(path)) > 1:
-                    exc.field = f"[{i}].{exc.field}"
+                if len(raws) > 1:
+                    # name the scenario within a file that holds a list of them
+                    exc.field = f"[{i}].{exc.field}" if exc.field else f"[{i}]"
                 raise
     return out

@@ -79,8 +79,8 @@ def render_html(d) -> str:
     if d.authorizations:
         parts.append("<h4>Authorizations</h4><table><tr><th>name</th><th>available</th><th>why not</th><th>citation</th></tr>")
         for a in d.authorizations:
-            why = "<br>".join(e(f"{f['condition']}: {f['description']}") for f in a["failed_conditions"])
-            why += "<br>".join(e(f"? {f['condition']} (missing {f['missing_fact']})") for f in a["undecided_conditions"])
+            why = "<br>".join([e(f"{f['condition']}: {f['description']}") for f in a["failed_conditions"]]
+                              + [e(f"? {f['condition']} (missing {f['missing_fact']})") for f in a["undecided_conditions"]])
             parts.append(f"<tr><td>{a['name']}</td><td>{_TRI_WORDS[a['available']]}</td><td style='text-align:left'>{why}</td><td>{e(a['citation'])}</td></tr>")
         parts.append("</table>")
     if d.obligations:

@@ -1,0 +1,147 @@
+"""Statements of the specification that had no test of their own (review of issues 2-5),
+and the CLI's handling of bad input that no other test reached."""
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import auth, failed, run, scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DESIGNER = {"headquartered": "US", "status": {"approved_ic_designer": True}}
+AIA_FACTS = {"eccn_furnished": True, "aia_certification_obtained": True}
+
+
+def note_ids(d) -> set[str]:
+    return {n["id"] for n in d.notes}
+
+
+# --- 15 CFR 740.27: AIA covers reexports and in-country transfers too ---------------------------
+
+@pytest.mark.parametrize("action,origin", [("reexport", "FR"), ("in_country_transfer", "DE")])
+def test_740_27_aia_chips_available_for_reexport_and_in_country_transfer(action, origin):
+    """740.27: AIA authorizes the export, reexport and in-country transfer of advanced chips to a
+    consignee located and headquartered (with its ultimate parent) in Tier 1."""
+    s = scenario(action=action, to="DE", items=[{"chip": "H100-SXM", "quantity": 100, "designer": "Nv",
+                                                  "foreign_produced": False}],
+                 entities={"Buyer": {"located": "DE", "headquartered": "DE"}, "Nv": copy.deepcopy(DESIGNER)},
+                 facts=AIA_FACTS)
+    s["transaction"]["from"] = origin
+    d = run(s)
+    assert d.license_required is True
+    a = auth(d, "AIA")
+    assert a["available"] is True, (a["failed_conditions"], a["undecided_conditions"])
+    assert d.authorized is True
+
+
+# --- 15 CFR 740.29 with 742.6(b)(10): LPP does not draw on the country allocation ---------------
+
+def test_740_29_lpp_shipments_not_counted_against_tier2_allocation_note():
+    """740.29 / 742.6(b)(10): an LPP shipment to a Tier 2 country says that it does not count
+    against the country's TPP allocation; without LPP the note is absent."""
+    lpp_ok = scenario(to="IN", items=[{"chip": "H100-SXM", "quantity": 100}],
+                      entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+                      facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True})
+    d = run(lpp_ok)
+    assert auth(d, "LPP")["available"] is True
+    assert "lpp_outside_allocation" in note_ids(d)
+    no_lpp = copy.deepcopy(lpp_ok)
+    no_lpp["transaction"]["via_distributor"] = True
+    d2 = run(no_lpp)
+    assert auth(d2, "LPP")["available"] is False
+    assert "lpp_outside_allocation" not in note_ids(d2)
+
+
+# --- 15 CFR 748.15: a UVEU has no TPP limit ----------------------------------------------------
+
+def test_748_15_uveu_receives_chips_without_any_tpp_limit():
+    """748.15: a UVEU may receive advanced chips without a TPP limit (only the shares of its
+    compute by country bind): 1,000,000 H100 (15,832,000,000 TPP, beyond the Tier 2 allocation,
+    the LPP limit and the whole NVEU table) to a listed US UVEU in India, within its shares."""
+    d = run(scenario(to="IN", consignee="Cloud",
+                     entities={"Cloud": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}},
+                     items=[{"chip": "H100-SXM", "quantity": 1_000_000}],
+                     facts={"data_center_owner_and_operator_veu": True, "uveu_site_listed": True,
+                            "uveu_total_compute_tpp": "1,000,000,000,000",
+                            "uveu_tier2_compute_tpp": "100,000,000,000",
+                            "uveu_country_compute_tpp": "20,000,000,000",
+                            "uveu_outside_us_compute_tpp": "300,000,000,000",
+                            "lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True}))
+    assert d.shipment_tpp == 15_832_000_000
+    a = auth(d, "UVEU")
+    assert a["available"] is True, (a["failed_conditions"], a["undecided_conditions"])
+    assert "veu_outside_country_allocation" in note_ids(d)
+    assert "lpp_annual_limit" in failed(d, "LPP")          # the same shipment is far over LPP's limit
+
+
+# --- Jupyter: determinations render as HTML tables (issue 5) -----------------------------------
+
+def test_determination_renders_as_html_table_and_escapes_user_text():
+    """A determination renders as an HTML table in Jupyter with the licence answer, the
+    authorizations and their citations; user text (the scenario's name) is escaped."""
+    s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}})
+    s["scenario"] = "<script>alert(1)</script> & co"
+    html = run(s)._repr_html_()
+    assert "<table>" in html and "Licence required" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "LPP" in html and "15 CFR 740.29" in html
+
+
+# --- CLI: bad input exits 2 with a message, never a traceback ----------------------------------
+
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "pyrules.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_cli_ask_empty_directory_exit_2(tmp_path):
+    """A directory with no scenario file is bad input, not a silent success."""
+    r = _cli("ask", tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert str(tmp_path) in r.stderr and "no .json or .scn" in r.stderr
+
+
+def test_cli_list_file_names_the_bad_element(tmp_path):
+    """In a file holding a list of scenarios, the error names the element."""
+    f = tmp_path / "list.json"
+    f.write_text("[1, 2]", encoding="utf-8")
+    r = _cli("ask", f)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "[0]" in r.stderr
+
+
+def test_cli_ledger_not_utf8_exit_2_naming_file(tmp_path):
+    """A ledger that is not UTF-8 text is bad input naming the file."""
+    f = tmp_path / "bin.csv"
+    f.write_bytes(b"\xff\xfe\x00id,date\n")
+    r = _cli("ledger", f)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "bin.csv" in r.stderr and "UTF-8" in r.stderr
+
+
+def test_cli_unusable_path_is_exit_2(monkeypatch, capsys):
+    """A path the user gave that cannot be read or written (e.g. check --witness-dir in a
+    directory that does not exist) exits 2 naming the path, not with a traceback."""
+    from pyrules import cli
+
+    def boom(args):
+        raise FileNotFoundError(2, "No such file or directory", "/nonexistent/witnesses")
+    monkeypatch.setitem(cli.COMMANDS, "check", boom)
+    assert cli.main(["check"]) == 2
+    assert "/nonexistent/witnesses" in capsys.readouterr().err
+
+
+def test_html_lists_failed_and_undecided_conditions_on_separate_lines():
+    """The HTML 'why not' cell separates the failed conditions from the undecided ones."""
+    s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+                 via_distributor=True)            # LPP fails (distributor), certification unknown
+    d = run(s)
+    lpp = auth(d, "LPP")
+    assert lpp["failed_conditions"] and lpp["undecided_conditions"]
+    html = d._repr_html_()
+    row = next(line for line in html.splitlines() if line.startswith("<tr><td>LPP"))
+    assert row.count("<br>") == len(lpp["failed_conditions"]) + len(lpp["undecided_conditions"]) - 1
