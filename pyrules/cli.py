@@ -86,6 +86,13 @@ def cmd_ask(args) -> int:
     engine = default_engine()
     for path, scenario in load_scenarios(args.files):
         scenario = _apply_readings(scenario, args.reading)
+        if scenario.data.get("questions"):
+            from .whatif import validate_questions
+            try:
+                validate_questions(scenario)
+            except InputError as exc:
+                exc.file = str(path)
+                raise
         d = engine.evaluate(scenario, as_of=args.as_of)
         if args.json:
             out = d.to_json()

@@ -969,6 +969,27 @@ def _subsume_upper_bounds(reps: list[Repair]) -> list[Repair]:
 
 
 # ----------------------------------------------------------------------------- questions
+def validate_questions(scenario: Scenario) -> None:
+    """Check the scenario's "questions" without answering them (``pyrules ask`` does
+    this, so a bad question is an input error there too)."""
+    for k, q in enumerate(scenario.data.get("questions", [])):
+        if not isinstance(q, dict) or "goal" not in q:
+            raise InputError("a question is an object with 'goal' (and 'may_change')", field=f"questions[{k}]")
+        for key in q:
+            if key not in ("goal", "may_change", "costs"):
+                raise InputError(f"unknown field {key!r}; expected goal, may_change, costs", field=f"questions[{k}].{key}")
+        try:
+            _goal_symbol(q["goal"])
+        except InputError as exc:
+            exc.field = f"questions[{k}].goal"
+            raise
+        changes = q.get("may_change")
+        if changes is not None and not isinstance(changes, list):
+            raise InputError("expected a list of changes", field=f"questions[{k}].may_change")
+        for j, spec in enumerate(changes or []):
+            _parse_change(spec, scenario, q.get("costs"), f"questions[{k}].may_change[{j}]")
+
+
 def answer_questions(scenario: Scenario | dict, questions: list | None = None) -> list[WhatIfResult]:
     """Answer the scenario's "questions" (or the ones given)."""
     if isinstance(scenario, dict):

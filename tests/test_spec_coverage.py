@@ -145,3 +145,19 @@ def test_html_lists_failed_and_undecided_conditions_on_separate_lines():
     html = d._repr_html_()
     row = next(line for line in html.splitlines() if line.startswith("<tr><td>LPP"))
     assert row.count("<br>") == len(lpp["failed_conditions"]) + len(lpp["undecided_conditions"]) - 1
+
+
+def test_ask_rejects_a_bad_whatif_question_with_exit_2(tmp_path):
+    """pyrules ask checks a scenario's questions (issue 4): a bad goal is an input error naming the field."""
+    import json as _json
+    import subprocess as _sp
+    import sys as _sys
+    p = tmp_path / "q.json"
+    p.write_text(_json.dumps({"scenario": "x", "date": "2025-06-01",
+                              "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "B"},
+                              "items": [{"chip": "H100-SXM", "quantity": 1}],
+                              "entities": {"B": {"located": "DE", "headquartered": "DE"}},
+                              "questions": [{"goal": "flying", "may_change": []}]}))
+    out = _sp.run([_sys.executable, "-m", "pyrules.cli", "ask", str(p)], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "questions[0].goal" in out.stderr and "Traceback" not in out.stderr
