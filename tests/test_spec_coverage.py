@@ -161,3 +161,29 @@ def test_ask_rejects_a_bad_whatif_question_with_exit_2(tmp_path):
     out = _sp.run([_sys.executable, "-m", "pyrules.cli", "ask", str(p)], capture_output=True, text=True)
     assert out.returncode == 2
     assert "questions[0].goal" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_732_supp3_para28_training_purpose_without_iaas_fact_names_the_missing_fact():
+    """Red flag 28 (Supp. No. 3 to part 732, para 28): whether the exporter provides the
+    computing service must be known for a training purpose; it is named, not assumed."""
+    import pyrules
+    s = {"scenario": "training, IaaS unknown", "date": "2025-06-01",
+         "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "C", "purpose": "training"},
+         "items": [], "entities": {"C": {"located": "IN", "headquartered": "IN"}},
+         "facts": {"planned_training_ops": "2e26"}}
+    d = pyrules.evaluate(s)
+    assert "iaas_provider" in d.missing_facts
+    s["facts"]["iaas_provider"] = True
+    d = pyrules.evaluate(s)
+    assert "iaas_provider" not in d.missing_facts
+    assert [r["flag"] for r in d.red_flags] == ["rf28"]
+
+
+def test_no_item_lines_is_said_not_silent():
+    """742.6(a)(6)(iii), (a)(13): a transaction with no items gets 'no licence' with a note saying why."""
+    import pyrules
+    d = pyrules.evaluate({"scenario": "nothing", "date": "2025-06-01",
+                          "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "B"},
+                          "entities": {"B": {"located": "DE", "headquartered": "DE"}}})
+    assert d.license_required is False
+    assert any(n["id"] == "no_items" for n in d.notes)
