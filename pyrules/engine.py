@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import clingo
+import clingo.ast as ast
 
 from . import kb
 from .arithmetic import Arithmetic
@@ -21,11 +22,17 @@ class Engine:
 
     def __init__(self, extra_program: str = ""):
         self.program = kb.kb_text() + "\n" + extra_program
+        # Parsed once; each evaluation hands clingo the parsed statements, which is
+        # cheaper than parsing the text again.
+        self._statements: list = []
+        ast.parse_string(self.program, self._statements.append)
 
     def models(self, facts: Iterable[clingo.Symbol], extra_program: str = "",
                max_models: int = 2, shown_only: bool = True) -> list[list[clingo.Symbol]]:
         ctl = clingo.Control(["--warn=none", f"--models={max_models}"])
-        ctl.add("base", [], self.program)
+        with ast.ProgramBuilder(ctl) as builder:
+            for stmt in self._statements:
+                builder.add(stmt)
         if extra_program:
             ctl.add("base", [], extra_program)
         with ctl.backend() as backend:

@@ -1,16 +1,19 @@
 """Explanations: the tree of provisions and facts behind each conclusion.
 
 No second copy of the law lives here. The knowledge base is read with
-``clingo.ast`` and every rule ``H :- B.`` gets a twin
+``clingo.ast`` and every rule ``H :- B.`` whose head a conclusion can reach
+becomes a twin and a projection
 
-    _why(RuleId, H, (P1, ..., Pn), (N1, ..., Nm), (C1, ..., Ck), G) :- B.
+    _w<k>(RuleId, H, (V1, ..., Vn)) :- B.        H :- _w<k>(_, H, _).
 
-listing the positive body atoms ``Pi``, the atoms of the negative literals
-``Ni`` (``not x``), the values of the variables of each comparison ``Ci`` and,
-for rules with aggregates, the tuple ``G`` of the rule's global variables
-(``_whyagg(RuleId, G, Atom)`` then lists the atoms the aggregate counted).
-The knowledge base plus these twins is grounded and solved once for the
-scenario; the tree is read top-down from the answer set, choosing for every
+carrying the values of the rule's global variables ``Vi`` (plus, as they are,
+any body atom Python cannot rebuild: arithmetic, external functions). The
+positive body atoms, the atoms of the negative literals (``not x``) and the
+values of each comparison are rebuilt in Python from those values, only for
+the instances visited; for rules with aggregates, ``_whyagg(RuleId, G, Atom)``
+lists the atoms the aggregate counted (``G`` the tuple of the global variables
+of the positive literals). The rewritten knowledge base is grounded and solved
+once for the scenario; the tree is read top-down from the answer set, choosing for every
 atom one rule instance whose body holds and whose positive atoms were derived
 earlier (so the tree has no cycles). ``RuleId`` maps to the rule's file, line
 and the knowledge base's own plain-words comment above it.
@@ -62,7 +65,6 @@ EXTRA_BOOKKEEPING = {("addend", 3), ("addend_key", 1), ("total", 2), ("zero", 1)
 MISSING_HEADS = {"missing_fact", "undecided", "lpp_hq_missing"}
 ANY = "_any"  # stands for an anonymous variable inside a generated head
 
-_WHY = "_why"
 _WHYAGG = "_whyagg"
 
 
@@ -77,11 +79,17 @@ class RuleInfo:
     head: tuple[str, int] | None
     comparisons: list[tuple[str, list[str]]] = field(default_factory=list)  # (text, variables)
     aggregates: list[str] = field(default_factory=list)  # texts of aggregates / conditional literals
+    # how to rebuild an instance from the twin's values: one function per positive
+    # body atom and per negated atom; indices of each comparison's variables and of G
+    pos: list = field(default_factory=list)
+    neg: list = field(default_factory=list)
+    cmp_index: list[list[int]] = field(default_factory=list)
+    g_index: list[int] = field(default_factory=list)
 
 
 @dataclass
 class Program:
-    text: str                      # the _why rules (added to the knowledge base)
+    text: str                      # the twins (added to the knowledge base: the fallback)
     rules: list[RuleInfo]
     bookkeeping: set[tuple[str, int]]
     inputs: set[str]               # input predicate names (kb/input.lp)
@@ -89,6 +97,8 @@ class Program:
     whole: str = ""                # the knowledge base rewritten: each rule body grounded once
     twin_sigs: list = field(default_factory=list)  # _w<k> -> (name, arity) of the head
     twin_names: dict = field(default_factory=dict)  # "_w<k>" -> (name, arity)
+    twin_of: dict = field(default_factory=dict)     # (name, arity) -> "_w<k>"
+    whole_ast: list = field(default_factory=list)  # ``whole`` parsed once: adding statements beats reparsing
 
 
 def _walk(node) -> Iterator[Any]:
@@ -236,13 +246,36 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
             term = _Subst(mapping, keep=set()).visit(body)
         return _Subst({}, keep=None).visit(term)
 
-    out: list[str] = []          # the twins: added to the knowledge base
-    whole: list[str] = []        # the knowledge base with each rule replaced by its twin
+    # Only rules whose heads a conclusion can reach (through positive body atoms,
+    # aggregate elements included) get twins; the others stay as written.
+    reach_deps: dict[tuple[str, int], set] = {}
+    for sig, rules in defined.items():
+        ds = reach_deps.setdefault(sig, set())
+        for r in rules:
+            for lit in r.body:
+                for n in _walk(lit):
+                    if n.ast_type == ast.ASTType.Literal and n.sign == ast.Sign.NoSign \
+                            and n.atom.ast_type == ast.ASTType.SymbolicAtom:
+                        t = n.atom.symbol
+                        if t.ast_type == ast.ASTType.Function:
+                            ds.add((t.name, len(t.arguments)))
+                        elif t.ast_type == ast.ASTType.SymbolicTerm and t.symbol.type == clingo.SymbolType.Function:
+                            ds.add((t.symbol.name, len(t.symbol.arguments)))
+    reachable: set[tuple[str, int]] = set()
+    todo = [(n, a) for n, a, _ in _ROOTS]
+    while todo:
+        sig = todo.pop()
+        if sig not in reachable:
+            reachable.add(sig)
+            todo.extend(reach_deps.get(sig, ()))
+
+    out: list[str] = []          # the twins: added to the knowledge base (fallback)
+    whole: list[str] = []        # the knowledge base with each reachable rule replaced by its twin
     derived_sigs: list[tuple[str, int]] = []
     infos: list[RuleInfo] = []
     for name, s in stmts:
         sig = _head_sig(s.head) if s.ast_type == ast.ASTType.Rule else None
-        if s.ast_type != ast.ASTType.Rule or not s.body or sig is None:
+        if s.ast_type != ast.ASTType.Rule or not s.body or sig is None or sig not in reachable:
             if s.ast_type not in (ast.ASTType.Comment, ast.ASTType.Program):
                 whole.append(str(s))
             continue
@@ -253,33 +286,39 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
         info = RuleInfo(rid, name, loc.begin.line, str(s), _comment_above(lines[name], loc.begin.line), sig)
         pos, neg, cmps, agg_bound, aggs = [], [], [], set(), []
         # anonymous variables of positive literals get names, so that the
-        # generated head can list the atoms with their actual arguments
+        # body atoms can be rebuilt with their actual arguments
         anon = _Subst({}, rename_anon=True)
         body = [anon.visit(l) if l.ast_type == ast.ASTType.Literal and l.sign == ast.Sign.NoSign
                 and l.atom.ast_type == ast.ASTType.SymbolicAtom else l for l in s.body]
+        gl: list[str] = []       # the rule's global variables (outside aggregates)
+
+        def add_vars(node) -> None:
+            for v in _variables(node):
+                if v not in gl:
+                    gl.append(v)
         for lit in body:
             if lit.ast_type == ast.ASTType.Literal:
                 a = lit.atom
                 if a.ast_type == ast.ASTType.SymbolicAtom:
                     if lit.sign == ast.Sign.NoSign:
                         pos.append(lit)
+                        add_vars(lit)
                     elif lit.sign == ast.Sign.Negation:
                         neg.append(negated_term(a.symbol))
                 elif a.ast_type == ast.ASTType.Comparison:
                     cmps.append(lit)
+                    add_vars(lit)
                 elif a.ast_type in (ast.ASTType.BodyAggregate, ast.ASTType.Aggregate):
                     aggs.append(lit)
                     for g in (a.left_guard, a.right_guard):
                         if g is not None:
                             agg_bound.update(_variables(g))
+                            add_vars(g)
             else:  # conditional literal
                 aggs.append(lit)
         info.aggregates = [re.sub(r"\s+", " ", str(a)) for a in aggs]
-        cmp_terms = []
         for c in cmps:
-            vs = _variables(c)
-            info.comparisons.append((str(c), vs))
-            cmp_terms.append(_tuple(loc, [ast.Variable(loc, v) for v in vs]))
+            info.comparisons.append((str(c), _variables(c)))
         gvars: list[str] = []
         if aggs:
             for lit in pos:
@@ -287,18 +326,27 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
                     if v not in gvars:
                         gvars.append(v)
         g_term = _tuple(loc, [ast.Variable(loc, v) for v in gvars])
-        head_term = s.head.atom.symbol
-        why_head = ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, _WHY, [
-            ast.SymbolicTerm(loc, clingo.Number(rid)), head_term,
-            _tuple(loc, [l.atom.symbol for l in pos]),
-            _tuple(loc, neg), _tuple(loc, cmp_terms), g_term], 0)))
-        out.append(str(ast.Rule(loc, why_head, body)))
-        # in the rewritten knowledge base each head predicate has its own twin
-        # predicate _w<k>(RuleId, Args..., P, N, C, G), so that the rule
-        # "p(Args) :- _w<k>(_, Args, _, _, _, _)" is a cheap projection
+        # The twin carries the values of the global variables; the body atoms are
+        # rebuilt from them in Python for the instances visited. Atoms that cannot be
+        # rebuilt that way (arithmetic, external functions) are carried as they are.
+        slots: list = [ast.Variable(loc, v) for v in gl]
+        index = {v: i for i, v in enumerate(gl)}
+
+        def spec(term):
+            f = _compile(term, index)
+            if f is not None:
+                return f
+            slots.append(term)
+            return _slot(len(slots) - 1)
+        info.pos = [spec(l.atom.symbol) for l in pos]
+        info.neg = [spec(t) for t in neg]
+        info.cmp_index = [[index[v] for v in vs] for _, vs in info.comparisons]
+        info.g_index = [index[v] for v in gvars]
         wname = f"_w{derived_sigs.index(sig)}"
-        whole.append(str(ast.Rule(loc, ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(
-            loc, wname, list(why_head.atom.symbol.arguments), 0))), body)))
+        twin = ast.Rule(loc, ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, wname, [
+            ast.SymbolicTerm(loc, clingo.Number(rid)), s.head.atom.symbol, _tuple(loc, slots)], 0))), body)
+        out.append(str(twin))
+        whole.append(str(twin))
         # the atoms an aggregate counted, tied to the instance by its global variables
         outer = [l for l in pos] + [c for c in cmps if not (set(_variables(c)) & agg_bound)]
         for lit in aggs:
@@ -318,17 +366,49 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
                             out.append(text)
                             whole.append(text)
         infos.append(info)
-    out.append(f"#show {_WHY}/6.")
-    out.append(f"#show {_WHYAGG}/3.")
-    # each derived predicate holds exactly when one of its twins does
+    # each twinned predicate holds exactly when one of its twins does
     for k, (n, a) in enumerate(derived_sigs):
         vs = [f"X{i}" for i in range(a)]
         atom = f"{n}({','.join(vs)})" if a else n
-        whole.append(f"{atom} :- _w{k}(_, {atom}, _, _, _, _).")
-        whole.append(f"#show _w{k}/6.")
+        whole.append(f"{atom} :- _w{k}(_, {atom}, _).")
+        whole.append(f"#show _w{k}/3.")
+        out.append(f"#show _w{k}/3.")
     whole.append(f"#show {_WHYAGG}/3.")
+    out.append(f"#show {_WHYAGG}/3.")
     return Program("\n".join(out), infos, bookkeeping, inputs, shown, "\n".join(whole), derived_sigs,
-                   {f"_w{k}": sig for k, sig in enumerate(derived_sigs)})
+                   {f"_w{k}": sig for k, sig in enumerate(derived_sigs)},
+                   {sig: f"_w{k}" for k, sig in enumerate(derived_sigs)})
+
+
+def _slot(i: int):
+    def f(vals):
+        return vals[i]
+    return f
+
+
+def _compile(term, index: dict[str, int]):
+    """A function of the twin's values giving the term, or None when the term needs
+    clingo to evaluate it (arithmetic, external functions, pools, intervals)."""
+    t = term.ast_type
+    if t == ast.ASTType.Variable:
+        if term.name not in index:
+            return None
+        return _slot(index[term.name])
+    if t == ast.ASTType.SymbolicTerm:
+        sym = term.symbol
+        return lambda vals: sym
+    if t == ast.ASTType.Function and not term.external:
+        args = [_compile(a, index) for a in term.arguments]
+        if any(a is None for a in args):
+            return None
+        name = term.name
+        if not args:
+            sym = clingo.Function(name, [])
+            return lambda vals: sym
+        if name:
+            return lambda vals: clingo.Function(name, [a(vals) for a in args])
+        return lambda vals: clingo.Tuple_([a(vals) for a in args])
+    return None
 
 
 _CACHE: dict[str, Program] = {}
@@ -342,7 +422,9 @@ def program() -> Program:
         p = _CACHE.get(key)
         if p is None:
             files = [(f.name, f.read_text(encoding="utf-8")) for f in kb.kb_files()]
-            p = _CACHE[key] = _build_program(files)
+            p = _build_program(files)
+            ast.parse_string(p.whole, p.whole_ast.append)
+            _CACHE[key] = p
         return p
 
 
@@ -454,52 +536,106 @@ class _Instance:
     pos: tuple
     neg: tuple
     cmps: tuple
-    g: clingo.Symbol
+    g: Any                          # key of the tuple of the rule's global variables (aggregates only)
+
+
+# Per-process memos of what clingo symbols say about themselves. clingo interns its
+# symbols for the life of the process, so a symbol's identity (``_rep``) always stands
+# for the same term; each attribute access otherwise is a call into clingo. They hold
+# nothing of any scenario but the terms themselves, and are cleared when they grow large.
+_HAS_REP = hasattr(clingo.Number(0), "_rep")
+_MEMO_LIMIT = 500_000
+_NAMES: dict = {}     # model atom -> predicate name
+_SIGS: dict = {}      # symbol -> (name, arity), or None for numbers and strings
+_TWINS: dict = {}     # twin atom -> (key of its head, _Instance)
+_AGGS: dict = {}      # _whyagg atom -> (rule id, key of G, atom)
+_TEXTS: dict = {}     # atom -> (clingo's text, readable text, top-level arguments)
+
+
+def _key(sym: clingo.Symbol):
+    return sym._rep if _HAS_REP else sym
+
+
+def _trim_memos() -> None:
+    for m in (_NAMES, _SIGS, _TWINS, _AGGS, _TEXTS):
+        if len(m) > _MEMO_LIMIT:
+            m.clear()
+
+
+def _sig(sym: clingo.Symbol) -> tuple[str, int] | None:
+    k = _key(sym)
+    try:
+        return _SIGS[k]
+    except KeyError:
+        s = _SIGS[k] = (sym.name, len(sym.arguments)) if sym.type == clingo.SymbolType.Function else None
+        return s
+
+
+def _twin(prog: Program, w: clingo.Symbol) -> tuple[Any, _Instance]:
+    """The key of a twin atom's head and the rule instance it stands for."""
+    k = _key(w)
+    t = _TWINS.get(k)
+    if t is None:
+        rid, head, vals = w.arguments
+        info = prog.rules[rid.number]
+        v = vals.arguments
+        g = _key(clingo.Tuple_([v[i] for i in info.g_index])) if info.aggregates else None
+        inst = _Instance(rid.number, tuple(f(v) for f in info.pos), tuple(f(v) for f in info.neg),
+                         tuple([v[i] for i in ix] for ix in info.cmp_index), g)
+        t = _TWINS[k] = (_key(head), inst)
+    return t
 
 
 class _Builder:
     """Builds trees on demand: only the twins of the predicates reached are decoded."""
 
-    def __init__(self, prog: Program, shown: list[clingo.Symbol], raw: dict, whyagg: list[clingo.Symbol],
-                 given: set[clingo.Symbol], assumed: set[clingo.Symbol]):
+    def __init__(self, prog: Program, by_name: dict[str, list[clingo.Symbol]], raw: dict,
+                 whyagg: list[clingo.Symbol], given: set[clingo.Symbol], assumed: set[clingo.Symbol]):
         self.p, self.given, self.assumed = prog, given, assumed
         self.provisions = kb.provisions()
-        self.raw = raw                      # (name, arity) -> raw twin atoms, not yet decoded
-        self.inst: dict[clingo.Symbol, list] = {}
+        self.raw = raw                      # "_w<k>" -> raw twin atoms, not yet decoded
+        self.twin_of = prog.twin_of         # (name, arity) -> "_w<k>"
+        self.inst: dict[Any, list[_Instance]] = {}   # key of a head -> its instances, model order
         self.decoded: set = set()
-        self.agg: dict[tuple[int, clingo.Symbol], list[clingo.Symbol]] = {}
+        self.agg: dict[tuple[int, Any], list[clingo.Symbol]] = {}
         for w in whyagg:
-            rid, g, atom = w.arguments
-            self.agg.setdefault((rid.number, g), []).append(atom)
+            k = _key(w)
+            t = _AGGS.get(k)
+            if t is None:
+                rid, g, atom = w.arguments
+                t = _AGGS[k] = (rid.number, _key(g), atom)
+            self.agg.setdefault(t[:2], []).append(t[2])
         self.conditions = {}
         self.auth = {}
-        for s in shown:
-            n = s.name
-            if n == "condition" or n == "authorization":
-                a = s.arguments
-                if n == "condition" and len(a) == 4:
-                    self.conditions[(str(a[0]), str(a[1]))] = a[2].name
-                elif n == "authorization" and len(a) == 2:
-                    self.auth[str(a[0])] = a[1].name
+        for s in by_name.get("condition", ()):
+            a = s.arguments
+            if len(a) == 4:
+                self.conditions[(str(a[0]), str(a[1]))] = a[2].name
+        for s in by_name.get("authorization", ()):
+            a = s.arguments
+            if len(a) == 2:
+                self.auth[str(a[0])] = a[1].name
         self.support: dict[clingo.Symbol, _Instance] = {}
         self.rank: dict[clingo.Symbol, int] = {}
         self.expanded: set[clingo.Symbol] = set()
         self._derived: dict[clingo.Symbol, bool] = {}
 
-    def instances(self, sym: clingo.Symbol) -> list:
-        if sym.type != clingo.SymbolType.Function:
+    sig = staticmethod(_sig)
+
+    def instances(self, sym: clingo.Symbol) -> list[_Instance]:
+        sig = _sig(sym)
+        if sig is None:
             return []
-        sig = (sym.name, len(sym.arguments))
         if sig not in self.decoded:
             self.decoded.add(sig)
-            for w in self.raw.get(sig, ()):
-                args = w.arguments
-                self.inst.setdefault(args[1], []).append(args)
-        return self.inst.get(sym, [])
-
-    def _decode(self, args) -> _Instance:
-        rid, _h, pos, neg, cmps, g = args
-        return _Instance(rid.number, tuple(pos.arguments), tuple(neg.arguments), tuple(cmps.arguments), g)
+            inst, prog = self.inst, self.p
+            for w in self.raw.get(self.twin_of.get(sig), ()):
+                h, i = _twin(prog, w)
+                if h in inst:
+                    inst[h].append(i)
+                else:
+                    inst[h] = [i]
+        return self.inst.get(_key(sym), [])
 
     def derived(self, sym: clingo.Symbol) -> bool:
         d = self._derived.get(sym)
@@ -517,9 +653,8 @@ class _Builder:
             return float("inf")
         stack.add(sym)
         best, best_i = float("inf"), None
-        for args in self.instances(sym):
-            i = self._decode(args)
-            deps = list(i.pos) + self.agg.get((i.rule, i.g), [])
+        for i in self.instances(sym):
+            deps = i.pos if i.g is None else list(i.pos) + self.agg.get((i.rule, i.g), [])
             r = 0
             for d in deps:
                 r = max(r, self._rank_of(d, stack))
@@ -538,8 +673,8 @@ class _Builder:
         return self.support.get(sym)
 
     # -- labels and citations
-    def provision_of(self, text: str) -> str | None:
-        name, args = top_args(text)
+    def provision_of(self, text: str, parsed: tuple[str, list[str]] | None = None) -> str | None:
+        name, args = parsed or top_args(text)
         if name in ("fails", "undecided", "condition") and len(args) >= 2 and (args[0], args[1]) in self.conditions:
             return self.conditions[(args[0], args[1])]
         for a in args:
@@ -550,9 +685,14 @@ class _Builder:
         return None
 
     def _base(self, sym: clingo.Symbol, kind: str, text: str | None = None) -> dict:
-        key = str(sym)
-        pid = self.provision_of(key)
-        node = {"atom": key, "text": text or readable(key), "kind": kind,
+        k = _key(sym)
+        t = _TEXTS.get(k)
+        if t is None:
+            key = str(sym)
+            t = _TEXTS[k] = (key, readable(key), top_args(key))
+        key = t[0]
+        pid = self.provision_of(key, t[2])
+        node = {"atom": key, "text": text or t[1], "kind": kind,
                 "provision": pid, "citation": self.provisions[pid]["citation"] if pid else None}
         return node
 
@@ -607,21 +747,22 @@ class _Builder:
                 add(n)
         if not collapsed:
             for (text, names), vals in zip(info.comparisons, inst.cmps):
-                t = _instantiate(text, names, vals.arguments)
+                t = _instantiate(text, names, vals)
                 add({"atom": t, "text": t, "kind": "computed", "provision": None, "citation": None})
             for t in info.aggregates:
                 add({"atom": t, "text": t, "kind": "computed", "provision": None, "citation": None})
         return out
 
     def _is_bookkeeping(self, sym: clingo.Symbol) -> bool:
-        return sym.type == clingo.SymbolType.Function and (sym.name, len(sym.arguments)) in self.p.bookkeeping
+        return self.sig(sym) in self.p.bookkeeping
 
     def absent(self, sym: clingo.Symbol, head: clingo.Symbol) -> dict | None:
-        if sym.type != clingo.SymbolType.Function:
+        sig = self.sig(sym)
+        if sig is None:
             return None
-        if sym.name.startswith("regime_"):
+        if sig[0].startswith("regime_"):
             return None  # no regime: the rule as written
-        if sym.name in self.p.inputs:
+        if sig[0] in self.p.inputs:
             missing = head.name in MISSING_HEADS or any(
                 a.type == clingo.SymbolType.Function and a.name == "indeterminate" for a in head.arguments)
             kind = "missing" if missing else "defaulted"
@@ -748,7 +889,9 @@ def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[cling
     if engine is None and _WHOLE_OK.get(id(prog), True):
         try:
             ctl = clingo.Control(["--warn=none", "--models=2"])
-            ctl.add("base", [], prog.whole)
+            with ast.ProgramBuilder(ctl) as builder:
+                for stmt in prog.whole_ast:
+                    builder.add(stmt)
             with ctl.backend() as backend:
                 for sym in facts:
                     backend.add_rule([backend.add_atom(sym)])
@@ -771,30 +914,32 @@ def explain_facts(name: str, facts: list[clingo.Symbol], assumed=(), engine=None
     Returns the shown atoms (what ``Engine.answer`` would return) and the explanation."""
     prog = program()
     atoms = _solve(prog, facts, engine)
-    shown, whyagg = [], []
-    raw: dict[tuple[str, int], list[clingo.Symbol]] = {}
+    shown = []
+    by_name: dict[str, list[clingo.Symbol]] = {}   # the shown atoms and the twins, by predicate name
     names = prog.twin_names
+    _trim_memos()
+    memo = _NAMES
     for a in atoms:
-        n = a.name
-        if n in names:
-            raw.setdefault(names[n], []).append(a)
-        elif n == _WHY:  # the fallback program: one twin predicate
-            h = a.arguments[1]
-            raw.setdefault((h.name, len(h.arguments)), []).append(a)
-        elif n == _WHYAGG:
-            whyagg.append(a)
+        k = a._rep if _HAS_REP else a
+        n = memo.get(k)
+        if n is None:
+            n = memo[k] = a.name
+        if n in by_name:
+            by_name[n].append(a)
         else:
+            by_name[n] = [a]
+        if n not in names and n != _WHYAGG:
             shown.append(a)
     assumed_syms = _symbols(assumed)
-    b = _Builder(prog, shown, raw, whyagg, set(facts), assumed_syms)
+    b = _Builder(prog, by_name, by_name, by_name.get(_WHYAGG, []), set(facts), assumed_syms)
     conclusions = []
-    by_sig: dict[tuple[str, int], list[clingo.Symbol]] = {}
-    for a in shown:
-        by_sig.setdefault((a.name, len(a.arguments)), []).append(a)
-    considered = {a.arguments[0] for a in by_sig.get(("authorization_status", 2), [])}
-    has_policy = bool(by_sig.get(("policy", 2)))
+
+    def of_sig(pred: str, arity: int) -> list[clingo.Symbol]:
+        return [a for a in by_name.get(pred, ()) if len(a.arguments) == arity]
+    considered = {a.arguments[0] for a in of_sig("authorization_status", 2)}
+    has_policy = bool(of_sig("policy", 2))
     for pred, arity, section in _ROOTS:
-        for sym in sorted(by_sig.get((pred, arity), [])):
+        for sym in sorted(of_sig(pred, arity)):
             if pred in ("fails", "undecided") and sym.arguments[0] not in considered:
                 continue
             if pred == "policy_candidate" and has_policy:

@@ -249,3 +249,18 @@ def test_cli_explain_text_and_json(capsys):
     assert obj["licensing_policy"] == "presumption_of_denial"
     roots = {c["atom"] for c in obj["explanation"]["conclusions"]}
     assert "licence_required(yes)" in roots
+
+
+# --- performance machinery does not change the explanation ----------------------------------------------------
+def test_only_reachable_rules_get_twins_and_memos_do_not_change_explanations():
+    """Rules no conclusion can reach keep their own form (no twin); the per-process memos
+    of symbols give the same explanation as a cold start."""
+    from pyrules import explain as X
+    p = program()
+    assert ("licence_required", 1) in p.twin_of and ("policy", 2) in p.twin_of
+    assert ("ownership_cycle", 1) not in p.twin_of and ("finding", 3) not in p.twin_of
+    s = chinese_parent()
+    warm = explain_scenario(s)[1].to_json()
+    for memo in (X._NAMES, X._SIGS, X._TWINS, X._AGGS, X._TEXTS):
+        memo.clear()
+    assert explain_scenario(s)[1].to_json() == warm
