@@ -5,24 +5,31 @@ that depend on earlier rows. The knowledge base decides which running total a
 row counts toward (kb/modes/ledger.lp: ``counts_toward/2``) and every legal
 outcome; this module only reads rows, adds up TPP in date order and renders.
 
-Two batched clingo calls do the work: the first finds each row's shipment TPP and
-the totals it counts toward; the second evaluates every row with the totals of
-the rows before it as facts (e.g. ``lpp_prior_shipments_tpp``).
+One clingo control decides all rows in two steps (pyrules.batch.StagedBatch): step 1
+grounds every rule that does not read a running total and gives each row's shipment
+TPP and the totals it counts toward; Python adds them up in date order; step 2 adds
+each row's totals of the rows before it as facts (e.g. ``lpp_prior_shipments_tpp``)
+and grounds the remaining rules. Large ledgers are split into two consecutive
+chunks decided in two processes (fork), the running totals passing between them.
 """
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
+import multiprocessing
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import clingo
+import clingo.ast
 
 from . import kb
 from .arithmetic import big, from_big
-from .batch import solve_batch
+from .batch import StagedBatch, staged_program
 from .determination import term_text
 from .errors import InputError
 from .facts import scenario_facts
@@ -148,7 +155,9 @@ def _row_scenario(line: int, raw: dict) -> tuple[str, Scenario]:
         raise
 
 
-def run_ledger(path: Path, progress: bool = False) -> LedgerResult:
+def run_ledger(path: Path, progress: bool = False, workers: int | None = None) -> LedgerResult:
+    """Account for the rows of ``path``. ``workers``: processes to decide the rows in
+    (default: two on a machine with two or more CPUs, for large ledgers)."""
     result = LedgerResult()
     valid: list[tuple[str, Scenario, int]] = []
     errors: dict[int, dict] = {}
@@ -167,64 +176,47 @@ def run_ledger(path: Path, progress: bool = False) -> LedgerResult:
                                  "error": str(exc)})
     # date order, ties by id: the order never depends on the order of the file
     valid.sort(key=lambda t: (parse_date(t[1].date, "date") if t[1].date else 0, t[0]))
-    base_facts = [scenario_facts(s) for _, s, _ in valid]
-    _say(progress, f"pass 1: {len(valid)} rows")
-    first = solve_batch(base_facts, extra_program=_ledger_mode(),
-                        show={("shipment_tpp", 1), ("counts_toward", 2), ("cap", 2)})
-    running: dict[clingo.Symbol, int] = {}
-    caps: dict[clingo.Symbol, int] = {}
-    second_facts = []
-    for i, (rid, s, line) in enumerate(valid, start=1):
-        atoms = first[i]
-        tpp = next((from_big(a.arguments[0]) for a in atoms if a.name == "shipment_tpp"), 0)
-        extra = []
-        for a in atoms:
-            if a.name == "counts_toward":
-                key, fact_name = a.arguments
+    if workers is None:
+        workers = 2 if len(valid) >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) >= 2 else 1
+    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1
+    size = -(-len(valid) // max(workers, 1)) if valid else 0
+    chunks = [(valid[k:k + size], k + 1) for k in range(0, len(valid), size)] if valid else []
+    _say(progress, f"step 1: {len(valid)} rows in {len(chunks)} process(es)")
+    if chunks:      # rewrite the KB once, before any fork
+        staged_program(_ledger_mode() + READING, frozenset(FIRST_SHOW), frozenset(LEDGER_SHOW), _late_names())
+    remote = [_Remote(c, start) for c, start in chunks[1:]]
+    local = _Chunk(*chunks[0]) if chunks else None
+    firsts = ([local.first()] if local else []) + [r.first() for r in remote]
+    # running totals in date order (chunk after chunk, each in order)
+    running: dict[str, int] = {}
+    key_texts: dict[str, str] = {}
+    caps: dict[str, int] = {}
+    lates: list[dict[int, dict[str, int]]] = []
+    for first in firsts:
+        late: dict[int, dict[str, int]] = {}
+        for i, tpp, counts, row_caps, given in first:
+            for key, text, fact_name in counts:
                 prior = running.get(key, 0)
-                given = s.data.get("facts", {}).get(fact_name.name)
-                base = parse_big(given, fact_name.name) if given is not None else 0
-                extra.append(clingo.Function("fact", [fact_name, big(base + prior)]))
+                late.setdefault(i, {})[fact_name] = given.get(fact_name, 0) + prior
                 running[key] = prior + tpp
-            elif a.name == "cap":
-                caps[a.arguments[0]] = from_big(a.arguments[1])
-        names = {e.arguments[0].name for e in extra}
-        facts = [f for f in base_facts[i - 1] if not (f.name == "fact" and f.arguments[0].name in names)]
-        second_facts.append(facts + extra)
-    _say(progress, f"pass 2: {len(valid)} rows")
-    second = solve_batch(second_facts, show=LEDGER_SHOW)
-    h100 = kb.chips()["H100-SXM"]
+                key_texts[key] = text
+            caps.update(row_caps)
+        lates.append(late)
+    _say(progress, f"step 2: {len(valid)} rows")
+    for r, late in zip(remote, lates[1:]):
+        r.send(late)
+    rows = (local.second(lates[0]) if local else []) + [row for r in remote for row in r.second()]
     out_rows: dict[int, dict] = dict(errors)
-    tri = {"yes": True, "no": False}
-    for i, (rid, s, line) in enumerate(valid, start=1):
-        by: dict[str, list] = {}
-        for a in second[i]:
-            by.setdefault(a.name, []).append(a.arguments)
-        claimed = s.data["transaction"].get("authorization_claimed")
-        status = {a[0].name: a[1].name for a in by.get("authorization_status", [])}
-        claim = status.get(claimed.lower()) if claimed else None
-        policies = {a[0].name for a in by.get("policy", [])}
-        lr = by.get("licence_required", [])
-        au = by.get("authorized", [])
-        tpp = by.get("shipment_tpp", [])
-        out_rows[line] = {
-            "line": line, "id": rid, "date": s.date, "to": s.data["transaction"].get("to"),
-            "consignee": s.data["transaction"].get("consignee"),
-            "shipment_tpp": from_big(tpp[0][0]) if tpp else None,
-            "license_required": tri.get(lr[0][0].name) if len(lr) == 1 else None,
-            "authorization_claimed": claimed,
-            "claim_available": None if claim is None else {"available": True, "unavailable": False}.get(claim),
-            "claim_failed_conditions": sorted(a[1].name for a in by.get("fails", []) if claimed and a[0].name == claimed.lower()),
-            "licensing_policy": policies.pop() if len(policies) == 1 else None,
-            "authorized": tri.get(au[0][0].name) if len(au) == 1 else None,
-            "missing_facts": sorted({term_text(a[0]) for a in by.get("missing_fact", [])}), "error": None,
-        }
+    for row in rows:
+        out_rows[row["line"]] = row
     result.rows = [out_rows[k] for k in sorted(out_rows)]
-    for key in sorted(running, key=str):
+    h100 = kb.chips()["H100-SXM"]
+    for key in sorted(running):
         used = running[key]
         cap = caps.get(key)
         result.summary.append({
-            "total": _key_text(key), "used_tpp": used, "cap_tpp": cap,
+            "total": key_texts[key], "used_tpp": used, "cap_tpp": cap,
             "remaining_tpp": None if cap is None else cap - used,
             "used_h100_equivalents": round(used / h100, 1),
             "remaining_h100_equivalents": None if cap is None else round((cap - used) / h100, 1),
@@ -232,13 +224,175 @@ def run_ledger(path: Path, progress: bool = False) -> LedgerResult:
     return result
 
 
+# Ledgers with fewer rows are decided in one process (a second one costs more than it saves).
+PARALLEL_MIN_ROWS = 4000
+
+# What the first step reads: each row's shipment TPP and the totals it counts toward.
+FIRST_SHOW = {("shipment_tpp", 1), ("counts_toward", 2), ("cap", 2)}
+
+
+@functools.lru_cache(maxsize=None)
+def _late_names() -> frozenset:
+    """The fact names the ledger supplies (``counts_toward(_, Name)`` in kb/modes/ledger.lp)."""
+    stmts: list = []
+    clingo.ast.parse_string(_ledger_mode(), stmts.append)
+    names = set()
+    for st in stmts:
+        if st.ast_type == clingo.ast.ASTType.Rule and st.head.ast_type == clingo.ast.ASTType.Literal:
+            a = st.head.atom.symbol
+            if a.ast_type == clingo.ast.ASTType.Function and a.name == "counts_toward":
+                names.add(str(a.arguments[1]))
+    return frozenset(names)
+
+
+class _Chunk:
+    """Consecutive rows (in date order), numbered from ``start``, decided in two steps."""
+
+    def __init__(self, rows: list[tuple[str, Scenario, int]], start: int):
+        self.rows, self.start = rows, start
+        late_names = _late_names()
+        facts, self.held = [], []
+        for _, s, _ in rows:
+            fs = scenario_facts(s)
+            given = s.data.get("facts", {})
+            held = {}
+            if any(n in late_names for n in given):
+                # the row's own value of a running total waits for step 2
+                held = {f.arguments[0].name: f for f in fs if f.name == "fact" and f.arguments[0].name in late_names}
+                fs = [f for f in fs if not (f.name == "fact" and f.arguments[0].name in late_names)]
+            facts.append(fs)
+            self.held.append(held)
+        self.batch = StagedBatch(facts, _ledger_mode() + READING, FIRST_SHOW, LEDGER_SHOW, late_names, start=start)
+
+    def first(self) -> list[tuple[int, int, list, dict, dict]]:
+        """Per row: (number, shipment TPP, [(total key, its text, fact name)], {key: cap}, {fact name: given TPP})."""
+        atoms = self.batch.first()
+        out = []
+        for i, (rid, s, line) in enumerate(self.rows, start=self.start):
+            tpp, counts, caps = 0, [], {}
+            for name, args in atoms[i]:
+                if name == "shipment_tpp":
+                    tpp = from_big(args[0])
+                elif name == "counts_toward":
+                    counts.append((str(args[0]), term_text(args[0]), args[1].name))
+                elif name == "cap":
+                    caps[str(args[0])] = from_big(args[1])
+            given = {}
+            if counts:
+                facts = s.data.get("facts", {})
+                given = {n: parse_big(facts[n], n) for _, _, n in counts if facts.get(n) is not None}
+            out.append((i, tpp, counts, caps, given))
+        return out
+
+    def second(self, late: dict[int, dict[str, int]]) -> list[dict]:
+        def late_facts():
+            for k, held in enumerate(self.held):
+                i = k + self.start
+                totals = late.get(i, {})
+                for name, value in totals.items():
+                    yield i, "fact", [clingo.Function(name), big(value)]
+                for name, f in held.items():
+                    if name not in totals:
+                        yield i, "fact", f.arguments
+        atoms = self.batch.second(late_facts())
+        return [_row_result(rid, s, line, atoms[i]) for i, (rid, s, line) in enumerate(self.rows, start=self.start)]
+
+
+class _Remote:
+    """A chunk decided in a forked process; the same two steps over a pipe."""
+
+    def __init__(self, rows, start):
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(rows, start, child), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def _recv(self):
+        ok, value = self.conn.recv()
+        if not ok:
+            self.proc.join()
+            raise RuntimeError(f"ledger worker failed:\n{value}")
+        return value
+
+    def first(self):
+        return self._recv()
+
+    def send(self, late):
+        self.conn.send(late)
+
+    def second(self):
+        try:
+            return self._recv()
+        finally:
+            self.conn.close()
+            self.proc.join()
+
+
+def _serve(rows, start, conn) -> None:
+    try:
+        chunk = _Chunk(rows, start)
+        conn.send((True, chunk.first()))
+        conn.send((True, chunk.second(conn.recv())))
+    except BaseException:
+        import traceback
+        conn.send((False, traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+_TRI = {"yes": True, "no": False}
+
+
+@functools.lru_cache(maxsize=4096)
+def _int(sym: clingo.Symbol) -> int:
+    return from_big(sym)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text(sym: clingo.Symbol) -> str:
+    return term_text(sym)
+
+
+def _row_result(rid: str, s: Scenario, line: int, atoms: list) -> dict:
+    by: dict[str, list] = {}
+    for name, args in atoms:
+        by.setdefault(name, []).append(args)
+    claimed = s.data["transaction"].get("authorization_claimed")
+    status = by.get("ledger_claim_status", [])
+    claim = status[0][0].name if claimed and len(status) == 1 else None
+    policies = {a[0].name for a in by.get("policy", [])}
+    lr = by.get("licence_required", [])
+    au = by.get("authorized", [])
+    tpp = by.get("shipment_tpp", [])
+    return {
+        "line": line, "id": rid, "date": s.date, "to": s.data["transaction"].get("to"),
+        "consignee": s.data["transaction"].get("consignee"),
+        "shipment_tpp": _int(tpp[0][0]) if tpp else None,
+        "license_required": _TRI.get(lr[0][0].name) if len(lr) == 1 else None,
+        "authorization_claimed": claimed,
+        "claim_available": None if claim is None else {"available": True, "unavailable": False}.get(claim),
+        "claim_failed_conditions": sorted(a[0].name for a in by.get("ledger_claim_fails", [])) if claimed else [],
+        "licensing_policy": policies.pop() if len(policies) == 1 else None,
+        "authorized": _TRI.get(au[0][0].name) if len(au) == 1 else None,
+        "missing_facts": sorted({_text(a[0]) for a in by.get("missing_fact", [])}), "error": None,
+    }
+
+
 def _key_text(sym: clingo.Symbol) -> str:
     return term_text(sym)
 
 
-# What the second pass reads from each row's answer.
+# What the ledger reads of a row's answer: a projection onto the claimed authorization
+# (it decides nothing; it only spares reading the status of every other authorization).
+READING = """
+ledger_claim_status(S) :- claimed_authorization(A), authorization_status(A, S).
+ledger_claim_fails(C) :- claimed_authorization(A), fails(A, C).
+"""
+
+# What the second step reads from each row's answer.
 LEDGER_SHOW = {("shipment_tpp", 1), ("licence_required", 1), ("authorized", 1), ("policy", 2),
-               ("authorization_status", 2), ("fails", 2), ("missing_fact", 1)}
+               ("ledger_claim_status", 1), ("ledger_claim_fails", 1), ("missing_fact", 1)}
 
 
 def _say(progress: bool, text: str) -> None:

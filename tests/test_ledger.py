@@ -130,3 +130,62 @@ def test_ledger_missing_header_column_is_exit_2(tmp_path):
     out = subprocess.run([sys.executable, "-m", "pyrules.cli", "ledger", str(p)], capture_output=True, text=True)
     assert out.returncode == 2
     assert "id" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_1000_row_ledger_equals_each_row_evaluated_alone_with_its_prior_totals(tmp_path):
+    """The batched ledger (two steps, two processes) decides every row as a single
+    evaluation of that row does, given the running totals of the rows before it as
+    facts (15 CFR 740.29 lpp_prior_shipments_tpp, 742.6(b)(10) tier2_allocation_used_tpp)."""
+    import pyrules
+    from pyrules.ledger import _row_scenario, read_rows
+    from pyrules.model import Scenario
+    rnd = random.Random(7)
+    lines = []
+    for i in range(1000):
+        c = rnd.choice(["IN", "AE", "DE", "SG"])
+        claim = rnd.choice(["LPP", "", ""])
+        lines.append(f"r{i},2025-{rnd.randint(11, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 7},{c},{c},"
+                     f"{rnd.choice(['H100-SXM', 'B200'])},,,{rnd.randint(200, 900)},{claim},no,yes")
+    lines += [f"y{i},2026-01-0{1 + i},export,US,IN,Co1,IN,IN,H100-SXM,,,1500,LPP,no,yes" for i in range(3)]
+    path = _write(tmp_path, lines)
+    res = run_ledger(path, workers=2)
+    rows = {r["id"]: r for r in res.rows}
+    assert len(rows) == 1003 and not any(r["error"] for r in rows.values())
+    assert {r["claim_available"] for r in rows.values() if r["authorization_claimed"]} == {True, False}
+    # the running totals, recomputed here from the ledger's own shipment TPPs
+    by_id = {rid: (s, line) for rid, s in (_row_scenario(l, raw) for l, raw in read_rows(path)) for line in [0]}
+    order = sorted(by_id, key=lambda rid: (by_id[rid][0].date, rid))
+    tier2_countries = {"IN", "AE", "SG"}       # DE is Tier 1
+    lpp: dict = {}
+    tier2: dict = {}
+    sample = set(rnd.sample(order, 120)) | {order[-1], order[-2], order[-3]}
+    for rid in order:
+        s, _ = by_id[rid]
+        r = rows[rid]
+        tx = s.data["transaction"]
+        year = s.date[:4]
+        key_lpp = (tx["consignee"], year)
+        facts = dict(s.data.get("facts", {}))
+        if tx.get("authorization_claimed") == "LPP":
+            facts["lpp_prior_shipments_tpp"] = lpp.get(key_lpp, 0)
+        elif tx["to"] in tier2_countries:
+            facts["tier2_allocation_used_tpp"] = tier2.get(tx["to"], 0)
+        if rid in sample:
+            alone = pyrules.evaluate(Scenario.from_dict({**s.data, "facts": facts})).to_json()
+            assert r["shipment_tpp"] == alone["shipment_tpp"], rid
+            assert r["license_required"] == alone["license_required"], rid
+            assert r["authorized"] == alone["authorized"], rid
+            assert r["licensing_policy"] == alone["licensing_policy"], rid
+            assert r["missing_facts"] == sorted(alone["missing_facts"]), rid
+            if r["authorization_claimed"]:
+                auth = next(a for a in alone["authorizations"] if a["name"] == "LPP")
+                assert r["claim_available"] == auth["available"], rid
+                assert r["claim_failed_conditions"] == sorted(c["condition"] for c in auth["failed_conditions"]), rid
+        if tx.get("authorization_claimed") == "LPP":
+            lpp[key_lpp] = lpp.get(key_lpp, 0) + r["shipment_tpp"]
+        elif tx["to"] in tier2_countries and r["license_required"]:
+            tier2[tx["to"]] = tier2.get(tx["to"], 0) + r["shipment_tpp"]
+    totals = {s["total"]: s["used_tpp"] for s in res.summary}
+    assert {k: v for k, v in totals.items() if k.startswith("tier2")} == {f"tier2_allocation({c})": v for c, v in tier2.items()}
+    for (e, y), v in lpp.items():
+        assert totals[f"lpp_year({e}, {y})"] == v
