@@ -105,7 +105,7 @@ def row_to_scenario(row: dict) -> dict:
 
 def read_rows(path: Path) -> list[tuple[int, dict]]:
     """(line number, raw scenario dict with 'id') for each row of a CSV or JSON-lines file."""
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")     # a spreadsheet's byte-order mark is not part of a column name
     out = []
     if path.suffix in (".jsonl", ".ndjson"):
         for n, line in enumerate(text.splitlines(), start=1):
@@ -116,6 +116,8 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
             except json.JSONDecodeError as exc:
                 out.append((n, {"__error__": f"invalid JSON at column {exc.colno}: {exc.msg}"}))
                 continue
+            if not isinstance(obj, dict):
+                obj = {"__error__": f"expected a JSON object (a scenario with an 'id'), got {type(obj).__name__}"}
             out.append((n, obj))
         return out
     reader = csv.DictReader(io.StringIO(text))
@@ -162,7 +164,12 @@ def run_ledger(path: Path, progress: bool = False, workers: int | None = None) -
     valid: list[tuple[str, Scenario, int]] = []
     errors: dict[int, dict] = {}
     seen: set[str] = set()
-    for line, raw in read_rows(path):
+    raw_rows = read_rows(path)
+    if not progress and len(raw_rows) >= 20000 and sys.stderr.isatty():
+        progress = True                      # long runs show progress on a terminal
+    bar = _Bar(len(raw_rows), "reading rows", progress)
+    for line, raw in raw_rows:
+        bar.step()
         try:
             rid, s = _row_scenario(line, raw)
             if rid in seen:
@@ -174,6 +181,7 @@ def run_ledger(path: Path, progress: bool = False, workers: int | None = None) -
             errors[line] = dict.fromkeys(ROW_FIELDS)
             errors[line].update({"line": line, "id": (raw.get("id") if isinstance(raw, dict) else None),
                                  "error": str(exc)})
+    bar.done()
     # date order, ties by id: the order never depends on the order of the file
     valid.sort(key=lambda t: (parse_date(t[1].date, "date") if t[1].date else 0, t[0]))
     if workers is None:
@@ -195,11 +203,11 @@ def run_ledger(path: Path, progress: bool = False, workers: int | None = None) -
     lates: list[dict[int, dict[str, int]]] = []
     for first in firsts:
         late: dict[int, dict[str, int]] = {}
-        for i, tpp, counts, row_caps, given in first:
-            for key, text, fact_name in counts:
-                prior = running.get(key, 0)
-                late.setdefault(i, {})[fact_name] = given.get(fact_name, 0) + prior
-                running[key] = prior + tpp
+        for i, tpp, counts, observes, row_caps, given in first:
+            for key, fact_name in observes:       # what earlier rows used
+                late.setdefault(i, {})[fact_name] = given.get(fact_name, 0) + running.get(key, 0)
+            for key, text, fact_name in counts:   # this row adds to it
+                running[key] = running.get(key, 0) + tpp
                 key_texts[key] = text
             caps.update(row_caps)
         lates.append(late)
@@ -228,7 +236,7 @@ def run_ledger(path: Path, progress: bool = False, workers: int | None = None) -
 PARALLEL_MIN_ROWS = 4000
 
 # What the first step reads: each row's shipment TPP and the totals it counts toward.
-FIRST_SHOW = {("shipment_tpp", 1), ("counts_toward", 2), ("cap", 2)}
+FIRST_SHOW = {("shipment_tpp", 1), ("counts_toward", 2), ("observes", 2), ("cap", 2)}
 
 
 @functools.lru_cache(maxsize=None)
@@ -240,7 +248,7 @@ def _late_names() -> frozenset:
     for st in stmts:
         if st.ast_type == clingo.ast.ASTType.Rule and st.head.ast_type == clingo.ast.ASTType.Literal:
             a = st.head.atom.symbol
-            if a.ast_type == clingo.ast.ASTType.Function and a.name == "counts_toward":
+            if a.ast_type == clingo.ast.ASTType.Function and a.name in ("counts_toward", "observes"):
                 names.add(str(a.arguments[1]))
     return frozenset(names)
 
@@ -265,23 +273,26 @@ class _Chunk:
         self.batch = StagedBatch(facts, _ledger_mode() + READING, FIRST_SHOW, LEDGER_SHOW, late_names, start=start)
 
     def first(self) -> list[tuple[int, int, list, dict, dict]]:
-        """Per row: (number, shipment TPP, [(total key, its text, fact name)], {key: cap}, {fact name: given TPP})."""
+        """Per row: (number, shipment TPP, [(total key, its text, fact name)] it counts toward,
+        [(total key, fact name)] it sees, {key: cap}, {fact name: given TPP})."""
         atoms = self.batch.first()
         out = []
         for i, (rid, s, line) in enumerate(self.rows, start=self.start):
-            tpp, counts, caps = 0, [], {}
+            tpp, counts, observes, caps = 0, [], [], {}
             for name, args in atoms[i]:
                 if name == "shipment_tpp":
                     tpp = from_big(args[0])
                 elif name == "counts_toward":
                     counts.append((str(args[0]), term_text(args[0]), args[1].name))
+                elif name == "observes":
+                    observes.append((str(args[0]), args[1].name))
                 elif name == "cap":
                     caps[str(args[0])] = from_big(args[1])
             given = {}
-            if counts:
+            if observes:
                 facts = s.data.get("facts", {})
-                given = {n: parse_big(facts[n], n) for _, _, n in counts if facts.get(n) is not None}
-            out.append((i, tpp, counts, caps, given))
+                given = {n: parse_big(facts[n], n) for _, n in observes if facts.get(n) is not None}
+            out.append((i, tpp, counts, observes, caps, given))
         return out
 
     def second(self, late: dict[int, dict[str, int]]) -> list[dict]:
@@ -393,6 +404,29 @@ ledger_claim_fails(C) :- claimed_authorization(A), fails(A, C).
 # What the second step reads from each row's answer.
 LEDGER_SHOW = {("shipment_tpp", 1), ("licence_required", 1), ("authorized", 1), ("policy", 2),
                ("ledger_claim_status", 1), ("ledger_claim_fails", 1), ("missing_fact", 1)}
+
+
+class _Bar:
+    """A one-line progress bar on stderr (only when asked for, or on a terminal for long runs)."""
+
+    def __init__(self, total: int, label: str, enabled: bool, width: int = 30):
+        self.total, self.label, self.enabled, self.width = max(total, 1), label, enabled, width
+        self.n, self.shown = 0, -1
+
+    def step(self) -> None:
+        self.n += 1
+        if not self.enabled:
+            return
+        pct = self.n * 100 // self.total
+        if pct != self.shown:
+            self.shown = pct
+            fill = self.width * self.n // self.total
+            print(f"\r[ledger] {self.label} [{'#' * fill}{'.' * (self.width - fill)}] {pct:3d}%",
+                  end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.enabled:
+            print(file=sys.stderr, flush=True)
 
 
 def _say(progress: bool, text: str) -> None:

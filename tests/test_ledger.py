@@ -168,7 +168,7 @@ def test_1000_row_ledger_equals_each_row_evaluated_alone_with_its_prior_totals(t
         facts = dict(s.data.get("facts", {}))
         if tx.get("authorization_claimed") == "LPP":
             facts["lpp_prior_shipments_tpp"] = lpp.get(key_lpp, 0)
-        elif tx["to"] in tier2_countries:
+        if tx["to"] in tier2_countries:         # every row to a Tier 2 country sees the allocation used
             facts["tier2_allocation_used_tpp"] = tier2.get(tx["to"], 0)
         if rid in sample:
             alone = pyrules.evaluate(Scenario.from_dict({**s.data, "facts": facts})).to_json()
@@ -189,3 +189,37 @@ def test_1000_row_ledger_equals_each_row_evaluated_alone_with_its_prior_totals(t
     assert {k: v for k, v in totals.items() if k.startswith("tier2")} == {f"tier2_allocation({c})": v for c, v in tier2.items()}
     for (e, y), v in lpp.items():
         assert totals[f"lpp_year({e}, {y})"] == v
+
+
+def test_742_6_b_10_a_row_that_does_not_count_still_sees_the_allocation_used(tmp_path):
+    """An LPP claim to a Tier 2 country does not count against its allocation, but the
+    row is still judged against what earlier licensed rows used (no missing fact)."""
+    lines = ["g1,2025-06-01,export,US,AE,Gulf,AE,AE,,3A090.a,1000000,500,,no,",
+             "l1,2025-06-02,export,US,AE,Gulf,AE,AE,H100-SXM,,,10,LPP,no,yes"]
+    rows = _by_id(run_ledger(_write(tmp_path, lines)))
+    assert "tier2_allocation_used_tpp" not in rows["l1"]["missing_facts"]
+    assert rows["l1"]["claim_available"] is True
+
+
+def test_ledger_bad_json_line_and_byte_order_mark_are_handled(tmp_path):
+    """Every row yields a result or an error row: a JSON line that is not an object is an
+    error row naming its line; a CSV saved with a byte-order mark reads its 'id' column."""
+    j = tmp_path / "l.jsonl"
+    j.write_text("[1]\n")
+    res = run_ledger(j)
+    assert len(res.rows) == 1 and "line 1" in res.rows[0]["error"] and "JSON object" in res.rows[0]["error"]
+    p = tmp_path / "bom.csv"
+    p.write_text("\ufeff" + HEADER + "\n" + _lpp_row("a", "2025-06-01", 10) + "\n", encoding="utf-8")
+    res = run_ledger(p)
+    assert res.rows[0]["id"] == "a" and res.rows[0]["error"] is None
+
+
+def test_ledger_progress_goes_to_stderr_not_into_the_results(tmp_path):
+    """`pyrules ledger --progress` shows a bar on stderr; stdout stays valid CSV."""
+    p = _write(tmp_path, [_lpp_row("a", "2025-06-01", 10), _lpp_row("b", "2025-06-02", 10)])
+    out = subprocess.run([sys.executable, "-m", "pyrules.cli", "ledger", str(p), "--progress"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0
+    assert "100%" in out.stderr and "step 2" in out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout.split("\n\n")[0])))
+    assert [r["id"] for r in rows] == ["a", "b"]
