@@ -128,6 +128,33 @@ def bench_explain(runs: int) -> dict:
     return r
 
 
+# --- counterfactuals ---------------------------------------------------------------------------------
+WHATIF_SCENARIO = ROOT / "queries" / "whatif_india_cloud_chinese_parent.json"
+WHATIF_CHANGES = [{"fact": "headquartered", "entity": "HoldCo"}, {"fact": "located", "entity": "AcmeCloud"},
+                  {"fact": "headquartered", "entity": "AcmeCloud"}, {"fact": "destination"},
+                  {"fact": "quantity", "item": 1}, {"fact": "purpose"}, {"fact": "via_distributor"},
+                  {"fact": "date"}, {"fact": "fact", "name": "lpp_certification_obtained"},
+                  {"fact": "fact", "name": "eccn_furnished"}]
+
+
+@benchmark("whatif_10_facts", "all optimal repairs (goal authorized) with 10 changeable facts, warm", 5)
+def bench_whatif(runs: int) -> dict:
+    from pyrules import whatif
+    s = json.loads(WHATIF_SCENARIO.read_text())
+    s.pop("questions", None)
+    r = timed(lambda: whatif.repairs(s, "authorized", WHATIF_CHANGES), runs)
+    r["changeable_facts"] = len(WHATIF_CHANGES)
+    r["repairs"] = len(whatif.repairs(s, "authorized", WHATIF_CHANGES).repairs)
+    return r
+
+
+@benchmark("check", "`pyrules check`: the consistency check of the whole abstract space", 1)
+def bench_check(runs: int) -> dict:
+    from pyrules.check import run_check
+    r = timed(lambda: run_check(), runs, warmup=0)
+    return r
+
+
 # --- many transactions ------------------------------------------------------------------------------
 LEDGER_ROWS = int(os.environ.get("PYRULES_BENCH_LEDGER_ROWS", "5000"))
 
