@@ -8,6 +8,24 @@ Predicates that depend only on the rule itself (countries, tiers, the chip
 catalogue, provisions, parameters) are left alone and grounded once. No rule's
 meaning changes; the rewritten program decides each transaction exactly as the
 original does alone (tested in tests/test_batch.py).
+
+Context-indexed predicates. Some dynamic predicates depend on a transaction only
+through its date and its chosen readings (``as_of/1``, ``chosen_reading/2``): e.g.
+``in_force/1``, ``rule_status/3``, ``reading/2``. Many transactions share the same
+date and readings, so these are grounded once per distinct *context* instead of once
+per transaction. A context is the set of a transaction's ``as_of/1`` and
+``chosen_reading/2`` facts (read from the facts in Python, numbered 1, 2, ...);
+``txn_ctx__(T, K)`` says transaction T has context K, ``ctx__(K)`` lists the contexts,
+and ``as_of__c(K, D)``, ``chosen_reading__c(K, T, C)`` are the context's own facts. A
+predicate is context-indexed when every rule deriving it reads, of the transaction's
+inputs, only those facts and other context-indexed predicates (computed from the rules).
+It becomes ``p__c(K, ...)``, its rules are guarded by ``ctx__(K)``, and a transaction's
+rule that uses it joins through the transaction's context: ``in_force(P)`` in a body
+becomes ``txn_ctx__(T, K), in_force__c(K, P)``. As each transaction has exactly one
+context whose facts are exactly its own, a context's atoms are the ones the
+transaction would derive alone, negation included (a transaction without a date has
+a context without ``as_of__c``, so ``not as_of(_)`` holds there). An input that some
+rule derives (a mode's ``as_of(D) :- ...``) is not a context input.
 """
 from __future__ import annotations
 
@@ -22,6 +40,10 @@ from . import kb
 from .arithmetic import Arithmetic
 
 TXN = "T__"
+CTX = "K__"
+# Inputs that make up a transaction's context (see the module's docstring).
+CONTEXT_INPUTS = frozenset({("as_of", 1), ("chosen_reading", 2)})
+SUFFIX = "__c"          # p/n context-indexed -> p__c/(n+1)
 
 
 def input_signatures() -> set[tuple[str, int]]:
@@ -53,20 +75,36 @@ def _sigs(node) -> set[tuple[str, int]]:
 
 
 class _AddTxn(ast.Transformer):
-    def __init__(self, dynamic: set[tuple[str, int]], loc):
+    """Adds the transaction (``T__``) to the atoms of ``dynamic`` predicates, and the
+    context (``K__``, renamed ``p__c``) to those of ``context`` predicates; ``used_ctx``
+    tells whether any was met."""
+
+    def __init__(self, dynamic, loc, context=frozenset()):
         self.dynamic = dynamic
+        self.context = context
         self.var = ast.Variable(loc, TXN)
+        self.ctx = ast.Variable(loc, CTX)
+        self.used_ctx = False
 
     def visit_SymbolicAtom(self, node):
         sym = node.symbol
         if sym.ast_type == ast.ASTType.SymbolicTerm:
             s = sym.symbol
-            if (s.name, len(s.arguments)) in self.dynamic:
+            if s.type != clingo.SymbolType.Function:
+                return node
+            sig = (s.name, len(s.arguments))
+            if sig in self.context or sig in self.dynamic:
                 sym = ast.Function(sym.location, s.name, [ast.SymbolicTerm(sym.location, a) for a in s.arguments], 0)
             else:
                 return node
-        if sym.ast_type == ast.ASTType.Function and (sym.name, len(sym.arguments)) in self.dynamic:
-            return node.update(symbol=sym.update(arguments=[self.var] + list(sym.arguments)))
+        if sym.ast_type == ast.ASTType.Function:
+            sig = (sym.name, len(sym.arguments))
+            if sig in self.context:
+                self.used_ctx = True
+                return node.update(symbol=sym.update(name=sym.name + SUFFIX,
+                                                     arguments=[self.ctx] + list(sym.arguments)))
+            if sig in self.dynamic:
+                return node.update(symbol=sym.update(arguments=[self.var] + list(sym.arguments)))
         return node
 
 
@@ -89,44 +127,90 @@ def _parsed(extra: str) -> tuple[list, list, frozenset]:
     return stmts, rules, frozenset(dynamic)
 
 
-def _rewrite(s, dynamic):
-    """A rule with the transaction id added to its dynamic atoms (guarded by txn/1)."""
-    if _sigs(s.head) & dynamic or _sigs_body(s) & dynamic:
-        t = _AddTxn(dynamic, s.location)
-        guard = ast.Literal(s.location, ast.Sign.NoSign,
-                            ast.SymbolicAtom(ast.Function(s.location, "txn", [t.var], 0)))
-        s = s.update(head=t(s.head), body=[guard] + [t(b) for b in s.body])
+@functools.lru_cache(maxsize=None)
+def _context(extra: str) -> tuple[frozenset, frozenset]:
+    """(context-indexed predicates, context inputs) of the KB plus ``extra``: the largest
+    set of derived dynamic predicates whose rules read, of the dynamic predicates, only
+    the context inputs and predicates of the set (see the module's docstring)."""
+    _, rules, dynamic = _parsed(extra)
+    derived: set = set()
+    for r in rules:
+        derived |= _sigs(r.head)
+    inputs = input_signatures()
+    ctx_inputs = frozenset(s for s in CONTEXT_INPUTS if s in inputs and s not in derived)
+    cands = set(dynamic) - inputs
+    names = {n for n, _ in dynamic} | {n for n, _ in derived}
+    cands = {s for s in cands if s[0] + SUFFIX not in names}     # a name of its own
+    info = [(_sigs(r.head) & dynamic, _sigs_body(r) & dynamic) for r in rules]
+    changed = True
+    while changed:
+        changed = False
+        for heads, body in info:
+            if heads & cands and not (heads <= cands and body <= cands | ctx_inputs):
+                cands -= heads
+                changed = True
+    return frozenset(cands), ctx_inputs
+
+
+def _lit(loc, name, args):
+    return ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, name, args, 0)))
+
+
+def _rewrite(s, dynamic, context=frozenset(), ctx_inputs=frozenset()):
+    """A rule with the transaction id added to its dynamic atoms (guarded by txn/1); a
+    rule of a context-indexed predicate gets the context instead (guarded by ctx__/1),
+    and a transaction's rule joins the contexts' atoms through ``txn_ctx__/2``."""
+    heads = _sigs(s.head)
+    if heads & context:
+        t = _AddTxn(frozenset(), s.location, context | ctx_inputs)
+        s = s.update(head=t(s.head), body=[_lit(s.location, "ctx__", [t.ctx])] + [t(b) for b in s.body])
+    elif heads & dynamic or _sigs_body(s) & dynamic:
+        t = _AddTxn(dynamic - context, s.location, context)
+        head, body = t(s.head), [t(b) for b in s.body]
+        guard = [_lit(s.location, "txn", [t.var])]
+        if t.used_ctx:
+            guard.append(_lit(s.location, "txn_ctx__", [t.var, t.ctx]))
+        s = s.update(head=head, body=guard + body)
     return str(s)
+
+
+def _sig_text(sig, dynamic, context) -> str:
+    """``name/arity`` of a signature in the rewritten program."""
+    name, arity = sig
+    if sig in context:
+        return f"{name}{SUFFIX}/{arity + 1}"
+    return f"{name}/{arity + 1 if sig in dynamic else arity}"
+
+
+def _context_defined(ctx_inputs) -> list[str]:
+    return ["#defined ctx__/1.", "#defined txn_ctx__/2."] + [
+        f"#defined {n}{SUFFIX}/{a + 1}." for n, a in sorted(ctx_inputs)]
 
 
 @functools.lru_cache(maxsize=None)
 def _batch_program(extra: str = "", show: frozenset | None = None) -> tuple[str, frozenset]:
     stmts, rules, dynamic = _parsed(extra)
+    context, ctx_inputs = _context(extra)
     keep = _needed(rules, show) if show is not None else None
     out: list[str] = []
     for s in stmts:
         if s.ast_type == ast.ASTType.Rule:
             if keep is not None and not (_sigs(s.head) & keep):
                 continue            # not needed for what is shown
-            out.append(_rewrite(s, dynamic))
+            out.append(_rewrite(s, dynamic, context, ctx_inputs))
         elif s.ast_type == ast.ASTType.ShowSignature:
             if show is not None:
                 continue
-            if (s.name, s.arity) in dynamic:
-                out.append(f"#show {s.name}/{s.arity + 1}.")
-            else:
-                out.append(str(s))
+            out.append(f"#show {_sig_text((s.name, s.arity), dynamic, context)}.")
         elif s.ast_type == ast.ASTType.Defined:
-            if (s.name, s.arity) in dynamic:
-                out.append(f"#defined {s.name}/{s.arity + 1}.")
-            else:
-                out.append(str(s))
+            out.append(f"#defined {_sig_text((s.name, s.arity), dynamic, context)}.")
         elif s.ast_type == ast.ASTType.Program:
             continue
         else:
             out.append(str(s))
-    for name, arity in sorted(show or ()):
-        out.append(f"#show {name}/{arity + 1 if (name, arity) in dynamic else arity}.")
+    out += _context_defined(ctx_inputs)
+    for sig in sorted(show or ()):
+        out.append(f"#show {_sig_text(sig, dynamic, context)}.")
     return "\n".join(out), dynamic
 
 
@@ -163,24 +247,30 @@ def dynamic_signatures() -> frozenset:
     return _batch_program("")[1]
 
 
-def _split(symbols, dynamic, parts: dict):
-    """(transaction number, the atom without it) for each shown atom; (None, atom) for an
+def _split(symbols, dynamic, parts: dict, context=frozenset()):
+    """(kind, number, the atom without it) for each shown atom: kind 1 for an atom of
+    transaction ``number``, 2 for an atom of context ``number``, 0 (number None) for an
     atom shared by all transactions. Reads each atom as text once (cheaper than walking
     it through the clingo API) and makes one symbol per distinct remainder."""
-    names = {n for n, _ in dynamic}
+    per_txn = dynamic - context
+    names = {n for n, _ in per_txn}
+    ctx_names = {n + SUFFIX: n for n, _ in context}
     for s in symbols:
         text = str(s)
         p = text.find("(")
         name = text[:p] if p > 0 else text
-        if p < 0 or name not in names:
-            yield None, s
+        kind = 1 if name in names else 2 if name in ctx_names else 0
+        if p < 0 or not kind:
+            yield 0, None, s
             continue
         j = p + 1
         while text[j].isdigit():
             j += 1
         if j == p + 1 or text[j] not in ",)":
-            yield None, s
+            yield 0, None, s
             continue
+        if kind == 2:
+            name = ctx_names[name]
         if text[j] == ")":
             rest = name
         else:
@@ -188,11 +278,32 @@ def _split(symbols, dynamic, parts: dict):
         sym = parts.get(rest)
         if sym is None:
             sym = clingo.parse_term(rest)
-            if (sym.name, len(sym.arguments)) not in dynamic:   # same name, static arity
-                yield None, s
+            if kind == 1 and (sym.name, len(sym.arguments)) not in per_txn:     # same name, static arity
+                yield 0, None, s
                 continue
             parts[rest] = sym
-        yield int(text[p + 1:j]), sym
+        yield kind, int(text[p + 1:j]), sym
+
+
+def _distribute(split, numbers, ctx_of: dict, convert=lambda sym: sym) -> dict:
+    """Per transaction number, its atoms, its context's atoms and the shared ones."""
+    out: dict = {i: [] for i in numbers}
+    ctx: dict = {}
+    shared: list = []
+    for kind, n, sym in split:
+        if kind == 1:
+            out[n].append(convert(sym))
+        elif kind == 2:
+            ctx.setdefault(n, []).append(convert(sym))
+        else:
+            shared.append(convert(sym))
+    for i, v in out.items():
+        c = ctx.get(ctx_of.get(i))
+        if c:
+            v.extend(c)
+        if shared:
+            v.extend(shared)
+    return out
 
 
 def tag(txn: int, sym: clingo.Symbol) -> clingo.Symbol:
@@ -211,12 +322,12 @@ def solve_batch(fact_lists: Sequence[Iterable[clingo.Symbol]], extra_facts: Iter
     ctl = clingo.Control(["--warn=none", "--models=2"])
     show_set = frozenset(show) if show is not None else None
     program, dynamic = _batch_program(extra_program, show_set)
+    context, _ = _context(extra_program)
     ctl.add("base", [], program)
+    ctx_of: dict = {}
     with ctl.backend() as b:
-        for i, facts in enumerate(fact_lists, start=1):
-            b.add_rule([b.add_atom(clingo.Function("txn", [clingo.Number(i)]))])
-            for f in facts:
-                b.add_rule([b.add_atom(tag(i, f))])
+        for f in _tagged_facts(fact_lists, 1, ctx_of):
+            b.add_rule([b.add_atom(f)])
         for f in extra_facts:
             b.add_rule([b.add_atom(f)])
     ctl.ground([("base", [])], context=Arithmetic())
@@ -225,16 +336,7 @@ def solve_batch(fact_lists: Sequence[Iterable[clingo.Symbol]], extra_facts: Iter
     if len(models) != 1:
         from .engine import KnowledgeBaseError
         raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
-    out: dict[int, list[clingo.Symbol]] = {i: [] for i in range(1, len(fact_lists) + 1)}
-    shared: list[clingo.Symbol] = []
-    for txn, sym in _split(models[0], dynamic, {}):
-        if txn is None:
-            shared.append(sym)
-        else:
-            out[txn].append(sym)
-    for i in out:
-        out[i].extend(shared)
-    return out
+    return _distribute(_split(models[0], dynamic, {}, context), range(1, len(fact_lists) + 1), ctx_of)
 
 
 # --- two steps in one clingo control (the ledger) ---------------------------------------------------
@@ -278,6 +380,7 @@ def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: f
     """(step 1 program, step 2 program, dynamic signatures). ``show1`` must not depend on
     the late facts; step 2 shows ``show2`` (and step 1's atoms stay shown)."""
     stmts, rules, dynamic = _parsed(extra)
+    context, ctx_inputs = _context(extra)
     keep = _needed(rules, show1 | show2)
     rules = [r for r in rules if _sigs(r.head) & keep]
     late_preds: set = set()
@@ -297,32 +400,54 @@ def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: f
     one: list[str] = []
     two: list[str] = []
     for i, r in enumerate(rules):
-        (two if late[i] else one).append(_rewrite(r, dynamic))
+        (two if late[i] else one).append(_rewrite(r, dynamic, context, ctx_inputs))
+    one += _context_defined(ctx_inputs)
     for s in stmts:
         if s.ast_type == ast.ASTType.Defined:
-            one.append(f"#defined {s.name}/{s.arity + 1}." if (s.name, s.arity) in dynamic else str(s))
+            one.append(f"#defined {_sig_text((s.name, s.arity), dynamic, context)}.")
         elif s.ast_type not in (ast.ASTType.Rule, ast.ASTType.Program, ast.ASTType.ShowSignature,
                                 ast.ASTType.ShowTerm):
             one.append(str(s))
 
     def shows(sigs):
-        return [f"#show {n}/{a + 1 if (n, a) in dynamic else a}." for n, a in sorted(sigs)]
+        return [f"#show {_sig_text(sig, dynamic, context)}." for sig in sorted(sigs)]
     return "\n".join(one + shows(show1)), "\n".join(two + shows(show2 - show1)), dynamic
 
 
-def _tagged_facts(fact_lists, start: int = 1):
+def _tagged_facts(fact_lists, start: int = 1, ctx_of: dict | None = None):
     """``txn(T)`` and each input fact with T as its first argument (one Function per fact;
-    a fact's name and arguments are read from clingo once per distinct fact)."""
+    a fact's name and arguments are read from clingo once per distinct fact); and the
+    contexts (see the module's docstring): ``txn_ctx__(T, K)`` for each transaction, and
+    ``ctx__(K)`` with the context's facts (``as_of__c(K, D)``, ...) for each distinct one.
+    ``ctx_of``, if given, receives each transaction's context number."""
     Function, Number = clingo.Function, clingo.Number
     parts: dict = {}
+    contexts: dict = {}
+    if ctx_of is None:
+        ctx_of = {}
     for i, facts in enumerate(fact_lists, start=start):
         n = Number(i)
         yield Function("txn", [n])
+        mine = []
         for f in facts:
             p = parts.get(f)
             if p is None:
-                p = parts[f] = (f.name, f.arguments)
+                name, args = f.name, f.arguments
+                p = parts[f] = (name, args, (name, len(args)) in CONTEXT_INPUTS)
             yield Function(p[0], [n, *p[1]])
+            if p[2]:
+                mine.append(f)
+        key = frozenset(mine)
+        k = contexts.get(key)
+        if k is None:
+            k = contexts[key] = len(contexts) + 1
+            kn = Number(k)
+            yield Function("ctx__", [kn])
+            for f in key:
+                name, args = parts[f][:2]
+                yield Function(name + SUFFIX, [kn, *args])
+        ctx_of[i] = k
+        yield Function("txn_ctx__", [n, Number(k)])
 
 
 class StagedBatch:
@@ -338,6 +463,8 @@ class StagedBatch:
         self.start = start
         p1, p2, self.dynamic = staged_program(extra_program, frozenset(show1), frozenset(show2),
                                               frozenset(late_names))
+        self.context = _context(extra_program)[0]
+        self.ctx_of: dict = {}          # transaction number -> its context number
         self.parts: dict = {}           # an atom's text without the transaction -> its symbol
         self.na: dict = {}              # that symbol -> (name, arguments)
         self.ctl = clingo.Control(["--warn=none", "--models=2"])
@@ -345,7 +472,7 @@ class StagedBatch:
         self.ctl.add("step2", [], p2)
         with self.ctl.backend() as b:
             add_rule, add_atom = b.add_rule, b.add_atom
-            for f in _tagged_facts(fact_lists, start):
+            for f in _tagged_facts(fact_lists, start, self.ctx_of):
                 add_rule([add_atom(f)])
         self.ctl.ground([("step1", [])], context=Arithmetic())
 
@@ -355,17 +482,8 @@ class StagedBatch:
         if len(models) != 1:
             from .engine import KnowledgeBaseError
             raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
-        out: dict[int, list] = {i: [] for i in range(self.start, self.start + self.n)}
-        shared: list = []
-        for txn, sym in _split(models[0], self.dynamic, self.parts):
-            if txn is None:
-                shared.append((sym.name, sym.arguments))
-            else:
-                out[txn].append(self.parts_na(sym))
-        if shared:
-            for v in out.values():
-                v.extend(shared)
-        return out
+        return _distribute(_split(models[0], self.dynamic, self.parts, self.context),
+                           range(self.start, self.start + self.n), self.ctx_of, self.parts_na)
 
     def parts_na(self, sym):
         p = self.na.get(sym)

@@ -38,3 +38,74 @@ def test_static_predicates_are_not_rewritten():
 
 def test_batch_of_zero_transactions():
     assert solve_batch([]) == {}
+
+
+# Dates around the rule's key dates: before it took effect, before compliance was
+# required, after, after the AIA security date, past the NVEU allocation table.
+MIXED_DATES = ["2025-01-10", "2025-03-01", "2025-06-01", "2025-11-30", "2026-02-01", "2028-03-15"]
+
+
+def _mixed_batch():
+    """Every bundled JSON scenario several times over: on other dates, with no date,
+    and with other readings chosen (one topic, or all of them), so that transactions
+    share a date-and-readings context with some rows and not with others."""
+    import json
+    from pyrules import schema
+    from pyrules.model import Scenario
+    topics = sorted(schema.READINGS)
+    out = []
+    for n, path in enumerate(_json_files()):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw.pop("questions", None)
+        variants = [dict(raw)]
+        v = dict(raw, date=MIXED_DATES[n % len(MIXED_DATES)])
+        variants.append(v)
+        v = dict(raw)
+        v.pop("date", None)                 # no date: as_of/1 is absent
+        variants.append(v)
+        topic = topics[n % len(topics)]
+        choices = schema.READINGS[topic]
+        v = dict(raw, readings={topic: choices[(n // len(topics)) % len(choices)]},
+                 date=MIXED_DATES[(n + 2) % len(MIXED_DATES)])
+        variants.append(v)
+        if n % 5 == 0:                      # every topic chosen, the non-default choice
+            v = dict(raw, readings={t: schema.READINGS[t][-1] for t in topics})
+            if n % 10 == 0:
+                v.pop("date", None)
+            variants.append(v)
+        for k, v in enumerate(variants):
+            out.append((f"{path.name}#{k}", Scenario.from_dict(v)))
+    return out
+
+
+def test_batch_mixing_dates_no_date_and_readings_equals_single_evaluations():
+    pairs = _mixed_batch()
+    assert len({s.date for _, s in pairs}) >= len(MIXED_DATES) + 1
+    assert any(s.date is None for _, s in pairs)
+    assert any(s.data.get("readings") for _, s in pairs)
+    results = solve_batch([scenario_facts(s) for _, s in pairs])
+    for i, (name, s) in enumerate(pairs, start=1):
+        batch = Determination.from_atoms(s, results[i], s.date).to_json()
+        single = pyrules.evaluate(s).to_json()
+        assert batch == single, name
+
+
+def test_date_and_reading_predicates_are_grounded_per_context():
+    from pyrules.batch import _context
+    context, inputs = _context("")
+    assert inputs == {("as_of", 1), ("chosen_reading", 2)}
+    for sig in [("in_force", 1), ("rule_status", 3), ("compliance_required", 0), ("before_rule", 0),
+                ("reading", 2), ("aca_route_member", 2)]:
+        assert sig in context, sig
+    # depends on more of the transaction than its date and readings
+    assert ("licence_required", 1) not in context and ("missing_fact", 1) not in context
+    prog = batch_program()
+    assert "in_force__c(K__,P) :- ctx__(K__);" in prog.replace(", ", ",")
+
+
+def test_a_derived_date_is_not_a_context_input():
+    """A mode that derives as_of/1 (e.g. a what-if on the date) gets no date contexts."""
+    from pyrules.batch import _context
+    context, inputs = _context("as_of(D) :- fact(judge_on, D).")
+    assert ("as_of", 1) not in inputs and ("in_force", 1) not in context
+    assert ("reading", 2) in context
