@@ -223,3 +223,27 @@ def test_ledger_progress_goes_to_stderr_not_into_the_results(tmp_path):
     assert "100%" in out.stderr and "step 2" in out.stderr
     rows = list(csv.DictReader(io.StringIO(out.stdout.split("\n\n")[0])))
     assert [r["id"] for r in rows] == ["a", "b"]
+
+
+def test_748_15_uveu_country_share_flips_when_the_7_percent_cap_is_crossed(tmp_path):
+    """748.15: UVEU shipments to one Tier 2 country are added up in date order; the row that
+    takes the country's share of the group's compute above 7% fails uveu_country_share."""
+    def row(i):
+        return {"id": f"u{i}", "date": f"2025-07-0{i}",
+                "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "Hyper",
+                                "via_distributor": False, "authorization_claimed": "UVEU"},
+                "items": [{"chip": "H100-SXM", "quantity": 1000}],
+                "entities": {"Hyper": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}},
+                "facts": {"data_center_owner_and_operator_veu": True, "uveu_site_listed": True,
+                          "uveu_total_compute_tpp": 1_000_000_000, "uveu_tier2_compute_tpp": 0,
+                          "uveu_country_compute_tpp": 0, "uveu_outside_us_compute_tpp": 0}}
+    p = tmp_path / "u.jsonl"
+    p.write_text("\n".join(json.dumps(row(i)) for i in range(1, 7)) + "\n")
+    res = run_ledger(p)
+    rows = _by_id(res)
+    # after k rows the country holds k x 15,832,000 of 1,000,000,000 + k x 15,832,000:
+    # k = 4 is 5.95%, k = 5 is 7.34%
+    assert [rows[f"u{i}"]["claim_available"] for i in range(1, 7)] == [True] * 4 + [False] * 2
+    assert "uveu_country_share" in rows["u5"]["claim_failed_conditions"]
+    totals = {s["total"]: s for s in res.summary}
+    assert totals["uveu_country(Hyper, IN)"]["used_tpp"] == 6 * 15_832_000
