@@ -47,6 +47,10 @@ class Arithmetic:
     def scaled(self, x: clingo.Symbol, k: clingo.Symbol) -> clingo.Symbol:
         return big(from_big(x) * k.number)
 
+    def percent(self, x: clingo.Symbol, p: clingo.Symbol) -> clingo.Symbol:
+        """P percent of X, rounded down to a whole TPP."""
+        return big(from_big(x) * p.number // 100)
+
     def norm(self, *limbs: clingo.Symbol) -> clingo.Symbol:
         value = 0
         for s in limbs:

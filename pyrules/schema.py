@@ -109,10 +109,10 @@ FACTS: dict[str, tuple[str, str]] = {
 READINGS: dict[str, tuple[str, ...]] = {
     "tier_overlap": ("unresolved", "tier3_prevails", "tier1_prevails"),
     "allocation_exhaustion": ("shipment_fits", "used_below"),
-    "rf28_united_states": ("literal", "us_included"),
-    "employee_exclusion_hq": ("either", "both"),
+    "rf28_united_states": ("us_included", "literal"),
+    "employee_exclusion_hq": ("both", "either"),
     "lpp_notification_basis": ("per_shipment", "cumulative_year"),
-    "aia_weights_headquarters": ("either_in_tier1", "both_in_tier1"),
+    "aia_weights_headquarters": ("both_in_tier1", "either_in_tier1"),
     "aca_scope": ("non_data_center_only", "as_summarized"),
     "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
 }

@@ -78,9 +78,10 @@ def test_742_6_a_6_iii_licence_requirement_explained_with_computed_classificatio
     assert ilr["citation"] == "15 CFR 742.6(a)(6)(iii)"
     cls = find(ilr, lambda n: n["atom"] == 'classified(1,"3A090.a")')[0]
     kinds = {c["text"]: c["kind"] for c in cls["children"]}
-    assert kinds["15832 >= 4800"] == "computed"
     assert kinds["not given: item_eccn(1, _)"] == "defaulted"
-    unit = child(cls, "unit_tpp(1,15832)")
+    par = child(cls, 'param_class(1,"3A090.a")')
+    assert {c["text"]: c["kind"] for c in par["children"]}["15832 >= 4800"] == "computed"
+    unit = child(par, "unit_tpp(1,15832)")
     assert child(unit, 'item_chip(1,"H100-SXM")')["kind"] == "given"
     assert child(unit, 'item_chip(1,"H100-SXM")')["field"] == "items[0].chip"
 

@@ -263,17 +263,18 @@ def test_rf28_customer_headquarters_unknown_is_named():
 
 def test_rf28_us_customer_literal_reading_flags():
     """Para 28, reading rf28_united_states: Supp. 5 para (a) does not list the US; read literally
-    (default) a US-headquartered customer triggers the flag, and the reading is reported."""
-    d = run(iaas(hq="US"))
+    a US-headquartered customer triggers the flag, and the reading is reported."""
+    d = run(iaas(hq="US", readings={"rf28_united_states": "literal"}))
     assert flagged(d)
     assert d.readings["rf28_united_states"] == "literal"
     assert "rf28_united_states" in d.readings_that_matter
 
 
 def test_rf28_us_customer_us_included_reading_no_flag():
-    """Para 28, reading rf28_united_states = us_included: a US customer does not trigger it."""
+    """Para 28, reading rf28_united_states = us_included (the default): a US customer does not trigger it."""
     d = run(iaas(hq="US", readings={"rf28_united_states": "us_included"}))
     assert not flagged(d)
+    assert not flagged(run(iaas(hq="US")))
     assert "rf28_united_states" in d.readings_that_matter
 
 

@@ -160,40 +160,44 @@ def test_note1_3a090a_deadline_day_itself_still_authorized():
 
 
 def test_note1_3a090a_after_deadline_without_application_fails():
-    """Note 1 to 3A090.a: after 2026-04-13 a designer that did not apply for approved status
-    is no longer authorized."""
-    d = run(designer_case(authorized("TW", applied_for_approval=False), date="2026-04-14"))
+    """Note 1 to 3A090.a with 91 FR 17851: after the deadline (2026-12-31 from 2026-04-07) a
+    designer that did not apply for approved status is no longer authorized; on the last
+    day it still is."""
+    d = run(designer_case(authorized("TW", applied_for_approval=False), date="2027-01-01"))
     assert "aia_ic_designer" in failed(d, "AIA")
+    d = run(designer_case(authorized("TW", applied_for_approval=False), date="2026-12-31"))
+    assert "aia_ic_designer" not in failed(d, "AIA")
 
 
 def test_note1_3a090a_after_deadline_with_application_still_authorized():
     """Note 1 to 3A090.a: a designer that applied for approved status stays authorized."""
-    d = run(designer_case(authorized("TW", applied_for_approval=True), date="2026-04-14"))
+    d = run(designer_case(authorized("TW", applied_for_approval=True), date="2027-01-01"))
     assert auth(d, "AIA")["available"] is True
 
 
 def test_note1_3a090a_after_deadline_application_unknown_is_undecided():
     """Note 1 to 3A090.a: after the deadline, whether the designer applied must be known."""
-    d = run(designer_case(authorized("TW"), date="2026-06-01"))
+    d = run(designer_case(authorized("TW"), date="2027-06-01"))
     assert undecided_facts(d) == {"applied_for_approval(Des)"}
 
 
 def test_note1_3a090a_deadline_note_mentions_91_fr_17851():
-    """91 FR 17851 moved the designer deadline to 2026-12-31; the KB says so in a note and
-    still applies the date as written."""
+    """91 FR 17851 moved the designer deadline to 2026-12-31 from 2026-04-07; the KB applies
+    the moved date from then on and says so in a note."""
     d = run(designer_case(authorized("TW"), date="2026-06-01"))
     note = [n for n in d.notes if n["id"] == "designer_deadline_moved"]
     assert note and "91 FR 17851" in note[0]["text"] and "2026-12-31" in note[0]["text"]
 
 
 def test_note1_3a090a_regime_can_move_deadline():
-    """A regime moving key_date(designer_deadline) to 2026-12-31 (91 FR 17851) keeps the
-    designer authorized on 2026-06-01 without an application, and drops the note."""
+    """A regime moving key_date(designer_deadline_amended) back to 2026-04-13 (as first
+    written) ends the status of a designer that did not apply on 2026-06-01."""
     s = Scenario.from_dict(designer_case(authorized("TW", applied_for_approval=False), date="2026-06-01"))
-    atoms = default_engine().answer(scenario_facts(s), extra_program="regime_date(designer_deadline, 20261231).")
+    assert auth(run(designer_case(authorized("TW", applied_for_approval=False), date="2026-06-01")),
+                "AIA")["available"] is True
+    atoms = default_engine().answer(scenario_facts(s), extra_program="regime_date(designer_deadline_amended, 20260413).")
     d = Determination.from_atoms(s, atoms, as_of=s.date)
-    assert auth(d, "AIA")["available"] is True
-    assert not [n for n in d.notes if n["id"] == "designer_deadline_moved"]
+    assert "aia_ic_designer" in failed(d, "AIA")
 
 
 def test_740_28_b_acm_has_the_same_designer_condition():

@@ -102,9 +102,15 @@ def test_3a090_missing_die_area_does_not_hide_another_controlled_line():
     assert "item_die_area(2)" in d.missing_facts
 
 
-def test_3a090_declared_eccn_is_used_as_given():
-    """ECCN 3A090.a/.b: the exporter's declared classification governs over the parameters."""
+def test_3a090_declared_eccn_is_used_unless_the_parameters_meet_3a090a():
+    """ECCN 3A090.a/.b: a declared classification is used as given, except a 3A090.b
+    declaration for an item whose own TPP meets 3A090.a: then the item is undecided,
+    with a note and a missing fact, never 'no licence'."""
     d, got, _ = classify(item(eccn="3A090.b", tpp=20000))
+    assert got is None and d.license_required is None
+    assert "item_classification(1)" in d.missing_facts
+    assert any(n["id"] == "eccn_conflict(1)" for n in d.notes)
+    d, got, _ = classify(item(eccn="3A090.b", tpp=3000, die_area_mm2=800))
     assert got == "3A090.b" and d.license_required is False
     d, got, _ = classify(item(eccn="3A090.a", tpp=1000))
     assert got == "3A090.a" and d.license_required is True

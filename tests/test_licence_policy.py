@@ -24,13 +24,23 @@ def tier2(used=0, assurances=False, tpp=UNIT, quantity=1, readings=None, **more_
 
 # --- 742.6(a)(6)(iii): the licence requirement -----------------------------------------------
 @pytest.mark.parametrize("action", ["export", "reexport", "in_country_transfer"])
-@pytest.mark.parametrize("to", ["DE", "IN", "CN", "US"])
+@pytest.mark.parametrize("to", ["DE", "IN", "CN", "JP"])
 def test_742_6_a_6_iii_licence_required_worldwide(action, to):
     """742.6(a)(6)(iii): a licence is required to export, reexport or transfer (in-country)
     3A090.a items to any destination, Tier 1 included."""
     d = run(scenario(action=action, to=to, entities={"Buyer": {"located": to, "headquartered": to}}))
     assert d.license_required is True
     assert d.controls[0]["citation"] == "15 CFR 742.6(a)(6)(iii)"
+
+
+@pytest.mark.parametrize("action", ["export", "in_country_transfer"])
+def test_734_13_a_movement_within_the_united_states_is_no_export(action):
+    """15 CFR 734.13-734.16: chips moved from the US to the US are neither exported,
+    reexported nor transferred in-country abroad: the worldwide requirement does not reach them."""
+    d = run(scenario(action=action, to="US", transaction={"from": "US"},
+                     entities={"Buyer": {"located": "US", "headquartered": "US"}}))
+    assert d.license_required is False
+    assert d.items[0]["outside_rule"] == "within_united_states"
 
 
 @pytest.mark.parametrize("action", ["deemed_export", "deemed_reexport"])
@@ -99,7 +109,7 @@ def test_as_of_override_changes_the_date():
 POLICY = {1: "presumption_of_approval", 3: "presumption_of_denial"}
 
 
-@pytest.mark.parametrize("tier, country", [(1, "FR"), (1, "US"), (2, "IN"), (3, "CN"), (3, "MO")])
+@pytest.mark.parametrize("tier, country", [(1, "FR"), (1, "JP"), (2, "IN"), (3, "CN"), (3, "MO")])
 def test_742_6_b_10_policy_by_destination(tier, country):
     """742.6(b)(10): Tier 1 destination -> presumption of approval; Tier 3 -> presumption
     of denial; Tier 2 -> presumption of approval within the unexhausted allocation."""

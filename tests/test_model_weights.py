@@ -225,7 +225,7 @@ def test_4e091_missing_fact_is_indeterminate(line, missing):
 
 # --- 742.6(a)(13): worldwide licence requirement -------------------------------------------------
 @pytest.mark.parametrize("action", ["export", "reexport", "in_country_transfer", "deemed_export", "deemed_reexport"])
-@pytest.mark.parametrize("to", ["DE", "IN", "CN", "US"])
+@pytest.mark.parametrize("to", ["DE", "IN", "CN", "JP"])
 def test_742_6_a_13_licence_required_every_action_and_destination(action, to):
     """742.6(a)(13): 4E091 weights need a licence for export, reexport, in-country transfer and
     deemed export/reexport, to every destination (Tier 1 included)."""
@@ -247,10 +247,14 @@ def test_742_6_a_13_employee_exclusion_tier1_employer():
 
 def test_742_6_a_13_employee_exclusion_deemed_reexport_tier1_parent():
     """742.6(a)(13) exclusion: deemed reexport to an employee of an entity whose ultimate parent is
-    headquartered in Tier 1 (JP) needs no licence."""
-    d = run(weights(model(2 * E26, foreign_produced=False), action="deemed_reexport", hq="IN", parent_hq="JP",
-                    facts={"recipient_permanent_regular_employee": True}, **{"from": "IN"}))
+    headquartered in Tier 1 (JP) needs no licence under the reading 'either'; under the
+    default 'both' the employer itself (IN) must be Tier 1-headquartered too."""
+    base = dict(action="deemed_reexport", hq="IN", parent_hq="JP",
+                facts={"recipient_permanent_regular_employee": True}, **{"from": "IN"})
+    d = run(weights(model(2 * E26, foreign_produced=False), readings={"employee_exclusion_hq": "either"}, **base))
     assert d.license_required is False
+    d = run(weights(model(2 * E26, foreign_produced=False), **base))
+    assert d.license_required is True
 
 
 def test_742_6_a_13_employee_exclusion_not_for_non_tier1_employer():
@@ -268,7 +272,7 @@ def test_742_6_a_13_employee_exclusion_not_for_non_employee():
 
 def test_742_6_a_13_employee_exclusion_not_for_physical_export():
     """742.6(a)(13) exclusion: covers deemed exports and reexports only, not an export."""
-    d = run(weights(action="export", hq="US", to="US", facts={"recipient_permanent_regular_employee": True}))
+    d = run(weights(action="export", hq="US", to="DE", facts={"recipient_permanent_regular_employee": True}))
     assert d.license_required is True
 
 
@@ -281,14 +285,16 @@ def test_742_6_a_13_employee_fact_missing_is_indeterminate():
 
 def test_742_6_a_13_employee_exclusion_reading_either_or_both():
     """742.6(a)(13) exclusion, reading employee_exclusion_hq: employer in DE, ultimate parent in CN.
-    'either' (default, the 'or' of the text) excludes; 'both' requires a licence."""
+    'either' (the 'or' of the text) excludes; 'both' (the default, in line with the weights
+    policy and AIA) requires a licence; the output says the reading decides."""
     base = dict(action="deemed_export", hq="DE", parent_hq="CN", located="DE", to="DE",
                 facts={"recipient_permanent_regular_employee": True})
-    d = run(weights(**base))
+    d = run(weights(readings={"employee_exclusion_hq": "either"}, **base))
     assert d.license_required is False
     assert "employee_exclusion_hq" in d.readings_that_matter
-    d = run(weights(readings={"employee_exclusion_hq": "both"}, **base))
+    d = run(weights(**base))
     assert d.license_required is True
+    assert d.readings["employee_exclusion_hq"] == "both"
 
 
 # --- 742.6(b)(10): licensing policy for 4E091 -----------------------------------------------------

@@ -187,3 +187,23 @@ def test_no_item_lines_is_said_not_silent():
                           "entities": {"B": {"located": "DE", "headquartered": "DE"}}})
     assert d.license_required is False
     assert any(n["id"] == "no_items" for n in d.notes)
+
+
+def test_reading_defaults_in_python_match_the_knowledge_base():
+    """The readings offered for input (pyrules/schema.py READINGS, first = default) are
+    exactly the KB's reading_topic/2 defaults and reading_alternative/2 choices."""
+    import clingo
+    from pyrules import kb, schema
+    from pyrules.arithmetic import Arithmetic
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], kb.kb_text())
+    ctl.ground([("base", [])], context=Arithmetic())
+    defaults, choices = {}, {}
+    for a in ctl.symbolic_atoms.by_signature("reading_topic", 2):
+        defaults[a.symbol.arguments[0].name] = a.symbol.arguments[1].name
+    for a in ctl.symbolic_atoms.by_signature("reading_alternative", 2):
+        choices.setdefault(a.symbol.arguments[0].name, set()).add(a.symbol.arguments[1].name)
+    assert set(schema.READINGS) == set(defaults) == set(choices)
+    for topic, offered in schema.READINGS.items():
+        assert offered[0] == defaults[topic], topic
+        assert set(offered) == choices[topic], topic
