@@ -247,3 +247,19 @@ def test_748_15_uveu_country_share_flips_when_the_7_percent_cap_is_crossed(tmp_p
     assert "uveu_country_share" in rows["u5"]["claim_failed_conditions"]
     totals = {s["total"]: s for s in res.summary}
     assert totals["uveu_country(Hyper, IN)"]["used_tpp"] == 6 * 15_832_000
+
+
+def test_742_6_b_10_only_allocation_case_shipments_count_against_the_allocation(tmp_path):
+    """742.6(b)(10): a licensed shipment to India for a consignee whose parent is in China
+    is judged under the presumption of denial and does not draw on India's allocation."""
+    header = ("id,date,action,from,to,consignee,consignee_located,consignee_headquartered,"
+              "consignee_parent,parent_headquartered,eccn,tpp,quantity,via_distributor")
+    lines = [header, "a,2025-06-01,export,US,IN,Sub,IN,IN,Holdco,CN,3A090.a,1000000,700,no",
+             "b,2025-06-02,export,US,IN,Local,IN,IN,,,3A090.a,1000000,700,no"]
+    p = tmp_path / "t.csv"
+    p.write_text("\n".join(lines) + "\n")
+    res = run_ledger(p)
+    rows = _by_id(res)
+    assert rows["a"]["licensing_policy"] == "presumption_of_denial"
+    assert rows["b"]["licensing_policy"] == "presumption_of_approval"
+    assert {s["total"]: s["used_tpp"] for s in res.summary} == {"tier2_allocation(IN)": 700_000_000}

@@ -207,3 +207,19 @@ def test_reading_defaults_in_python_match_the_knowledge_base():
     for topic, offered in schema.READINGS.items():
         assert offered[0] == defaults[topic], topic
         assert set(offered) == choices[topic], topic
+
+
+def test_742_6_b_10_assurance_multiplier_is_exact_under_a_regime():
+    """742.6(b)(10) allocation with assurances under a regime multiplier of 150%:
+    1,185,000,000 TPP exactly (no integer truncation of the percentage)."""
+    import pyrules
+    from pyrules.regime import Regime
+    regime = Regime.from_dict({"regime": "x", "params": {"assurance_multiplier_percent": 150}})
+    def s(used):
+        return {"scenario": "t", "date": "2025-06-01",
+                "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "B"},
+                "items": [{"eccn": "3A090.a", "tpp": 1_000_000, "quantity": 1}],
+                "entities": {"B": {"located": "IN", "headquartered": "IN"}},
+                "facts": {"tier2_allocation_used_tpp": used, "government_assurances": True}}
+    assert pyrules.evaluate(s(1_184_000_000), regime=regime).licensing_policy == "presumption_of_approval"
+    assert pyrules.evaluate(s(1_184_000_001), regime=regime).licensing_policy == "policy_of_denial"
