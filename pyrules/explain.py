@@ -62,7 +62,7 @@ LABELS = {
 # Helpers of the arithmetic (kb/arithmetic.lp) are bookkeeping whatever their shape.
 EXTRA_BOOKKEEPING = {("addend", 3), ("addend_key", 1), ("total", 2), ("zero", 1)}
 # Heads whose absent input facts are "missing" rather than "defaulted".
-MISSING_HEADS = {"missing_fact", "undecided", "lpp_hq_missing"}
+MISSING_HEADS = {"missing_fact", "undecided", "consignee_hq_missing"}
 ANY = "_any"  # stands for an anonymous variable inside a generated head
 
 _WHYAGG = "_whyagg"
