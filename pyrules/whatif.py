@@ -52,9 +52,6 @@ ABSENT = clingo.Function("absent")
 TRUE, FALSE = clingo.Function("true"), clingo.Function("false")
 FORMAT_VERSION = 1
 
-# Countries the brief names as treated on their own; the KB's text adds more.
-_ALWAYS_SPECIAL = ("US", "TW", "HK", "MO", "CN")
-
 GROUP_NAMES = {"a1": "A:1", "a5": "A:5", "a6": "A:6", "d5": "D:5", "supp5a": "Supp. No. 5 (a)"}
 
 CHANGE_KINDS = ("headquartered", "located", "parent", "destination", "quantity", "purpose",
@@ -83,7 +80,7 @@ def _mode_text() -> str:
 def _kb_country_literals() -> tuple[str, ...]:
     """Country codes written literally in the KB's rules (not in countries.lp)."""
     codes = set(kb.countries())
-    found = set(_ALWAYS_SPECIAL)
+    found: set[str] = set()
     for p in kb.kb_files():
         if p.name == "countries.lp":
             continue
