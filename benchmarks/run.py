@@ -205,22 +205,20 @@ def bench_ledger_per_row(runs: int) -> dict:
 def bench_ledger_raw(runs: int) -> dict:
     import clingo
     from pyrules.arithmetic import Arithmetic
-    from pyrules.batch import _tagged_facts, staged_program
-    from pyrules.facts import scenario_facts
+    from pyrules.batch import _tagged_text, staged_program
+    from pyrules.facts import scenario_terms
     from pyrules.ledger import FIRST_SHOW, LEDGER_SHOW, READING, _late_names, _ledger_mode, read_rows, _row_scenario
     rows = read_rows(_ledger_file(LEDGER_ROWS))
-    facts = [scenario_facts(_row_scenario(line, raw)[1]) for line, raw in rows]
-    tagged = list(_tagged_facts(facts))
+    facts = [scenario_terms(_row_scenario(line, raw)[1]) for line, raw in rows]
+    text = _tagged_text(facts)
     p1, p2, _ = staged_program(_ledger_mode() + READING, frozenset(FIRST_SHOW), frozenset(LEDGER_SHOW), _late_names())
 
     def once():
         ctl = clingo.Control(["--warn=none"])
+        ctl.add("facts", [], text)
         ctl.add("step1", [], p1)
         ctl.add("step2", [], p2)
-        with ctl.backend() as b:
-            for f in tagged:
-                b.add_rule([b.add_atom(f)])
-        ctl.ground([("step1", [])], context=Arithmetic())
+        ctl.ground([("facts", []), ("step1", [])], context=Arithmetic())
         ctl.solve()
         ctl.ground([("step2", [])], context=Arithmetic())
         ctl.solve()

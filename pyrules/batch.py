@@ -38,6 +38,7 @@ import clingo.ast as ast
 
 from . import kb
 from .arithmetic import Arithmetic
+from .facts import arg_text
 
 TXN = "T__"
 CTX = "K__"
@@ -156,18 +157,32 @@ def _lit(loc, name, args):
     return ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, name, args, 0)))
 
 
+def _binds(rule, sigs) -> bool:
+    """Does a positive literal of the body (not inside a condition or an aggregate)
+    have one of ``sigs``? Such a literal binds the transaction (or context) variable."""
+    for b in rule.body:
+        if (b.ast_type == ast.ASTType.Literal and b.sign == ast.Sign.NoSign
+                and b.atom.ast_type == ast.ASTType.SymbolicAtom and _sigs(b.atom) & sigs):
+            return True
+    return False
+
+
 def _rewrite(s, dynamic, context=frozenset(), ctx_inputs=frozenset()):
-    """A rule with the transaction id added to its dynamic atoms (guarded by txn/1); a
-    rule of a context-indexed predicate gets the context instead (guarded by ctx__/1),
-    and a transaction's rule joins the contexts' atoms through ``txn_ctx__/2``."""
+    """A rule with the transaction id added to its dynamic atoms; a rule of a
+    context-indexed predicate gets the context instead, and a transaction's rule joins
+    the contexts' atoms through ``txn_ctx__/2``. A rule whose body has no positive
+    literal of the transaction (of the context) is guarded by ``txn/1`` (``ctx__/1``);
+    the others need no guard, and grounding them without one is faster (the guard
+    would make the grounder visit every transaction for every rule)."""
     heads = _sigs(s.head)
     if heads & context:
         t = _AddTxn(frozenset(), s.location, context | ctx_inputs)
-        s = s.update(head=t(s.head), body=[_lit(s.location, "ctx__", [t.ctx])] + [t(b) for b in s.body])
+        guard = [] if _binds(s, context | ctx_inputs) else [_lit(s.location, "ctx__", [t.ctx])]
+        s = s.update(head=t(s.head), body=guard + [t(b) for b in s.body])
     elif heads & dynamic or _sigs_body(s) & dynamic:
         t = _AddTxn(dynamic - context, s.location, context)
         head, body = t(s.head), [t(b) for b in s.body]
-        guard = [_lit(s.location, "txn", [t.var])]
+        guard = [] if _binds(s, dynamic - context) else [_lit(s.location, "txn", [t.var])]
         if t.used_ctx:
             guard.append(_lit(s.location, "txn_ctx__", [t.var, t.ctx]))
         s = s.update(head=head, body=guard + body)
@@ -311,12 +326,12 @@ def tag(txn: int, sym: clingo.Symbol) -> clingo.Symbol:
     return clingo.Function(sym.name, [clingo.Number(txn)] + list(sym.arguments))
 
 
-def solve_batch(fact_lists: Sequence[Iterable[clingo.Symbol]], extra_facts: Iterable[clingo.Symbol] = (),
+def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[clingo.Symbol] = (),
                 extra_program: str = "", show: Iterable[tuple[str, int]] | None = None) -> dict[int, list[clingo.Symbol]]:
     """Evaluate many transactions in one clingo call.
 
-    ``fact_lists[i]`` are the input facts of transaction i+1 (as pyrules.facts makes
-    them). Returns, per transaction number, its shown atoms with the number removed,
+    ``fact_lists[i]`` are the input facts of transaction i+1 (as
+    pyrules.facts.scenario_terms makes them). Returns, per transaction number, its shown atoms with the number removed,
     so each list reads exactly like a single evaluation's answer set.
     """
     ctl = clingo.Control(["--warn=none", "--models=2"])
@@ -325,12 +340,11 @@ def solve_batch(fact_lists: Sequence[Iterable[clingo.Symbol]], extra_facts: Iter
     context, _ = _context(extra_program)
     ctl.add("base", [], program)
     ctx_of: dict = {}
+    ctl.add("facts", [], _tagged_text(fact_lists, 1, ctx_of))
     with ctl.backend() as b:
-        for f in _tagged_facts(fact_lists, 1, ctx_of):
-            b.add_rule([b.add_atom(f)])
         for f in extra_facts:
             b.add_rule([b.add_atom(f)])
-    ctl.ground([("base", [])], context=Arithmetic())
+    ctl.ground([("facts", []), ("base", [])], context=Arithmetic())
     models: list[list[clingo.Symbol]] = []
     ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
     if len(models) != 1:
@@ -378,7 +392,7 @@ def _reads_late(rule, names: frozenset) -> bool:
 @functools.lru_cache(maxsize=None)
 def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: frozenset) -> tuple[str, str, frozenset]:
     """(step 1 program, step 2 program, dynamic signatures). ``show1`` must not depend on
-    the late facts; step 2 shows ``show2`` (and step 1's atoms stay shown)."""
+    the late facts; step 2's answer shows ``show2`` less ``show1``."""
     stmts, rules, dynamic = _parsed(extra)
     context, ctx_inputs = _context(extra)
     keep = _needed(rules, show1 | show2)
@@ -411,43 +425,48 @@ def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: f
 
     def shows(sigs):
         return [f"#show {_sig_text(sig, dynamic, context)}." for sig in sorted(sigs)]
-    return "\n".join(one + shows(show1)), "\n".join(two + shows(show2 - show1)), dynamic
+    # step 1's atoms are read by signature once it is grounded (StagedBatch.first), so
+    # step 2's answer shows only what step 2 adds
+    return "\n".join(one), "\n".join(two + shows(show2 - show1)), dynamic
 
 
-def _tagged_facts(fact_lists, start: int = 1, ctx_of: dict | None = None):
-    """``txn(T)`` and each input fact with T as its first argument (one Function per fact;
-    a fact's name and arguments are read from clingo once per distinct fact); and the
-    contexts (see the module's docstring): ``txn_ctx__(T, K)`` for each transaction, and
-    ``ctx__(K)`` with the context's facts (``as_of__c(K, D)``, ...) for each distinct one.
-    ``ctx_of``, if given, receives each transaction's context number."""
-    Function, Number = clingo.Function, clingo.Number
-    parts: dict = {}
+def _tagged_text(fact_lists, start: int = 1, ctx_of: dict | None = None) -> str:
+    """The facts of many transactions as one clingo text: ``txn(T).`` and each input
+    fact with T as its first argument (pyrules.facts.arg_text writes the arguments as
+    clingo writes them, once per distinct fact); and the contexts (see the module's
+    docstring): ``txn_ctx__(T, K).`` for each transaction, and ``ctx__(K).`` with the
+    context's facts (``as_of__c(K, D).``, ...) for each distinct one. ``ctx_of``, if
+    given, receives each transaction's context number. Text, because clingo reads a
+    large block of facts faster than it takes them one by one through its API."""
+    rests: dict = {}
     contexts: dict = {}
     if ctx_of is None:
         ctx_of = {}
+    out: list[str] = []
+    add = out.append
     for i, facts in enumerate(fact_lists, start=start):
-        n = Number(i)
-        yield Function("txn", [n])
+        add(f"txn({i}).")
         mine = []
         for f in facts:
-            p = parts.get(f)
-            if p is None:
-                name, args = f.name, f.arguments
-                p = parts[f] = (name, args, (name, len(args)) in CONTEXT_INPUTS)
-            yield Function(p[0], [n, *p[1]])
-            if p[2]:
+            r = rests.get(f)
+            if r is None:
+                name, args = f
+                r = rests[f] = (name, "," + ",".join(map(arg_text, args)) if args else "",
+                                (name, len(args)) in CONTEXT_INPUTS)
+            add(f"{r[0]}({i}{r[1]}).")
+            if r[2]:
                 mine.append(f)
         key = frozenset(mine)
         k = contexts.get(key)
         if k is None:
             k = contexts[key] = len(contexts) + 1
-            kn = Number(k)
-            yield Function("ctx__", [kn])
+            add(f"ctx__({k}).")
             for f in key:
-                name, args = parts[f][:2]
-                yield Function(name + SUFFIX, [kn, *args])
+                name, rest, _ = rests[f]
+                add(f"{name}{SUFFIX}({k}{rest}).")
         ctx_of[i] = k
-        yield Function("txn_ctx__", [n, Number(k)])
+        add(f"txn_ctx__({i},{k}).")
+    return "\n".join(out)
 
 
 class StagedBatch:
@@ -456,7 +475,7 @@ class StagedBatch:
     ``first()`` and ``second(late)`` return, per transaction number, its shown atoms
     as ``(name, arguments)`` with the transaction number removed."""
 
-    def __init__(self, fact_lists: Sequence[Sequence[clingo.Symbol]], extra_program: str,
+    def __init__(self, fact_lists: Sequence[Sequence[tuple]], extra_program: str,
                  show1: Iterable[tuple[str, int]], show2: Iterable[tuple[str, int]],
                  late_names: Iterable[str], start: int = 1):
         self.n = len(fact_lists)
@@ -464,17 +483,15 @@ class StagedBatch:
         p1, p2, self.dynamic = staged_program(extra_program, frozenset(show1), frozenset(show2),
                                               frozenset(late_names))
         self.context = _context(extra_program)[0]
+        self.show1 = frozenset(show1)
         self.ctx_of: dict = {}          # transaction number -> its context number
         self.parts: dict = {}           # an atom's text without the transaction -> its symbol
         self.na: dict = {}              # that symbol -> (name, arguments)
         self.ctl = clingo.Control(["--warn=none", "--models=2"])
         self.ctl.add("step1", [], p1)
         self.ctl.add("step2", [], p2)
-        with self.ctl.backend() as b:
-            add_rule, add_atom = b.add_rule, b.add_atom
-            for f in _tagged_facts(fact_lists, start, self.ctx_of):
-                add_rule([add_atom(f)])
-        self.ctl.ground([("step1", [])], context=Arithmetic())
+        self.ctl.add("facts", [], _tagged_text(fact_lists, start, self.ctx_of))
+        self.ctl.ground([("facts", []), ("step1", [])], context=Arithmetic())
 
     def _solve(self) -> dict[int, list[tuple[str, list]]]:
         models: list = []
@@ -492,14 +509,29 @@ class StagedBatch:
         return p
 
     def first(self) -> dict[int, list[tuple[str, list]]]:
-        return self._solve()
+        """The atoms of ``show1``, per transaction. Step 1's program is stratified and
+        has no constraints (like the whole KB), so grounding has already decided
+        every atom: they are read as the facts of their signatures, with no solving."""
+        atoms = self.ctl.symbolic_atoms
+        found = []
+        for sig in self.show1:
+            name, arity = sig
+            if sig in self.context:
+                name, arity = name + SUFFIX, arity + 1
+            elif sig in self.dynamic:
+                arity += 1
+            for a in atoms.by_signature(name, arity):
+                if not a.is_fact:
+                    from .engine import KnowledgeBaseError
+                    raise KnowledgeBaseError(f"step 1 left {a.symbol} undecided")
+                found.append(a.symbol)
+        return _distribute(_split(found, self.dynamic, self.parts, self.context),
+                           range(self.start, self.start + self.n), self.ctx_of, self.parts_na)
 
-    def second(self, late_facts: Iterable[tuple[int, str, Sequence[clingo.Symbol]]]) -> dict[int, list[tuple[str, list]]]:
+    def second(self, late_facts: Iterable[tuple[int, str, Sequence]]) -> dict[int, list[tuple[str, list]]]:
         """``late_facts``: (transaction number, predicate, arguments) of input facts known
-        only now, e.g. the running totals."""
-        Number, Function = clingo.Number, clingo.Function
-        with self.ctl.backend() as b:
-            for i, name, args in late_facts:
-                b.add_rule([b.add_atom(Function(name, [Number(i), *args]))])
-        self.ctl.ground([("step2", [])], context=Arithmetic())
+        only now, e.g. the running totals (arguments as in pyrules.facts)."""
+        text = "\n".join(f"{name}({i},{','.join(map(arg_text, args))})." for i, name, args in late_facts)
+        self.ctl.add("late", [], text)
+        self.ctl.ground([("late", []), ("step2", [])], context=Arithmetic())
         return self._solve()

@@ -1,86 +1,134 @@
 """Turn a validated scenario into the input facts of the knowledge base.
 
-Every user value enters clingo as a symbol (``Function``, ``String``, ``Number``),
-never as program text. The predicates are documented in ``kb/input.lp``.
+A fact is first built as plain data (``scenario_terms``: predicate and arguments),
+then given to clingo either as symbols (``Function``, ``String``, ``Number``: one
+scenario at a time) or, for many transactions at once (pyrules/batch.py), as text
+written exactly as clingo writes those symbols (``arg_text``: strings escaped, so a
+user's value can never become a rule). The predicates are documented in ``kb/input.lp``.
 """
 from __future__ import annotations
+
+from typing import NamedTuple, Union
 
 from clingo import Function, Number, String, Symbol
 
 from . import schema
-from .arithmetic import big
+from .arithmetic import to_limbs
 from .model import Scenario, parse_big, parse_date
 
+
+class Term(NamedTuple):
+    """A constant (``Term("export")``) or a compound term (``Term("n", (0, 0, 0, 1, 5))``)."""
+    name: str
+    args: tuple = ()
+
+
+# An argument of a fact: an int is a number, a str is a string, a Term a term.
+Arg = Union[int, str, Term]
+# A fact: its predicate and its arguments.
+Fact = tuple  # (str, tuple[Arg, ...])
+
+TRUE_T, FALSE_T = Term("true"), Term("false")
 TRUE, FALSE = Function("true"), Function("false")
 
 
-def _bool(b: bool) -> Symbol:
-    return TRUE if b else FALSE
+def big_term(value: int) -> Term:
+    """The n(...) term of a non-negative integer (kb/arithmetic.lp)."""
+    return Term("n", tuple(to_limbs(value)))
+
+
+def value_term(kind: str, value) -> Arg:
+    """The argument for a value of a schema type."""
+    if kind == "bool":
+        return TRUE_T if value else FALSE_T
+    if kind in ("tpp", "ops"):
+        return big_term(parse_big(value, ""))
+    if kind == "int":
+        return value
+    if kind in ("name", "country", "eccn"):
+        return value
+    if kind == "date":
+        return parse_date(value, "")
+    if kind.startswith("enum:"):
+        return Term(value)
+    if kind == "area":
+        return int(round(value * 10))
+    raise AssertionError(kind)
+
+
+def to_symbol(arg: Arg) -> Symbol:
+    """The clingo symbol of an argument."""
+    if isinstance(arg, Term):
+        return Function(arg.name, [to_symbol(a) for a in arg.args])
+    if isinstance(arg, str):
+        return String(arg)
+    return Number(arg)
+
+
+def arg_text(arg: Arg) -> str:
+    """An argument written as clingo writes the symbol (strings escaped), so that
+    clingo reads it back as exactly ``to_symbol(arg)`` (tested)."""
+    if isinstance(arg, Term):
+        return arg.name + ("(" + ",".join(map(arg_text, arg.args)) + ")" if arg.args else "")
+    if isinstance(arg, str):
+        return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return str(arg)
 
 
 def value_symbol(kind: str, value) -> Symbol:
     """The clingo symbol for a value of a schema type."""
-    if kind == "bool":
-        return _bool(value)
-    if kind in ("tpp", "ops"):
-        return big(parse_big(value, ""))
-    if kind == "int":
-        return Number(value)
-    if kind in ("name", "country", "eccn"):
-        return String(value)
-    if kind == "date":
-        return Number(parse_date(value, ""))
-    if kind.startswith("enum:"):
-        return Function(value)
-    if kind == "area":
-        return Number(int(round(value * 10)))
-    raise AssertionError(kind)
+    return to_symbol(value_term(kind, value))
 
 
-def F(name: str, *args: Symbol) -> Symbol:
-    return Function(name, list(args))
+def fact_symbol(fact: Fact) -> Symbol:
+    name, args = fact
+    return Function(name, [to_symbol(a) for a in args])
 
 
 def scenario_facts(s: Scenario, as_of: str | None = None) -> list[Symbol]:
-    """The input facts for one scenario. ``as_of`` overrides the scenario's date."""
+    """The input facts for one scenario, as clingo symbols. ``as_of`` overrides the
+    scenario's date."""
+    return [fact_symbol(f) for f in scenario_terms(s, as_of)]
+
+
+def scenario_terms(s: Scenario, as_of: str | None = None) -> list[Fact]:
+    """The input facts for one scenario, as (predicate, arguments)."""
     d = s.data
-    out: list[Symbol] = []
+    out: list[Fact] = []
     date = as_of or d.get("date")
     if date:
-        out.append(F("as_of", Number(parse_date(date, "date"))))
+        out.append(("as_of", (parse_date(date, "date"),)))
     tx = d.get("transaction", {})
     preds = {"action": "action", "from": "ship_from", "to": "ship_to", "consignee": "consignee",
              "via_distributor": "via_distributor", "purpose": "purpose",
              "authorization_claimed": "claimed_authorization"}
     for key, value in tx.items():
         if key == "authorization_claimed":      # the KB names authorizations in lower case
-            out.append(F(preds[key], Function(value.lower())))
+            out.append((preds[key], (Term(value.lower()),)))
             continue
-        out.append(F(preds[key], value_symbol(schema.TRANSACTION_FIELDS[key][0], value)))
+        out.append((preds[key], (value_term(schema.TRANSACTION_FIELDS[key][0], value),)))
     for name, e in d.get("entities", {}).items():
-        E = String(name)
-        out.append(F("entity", E))
+        out.append(("entity", (name,)))
         for key in ("located", "headquartered", "parent"):
             if key in e:
-                out.append(F(key, E, String(e[key])))
+                out.append((key, (name, e[key])))
         for key, value in e.get("status", {}).items():
-            out.append(F("entity_status", E, Function(key), value_symbol(schema.ENTITY_STATUS[key][0], value)))
+            out.append(("entity_status", (name, Term(key), value_term(schema.ENTITY_STATUS[key][0], value))))
     core = {"chip": "item_chip", "eccn": "item_eccn", "tpp": "item_tpp", "quantity": "item_quantity",
             "die_area_mm2": "item_die_area", "data_center": "item_data_center", "designer": "item_designer"}
     for i, it in enumerate(d.get("items", []), start=1):
-        I = Number(i)
-        out.append(F("item", I))
+        out.append(("item", (i,)))
         for key, value in it.items():
-            sym = value_symbol(schema.ITEM_FIELDS[key][0], value)
+            v = value_term(schema.ITEM_FIELDS[key][0], value)
             if key in core:
-                out.append(F(core[key], I, sym))
+                out.append((core[key], (i, v)))
             elif key == "model_weights":
-                out.append(F("item_model", I))
-                out.append(F("item_model_name", I, sym))
+                out.append(("item_model", (i,)))
+                out.append(("item_model_name", (i, v)))
             else:
-                out.append(F("item_fact", I, Function(key), sym))
+                out.append(("item_fact", (i, Term(key), v)))
     for key, value in d.get("facts", {}).items():
-        out.append(F("fact", Function(key), value_symbol(schema.FACTS[key][0], value)))
+        out.append(("fact", (Term(key), value_term(schema.FACTS[key][0], value))))
     for topic, choice in d.get("readings", {}).items():
-        out.append(F("chosen_reading", Function(topic), Function(choice)))
+        out.append(("chosen_reading", (Term(topic), Term(choice))))
     return out

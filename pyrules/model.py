@@ -84,6 +84,8 @@ def _bool(value: Any, where: str) -> bool:
 def _name(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"expected a non-empty name, got {value!r}", field=where)
+    if "\x00" in value:        # clingo would cut the name there
+        raise InputError(f"a name cannot contain the NUL character, got {value!r}", field=where)
     return value
 
 

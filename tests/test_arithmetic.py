@@ -113,3 +113,31 @@ def test_3a090_overflow_trap_is_real():
     ctl.ground([("base", [])])
     (atom,) = [a.symbol for a in ctl.symbolic_atoms.by_signature("d", 1)]
     assert atom.arguments[0].number != 5_064_000_000
+
+
+def _item_total(q, t):
+    """item_total_tpp/2 of kb/items.lp for one item line of quantity q and unit TPP t."""
+    from pyrules import kb
+    ctl = clingo.Control(["--warn=none"])
+    rule = next(line for line in (kb.kb_dir() / "items.lp").read_text().split("\n\n")
+                if "item_total_tpp(I, @times" in line)
+    ctl.add("base", [], rule + f"\nitem_quantity(1, {q}). unit_tpp(1, {t}).\n#show item_total_tpp/2.")
+    ctl.ground([("base", [])], context=Arithmetic())
+    got = []
+    ctl.solve(on_model=lambda m: got.extend(m.symbols(shown=True)))
+    assert len(got) == 1, got              # exactly one of the three rules applies
+    return from_big(got[0].arguments[1])
+
+
+@pytest.mark.parametrize("q,t", [(1, 2**31 - 1), (2**31 - 1, 1), (46341, 46340), (46341, 46341), (2, 2**30),
+                                 (65536, 32768), (500, 15832), (0, 15832), (7, 0), (2**31 - 1, 2**31 - 1)])
+def test_3a090_item_line_tpp_is_exact_on_both_sides_of_2_31(q, t):
+    """ECCN 3A090 shipment TPP: quantity x unit TPP is computed by clingo below 2^31 and by
+    @times above it; both give the exact product (46341 x 46341 is the first square over 2^31)."""
+    assert _item_total(q, t) == q * t
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(0, 2**31 - 1))
+def test_3a090_item_line_tpp_is_exact(q, t):
+    assert _item_total(q, t) == q * t

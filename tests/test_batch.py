@@ -9,7 +9,7 @@ import pytest
 import pyrules
 from pyrules.batch import batch_program, solve_batch
 from pyrules.determination import Determination
-from pyrules.facts import scenario_facts
+from pyrules.facts import scenario_terms
 from pyrules.loader import load_scenarios
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
@@ -22,7 +22,7 @@ def _json_files():
 def test_batch_equals_single_evaluation_for_every_bundled_scenario():
     pairs = load_scenarios(_json_files())
     assert len(pairs) >= 12
-    results = solve_batch([scenario_facts(s) for _, s in pairs])
+    results = solve_batch([scenario_terms(s) for _, s in pairs])
     for i, (path, s) in enumerate(pairs, start=1):
         batch = Determination.from_atoms(s, results[i], s.date).to_json()
         single = pyrules.evaluate(s).to_json()
@@ -83,7 +83,7 @@ def test_batch_mixing_dates_no_date_and_readings_equals_single_evaluations():
     assert len({s.date for _, s in pairs}) >= len(MIXED_DATES) + 1
     assert any(s.date is None for _, s in pairs)
     assert any(s.data.get("readings") for _, s in pairs)
-    results = solve_batch([scenario_facts(s) for _, s in pairs])
+    results = solve_batch([scenario_terms(s) for _, s in pairs])
     for i, (name, s) in enumerate(pairs, start=1):
         batch = Determination.from_atoms(s, results[i], s.date).to_json()
         single = pyrules.evaluate(s).to_json()
@@ -99,8 +99,24 @@ def test_date_and_reading_predicates_are_grounded_per_context():
         assert sig in context, sig
     # depends on more of the transaction than its date and readings
     assert ("licence_required", 1) not in context and ("missing_fact", 1) not in context
-    prog = batch_program()
-    assert "in_force__c(K__,P) :- ctx__(K__);" in prog.replace(", ", ",")
+    prog = batch_program().replace(", ", ",")
+    # the context variable is bound by the context's date: no ctx__ guard needed
+    assert "in_force__c(K__,P) :- provision(P,_,_,From,To); as_of__c(K__,D);" in prog
+
+
+def test_only_rules_without_a_binding_literal_are_guarded():
+    """A rule is guarded by txn/1 only when no positive literal of the body binds the
+    transaction (e.g. its transaction atoms are all negated)."""
+    prog = batch_program().replace(", ", ",")
+    rules = [line for line in prog.splitlines() if ":-" in line and not line.startswith("%")]
+    guarded = [r for r in rules if ":- txn(T__);" in r]
+    assert "undecided(T__,uveu,uveu_listed,consignee) :- txn(T__); not consignee(T__,_)." in guarded
+    assert "in_united_states(T__) :- ship_from(T__,\"US\")." in rules
+    for r in guarded:
+        body = r.split(":- txn(T__);", 1)[1]
+        positives = [lit for lit in body.rstrip(".").split(";") if "T__" in lit and "not " not in lit
+                     and "#" not in lit and ":" not in lit and "txn_ctx__" not in lit]
+        assert not positives, r
 
 
 def test_a_derived_date_is_not_a_context_input():
