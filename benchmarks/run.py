@@ -205,13 +205,13 @@ def bench_ledger_per_row(runs: int) -> dict:
 def bench_ledger_raw(runs: int) -> dict:
     import clingo
     from pyrules.arithmetic import Arithmetic
-    from pyrules.batch import _tagged_text, staged_program
+    from pyrules.batch import _tagged_text
     from pyrules.facts import scenario_terms
-    from pyrules.ledger import FIRST_SHOW, LEDGER_SHOW, READING, _late_names, _ledger_mode, read_rows, _row_scenario
+    from pyrules.ledger import _staged, read_rows, _row_scenario
     rows = read_rows(_ledger_file(LEDGER_ROWS))
     facts = [scenario_terms(_row_scenario(line, raw)[1]) for line, raw in rows]
     text = _tagged_text(facts)
-    p1, p2, _ = staged_program(_ledger_mode() + READING, frozenset(FIRST_SHOW), frozenset(LEDGER_SHOW), _late_names())
+    p1, p2, _ = _staged(False)
 
     def once():
         ctl = clingo.Control(["--warn=none"])

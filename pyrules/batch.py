@@ -389,14 +389,95 @@ def _reads_late(rule, names: frozenset) -> bool:
     return t.found
 
 
+# --- grounding an authorization's conditions only where it is considered ------------------
+#
+# kb/authorizations.lp weighs an authorization's conditions (fails/2, undecided/3) only
+# through considered/1: whether a condition fails or is undecided matters to no other
+# conclusion unless the authorization is considered. A ledger sets aside the
+# authorizations a row does not claim (kb/modes/ledger.lp), yet the conditions would
+# still be grounded for every row. With ``gate``, every rule that derives a condition of
+# authorization ``a`` gets ``considered(a)`` in its body, and so does every rule of a
+# helper predicate that only such rules read (e.g. aca_sub_fails/1). The answer is the
+# same for every predicate the ledger shows (its shows must not read fails/2 or
+# undecided/3 except through considered/1; tested against single evaluations).
+
+CONDITION_HEADS = frozenset({("fails", 2), ("undecided", 3)})
+
+
+def _condition_owner(rule) -> str | None:
+    """``a`` for a rule whose head is fails(a, ...) or undecided(a, ...) (a constant)."""
+    h = rule.head
+    if h.ast_type != ast.ASTType.Literal or h.atom.ast_type != ast.ASTType.SymbolicAtom:
+        return None
+    f = h.atom.symbol
+    if f.ast_type != ast.ASTType.Function or (f.name, len(f.arguments)) not in CONDITION_HEADS:
+        return None
+    a = f.arguments[0]
+    if a.ast_type == ast.ASTType.SymbolicTerm and a.symbol.type == clingo.SymbolType.Function and not a.symbol.arguments:
+        return a.symbol.name
+    if a.ast_type == ast.ASTType.Function and not a.arguments:
+        return a.name
+    return None
+
+
+ANY = None         # a helper of several authorizations: gated by SOME_CONSIDERED
+SOME_CONSIDERED = "some_considered__"
+
+
+def _gates(rules, derived_per_txn, shown) -> dict[int, str | None]:
+    """Rule index -> the authorization whose considered/1 gates it, or ANY for a rule
+    of a helper that only the conditions of several authorizations read (gated by
+    ``some_considered__``: some authorization is considered)."""
+    gates: dict = {i: a for i, r in enumerate(rules) if (a := _condition_owner(r))}
+    readers: dict = {}
+    for i, r in enumerate(rules):
+        for sig in _sigs_body(r):
+            readers.setdefault(sig, set()).add(i)
+    derivers: dict = {}
+    for i, r in enumerate(rules):
+        for sig in _sigs(r.head):
+            derivers.setdefault(sig, set()).add(i)
+    ungated = object()
+    changed = True
+    while changed:
+        changed = False
+        for sig, idx in derivers.items():
+            if sig not in derived_per_txn or sig in shown or sig in CONDITION_HEADS or idx <= gates.keys():
+                continue
+            owners = {gates.get(i, ungated) for i in readers.get(sig, ())}
+            if owners and ungated not in owners:
+                owner = owners.pop() if len(owners) == 1 else ANY
+                for i in idx:
+                    gates[i] = owner
+                changed = True
+    return gates
+
+
+def _gate_literal(loc, owner):
+    if owner is ANY:
+        return _lit(loc, SOME_CONSIDERED, [])
+    return _lit(loc, "considered", [ast.SymbolicTerm(loc, clingo.Function(owner))])
+
+
 @functools.lru_cache(maxsize=None)
-def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: frozenset) -> tuple[str, str, frozenset]:
+def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: frozenset,
+                   gate: bool = False) -> tuple[str, str, frozenset]:
     """(step 1 program, step 2 program, dynamic signatures). ``show1`` must not depend on
-    the late facts; step 2's answer shows ``show2`` less ``show1``."""
+    the late facts; step 2's answer shows ``show2`` less ``show1``. ``gate``: ground an
+    authorization's conditions only for the transactions that consider it (_gates)."""
     stmts, rules, dynamic = _parsed(extra)
     context, ctx_inputs = _context(extra)
     keep = _needed(rules, show1 | show2)
     rules = [r for r in rules if _sigs(r.head) & keep]
+    if gate:
+        gates = _gates(rules, dynamic - context - input_signatures(), show1 | show2)
+        rules = [r.update(body=[_gate_literal(r.location, gates[i])] + list(r.body)) if i in gates else r
+                 for i, r in enumerate(rules)]
+        if ANY in gates.values():
+            stmts_any: list = []
+            ast.parse_string(f"{SOME_CONSIDERED} :- considered(_).", stmts_any.append)
+            rules += [st for st in stmts_any if st.ast_type == ast.ASTType.Rule]
+            dynamic = dynamic | {(SOME_CONSIDERED, 0)}
     late_preds: set = set()
     late = [_reads_late(r, late_names) for r in rules]
     changed = True
@@ -477,11 +558,11 @@ class StagedBatch:
 
     def __init__(self, fact_lists: Sequence[Sequence[tuple]], extra_program: str,
                  show1: Iterable[tuple[str, int]], show2: Iterable[tuple[str, int]],
-                 late_names: Iterable[str], start: int = 1):
+                 late_names: Iterable[str], start: int = 1, gate: bool = False):
         self.n = len(fact_lists)
         self.start = start
         p1, p2, self.dynamic = staged_program(extra_program, frozenset(show1), frozenset(show2),
-                                              frozenset(late_names))
+                                              frozenset(late_names), gate)
         self.context = _context(extra_program)[0]
         self.show1 = frozenset(show1)
         self.ctx_of: dict = {}          # transaction number -> its context number

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     led.add_argument("--format", choices=["csv", "jsonl"], default=None,
                      help="output format (default: like the input)")
     led.add_argument("--progress", action="store_true", help="report progress on stderr")
+    led.add_argument("--screen", action="store_true",
+                     help="weigh every authorization for every row, as 'pyrules ask' does "
+                          "(default: only the authorization a row claims)")
 
     cmp_ = sub.add_parser("compare", help="evaluate scenarios under the rule as written and under a regime file; list what changed")
     cmp_.add_argument("--regime", required=True, metavar="FILE", help="a regime file (JSON, see docs/regimes.md)")
@@ -132,7 +135,7 @@ def cmd_ledger(args) -> int:
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     try:
-        result = run_ledger(path, progress=args.progress)
+        result = run_ledger(path, progress=args.progress, screen=args.screen)
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the file: not UTF-8 text (byte {exc.start})", file=str(path)) from None
     fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")

@@ -52,6 +52,16 @@ def _ledger_mode() -> str:
     return (kb.kb_dir() / "modes" / "ledger.lp").read_text(encoding="utf-8")
 
 
+def ledger_program(screen: bool = False) -> str:
+    """What the ledger adds to the KB: kb/modes/ledger.lp, the projection it reads
+    (READING) and, when screening, the fact that every authorization is weighed."""
+    return _ledger_mode() + READING + ("\nscreening.\n" if screen else "")
+
+
+def _staged(screen: bool):
+    return staged_program(ledger_program(screen), frozenset(FIRST_SHOW), frozenset(LEDGER_SHOW), _late_names(), True)
+
+
 def _cell(value: str):
     v = value.strip()
     if v.lower() in ("true", "yes"):
@@ -187,19 +197,20 @@ def _error_row(line: int, rid, exc: InputError, path: str) -> dict:
     return row
 
 
-def run_ledger(path: Path, progress: bool = False, workers: int | None = None) -> LedgerResult:
+def run_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False) -> LedgerResult:
     """Account for the rows of ``path``. ``workers``: processes to decide the rows in
-    (default: two on a machine with two or more CPUs, for large ledgers)."""
+    (default: two on a machine with two or more CPUs, for large ledgers). ``screen``:
+    weigh every authorization for every row, not only the one a row claims."""
     gc_was_on = gc.isenabled()
     gc.disable()        # many long-lived objects and no cycles: collections would only cost time
     try:
-        return _run_ledger(path, progress, workers)
+        return _run_ledger(path, progress, workers, screen)
     finally:
         if gc_was_on:
             gc.enable()
 
 
-def _run_ledger(path: Path, progress: bool, workers: int | None) -> LedgerResult:
+def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -> LedgerResult:
     result = LedgerResult()
     keyed: list[tuple[int, str, int, dict]] = []
     errors: dict[int, dict] = {}
@@ -227,10 +238,10 @@ def _run_ledger(path: Path, progress: bool, workers: int | None) -> LedgerResult
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
     size = -(-len(valid) // max(workers, 1)) if valid else 0
-    chunks = [(valid[k:k + size], k + 1, str(path)) for k in range(0, len(valid), size)] if valid else []
+    chunks = [(valid[k:k + size], k + 1, str(path), screen) for k in range(0, len(valid), size)] if valid else []
     _say(progress, f"step 1: {len(valid)} rows in {len(chunks)} process(es)")
     if chunks:      # rewrite the KB once, before any fork
-        staged_program(_ledger_mode() + READING, frozenset(FIRST_SHOW), frozenset(LEDGER_SHOW), _late_names())
+        _staged(screen)
     remote = [_Remote(*c) for c in chunks[1:]]
     local = _Chunk(*chunks[0]) if chunks else None
     firsts = ([local.first()] if local else []) + [r.first() for r in remote]
@@ -300,7 +311,7 @@ class _Chunk:
     each: grounding time per row grows with the size of a control (larger hash tables,
     fewer cache hits), so several small controls are faster than one large one."""
 
-    def __init__(self, raw_rows: list[tuple[str, int, dict]], start: int, path: str):
+    def __init__(self, raw_rows: list[tuple[str, int, dict]], start: int, path: str, screen: bool = False):
         # each row is checked here, in the process that decides it; a row that fails
         # the check becomes an error row naming its line and field
         self.rows: list[tuple[str, Scenario, int]] = []
@@ -324,8 +335,8 @@ class _Chunk:
                 fs = [f for f in fs if not (f[0] == "fact" and f[1][0].name in late_names)]
             facts.append(fs)
             self.held.append(held)
-        self.batches = [StagedBatch(facts[k:k + BATCH_ROWS], _ledger_mode() + READING, FIRST_SHOW, LEDGER_SHOW,
-                                    late_names, start=start + k) for k in range(0, len(rows), BATCH_ROWS)]
+        self.batches = [StagedBatch(facts[k:k + BATCH_ROWS], ledger_program(screen), FIRST_SHOW, LEDGER_SHOW,
+                                    late_names, start=start + k, gate=True) for k in range(0, len(rows), BATCH_ROWS)]
 
     def first(self) -> list[tuple[int, int, list, dict, dict]]:
         """Per row: (number, shipment TPP, [(total key, its text, fact name)] it counts toward,
@@ -373,10 +384,10 @@ class _Chunk:
 class _Remote:
     """A chunk decided in a forked process; the same two steps over a pipe."""
 
-    def __init__(self, rows, start, path):
+    def __init__(self, rows, start, path, screen):
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(rows, start, path, child), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(rows, start, path, screen, child), daemon=True)
         self.proc.start()
         child.close()
 
@@ -401,9 +412,9 @@ class _Remote:
             self.proc.join()
 
 
-def _serve(rows, start, path, conn) -> None:
+def _serve(rows, start, path, screen, conn) -> None:
     try:
-        chunk = _Chunk(rows, start, path)
+        chunk = _Chunk(rows, start, path, screen)
         conn.send((True, chunk.first()))
         conn.send((True, chunk.second(conn.recv())))
     except BaseException:
@@ -453,7 +464,7 @@ def _key_text(sym: clingo.Symbol) -> str:
 # (it decides nothing; it only spares reading the status of every other authorization).
 READING = """
 ledger_claim_status(S) :- claimed_authorization(A), authorization_status(A, S).
-ledger_claim_fails(C) :- claimed_authorization(A), fails(A, C).
+ledger_claim_fails(C) :- claimed_authorization(A), considered(A), fails(A, C).
 """
 
 # What the second step reads from each row's answer (with the shipment TPP of step 1).

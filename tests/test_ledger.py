@@ -132,13 +132,19 @@ def test_ledger_missing_header_column_is_exit_2(tmp_path):
     assert "id" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_1000_row_ledger_equals_each_row_evaluated_alone_with_its_prior_totals(tmp_path):
+@pytest.mark.parametrize("screen", [True, False], ids=["screening", "claimed-only"])
+def test_1000_row_ledger_equals_each_row_evaluated_alone_with_its_prior_totals(tmp_path, screen):
     """The batched ledger (two steps, two processes) decides every row as a single
     evaluation of that row does, given the running totals of the rows before it as
-    facts (15 CFR 740.29 lpp_prior_shipments_tpp, 742.6(b)(10) tier2_allocation_used_tpp)."""
+    facts (15 CFR 740.29 lpp_prior_shipments_tpp, 742.6(b)(10) tier2_allocation_used_tpp).
+    Screening: exactly as `pyrules ask` does. By default the ledger weighs only the claimed
+    authorization: exactly as a single evaluation with kb/modes/ledger.lp does (so the
+    batch's grounding shortcut for set-aside authorizations changes no answer)."""
     import pyrules
-    from pyrules.ledger import _row_scenario, read_rows
+    from pyrules.engine import Engine
+    from pyrules.ledger import _row_scenario, ledger_program, read_rows
     from pyrules.model import Scenario
+    evaluate = pyrules.evaluate if screen else Engine(ledger_program()).evaluate
     rnd = random.Random(7)
     lines = []
     for i in range(1000):
@@ -148,10 +154,17 @@ def test_1000_row_ledger_equals_each_row_evaluated_alone_with_its_prior_totals(t
                      f"{rnd.choice(['H100-SXM', 'B200'])},,,{rnd.randint(200, 900)},{claim},no,yes")
     lines += [f"y{i},2026-01-0{1 + i},export,US,IN,Co1,IN,IN,H100-SXM,,,1500,LPP,no,yes" for i in range(3)]
     path = _write(tmp_path, lines)
-    res = run_ledger(path, workers=2)
+    res = run_ledger(path, workers=2, screen=screen)
     rows = {r["id"]: r for r in res.rows}
     assert len(rows) == 1003 and not any(r["error"] for r in rows.values())
     assert {r["claim_available"] for r in rows.values() if r["authorization_claimed"]} == {True, False}
+    licensed = [r for r in rows.values() if not r["authorization_claimed"] and r["license_required"]]
+    if screen:      # every authorization weighed: the other exceptions lack facts here
+        assert {r["authorized"] for r in licensed} == {None}
+    else:           # nothing claimed, nothing weighed: not authorized without a licence
+        assert {r["authorized"] for r in licensed} == {False}
+        # only the licensing policy may lack a fact (once an allocation runs out)
+        assert {f for r in licensed for f in r["missing_facts"]} <= {"government_assurances"}
     # the running totals, recomputed here from the ledger's own shipment TPPs
     by_id = {rid: (s, line) for rid, s in (_row_scenario(l, raw) for l, raw in read_rows(path)) for line in [0]}
     order = sorted(by_id, key=lambda rid: (by_id[rid][0].date, rid))
@@ -171,7 +184,7 @@ def test_1000_row_ledger_equals_each_row_evaluated_alone_with_its_prior_totals(t
         if tx["to"] in tier2_countries:         # every row to a Tier 2 country sees the allocation used
             facts["tier2_allocation_used_tpp"] = tier2.get(tx["to"], 0)
         if rid in sample:
-            alone = pyrules.evaluate(Scenario.from_dict({**s.data, "facts": facts})).to_json()
+            alone = evaluate(Scenario.from_dict({**s.data, "facts": facts})).to_json()
             assert r["shipment_tpp"] == alone["shipment_tpp"], rid
             assert r["license_required"] == alone["license_required"], rid
             assert r["authorized"] == alone["authorized"], rid
