@@ -211,7 +211,7 @@ def bench_ledger_raw(runs: int) -> dict:
     rows = read_rows(_ledger_file(LEDGER_ROWS))
     facts = [scenario_terms(_row_scenario(line, raw)[1]) for line, raw in rows]
     text = _tagged_text(facts)
-    p1, p2, _ = _staged(False)
+    p1, p2, _, _ = _staged(False)
 
     def once():
         ctl = clingo.Control(["--warn=none"])

@@ -30,7 +30,11 @@ rule derives (a mode's ``as_of(D) :- ...``) is not a context input.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 import re
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import clingo
@@ -167,19 +171,19 @@ def _binds(rule, sigs) -> bool:
     return False
 
 
-def _rewrite(s, dynamic, context=frozenset(), ctx_inputs=frozenset()):
+def _rewrite(s, dynamic, context=frozenset(), ctx_inputs=frozenset(), sigs=None):
     """A rule with the transaction id added to its dynamic atoms; a rule of a
     context-indexed predicate gets the context instead, and a transaction's rule joins
     the contexts' atoms through ``txn_ctx__/2``. A rule whose body has no positive
     literal of the transaction (of the context) is guarded by ``txn/1`` (``ctx__/1``);
     the others need no guard, and grounding them without one is faster (the guard
     would make the grounder visit every transaction for every rule)."""
-    heads = _sigs(s.head)
+    heads, body_sigs = sigs if sigs is not None else (_sigs(s.head), _sigs_body(s))
     if heads & context:
         t = _AddTxn(frozenset(), s.location, context | ctx_inputs)
         guard = [] if _binds(s, context | ctx_inputs) else [_lit(s.location, "ctx__", [t.ctx])]
         s = s.update(head=t(s.head), body=guard + [t(b) for b in s.body])
-    elif heads & dynamic or _sigs_body(s) & dynamic:
+    elif heads & dynamic or body_sigs & dynamic:
         t = _AddTxn(dynamic - context, s.location, context)
         head, body = t(s.head), [t(b) for b in s.body]
         guard = [] if _binds(s, dynamic - context) else [_lit(s.location, "txn", [t.var])]
@@ -262,11 +266,13 @@ def dynamic_signatures() -> frozenset:
     return _batch_program("")[1]
 
 
-def _split(symbols, dynamic, parts: dict, context=frozenset()):
+def _split(symbols, dynamic, parts: dict, context=frozenset(), convert=lambda sym: sym):
     """(kind, number, the atom without it) for each shown atom: kind 1 for an atom of
     transaction ``number``, 2 for an atom of context ``number``, 0 (number None) for an
     atom shared by all transactions. Reads each atom as text once (cheaper than walking
-    it through the clingo API) and makes one symbol per distinct remainder."""
+    it through the clingo API) and makes one symbol per distinct remainder; ``convert``
+    turns that symbol into what the caller wants, once per distinct remainder too
+    (``parts`` keeps them)."""
     per_txn = dynamic - context
     names = {n for n, _ in per_txn}
     ctx_names = {n + SUFFIX: n for n, _ in context}
@@ -276,13 +282,13 @@ def _split(symbols, dynamic, parts: dict, context=frozenset()):
         name = text[:p] if p > 0 else text
         kind = 1 if name in names else 2 if name in ctx_names else 0
         if p < 0 or not kind:
-            yield 0, None, s
+            yield 0, None, convert(s)
             continue
         j = p + 1
         while text[j].isdigit():
             j += 1
         if j == p + 1 or text[j] not in ",)":
-            yield 0, None, s
+            yield 0, None, convert(s)
             continue
         if kind == 2:
             name = ctx_names[name]
@@ -290,28 +296,28 @@ def _split(symbols, dynamic, parts: dict, context=frozenset()):
             rest = name
         else:
             rest = name + "(" + text[j + 1:]
-        sym = parts.get(rest)
-        if sym is None:
+        value = parts.get(rest)
+        if value is None:
             sym = clingo.parse_term(rest)
             if kind == 1 and (sym.name, len(sym.arguments)) not in per_txn:     # same name, static arity
-                yield 0, None, s
+                yield 0, None, convert(s)
                 continue
-            parts[rest] = sym
-        yield kind, int(text[p + 1:j]), sym
+            value = parts[rest] = convert(sym)
+        yield kind, int(text[p + 1:j]), value
 
 
-def _distribute(split, numbers, ctx_of: dict, convert=lambda sym: sym) -> dict:
+def _distribute(split, numbers, ctx_of: dict) -> dict:
     """Per transaction number, its atoms, its context's atoms and the shared ones."""
     out: dict = {i: [] for i in numbers}
     ctx: dict = {}
     shared: list = []
-    for kind, n, sym in split:
+    for kind, n, value in split:
         if kind == 1:
-            out[n].append(convert(sym))
+            out[n].append(value)
         elif kind == 2:
-            ctx.setdefault(n, []).append(convert(sym))
+            ctx.setdefault(n, []).append(value)
         else:
-            shared.append(convert(sym))
+            shared.append(value)
     for i, v in out.items():
         c = ctx.get(ctx_of.get(i))
         if c:
@@ -459,12 +465,49 @@ def _gate_literal(loc, owner):
     return _lit(loc, "considered", [ast.SymbolicTerm(loc, clingo.Function(owner))])
 
 
+def _cache_dir() -> Path:
+    """Where rewritten programs are kept between runs: $PYRULES_CACHE_DIR, else
+    $XDG_CACHE_HOME/pyrules, else ~/.cache/pyrules."""
+    if os.environ.get("PYRULES_CACHE_DIR"):
+        return Path(os.environ["PYRULES_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pyrules"
+
+
 @functools.lru_cache(maxsize=None)
 def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: frozenset,
-                   gate: bool = False) -> tuple[str, str, frozenset]:
-    """(step 1 program, step 2 program, dynamic signatures). ``show1`` must not depend on
+                   gate: bool = False) -> tuple[str, str, frozenset, frozenset]:
+    """(step 1 program, step 2 program, dynamic signatures, context-indexed signatures).
+    ``show1`` must not depend on
     the late facts; step 2's answer shows ``show2`` less ``show1``. ``gate``: ground an
-    authorization's conditions only for the transactions that consider it (_gates)."""
+    authorization's conditions only for the transactions that consider it (_gates).
+
+    The rewrite takes most of a second, so its result is also kept on disk, under a key
+    made of everything it depends on (the KB's text, ``extra``, the arguments, this
+    module's source and clingo's version): a changed KB or rewrite never reads an old
+    program. A cache that cannot be read or written is simply not used."""
+    key = hashlib.sha256(repr((kb.kb_text(), extra, sorted(show1), sorted(show2), sorted(late_names), gate,
+                               Path(__file__).read_text(encoding="utf-8"), clingo.__version__)).encode()).hexdigest()
+    path = _cache_dir() / f"staged-{key[:32]}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return (data["p1"], data["p2"], frozenset(tuple(sig) for sig in data["dynamic"]),
+                frozenset(tuple(sig) for sig in data["context"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    p1, p2, dynamic = _staged_program(extra, show1, show2, late_names, gate)
+    context = _context(extra)[0]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"p1": p1, "p2": p2, "dynamic": sorted(dynamic), "context": sorted(context)}),
+                       encoding="utf-8")
+        tmp.replace(path)       # atomic: a reader sees the whole file or none
+    except OSError:
+        pass
+    return p1, p2, dynamic, context
+
+
+def _staged_program(extra, show1, show2, late_names, gate):
     stmts, rules, dynamic = _parsed(extra)
     context, ctx_inputs = _context(extra)
     keep = _needed(rules, show1 | show2)
@@ -480,12 +523,12 @@ def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: f
             dynamic = dynamic | {(SOME_CONSIDERED, 0)}
     late_preds: set = set()
     late = [_reads_late(r, late_names) for r in rules]
+    info = [(_sigs(r.head), _sigs_body(r)) for r in rules]      # walked once: AST visits are slow
     changed = True
     while changed:
         changed = False
-        for i, r in enumerate(rules):
-            heads = _sigs(r.head)
-            if not late[i] and (heads & late_preds or _sigs_body(r) & late_preds):
+        for i, (heads, body) in enumerate(info):
+            if not late[i] and (heads & late_preds or body & late_preds):
                 late[i] = True
             if late[i] and heads - late_preds:
                 late_preds |= heads
@@ -495,7 +538,7 @@ def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: f
     one: list[str] = []
     two: list[str] = []
     for i, r in enumerate(rules):
-        (two if late[i] else one).append(_rewrite(r, dynamic, context, ctx_inputs))
+        (two if late[i] else one).append(_rewrite(r, dynamic, context, ctx_inputs, info[i]))
     one += _context_defined(ctx_inputs)
     for s in stmts:
         if s.ast_type == ast.ASTType.Defined:
@@ -554,20 +597,21 @@ class StagedBatch:
     """Many transactions, decided in two steps of one clingo control (see above).
 
     ``first()`` and ``second(late)`` return, per transaction number, its shown atoms
-    as ``(name, arguments)`` with the transaction number removed."""
+    with the transaction number removed, each as ``convert(symbol)`` (by default
+    ``(name, arguments)``), converted once per distinct atom."""
 
     def __init__(self, fact_lists: Sequence[Sequence[tuple]], extra_program: str,
                  show1: Iterable[tuple[str, int]], show2: Iterable[tuple[str, int]],
-                 late_names: Iterable[str], start: int = 1, gate: bool = False):
+                 late_names: Iterable[str], start: int = 1, gate: bool = False,
+                 convert=lambda sym: (sym.name, sym.arguments)):
         self.n = len(fact_lists)
         self.start = start
-        p1, p2, self.dynamic = staged_program(extra_program, frozenset(show1), frozenset(show2),
-                                              frozenset(late_names), gate)
-        self.context = _context(extra_program)[0]
+        self.convert = convert
+        p1, p2, self.dynamic, self.context = staged_program(extra_program, frozenset(show1), frozenset(show2),
+                                                            frozenset(late_names), gate)
         self.show1 = frozenset(show1)
         self.ctx_of: dict = {}          # transaction number -> its context number
-        self.parts: dict = {}           # an atom's text without the transaction -> its symbol
-        self.na: dict = {}              # that symbol -> (name, arguments)
+        self.parts: dict = {}           # an atom's text without the transaction -> convert(its symbol)
         self.ctl = clingo.Control(["--warn=none", "--models=2"])
         self.ctl.add("step1", [], p1)
         self.ctl.add("step2", [], p2)
@@ -580,19 +624,14 @@ class StagedBatch:
         if len(models) != 1:
             from .engine import KnowledgeBaseError
             raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
-        return _distribute(_split(models[0], self.dynamic, self.parts, self.context),
-                           range(self.start, self.start + self.n), self.ctx_of, self.parts_na)
-
-    def parts_na(self, sym):
-        p = self.na.get(sym)
-        if p is None:
-            p = self.na[sym] = (sym.name, sym.arguments)
-        return p
+        return _distribute(_split(models[0], self.dynamic, self.parts, self.context, self.convert),
+                           range(self.start, self.start + self.n), self.ctx_of)
 
     def first(self) -> dict[int, list[tuple[str, list]]]:
-        """The atoms of ``show1``, per transaction. Step 1's program is stratified and
-        has no constraints (like the whole KB), so grounding has already decided
-        every atom: they are read as the facts of their signatures, with no solving."""
+        """The atoms of ``show1``, per transaction (each as ``convert`` makes it). Step 1's
+        program is stratified and has no choices or constraints (like the whole KB,
+        tests/test_check.py), so grounding has already decided every atom: they are
+        read by signature, with no solving."""
         atoms = self.ctl.symbolic_atoms
         found = []
         for sig in self.show1:
@@ -601,13 +640,9 @@ class StagedBatch:
                 name, arity = name + SUFFIX, arity + 1
             elif sig in self.dynamic:
                 arity += 1
-            for a in atoms.by_signature(name, arity):
-                if not a.is_fact:
-                    from .engine import KnowledgeBaseError
-                    raise KnowledgeBaseError(f"step 1 left {a.symbol} undecided")
-                found.append(a.symbol)
-        return _distribute(_split(found, self.dynamic, self.parts, self.context),
-                           range(self.start, self.start + self.n), self.ctx_of, self.parts_na)
+            found.extend(a.symbol for a in atoms.by_signature(name, arity))
+        return _distribute(_split(found, self.dynamic, self.parts, self.context, self.convert),
+                           range(self.start, self.start + self.n), self.ctx_of)
 
     def second(self, late_facts: Iterable[tuple[int, str, Sequence]]) -> dict[int, list[tuple[str, list]]]:
         """``late_facts``: (transaction number, predicate, arguments) of input facts known

@@ -336,7 +336,8 @@ class _Chunk:
             facts.append(fs)
             self.held.append(held)
         self.batches = [StagedBatch(facts[k:k + BATCH_ROWS], ledger_program(screen), FIRST_SHOW, LEDGER_SHOW,
-                                    late_names, start=start + k, gate=True) for k in range(0, len(rows), BATCH_ROWS)]
+                                    late_names, start=start + k, gate=True, convert=_atom)
+                        for k in range(0, len(rows), BATCH_ROWS)]
 
     def first(self) -> list[tuple[int, int, list, dict, dict]]:
         """Per row: (number, shipment TPP, [(total key, its text, fact name)] it counts toward,
@@ -348,15 +349,16 @@ class _Chunk:
         self.tpp: dict[int, int] = {}
         for i, (rid, s, line) in enumerate(self.rows, start=self.start):
             tpp, counts, observes, caps = 0, [], [], {}
-            for name, args in atoms[i]:
+            for a in atoms[i]:
+                name = a[0]
                 if name == "shipment_tpp":
-                    tpp = self.tpp[i] = from_big(args[0])
+                    tpp = self.tpp[i] = a[1]
                 elif name == "counts_toward":
-                    counts.append((str(args[0]), term_text(args[0]), args[1].name))
+                    counts.append(a[1:])
                 elif name == "observes":
-                    observes.append((str(args[0]), args[1].name))
+                    observes.append(a[1:])
                 elif name == "cap":
-                    caps[str(args[0])] = from_big(args[1])
+                    caps[a[1]] = a[2]
             given = {}
             if observes:
                 facts = s.data.get("facts", {})
@@ -427,37 +429,45 @@ def _serve(rows, start, path, screen, conn) -> None:
 _TRI = {"yes": True, "no": False}
 
 
-@functools.lru_cache(maxsize=4096)
-def _text(sym: clingo.Symbol) -> str:
-    return term_text(sym)
+def _atom(sym: clingo.Symbol) -> tuple:
+    """An atom of a row's answer as the ledger uses it: (name, value, ...). Made once per
+    distinct atom (pyrules.batch.StagedBatch's convert)."""
+    name, args = sym.name, sym.arguments
+    if name in ("shipment_tpp",):
+        return name, from_big(args[0])
+    if name == "counts_toward":           # (key, its text, the fact name later rows see)
+        return name, str(args[0]), term_text(args[0]), args[1].name
+    if name == "observes":                # (key, fact name)
+        return name, str(args[0]), args[1].name
+    if name == "cap":                     # (key, cap in TPP)
+        return name, str(args[0]), from_big(args[1])
+    if name == "missing_fact":
+        return name, term_text(args[0])
+    return name, args[0].name             # licence_required, authorized, policy, ledger_claim_*
 
 
 def _row_result(rid: str, s: Scenario, line: int, atoms: list, tpp: int | None) -> dict:
     by: dict[str, list] = {}
-    for name, args in atoms:
-        by.setdefault(name, []).append(args)
+    for a in atoms:
+        by.setdefault(a[0], []).append(a[1])
     claimed = s.data["transaction"].get("authorization_claimed")
     status = by.get("ledger_claim_status", [])
-    claim = status[0][0].name if claimed and len(status) == 1 else None
-    policies = {a[0].name for a in by.get("policy", [])}
+    claim = status[0] if claimed and len(status) == 1 else None
+    policies = set(by.get("policy", []))
     lr = by.get("licence_required", [])
     au = by.get("authorized", [])
     return {
         "line": line, "id": rid, "date": s.date, "to": s.data["transaction"].get("to"),
         "consignee": s.data["transaction"].get("consignee"),
         "shipment_tpp": tpp,
-        "license_required": _TRI.get(lr[0][0].name) if len(lr) == 1 else None,
+        "license_required": _TRI.get(lr[0]) if len(lr) == 1 else None,
         "authorization_claimed": claimed,
         "claim_available": None if claim is None else {"available": True, "unavailable": False}.get(claim),
-        "claim_failed_conditions": sorted(a[0].name for a in by.get("ledger_claim_fails", [])) if claimed else [],
+        "claim_failed_conditions": sorted(by.get("ledger_claim_fails", [])) if claimed else [],
         "licensing_policy": policies.pop() if len(policies) == 1 else None,
-        "authorized": _TRI.get(au[0][0].name) if len(au) == 1 else None,
-        "missing_facts": sorted({_text(a[0]) for a in by.get("missing_fact", [])}), "error": None,
+        "authorized": _TRI.get(au[0]) if len(au) == 1 else None,
+        "missing_facts": sorted(set(by.get("missing_fact", []))), "error": None,
     }
-
-
-def _key_text(sym: clingo.Symbol) -> str:
-    return term_text(sym)
 
 
 # What the ledger reads of a row's answer: a projection onto the claimed authorization

@@ -125,3 +125,24 @@ def test_a_derived_date_is_not_a_context_input():
     context, inputs = _context("as_of(D) :- fact(judge_on, D).")
     assert ("as_of", 1) not in inputs and ("in_force", 1) not in context
     assert ("reading", 2) in context
+
+
+def test_rewritten_ledger_program_is_kept_on_disk_and_a_bad_cache_file_is_ignored(tmp_path, monkeypatch):
+    """The staged rewrite (most of a second) is cached on disk under a key of everything it
+    depends on; reading it back gives the same program, and a damaged file is recomputed."""
+    from pyrules import batch, ledger
+    monkeypatch.setenv("PYRULES_CACHE_DIR", str(tmp_path))
+    batch.staged_program.cache_clear()
+    try:
+        fresh = ledger._staged(False)
+        (file,) = tmp_path.glob("staged-*.json")
+        batch.staged_program.cache_clear()
+        assert ledger._staged(False) == fresh           # read back from disk
+        file.write_text("{not json", encoding="utf-8")
+        batch.staged_program.cache_clear()
+        assert ledger._staged(False) == fresh           # recomputed
+        batch.staged_program.cache_clear()
+        assert ledger._staged(True) != fresh            # screening: another program, another file
+        assert len(list(tmp_path.glob("staged-*.json"))) == 2
+    finally:
+        batch.staged_program.cache_clear()
