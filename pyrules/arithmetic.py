@@ -39,20 +39,35 @@ def from_big(sym: clingo.Symbol) -> int:
     return value
 
 
+def _is_big(sym: clingo.Symbol) -> bool:
+    return str(sym).startswith("n(")
+
+
 class Arithmetic:
-    """The grounding context: ``@times``, ``@plus``, ``@scaled``, ``@norm``."""
+    """The grounding context: ``@times``, ``@plus``, ``@scaled``, ``@norm``.
+
+    The grounder may call a function before the rest of the rule's body has ruled out
+    a binding (e.g. @plus on the value of another fact than the one the rule reads);
+    an argument that is not an n(...) number then gives no value at all (an empty
+    list: that instance of the rule is dropped), never a made-up number."""
 
     def times(self, q: clingo.Symbol, t: clingo.Symbol) -> clingo.Symbol:
         return big(q.number * t.number)
 
-    def plus(self, x: clingo.Symbol, y: clingo.Symbol) -> clingo.Symbol:
+    def plus(self, x: clingo.Symbol, y: clingo.Symbol):
+        if not (_is_big(x) and _is_big(y)):
+            return []
         return big(from_big(x) + from_big(y))
 
-    def scaled(self, x: clingo.Symbol, k: clingo.Symbol) -> clingo.Symbol:
+    def scaled(self, x: clingo.Symbol, k: clingo.Symbol):
+        if not _is_big(x):
+            return []
         return big(from_big(x) * k.number)
 
-    def percent(self, x: clingo.Symbol, p: clingo.Symbol) -> clingo.Symbol:
+    def percent(self, x: clingo.Symbol, p: clingo.Symbol):
         """P percent of X, rounded down to a whole TPP."""
+        if not _is_big(x):
+            return []
         return big(from_big(x) * p.number // 100)
 
     def norm(self, *limbs: clingo.Symbol) -> clingo.Symbol:

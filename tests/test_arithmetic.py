@@ -141,3 +141,15 @@ def test_3a090_item_line_tpp_is_exact_on_both_sides_of_2_31(q, t):
 @given(st.integers(0, 2**31 - 1), st.integers(0, 2**31 - 1))
 def test_3a090_item_line_tpp_is_exact(q, t):
     assert _item_total(q, t) == q * t
+
+
+def test_arithmetic_on_a_value_that_is_not_a_number_gives_no_value():
+    """The grounder may call @plus with another fact's value (e.g. false) before the rest
+    of the body rules that binding out: no value (the instance is dropped), never 0."""
+    ar = Arithmetic()
+    assert ar.plus(clingo.Function("false"), big(1)) == []
+    assert ar.scaled(clingo.String("x"), clingo.Number(3)) == []
+    assert ar.percent(clingo.Function("true"), clingo.Number(50)) == []
+    assert from_big(ar.plus(big(2**40), big(1))) == 2**40 + 1
+    with pytest.raises(ValueError):
+        from_big(clingo.Function("false"))
