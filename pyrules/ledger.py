@@ -415,6 +415,7 @@ class _Remote:
 
 
 def _serve(rows, start, path, screen, conn) -> None:
+    code = 0
     try:
         chunk = _Chunk(rows, start, path, screen)
         conn.send((True, chunk.first()))
@@ -422,8 +423,12 @@ def _serve(rows, start, path, screen, conn) -> None:
     except BaseException:
         import traceback
         conn.send((False, traceback.format_exc()))
+        code = 1
     finally:
         conn.close()
+    # The results are sent: leave at once, without freeing the clingo controls one by
+    # one (the parent is waiting for this process to end).
+    os._exit(code)
 
 
 _TRI = {"yes": True, "no": False}
