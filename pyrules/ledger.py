@@ -283,12 +283,14 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -
 
 # Ledgers with fewer rows are decided in one process (a second one costs more than it saves).
 PARALLEL_MIN_ROWS = 4000
-# Rows per clingo control (see _Chunk); measured: ~2,500 rows grounds about 1.5 times
-# faster per row than 20,000 in one control.
-BATCH_ROWS = 2500
+# Rows per clingo control (see _Chunk). Each control grounds the static part of the
+# KB and every date context of its rows again, so very small batches waste time;
+# very large ones ground more slowly per row. Measured on 100,000 rows (two
+# processes): 2,500 rows 16.1 s, 5,000 14.4-14.9 s, 12,500-50,000 about 14 s.
+BATCH_ROWS = 25000
 
 # What the first step reads: each row's shipment TPP and the totals it counts toward.
-FIRST_SHOW = {("shipment_tpp", 1), ("counts_toward", 2), ("observes", 2), ("cap", 2)}
+FIRST_SHOW = {("shipment_tpp", 1), ("ledger_count", 3), ("observes", 2)}
 
 
 @functools.lru_cache(maxsize=None)
@@ -308,8 +310,7 @@ def _late_names() -> frozenset:
 class _Chunk:
     """Consecutive rows (in date order), numbered from ``start``, decided in two steps.
     The rows are split into batches of at most ``BATCH_ROWS`` rows, one clingo control
-    each: grounding time per row grows with the size of a control (larger hash tables,
-    fewer cache hits), so several small controls are faster than one large one."""
+    each (which bounds the memory of one control)."""
 
     def __init__(self, raw_rows: list[tuple[str, int, dict]], start: int, path: str, screen: bool = False):
         # each row is checked here, in the process that decides it; a row that fails
@@ -353,12 +354,12 @@ class _Chunk:
                 name = a[0]
                 if name == "shipment_tpp":
                     tpp = self.tpp[i] = a[1]
-                elif name == "counts_toward":
-                    counts.append(a[1:])
+                elif name == "ledger_count":
+                    counts.append(a[1:4])
+                    if a[4] is not None:
+                        caps[a[1]] = a[4]
                 elif name == "observes":
                     observes.append(a[1:])
-                elif name == "cap":
-                    caps[a[1]] = a[2]
             given = {}
             if observes:
                 facts = s.data.get("facts", {})
@@ -440,27 +441,29 @@ def _atom(sym: clingo.Symbol) -> tuple:
     name, args = sym.name, sym.arguments
     if name in ("shipment_tpp",):
         return name, from_big(args[0])
-    if name == "counts_toward":           # (key, its text, the fact name later rows see)
-        return name, str(args[0]), term_text(args[0]), args[1].name
+    if name == "ledger_count":            # (key, its text, the fact name later rows see, cap or None)
+        cap = None if args[2].type == clingo.SymbolType.Function and args[2].name == "none" else from_big(args[2])
+        return name, str(args[0]), term_text(args[0]), args[1].name, cap
     if name == "observes":                # (key, fact name)
         return name, str(args[0]), args[1].name
-    if name == "cap":                     # (key, cap in TPP)
-        return name, str(args[0]), from_big(args[1])
     if name == "missing_fact":
         return name, term_text(args[0])
-    return name, args[0].name             # licence_required, authorized, policy, ledger_claim_*
+    if name == "ledger_row":              # (licence required, authorized, policy, claim status)
+        return (name,) + tuple(None if a.name == "none" else a.name for a in args)
+    return name, args[0].name             # ledger_claim_fails
 
 
 def _row_result(rid: str, s: Scenario, line: int, atoms: list, tpp: int | None) -> dict:
     by: dict[str, list] = {}
     for a in atoms:
-        by.setdefault(a[0], []).append(a[1])
+        by.setdefault(a[0], []).append(a[1:] if a[0] == "ledger_row" else a[1])
     claimed = s.data["transaction"].get("authorization_claimed")
-    status = by.get("ledger_claim_status", [])
-    claim = status[0] if claimed and len(status) == 1 else None
-    policies = set(by.get("policy", []))
-    lr = by.get("licence_required", [])
-    au = by.get("authorized", [])
+    rows = by.get("ledger_row", [])     # one, or one per policy when the policy is not unique
+    status = {r[3] for r in rows}
+    claim = status.pop() if claimed and len(status) == 1 else None
+    policies = {r[2] for r in rows}
+    lr = list({r[0] for r in rows})
+    au = list({r[1] for r in rows})
     return {
         "line": line, "id": rid, "date": s.date, "to": s.data["transaction"].get("to"),
         "consignee": s.data["transaction"].get("consignee"),
@@ -469,22 +472,31 @@ def _row_result(rid: str, s: Scenario, line: int, atoms: list, tpp: int | None) 
         "authorization_claimed": claimed,
         "claim_available": None if claim is None else {"available": True, "unavailable": False}.get(claim),
         "claim_failed_conditions": sorted(by.get("ledger_claim_fails", [])) if claimed else [],
-        "licensing_policy": policies.pop() if len(policies) == 1 else None,
+        "licensing_policy": policies.pop() if len(policies) == 1 else None,     # None: none or not unique
         "authorized": _TRI.get(au[0]) if len(au) == 1 else None,
         "missing_facts": sorted(set(by.get("missing_fact", []))), "error": None,
     }
 
 
-# What the ledger reads of a row's answer: a projection onto the claimed authorization
-# (it decides nothing; it only spares reading the status of every other authorization).
+# What the ledger reads of a row's answer, gathered into few atoms per row (each atom
+# read costs more than deriving one): it decides nothing.
+#   ledger_row(LicenceRequired, Authorized, Policy, ClaimStatus)   (none: no such answer)
+#   ledger_count(Key, FactName, Cap): counts_toward/2 with the cap of its total
 READING = """
+ledger_row(L, A, P, S) :- licence_required(L), authorized(A), ledger_policy(P), ledger_claim_status(S).
+ledger_policy(P) :- policy(P, _).
+ledger_policy(none) :- not policy(_, _).
 ledger_claim_status(S) :- claimed_authorization(A), authorization_status(A, S).
+ledger_claim_status(none) :- not ledger_claim_weighed.
+ledger_claim_weighed :- claimed_authorization(A), authorization_status(A, _).
 ledger_claim_fails(C) :- claimed_authorization(A), considered(A), fails(A, C).
+ledger_count(K, F, C) :- counts_toward(K, F), cap(K, C).
+ledger_count(K, F, none) :- counts_toward(K, F), not ledger_capped(K).
+ledger_capped(K) :- cap(K, _).
 """
 
 # What the second step reads from each row's answer (with the shipment TPP of step 1).
-LEDGER_SHOW = {("shipment_tpp", 1), ("licence_required", 1), ("authorized", 1), ("policy", 2),
-               ("ledger_claim_status", 1), ("ledger_claim_fails", 1), ("missing_fact", 1)}
+LEDGER_SHOW = {("shipment_tpp", 1), ("ledger_row", 4), ("ledger_claim_fails", 1), ("missing_fact", 1)}
 
 
 class _Bar:
