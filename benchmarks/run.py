@@ -210,8 +210,9 @@ def bench_ledger_raw(runs: int) -> dict:
     from pyrules.ledger import _staged, read_rows, _row_scenario
     rows = read_rows(_ledger_file(LEDGER_ROWS))
     facts = [scenario_terms(_row_scenario(line, raw)[1]) for line, raw in rows]
-    text = _tagged_text(facts)
-    p1, p2, _, _ = _staged(False)
+    staged = _staged(False)
+    p1, p2 = staged.p1, staged.p2
+    text = _tagged_text(facts, ctx_inputs=staged.ctx_inputs)
 
     def once():
         ctl = clingo.Control(["--warn=none"])

@@ -10,11 +10,14 @@ meaning changes; the rewritten program decides each transaction exactly as the
 original does alone (tested in tests/test_batch.py).
 
 Context-indexed predicates. Some dynamic predicates depend on a transaction only
-through its date and its chosen readings (``as_of/1``, ``chosen_reading/2``): e.g.
-``in_force/1``, ``rule_status/3``, ``reading/2``. Many transactions share the same
-date and readings, so these are grounded once per distinct *context* instead of once
-per transaction. A context is the set of a transaction's ``as_of/1`` and
-``chosen_reading/2`` facts (read from the facts in Python, numbered 1, 2, ...);
+through its date, its chosen readings, its action, where it ships from and whether it
+goes through a distributor (``as_of/1``, ``chosen_reading/2``, ``action/1``,
+``ship_from/1``, ``via_distributor/1``: inputs that few transactions of a batch differ
+in): e.g. ``in_force/1``, ``rule_status/3``, ``reading/2``. Many transactions share
+these, so such predicates are grounded once per distinct *context* instead of once
+per transaction. A context is the set of a transaction's facts of those inputs (read
+from the facts in Python, numbered 1, 2, ...); the facts are given once per context,
+and a transaction's rule reads them through its context like the predicates below;
 ``txn_ctx__(T, K)`` says transaction T has context K, ``ctx__(K)`` lists the contexts,
 and ``as_of__c(K, D)``, ``chosen_reading__c(K, T, C)`` are the context's own facts. A
 predicate is context-indexed when every rule deriving it reads, of the transaction's
@@ -35,7 +38,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import clingo
 import clingo.ast as ast
@@ -47,7 +50,8 @@ from .facts import arg_text
 TXN = "T__"
 CTX = "K__"
 # Inputs that make up a transaction's context (see the module's docstring).
-CONTEXT_INPUTS = frozenset({("as_of", 1), ("chosen_reading", 2)})
+CONTEXT_INPUTS = frozenset({("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1),
+                            ("via_distributor", 1)})
 SUFFIX = "__c"          # p/n context-indexed -> p__c/(n+1)
 
 
@@ -184,9 +188,10 @@ def _rewrite(s, dynamic, context=frozenset(), ctx_inputs=frozenset(), sigs=None)
         guard = [] if _binds(s, context | ctx_inputs) else [_lit(s.location, "ctx__", [t.ctx])]
         s = s.update(head=t(s.head), body=guard + [t(b) for b in s.body])
     elif heads & dynamic or body_sigs & dynamic:
-        t = _AddTxn(dynamic - context, s.location, context)
+        # a transaction's context inputs are read through its context too
+        t = _AddTxn(dynamic - context - ctx_inputs, s.location, context | ctx_inputs)
         head, body = t(s.head), [t(b) for b in s.body]
-        guard = [] if _binds(s, dynamic - context) else [_lit(s.location, "txn", [t.var])]
+        guard = [] if _binds(s, dynamic - context - ctx_inputs) else [_lit(s.location, "txn", [t.var])]
         if t.used_ctx:
             guard.append(_lit(s.location, "txn_ctx__", [t.var, t.ctx]))
         s = s.update(head=head, body=guard + body)
@@ -343,10 +348,10 @@ def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[cli
     ctl = clingo.Control(["--warn=none", "--models=2"])
     show_set = frozenset(show) if show is not None else None
     program, dynamic = _batch_program(extra_program, show_set)
-    context, _ = _context(extra_program)
+    context, ctx_inputs = _context(extra_program)
     ctl.add("base", [], program)
     ctx_of: dict = {}
-    ctl.add("facts", [], _tagged_text(fact_lists, 1, ctx_of))
+    ctl.add("facts", [], _tagged_text(fact_lists, 1, ctx_of, ctx_inputs))
     with ctl.backend() as b:
         for f in extra_facts:
             b.add_rule([b.add_atom(f)])
@@ -465,6 +470,14 @@ def _gate_literal(loc, owner):
     return _lit(loc, "considered", [ast.SymbolicTerm(loc, clingo.Function(owner))])
 
 
+class Staged(NamedTuple):
+    p1: str                 # step 1 program
+    p2: str                 # step 2 program
+    dynamic: frozenset      # per-transaction signatures (before indexing)
+    context: frozenset      # context-indexed signatures
+    ctx_inputs: frozenset   # the inputs that make up a context
+
+
 def _cache_dir() -> Path:
     """Where rewritten programs are kept between runs: $PYRULES_CACHE_DIR, else
     $XDG_CACHE_HOME/pyrules, else ~/.cache/pyrules."""
@@ -475,9 +488,8 @@ def _cache_dir() -> Path:
 
 @functools.lru_cache(maxsize=None)
 def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: frozenset,
-                   gate: bool = False) -> tuple[str, str, frozenset, frozenset]:
-    """(step 1 program, step 2 program, dynamic signatures, context-indexed signatures).
-    ``show1`` must not depend on
+                   gate: bool = False) -> "Staged":
+    """The step 1 and step 2 programs and their signatures (Staged). ``show1`` must not depend on
     the late facts; step 2's answer shows ``show2`` less ``show1``. ``gate``: ground an
     authorization's conditions only for the transactions that consider it (_gates).
 
@@ -490,21 +502,21 @@ def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: f
     path = _cache_dir() / f"staged-{key[:32]}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return (data["p1"], data["p2"], frozenset(tuple(sig) for sig in data["dynamic"]),
-                frozenset(tuple(sig) for sig in data["context"]))
+        return Staged(data["p1"], data["p2"], *(frozenset(tuple(sig) for sig in data[k])
+                                                 for k in ("dynamic", "context", "ctx_inputs")))
     except (OSError, ValueError, KeyError, TypeError):
         pass
     p1, p2, dynamic = _staged_program(extra, show1, show2, late_names, gate)
-    context = _context(extra)[0]
+    context, ctx_inputs = _context(extra)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"p1": p1, "p2": p2, "dynamic": sorted(dynamic), "context": sorted(context)}),
-                       encoding="utf-8")
+        tmp.write_text(json.dumps({"p1": p1, "p2": p2, "dynamic": sorted(dynamic), "context": sorted(context),
+                                   "ctx_inputs": sorted(ctx_inputs)}), encoding="utf-8")
         tmp.replace(path)       # atomic: a reader sees the whole file or none
     except OSError:
         pass
-    return p1, p2, dynamic, context
+    return Staged(p1, p2, dynamic, context, ctx_inputs)
 
 
 def _staged_program(extra, show1, show2, late_names, gate):
@@ -554,12 +566,15 @@ def _staged_program(extra, show1, show2, late_names, gate):
     return "\n".join(one), "\n".join(two + shows(show2 - show1)), dynamic
 
 
-def _tagged_text(fact_lists, start: int = 1, ctx_of: dict | None = None) -> str:
+def _tagged_text(fact_lists, start: int = 1, ctx_of: dict | None = None,
+                 ctx_inputs: frozenset = frozenset()) -> str:
     """The facts of many transactions as one clingo text: ``txn(T).`` and each input
     fact with T as its first argument (pyrules.facts.arg_text writes the arguments as
     clingo writes them, once per distinct fact); and the contexts (see the module's
     docstring): ``txn_ctx__(T, K).`` for each transaction, and ``ctx__(K).`` with the
-    context's facts (``as_of__c(K, D).``, ...) for each distinct one. ``ctx_of``, if
+    context's facts (``as_of__c(K, D).``, ...) for each distinct one. A fact of one of
+    ``ctx_inputs`` (the context inputs the rewrite reads through the context) is
+    given for the context only, not for each transaction. ``ctx_of``, if
     given, receives each transaction's context number. Text, because clingo reads a
     large block of facts faster than it takes them one by one through its API."""
     rests: dict = {}
@@ -575,9 +590,11 @@ def _tagged_text(fact_lists, start: int = 1, ctx_of: dict | None = None) -> str:
             r = rests.get(f)
             if r is None:
                 name, args = f
+                sig = (name, len(args))
                 r = rests[f] = (name, "," + ",".join(map(arg_text, args)) if args else "",
-                                (name, len(args)) in CONTEXT_INPUTS)
-            add(f"{r[0]}({i}{r[1]}).")
+                                sig in CONTEXT_INPUTS, sig in ctx_inputs)
+            if not r[3]:
+                add(f"{r[0]}({i}{r[1]}).")
             if r[2]:
                 mine.append(f)
         key = frozenset(mine)
@@ -586,7 +603,7 @@ def _tagged_text(fact_lists, start: int = 1, ctx_of: dict | None = None) -> str:
             k = contexts[key] = len(contexts) + 1
             add(f"ctx__({k}).")
             for f in key:
-                name, rest, _ = rests[f]
+                name, rest = rests[f][:2]
                 add(f"{name}{SUFFIX}({k}{rest}).")
         ctx_of[i] = k
         add(f"txn_ctx__({i},{k}).")
@@ -607,15 +624,15 @@ class StagedBatch:
         self.n = len(fact_lists)
         self.start = start
         self.convert = convert
-        p1, p2, self.dynamic, self.context = staged_program(extra_program, frozenset(show1), frozenset(show2),
-                                                            frozenset(late_names), gate)
+        p1, p2, self.dynamic, self.context, ctx_inputs = staged_program(
+            extra_program, frozenset(show1), frozenset(show2), frozenset(late_names), gate)
         self.show1 = frozenset(show1)
         self.ctx_of: dict = {}          # transaction number -> its context number
         self.parts: dict = {}           # an atom's text without the transaction -> convert(its symbol)
         self.ctl = clingo.Control(["--warn=none", "--models=2"])
         self.ctl.add("step1", [], p1)
         self.ctl.add("step2", [], p2)
-        self.ctl.add("facts", [], _tagged_text(fact_lists, start, self.ctx_of))
+        self.ctl.add("facts", [], _tagged_text(fact_lists, start, self.ctx_of, ctx_inputs))
         self.ctl.ground([("facts", []), ("step1", [])], context=Arithmetic())
 
     def _solve(self) -> dict[int, list[tuple[str, list]]]:

@@ -93,7 +93,7 @@ def test_batch_mixing_dates_no_date_and_readings_equals_single_evaluations():
 def test_date_and_reading_predicates_are_grounded_per_context():
     from pyrules.batch import _context
     context, inputs = _context("")
-    assert inputs == {("as_of", 1), ("chosen_reading", 2)}
+    assert inputs == {("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1), ("via_distributor", 1)}
     for sig in [("in_force", 1), ("rule_status", 3), ("compliance_required", 0), ("before_rule", 0),
                 ("reading", 2), ("aca_route_member", 2)]:
         assert sig in context, sig
@@ -111,7 +111,8 @@ def test_only_rules_without_a_binding_literal_are_guarded():
     rules = [line for line in prog.splitlines() if ":-" in line and not line.startswith("%")]
     guarded = [r for r in rules if ":- txn(T__);" in r]
     assert "undecided(T__,uveu,uveu_listed,consignee) :- txn(T__); not consignee(T__,_)." in guarded
-    assert "in_united_states(T__) :- ship_from(T__,\"US\")." in rules
+    # a context input is read through the context: in_united_states is grounded per context
+    assert "in_united_states__c(K__) :- ship_from__c(K__,\"US\")." in rules
     for r in guarded:
         body = r.split(":- txn(T__);", 1)[1]
         positives = [lit for lit in body.rstrip(".").split(";") if "T__" in lit and "not " not in lit
