@@ -10,7 +10,11 @@ grounds every rule that does not read a running total and gives each row's shipm
 TPP and the totals it counts toward; Python adds them up in date order; step 2 adds
 each row's totals of the rows before it as facts (e.g. ``lpp_prior_shipments_tpp``)
 and grounds the remaining rules. Large ledgers are split into two consecutive
-chunks decided in two processes (fork), the running totals passing between them.
+chunks, each decided in a child process (fork); the running totals pass between
+them through this process, which does no grounding itself.
+
+A row is judged as it was made: only the authorization it claims is weighed
+(kb/modes/ledger.lp; ``screen=True`` weighs them all).
 """
 from __future__ import annotations
 
@@ -242,8 +246,13 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -
     _say(progress, f"step 1: {len(valid)} rows in {len(chunks)} process(es)")
     if chunks:      # rewrite the KB once, before any fork
         _staged(screen)
-    remote = [_Remote(*c) for c in chunks[1:]]
-    local = _Chunk(*chunks[0]) if chunks else None
+    # With several processes, every chunk is decided in a child: clingo never frees the
+    # symbols a grounding makes, so this process stays as small (and a second ledger
+    # in it as fast) as before the first.
+    if len(chunks) > 1:
+        local, remote = None, [_Remote(*c) for c in chunks]
+    else:
+        local, remote = (_Chunk(*chunks[0]) if chunks else None), []
     firsts = ([local.first()] if local else []) + [r.first() for r in remote]
     # running totals in date order (chunk after chunk, each in order)
     running: dict[str, int] = {}
@@ -261,7 +270,7 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -
             caps.update(row_caps)
         lates.append(late)
     _say(progress, f"step 2: {len(valid)} rows")
-    for r, late in zip(remote, lates[1:]):
+    for r, late in zip(remote, lates):
         r.send(late)
     rows = (local.second(lates[0]) if local else []) + [row for r in remote for row in r.second()]
     out_rows: dict[int, dict] = dict(errors)

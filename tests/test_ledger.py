@@ -124,6 +124,31 @@ def test_ledger_cli_csv_and_jsonl(tmp_path):
     assert first["id"] == "x" and first["license_required"] is True
 
 
+def test_ledger_cli_screen_weighs_every_authorization(tmp_path):
+    """By default a row that claims nothing is judged as a licensed shipment (no other
+    authorization is weighed: not authorized without a licence); --screen weighs them all,
+    as `pyrules ask` does: here 740.27 AIA covers a Tier 1 consignee whose facts are given."""
+    row = {"id": "d", "date": "2025-06-01",
+           "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "Berlin",
+                           "via_distributor": False},
+           "items": [{"chip": "H100-SXM", "quantity": 10, "designer": "NVIDIA"}],
+           "entities": {"Berlin": {"located": "DE", "headquartered": "DE"},
+                        "NVIDIA": {"status": {"approved_ic_designer": True}}},
+           "facts": {"eccn_furnished": True, "aia_certification_obtained": True}}
+    p = tmp_path / "l.jsonl"
+    p.write_text(json.dumps(row) + "\n")
+
+    def run(*extra):
+        out = subprocess.run([sys.executable, "-m", "pyrules.cli", "ledger", str(p), *extra],
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.splitlines()[0])
+    plain, screened = run(), run("--screen")
+    assert plain["license_required"] is True and screened["license_required"] is True
+    assert plain["authorized"] is False
+    assert screened["authorized"] is True
+
+
 def test_ledger_missing_header_column_is_exit_2(tmp_path):
     p = tmp_path / "bad.csv"
     p.write_text("date,to\n2025-01-01,DE\n")
