@@ -1,7 +1,12 @@
 """Test-wide settings."""
+import atexit
 import os
+import shutil
 import tempfile
 
 # The rewritten ledger program is cached on disk between runs (pyrules/batch.py);
 # the tests keep theirs in a directory of their own, never in the user's cache.
-os.environ.setdefault("PYRULES_CACHE_DIR", tempfile.mkdtemp(prefix="pyrules-test-cache-"))
+if "PYRULES_CACHE_DIR" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="pyrules-test-cache-")
+    os.environ["PYRULES_CACHE_DIR"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
