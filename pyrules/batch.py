@@ -332,11 +332,6 @@ def _distribute(split, numbers, ctx_of: dict) -> dict:
     return out
 
 
-def tag(txn: int, sym: clingo.Symbol) -> clingo.Symbol:
-    """An input fact of transaction ``txn``."""
-    return clingo.Function(sym.name, [clingo.Number(txn)] + list(sym.arguments))
-
-
 def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[clingo.Symbol] = (),
                 extra_program: str = "", show: Iterable[tuple[str, int]] | None = None) -> dict[int, list[clingo.Symbol]]:
     """Evaluate many transactions in one clingo call.
