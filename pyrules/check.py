@@ -36,7 +36,6 @@ import functools
 import json
 import random
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +46,7 @@ import clingo.ast
 from clingo import Function, Number, String
 
 from . import kb, schema
-from .arithmetic import Arithmetic, MAX_VALUE, big, from_big
+from .arithmetic import Arithmetic, MAX_VALUE, from_big
 from .errors import InputError
 
 UNIT_TPP = 5000          # 3A090.a by TPP alone (>= 4800); divides the rule's thresholds
@@ -553,7 +552,6 @@ class Checker:
                     [])
         f.witness = self._witness_json(goal, picks, "licence required, no policy")
         self._confirm(f, goal)
-        n, _ = 0, None
         # cite the requirements that apply in the witness
         d = _evaluate(f.witness, self.regime)
         f.citations = sorted({c["citation"] for c in d.controls})

@@ -68,7 +68,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _apply_readings(scenario, readings: list[str]):
     from . import schema
-    from .model import Scenario
     if not readings:
         return scenario
     chosen = dict(scenario.data.get("readings", {}))

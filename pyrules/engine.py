@@ -8,7 +8,6 @@ import clingo.ast as ast
 
 from . import kb
 from .arithmetic import Arithmetic
-from .errors import InputError
 from .facts import scenario_facts
 from .model import Scenario
 

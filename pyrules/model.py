@@ -60,7 +60,7 @@ def parse_big(value: Any, where: str) -> int:
     if n < 0:
         raise InputError(f"must not be negative, got {value!r}", field=where)
     if n > MAX_VALUE:
-        raise InputError(f"is larger than pyrules can represent exactly (10^30)", field=where)
+        raise InputError("is larger than pyrules can represent exactly (10^30)", field=where)
     return n
 
 
