@@ -473,6 +473,9 @@ class Staged(NamedTuple):
     ctx_inputs: frozenset   # the inputs that make up a context
 
 
+CACHE_KEEP = 16        # rewritten programs kept on disk
+
+
 def _cache_dir() -> Path:
     """Where rewritten programs are kept between runs: $PYRULES_CACHE_DIR, else
     $XDG_CACHE_HOME/pyrules, else ~/.cache/pyrules."""
@@ -509,6 +512,9 @@ def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: f
         tmp.write_text(json.dumps({"p1": p1, "p2": p2, "dynamic": sorted(dynamic), "context": sorted(context),
                                    "ctx_inputs": sorted(ctx_inputs)}), encoding="utf-8")
         tmp.replace(path)       # atomic: a reader sees the whole file or none
+        # keep the newest few (each change of the KB makes a new one)
+        for old in sorted(path.parent.glob("staged-*.json"), key=lambda f: f.stat().st_mtime)[:-CACHE_KEEP]:
+            old.unlink(missing_ok=True)
     except OSError:
         pass
     return Staged(p1, p2, dynamic, context, ctx_inputs)

@@ -2,6 +2,7 @@
 exactly as a single evaluation does."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -145,5 +146,14 @@ def test_rewritten_ledger_program_is_kept_on_disk_and_a_bad_cache_file_is_ignore
         batch.staged_program.cache_clear()
         assert ledger._staged(True) != fresh            # screening: another program, another file
         assert len(list(tmp_path.glob("staged-*.json"))) == 2
+        # only the newest CACHE_KEEP files are kept
+        for i in range(batch.CACHE_KEEP + 3):
+            (tmp_path / f"staged-old{i}.json").write_text("{}", encoding="utf-8")
+            os.utime(tmp_path / f"staged-old{i}.json", (1000 + i, 1000 + i))
+        batch.staged_program.cache_clear()
+        file.unlink()
+        ledger._staged(False)
+        kept = list(tmp_path.glob("staged-*.json"))
+        assert len(kept) == batch.CACHE_KEEP and file in kept
     finally:
         batch.staged_program.cache_clear()
