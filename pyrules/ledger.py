@@ -242,8 +242,12 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
     size = -(-len(valid) // max(workers, 1)) if valid else 0
-    chunks = [(valid[k:k + size], k + 1, str(path), screen) for k in range(0, len(valid), size)] if valid else []
-    _say(progress, f"step 1: {len(valid)} rows in {len(chunks)} process(es)")
+    # the bar counts each row twice (step 1 and step 2), across the processes
+    shared = multiprocessing.get_context("fork").Value("q", 0) if progress and workers > 1 else None
+    work = _Bar(2 * len(valid), "deciding rows", progress, shared=shared)
+    chunks = [(valid[k:k + size], k + 1, str(path), screen, work.step if progress else None)
+              for k in range(0, len(valid), size)] if valid else []
+    _say(progress, f"{len(valid)} rows in {len(chunks)} process(es), two steps each")
     if chunks:      # rewrite the KB once, before any fork
         _staged(screen)
     # With several processes, every chunk is decided in a child: clingo never frees the
@@ -269,10 +273,10 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -
                 key_texts[key] = text
             caps.update(row_caps)
         lates.append(late)
-    _say(progress, f"step 2: {len(valid)} rows")
     for r, late in zip(remote, lates):
         r.send(late)
     rows = (local.second(lates[0]) if local else []) + [row for r in remote for row in r.second()]
+    work.done()
     out_rows: dict[int, dict] = dict(errors)
     for row in rows:
         out_rows[row["line"]] = row
@@ -321,7 +325,8 @@ class _Chunk:
     The rows are split into batches of at most ``BATCH_ROWS`` rows, one clingo control
     each (which bounds the memory of one control)."""
 
-    def __init__(self, raw_rows: list[tuple[str, int, dict]], start: int, path: str, screen: bool = False):
+    def __init__(self, raw_rows: list[tuple[str, int, dict]], start: int, path: str, screen: bool = False,
+                 report=None):
         # each row is checked here, in the process that decides it; a row that fails
         # the check becomes an error row naming its line and field
         self.rows: list[tuple[str, Scenario, int]] = []
@@ -345,9 +350,13 @@ class _Chunk:
                 fs = [f for f in fs if not (f[0] == "fact" and f[1][0].name in late_names)]
             facts.append(fs)
             self.held.append(held)
-        self.batches = [StagedBatch(facts[k:k + BATCH_ROWS], ledger_program(screen), FIRST_SHOW, LEDGER_SHOW,
-                                    late_names, start=start + k, gate=True, convert=_atom)
-                        for k in range(0, len(rows), BATCH_ROWS)]
+        self.report = report or (lambda n: None)     # rows done, for the progress bar
+        self.report(len(self.errors))                # an error row is done in each step at once
+        self.batches = []
+        for k in range(0, len(rows), BATCH_ROWS):
+            self.batches.append(StagedBatch(facts[k:k + BATCH_ROWS], ledger_program(screen), FIRST_SHOW, LEDGER_SHOW,
+                                            late_names, start=start + k, gate=True, convert=_atom))
+            self.report(self.batches[-1].n)
 
     def first(self) -> list[tuple[int, int, list, dict, dict]]:
         """Per row: (number, shipment TPP, [(total key, its text, fact name)] it counts toward,
@@ -389,6 +398,8 @@ class _Chunk:
         atoms: dict = {}
         for batch in self.batches:
             atoms.update(batch.second(late_facts(batch.start, batch.start + batch.n)))
+            self.report(batch.n)
+        self.report(len(self.errors))
         return [_row_result(rid, s, line, atoms[i], self.tpp.get(i))
                 for i, (rid, s, line) in enumerate(self.rows, start=self.start)] + self.errors
 
@@ -396,10 +407,10 @@ class _Chunk:
 class _Remote:
     """A chunk decided in a forked process; the same two steps over a pipe."""
 
-    def __init__(self, rows, start, path, screen):
+    def __init__(self, rows, start, path, screen, report):
         ctx = multiprocessing.get_context("fork")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(rows, start, path, screen, child), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(rows, start, path, screen, report, child), daemon=True)
         self.proc.start()
         child.close()
 
@@ -424,10 +435,10 @@ class _Remote:
             self.proc.join()
 
 
-def _serve(rows, start, path, screen, conn) -> None:
+def _serve(rows, start, path, screen, report, conn) -> None:
     code = 0
     try:
-        chunk = _Chunk(rows, start, path, screen)
+        chunk = _Chunk(rows, start, path, screen, report)
         conn.send((True, chunk.first()))
         conn.send((True, chunk.second(conn.recv())))
     except BaseException:
@@ -511,18 +522,25 @@ LEDGER_SHOW = {("shipment_tpp", 1), ("ledger_row", 4), ("ledger_claim_fails", 1)
 class _Bar:
     """A one-line progress bar on stderr (only when asked for, or on a terminal for long runs)."""
 
-    def __init__(self, total: int, label: str, enabled: bool, width: int = 30):
+    def __init__(self, total: int, label: str, enabled: bool, width: int = 30, shared=None):
         self.total, self.label, self.enabled, self.width = max(total, 1), label, enabled, width
         self.n, self.shown = 0, -1
+        self.shared = shared        # a multiprocessing Value: the count of several processes
 
-    def step(self) -> None:
-        self.n += 1
+    def step(self, k: int = 1) -> None:
+        if self.shared is not None:
+            with self.shared.get_lock():
+                self.shared.value += k
+                n = self.shared.value
+        else:
+            self.n += k
+            n = self.n
         if not self.enabled:
             return
-        pct = self.n * 100 // self.total
+        pct = n * 100 // self.total
         if pct != self.shown:
             self.shown = pct
-            fill = self.width * self.n // self.total
+            fill = self.width * n // self.total
             print(f"\r[ledger] {self.label} [{'#' * fill}{'.' * (self.width - fill)}] {pct:3d}%",
                   end="", file=sys.stderr, flush=True)
 

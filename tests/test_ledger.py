@@ -258,7 +258,8 @@ def test_ledger_progress_goes_to_stderr_not_into_the_results(tmp_path):
     out = subprocess.run([sys.executable, "-m", "pyrules.cli", "ledger", str(p), "--progress"],
                          capture_output=True, text=True)
     assert out.returncode == 0
-    assert "100%" in out.stderr and "step 2" in out.stderr
+    assert "reading rows" in out.stderr and "deciding rows" in out.stderr
+    assert out.stderr.replace("\r", "\n").count("100%") == 2      # both bars end full
     rows = list(csv.DictReader(io.StringIO(out.stdout.split("\n\n")[0])))
     assert [r["id"] for r in rows] == ["a", "b"]
 
@@ -303,7 +304,7 @@ def test_742_6_b_10_only_allocation_case_shipments_count_against_the_allocation(
     assert {s["total"]: s["used_tpp"] for s in res.summary} == {"tier2_allocation(IN)": 700_000_000}
 
 
-def test_rows_split_over_several_clingo_controls_give_the_same_results(tmp_path, monkeypatch):
+def test_rows_split_over_several_clingo_controls_give_the_same_results(tmp_path, monkeypatch, capfd):
     """Large ledgers are decided in batches of BATCH_ROWS rows (one clingo control each, in
     each of two processes); running totals pass from batch to batch and process to process
     in date order. Tiny batches must give exactly the results of one batch."""
@@ -319,7 +320,11 @@ def test_rows_split_over_several_clingo_controls_give_the_same_results(tmp_path,
     path = _write(tmp_path, lines)
     whole = run_ledger(path, workers=1)
     monkeypatch.setattr(ledger, "BATCH_ROWS", 7)
-    split = run_ledger(path, workers=2)
+    capfd.readouterr()
+    split = run_ledger(path, workers=2, progress=True)
+    # the progress bar counts the batches of both processes, in both steps, up to 100%
+    bar = capfd.readouterr().err.replace("\r", "\n")
+    assert "deciding rows" in bar and bar.count("100%") == 2
     assert split.rows == whole.rows
     assert split.summary == whole.summary
     assert any(r["claim_available"] is False for r in whole.rows)      # some LPP caps are crossed
