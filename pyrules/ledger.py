@@ -236,18 +236,18 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -
     bar.done()
     # date order, ties by id: the order never depends on the order of the file
     keyed.sort(key=lambda t: (t[0], t[1]))
-    valid = [(rid, line, raw) for _, rid, line, raw in keyed]
+    ordered = [(rid, line, raw) for _, rid, line, raw in keyed]     # each row is checked in its worker
     if workers is None:
-        workers = 2 if len(valid) >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) >= 2 else 1
+        workers = 2 if len(ordered) >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) >= 2 else 1
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
-    size = -(-len(valid) // max(workers, 1)) if valid else 0
+    size = -(-len(ordered) // max(workers, 1)) if ordered else 0
     # the bar counts each row twice (step 1 and step 2), across the processes
     shared = multiprocessing.get_context("fork").Value("q", 0) if progress and workers > 1 else None
-    work = _Bar(2 * len(valid), "deciding rows", progress, shared=shared)
-    chunks = [(valid[k:k + size], k + 1, str(path), screen, work.step if progress else None)
-              for k in range(0, len(valid), size)] if valid else []
-    _say(progress, f"{len(valid)} rows in {len(chunks)} process(es), two steps each")
+    work = _Bar(2 * len(ordered), "deciding rows", progress, shared=shared)
+    chunks = [(ordered[k:k + size], k + 1, str(path), screen, work.step if progress else None)
+              for k in range(0, len(ordered), size)] if ordered else []
+    _say(progress, f"{len(ordered)} rows in {len(chunks)} process(es), two steps each")
     if chunks:      # rewrite the KB once, before any fork
         _staged(screen)
     # With several processes, every chunk is decided in a child: clingo never frees the
