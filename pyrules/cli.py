@@ -8,6 +8,13 @@ import sys
 from .errors import InputError
 
 
+def _evaluation_options(parser) -> None:
+    """The options of every command that evaluates scenarios (ask, explain)."""
+    parser.add_argument("--as-of", metavar="DATE", help="evaluate on this date (YYYY-MM-DD) instead of the scenario's")
+    parser.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
+                        help="read an ambiguous provision this way (see 'pyrules readings')")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pyrules", description="The AI Diffusion export-control rule as logic.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -15,9 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="evaluate scenarios (JSON or .scn files, or directories of them)")
     ask.add_argument("files", nargs="+")
     ask.add_argument("--json", action="store_true", help="one JSON object per scenario, one per line")
-    ask.add_argument("--as-of", metavar="DATE", help="evaluate on this date (YYYY-MM-DD) instead of the scenario's")
-    ask.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
-                     help="read an ambiguous provision this way (see 'pyrules readings')")
+    _evaluation_options(ask)
 
     parse = sub.add_parser("parse", help="print the JSON form of a scenario-language file")
     parse.add_argument("file")
@@ -31,9 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("explain", help="explain each conclusion: the provisions and facts that produced it")
     exp.add_argument("files", nargs="+")
     exp.add_argument("--json", action="store_true", help="the determination with an 'explanation' object, one per line")
-    exp.add_argument("--as-of", metavar="DATE", help="evaluate on this date (YYYY-MM-DD) instead of the scenario's")
-    exp.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
-                     help="read an ambiguous provision this way (see 'pyrules readings')")
+    _evaluation_options(exp)
 
     led = sub.add_parser("ledger", help="account for many transactions (CSV or JSON lines) in date order")
     led.add_argument("file")
