@@ -24,6 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per scenario, one per line")
     _evaluation_options(ask)
 
+    tst = sub.add_parser("test", help="check cases that state their expected outcome ('expect'); "
+                         "prints 'N passed, M failed' (exit 1 when a case fails)")
+    tst.add_argument("files", nargs="+", help="case files (JSON or .scn) or directories of them")
+    tst.add_argument("--require-expect", action="store_true",
+                     help="a scenario that states no expected outcome fails (as for the bundled corpus)")
+
     parse = sub.add_parser("parse", help="print the JSON form of a scenario-language file")
     parse.add_argument("file")
     parse.add_argument("--json", action="store_true", help="(default) print JSON")
@@ -109,6 +115,13 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_test(args) -> int:
+    from .expect import report, run_cases
+    results = run_cases(args.files, require_expect=args.require_expect)
+    print(report(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
 def cmd_parse(args) -> int:
     from pathlib import Path
     from .loader import read_raw
@@ -145,7 +158,7 @@ def cmd_ledger(args) -> int:
     return 0
 
 
-COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings}
+COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings, "test": cmd_test}
 
 
 def cmd_compare(args) -> int:

@@ -61,7 +61,7 @@ _ACTION_TEXT = {v: k for k, v in ACTIONS.items()}
 
 #: words that may start a line inside a scenario
 KEYWORDS = ("on", "export", "reexport", "re-export", "in-country", "deemed", "consignee",
-            "via", "not", "purpose", "authorization", "ship", "entity", "fact", "reading", "whatif", "end")
+            "via", "not", "purpose", "authorization", "ship", "entity", "fact", "reading", "whatif", "expect", "end")
 
 _SIMPLE_CHANGES = ("destination", "purpose", "date", "via_distributor")
 _ENTITY_CHANGES = ("headquartered", "located", "parent")
@@ -341,6 +341,18 @@ def _grammar() -> pp.ParserElement:
     fact_line = setting("fact", "fact")
     reading_line = setting("reading", "reading")
 
+    # -- expected outcomes (pyrules.expect): 'expect FIELD = VALUE', 'expect FIELD includes VALUE',
+    #    'expect authorization NAME available = VALUE', 'expect authorization NAME failed includes ID'
+    expect_target = ((skw("authorization") - name("an authorization name after 'authorization'")("auth")
+                      - key("'available', 'failed' or 'undecided' after the authorization name")("key"))
+                     | key("an outcome field (e.g. license_required) after 'expect'")("key"))
+    expect_line = (
+        skw("expect") - expect_target
+        - ((equals.copy().set_name("'=' or 'includes'") - value("a value after '='")("value"))
+           | (skw("includes") - value("a value after 'includes'")("member")))
+        - eol()
+    ).set_parse_action(_node("expect", names=["auth", "key", "value", "member"]))
+
     # -- questions
     of = skw("of").set_name("'of'")
     change_what = (
@@ -371,7 +383,8 @@ def _grammar() -> pp.ParserElement:
 
     # -- scenarios
     statement = (on_line | action_line | transfer_line | consignee_line | via_line | not_via_line
-                 | purpose_line | authorization_line | ship_line | entity_line | fact_line | reading_line | whatif_line)
+                 | purpose_line | authorization_line | ship_line | entity_line | fact_line | reading_line | whatif_line
+                 | expect_line)
     unknown = (~end + pp.Regex(r"[^ \t\r\n#]+")).set_parse_action(_unknown_line)
     blank = pp.LineEnd().suppress()
     header = skw("scenario") - pp.Opt(name("a scenario title")("title")) - eol("a title in quotes or end of line")
@@ -441,6 +454,7 @@ class _Builder:
         facts: dict[str, Any] = {}
         readings: dict[str, Any] = {}
         questions: list[tuple[_Node, dict]] = []
+        expect: dict[str, Any] = {}
         for st in body[:-1]:
             p = st.parts
             if st.kind == "on":
@@ -488,6 +502,8 @@ class _Builder:
                 table[k.text] = self.value(p["value"])
             elif st.kind == "whatif":
                 questions.append((st, self.question(st)))
+            elif st.kind == "expect":
+                self.expectation(st, expect)
             else:  # pragma: no cover - the grammar has no other kinds
                 raise self.error(st.loc, f"internal error: unexpected line kind {st.kind}")
         for st, q in questions:
@@ -508,7 +524,33 @@ class _Builder:
             out["readings"] = readings
         if questions:
             out["questions"] = [q for _, q in questions]
+        if expect:
+            out["expect"] = expect
         return out
+
+    def expectation(self, st: _Node, expect: dict) -> None:
+        """One 'expect' line into the expect object (see pyrules.expect)."""
+        p = st.parts
+        key_tok = p["key"]
+        if "auth" in p:
+            table = expect.setdefault("authorizations", {}).setdefault(p["auth"].content, {})
+            if key_tok.text not in ("available", "failed", "undecided"):
+                raise self.error(key_tok.loc, f"expected 'available', 'failed' or 'undecided', found '{key_tok.text}'")
+        else:
+            table = expect
+            if key_tok.text == "authorizations":
+                raise self.error(key_tok.loc, "write 'expect authorization NAME available = ...'")
+        key_ = key_tok.text
+        if "member" in p:
+            current = table.setdefault(key_, [])
+            if not isinstance(current, list):
+                raise self.error(key_tok.loc, f"'{key_}' was already given one value with '='")
+            current.append(self.value(p["member"]))
+        else:
+            if key_ in table:
+                raise self.error(key_tok.loc, f"duplicate expectation '{key_}'")
+            tok = p["value"]
+            table[key_] = None if not tok.quoted and tok.text in ("undecided", "null") else self.value(tok)
 
     def item(self, st: _Node) -> dict:
         qty = st.parts.get("qty")
@@ -817,6 +859,36 @@ def _question_line(q: Any, where: str) -> str:
     return line
 
 
+def _expect_value(v: Any, where: str) -> str:
+    return "undecided" if v is None else _value_text(v, where)
+
+
+def _expect_lines(expect: Any) -> list[str]:
+    """The 'expect' lines of an expect object."""
+    if not isinstance(expect, dict):
+        raise _bad("expect", "must be an object")
+    lines = []
+    for k, v in expect.items():
+        where = f"expect.{k}"
+        if k == "authorizations":
+            if not isinstance(v, dict):
+                raise _bad(where, "must be an object")
+            for name, spec in v.items():
+                if not isinstance(spec, dict):
+                    raise _bad(f"{where}.{name}", "must be an object")
+                head = f"expect authorization {_name_text(name, f'{where}.{name}')}"
+                for sk, sv in spec.items():
+                    if isinstance(sv, list):
+                        lines += [f"{head} {_key_text(sk, where)} includes {_value_text(x, where)}" for x in sv]
+                    else:
+                        lines.append(f"{head} {_key_text(sk, where)} = {_expect_value(sv, where)}")
+        elif isinstance(v, list):
+            lines += [f"expect {_key_text(k, 'expect')} includes {_value_text(x, where)}" for x in v]
+        else:
+            lines.append(f"expect {_key_text(k, 'expect')} = {_expect_value(v, where)}")
+    return lines
+
+
 def to_text(scenario: dict) -> str:
     """Write a JSON-form scenario in the scenario language.
 
@@ -825,7 +897,7 @@ def to_text(scenario: dict) -> str:
     Raises InputError (with ``field``) for things the language cannot express.
     """
     _check_keys(scenario, ("scenario", "date", "transaction", "items", "entities", "facts",
-                           "readings", "questions"), "")
+                           "readings", "questions", "expect"), "")
     head = "scenario"
     if "scenario" in scenario:
         title = scenario["scenario"]
@@ -866,6 +938,7 @@ def to_text(scenario: dict) -> str:
     if not isinstance(questions, list):
         raise _bad("questions", "must be a list")
     sections.append([_question_line(q, f"questions[{i}]") for i, q in enumerate(questions)])
+    sections.append(_expect_lines(scenario.get("expect", {})))
     body: list[str] = []
     for section in sections:
         if section:

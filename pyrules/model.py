@@ -17,7 +17,7 @@ from . import kb, schema
 from .arithmetic import MAX_VALUE
 from .errors import InputError
 
-_TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions"}
+_TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "expect"}
 
 
 def parse_date(value: Any, where: str) -> int:
@@ -224,6 +224,9 @@ class Scenario:
             if not isinstance(obj["questions"], list):
                 raise InputError("expected a list of questions", field=p + "questions")
             data["questions"] = copy.deepcopy(obj["questions"])
+        if "expect" in obj:
+            from .expect import validate_expect
+            data["expect"] = copy.deepcopy(validate_expect(obj["expect"], p + "expect"))
         _check_ownership(data["entities"], p)
         if "consignee" in data["transaction"] and data["transaction"]["consignee"] not in data["entities"]:
             data["entities"].setdefault(data["transaction"]["consignee"], {})
