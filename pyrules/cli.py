@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("files", nargs="+")
     ask.add_argument("--json", action="store_true", help="one JSON object per scenario, one per line")
     _evaluation_options(ask)
+    ask.add_argument("--regime", metavar="FILE",
+                     help="evaluate under a regime file (the rule as changed; see docs/regimes.md)")
 
     tst = sub.add_parser("test", help="check cases that state their expected outcome ('expect'); "
                          "prints 'N passed, M failed' (exit 1 when a case fails)")
@@ -94,6 +96,10 @@ def cmd_ask(args) -> int:
     from .model import parse_date
     if args.as_of:
         parse_date(args.as_of, "--as-of")
+    regime = None
+    if args.regime:
+        from .regime import Regime
+        regime = Regime.load(args.regime)
     engine = default_engine()
     for path, scenario in load_scenarios(args.files):
         scenario = _apply_readings(scenario, args.reading)
@@ -104,12 +110,16 @@ def cmd_ask(args) -> int:
             except InputError as exc:
                 exc.file = str(path)
                 raise
-        d = engine.evaluate(scenario, as_of=args.as_of)
+        d = engine.evaluate(scenario, as_of=args.as_of, regime=regime)
         if args.json:
             out = d.to_json()
             out["file"] = str(path)
+            if regime is not None:
+                out["regime"] = regime.to_json()
             print(json.dumps(out))
         else:
+            if regime is not None:
+                print(f"Under the regime {regime.name!r}: {'; '.join(regime.changes()) or 'no changes'}")
             print(d.to_text())
             print()
     return 0

@@ -181,3 +181,31 @@ def test_cli_compare_text(capsys):
     assert main(["compare", "--regime", str(REGIMES / "uae_to_tier1.json"), str(ROOT / "queries")]) == 0
     out = capsys.readouterr().out
     assert "Regime: UAE moved to Tier 1" in out and "Summary:" in out
+
+
+def test_ask_under_a_regime_applies_it_and_says_so(capsys):
+    """`pyrules ask --regime`: the LPP limit doubled (740.29) makes the over-limit case
+    available, and the JSON answer names the regime and its changes."""
+    import json as _json
+    from pathlib import Path as _Path
+
+    from pyrules.cli import main
+    root = _Path(__file__).resolve().parent.parent
+    case = str(root / "queries" / "lpp_year_limit_exceeded_by_one.json")
+    assert main(["ask", case, "--json"]) == 0
+    before = _json.loads(capsys.readouterr().out)
+    assert main(["ask", case, "--json", "--regime", str(root / "regimes" / "lpp_doubled.json")]) == 0
+    after = _json.loads(capsys.readouterr().out)
+    def lpp(answer):
+        return next(a for a in answer["authorizations"] if a["name"] == "LPP")["available"]
+    assert (lpp(before), lpp(after)) == (False, True)
+    assert after["regime"]["regime"] == "LPP limit doubled" and "regime" not in before
+
+
+def test_ask_with_a_bad_regime_file_exits_2(tmp_path, capsys):
+    from pyrules.cli import main
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"tiers": 3}')
+    case = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "queries" / "core_burma.json")
+    assert main(["ask", case, "--regime", str(bad)]) == 2
+    assert "bad.json" in capsys.readouterr().err
