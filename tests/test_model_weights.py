@@ -71,12 +71,20 @@ def controlled(d):
 
 
 # --- 4E091: the 10^26 threshold -----------------------------------------------------------
-def test_4e091_exactly_1e26_operations_is_not_controlled():
-    """4E091 controls models trained with MORE than 10^26 operations: exactly 10^26 is not."""
-    d = run(weights(model(E26)))
+def test_4e091_one_below_1e26_operations_is_not_controlled():
+    """4E091 heading ("trained utilizing 10^26 or more operations"): 10^26 - 1 is below it."""
+    d = run(weights(model(E26 - 1)))
     assert d.license_required is False
     assert outside(d) == "below_4e091_threshold"
     assert not controlled(d)
+
+
+def test_4e091_exactly_1e26_operations_is_controlled():
+    """4E091 heading ("10^26 or more operations") / 742.6(a)(13): exactly 10^26 is in scope."""
+    d = run(weights(model(E26)))
+    assert d.license_required is True
+    assert controlled(d)
+    assert d.items[0]["eccn"] == "4E091"
 
 
 def test_4e091_1e26_plus_one_operation_is_controlled():
@@ -84,11 +92,17 @@ def test_4e091_1e26_plus_one_operation_is_controlled():
     d = run(weights(model(E26 + 1)))
     assert d.license_required is True
     assert controlled(d)
-    assert d.items[0]["eccn"] == "4E091"
+
+
+def test_4e091_exactly_1e26_publication_unknown_is_indeterminate():
+    """4E091 heading: at exactly 10^26 the publication status decides, so its absence is named."""
+    d = run(weights(model(E26, published=None)))
+    assert d.license_required is None
+    assert "published(1)" in d.missing_facts
 
 
 def test_4e091_below_threshold_needs_no_publication_fact():
-    """4E091: a model at or below 10^26 operations is outside whatever its publication status."""
+    """4E091: a model below 10^26 operations is outside whatever its publication status."""
     d = run(weights(model(5 * E25, published=None, derived=None)))
     assert d.license_required is False
     assert not any("published" in m for m in d.missing_facts)
@@ -159,19 +173,19 @@ def test_4e091_original_model_controlled_without_added_ops():
 @given(total=st.integers(min_value=E26 - 10**20, max_value=10**28),
        share=st.integers(min_value=0, max_value=10**6))
 def test_4e091_derived_rule_matches_exact_arithmetic(total, share):
-    """4E091 derived-model note, property: controlled iff total > 10^26 and added > max(2.5e25, 25% total)."""
+    """4E091 derived-model note, property: controlled iff total >= 10^26 and added > max(2.5e25, 25% total)."""
     added = total * share // 10**6
     d = run(weights(model(total, derived=True, added=added)))
-    expect = total > E26 and added > FLOOR and 100 * added > 25 * total
+    expect = total >= E26 and added > FLOOR and 100 * added > 25 * total
     assert d.license_required is expect
 
 
 @settings(max_examples=40, deadline=None)
 @given(ops=st.integers(min_value=0, max_value=10**29))
 def test_4e091_threshold_property(ops):
-    """4E091, property: a closed original model is controlled exactly when ops > 10^26."""
+    """4E091, property: a closed original model is controlled exactly when ops >= 10^26."""
     d = run(weights(model(ops)))
-    assert d.license_required is (ops > E26)
+    assert d.license_required is (ops >= E26)
 
 
 def test_4e091_huge_figures_do_not_overflow():
