@@ -64,6 +64,8 @@ ITEM_FIELDS: dict[str, tuple[str, str]] = {
     "published": ("bool", "4E091: the weights are published (15 CFR 734.7(a))"),
     "derived_from_published": ("bool", "4E091: the model was trained starting from published weights"),
     "added_training_ops": ("ops", "4E091: operations added in training on top of the published weights"),
+    "synthetic_data_share_percent": ("int", "4E091 Technical Note 3: percent of the training operations spent on unpublished synthetic data from one generating model (the largest such)"),
+    "synthetic_generator_ops": ("ops", "4E091 Technical Note 3: the training operations of that generating model"),
     # Subject to the EAR and the FDP rules (kb/foreign_direct_product.lp)
     "foreign_produced": ("bool", "made (or, for weights, trained) outside the United States"),
     "trained_on_ear_ics": ("bool", "734.9(l): produced on a plant subject to the EAR specified in 3A090.a/4A090.a/.z"),
@@ -115,6 +117,7 @@ READINGS: dict[str, tuple[str, ...]] = {
     "aia_weights_headquarters": ("both_in_tier1", "either_in_tier1"),
     "aca_scope": ("non_data_center_only", "as_summarized"),
     "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
+    "derived_share_base": ("total_training", "published_model"),
 }
 
 MAX_INT = 2**31 - 1

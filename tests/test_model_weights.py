@@ -358,3 +358,88 @@ def test_742_6_a_13_weights_requirement_not_before_rule():
     """742.6(a)(13): before 2025-01-13 the rule does not exist: no answer."""
     d = run(weights(), as_of="2024-12-31")
     assert d.license_required is None
+
+
+# --- issue 10: the frontier as a dated parameter a regime names ---------------------------------
+def _frontier_regime(ops, from_date=None):
+    from pyrules.regime import Regime as FileRegime
+    raw = {"regime": "frontier moved", "params": {"open_weight_frontier_ops": str(ops)}}
+    if from_date:
+        raw["dates"] = {"open_weight_frontier_from": from_date}
+    return FileRegime.from_dict(raw)
+
+
+def test_4e091_note_frontier_regime_file_may_name_the_parameter():
+    """Note to 4E091 (published-model frontier): a regime file naming open_weight_frontier_ops is
+    accepted (it was refused) and raises the frontier above a 2e26 model: not controlled."""
+    d = run(weights(model(2 * E26)), regime=_frontier_regime(3 * E26))
+    assert d.license_required is False
+    assert outside(d) == "below_open_weight_frontier"
+
+
+def test_4e091_note_frontier_regime_applies_from_its_date_day_before_and_of():
+    """Note to 4E091: a regime's frontier dated 2026-01-01 applies from that day; the day before,
+    the dated default (3.8e25) still applies, so a 2e26 model is controlled."""
+    reg = _frontier_regime(3 * E26, "2026-01-01")
+    before = run(weights(model(2 * E26)) | {"date": "2025-12-31"}, regime=reg)
+    on = run(weights(model(2 * E26)) | {"date": "2026-01-01"}, regime=reg)
+    assert before.license_required is True
+    assert on.license_required is False
+
+
+# --- issue 10: Technical Note 3 to 4E091 (synthetic data) ---------------------------------------
+@pytest.mark.parametrize("share, expect", [(10, False), (11, True)])
+def test_4e091_tn3_generator_counts_above_10_percent(share, expect):
+    """4E091 Technical Note 3: a 6e25 model with 10% of its training on a 1e26 generator's
+    unpublished synthetic data stays below 10^26; at 11% the generator's operations count (1.6e26)."""
+    d = run(weights(model(6 * E25, synthetic_data_share_percent=share, synthetic_generator_ops=str(E26))))
+    assert d.license_required is expect
+    if expect:
+        assert any(n["id"] == "synthetic_generator_counted(1)" for n in d.notes)
+
+
+def test_4e091_tn3_generator_ops_missing_named_when_it_matters():
+    """4E091 Technical Note 3: share above 10% but the generator's operations unknown, and the
+    model's own 6e25 does not settle it: indeterminate, the field named."""
+    d = run(weights(model(6 * E25, synthetic_data_share_percent=50)))
+    assert d.license_required is None
+    assert "synthetic_generator_ops(1)" in d.missing_facts
+
+
+def test_4e091_tn3_not_asked_when_own_training_settles():
+    """4E091 Technical Note 3: a 2e26 original model is controlled whatever a generator adds."""
+    d = run(weights(model(2 * E26, synthetic_data_share_percent=50)))
+    assert d.license_required is True
+    assert "synthetic_generator_ops(1)" not in d.missing_facts
+
+
+def test_4e091_tn3_share_missing_with_generator_named():
+    """4E091 Technical Note 3: a generator's operations without its share: the share is named."""
+    d = run(weights(model(6 * E25, synthetic_generator_ops=str(E26))))
+    assert d.license_required is None
+    assert "synthetic_data_share_percent(1)" in d.missing_facts
+
+
+def test_4e091_tn3_note_when_no_synthetic_data_stated():
+    """4E091 Technical Note 3 is never weighed silently: below the threshold, a note says none was stated."""
+    d = run(weights(model(6 * E25)))
+    assert any(n["id"] == "synthetic_data_not_stated(1)" for n in d.notes)
+
+
+# --- issue 10: the derived-model 25% base (reading derived_share_base) ------------------------
+def test_4e091_derived_share_base_reading_decides():
+    """4E091 derived-model note: 2.7e25 added to a 1.2e26 total is not more than 25% of the total
+    (3e25) but is more than 25% of the published model's 9.3e25 (2.325e25): the reading decides."""
+    line = model(12 * E25, derived=True, added=27 * 10**24)
+    d = run(weights(line))
+    assert d.license_required is False and "derived_share_base" in d.readings_that_matter
+    d = run(weights(line, readings={"derived_share_base": "published_model"}))
+    assert d.license_required is True
+
+
+@pytest.mark.parametrize("added, expect", [(20 * E25, False), (20 * E25 + 1, True)])
+def test_4e091_derived_share_base_published_model_boundary(added, expect):
+    """4E091 derived-model note, reading published_model: added > 25% of (total - added), i.e.
+    125 x added > 25 x total; total 1e27: exactly 2e26 added is not more, 2e26 + 1 is."""
+    d = run(weights(model(10 * E26, derived=True, added=added), readings={"derived_share_base": "published_model"}))
+    assert d.license_required is expect
