@@ -104,6 +104,10 @@ FACTS: dict[str, tuple[str, str]] = {
     "uveu_country_compute_tpp": ("tpp", "UVEU: of which in the destination country, before this shipment"),
     "uveu_outside_us_compute_tpp": ("tpp", "UVEU: of which outside the United States, before this shipment"),
     "nveu_country": ("country", "NVEU: the country the NVEU authorization is for"),
+    # Limits shared by every authorization and the hosted customer (kb/exception_scope.lp)
+    "part744_end_use": ("enum:none|section_744_23|section_744_6", "a known part 744 end use or end user: 744.23 (advanced computing, semiconductors) or 744.6 (U.S.-person activities); none if none"),
+    "hosted_customer": ("name", "AIA 740.27(b)(2) / Supp. No. 10 to part 748: the party the consignee hosts on the items (IaaS), an entity described under 'entities'"),
+    "hosted_training_ops": ("ops", "AIA / Supp. No. 10: operations of the training the hosted customer runs on the items"),
     "nveu_installed_tpp": ("tpp", "NVEU: the company's installed base in that country (TPP of 3A090.a-level chips), before this shipment"),
 }
 
