@@ -122,6 +122,7 @@ READINGS: dict[str, tuple[str, ...]] = {
     "aca_scope": ("non_data_center_only", "as_summarized"),
     "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
     "derived_share_base": ("total_training", "published_model"),
+    "uveu_new_site_notice": ("days_180", "days_60"),
 }
 
 MAX_INT = 2**31 - 1
