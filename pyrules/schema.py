@@ -89,6 +89,8 @@ FACTS: dict[str, tuple[str, str]] = {
     "storage_security_measures": ("bool", "AIA for 4E091: stored under Supp. No. 10 to part 748 paras 14, 15, 18"),
     "ultimately_destined_outside_tier3": ("bool", "ACM: the items are ultimately destined for customers outside Tier 3"),
     "lpp_prior_shipments_tpp": ("tpp", "LPP: TPP already shipped to this ultimate consignee under LPP this calendar year"),
+    "lpp_operator": ("name", "LPP 740.29(a): the entity (described under 'entities') that will operate the items, whose limit the shipment counts against"),
+    "ultimate_destination": ("country", "ACM / ACA: the country the items are ultimately destined for, onward from the consignee, when known"),
     "lpp_certification_obtained": ("bool", "LPP: the ultimate consignee's prior certification was obtained"),
     # License Exception NAC, 15 CFR 740.8(a) (kb/exception_nac_aca.lp)
     "nac_notification_submitted": ("bool", "NAC: BIS was notified of the transaction beforehand"),
