@@ -81,6 +81,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "government_assurances": ("bool", "the destination gave government-to-government assurances"),
     # 4E091 and red flag 28 (kb/model_weights.lp, kb/red_flags.lp)
     "recipient_permanent_regular_employee": ("bool", "742.6(a)(13): the deemed export recipient is a permanent regular employee of the consignee"),
+    "employee_located": ("country", "742.6(a)(13): where the permanent regular employee receives the weights (a deemed export: the United States)"),
     "iaas_provider": ("bool", "red flag 28: the exporter provides IaaS or other computing services to the consignee"),
     "planned_training_ops": ("ops", "red flag 28: operations the customer's model is to be trained with"),
     # License Exceptions AIA, ACM, LPP (15 CFR 740.27-740.29)
@@ -125,6 +126,7 @@ READINGS: dict[str, tuple[str, ...]] = {
     "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
     "derived_share_base": ("total_training", "published_model"),
     "uveu_new_site_notice": ("days_180", "days_60"),
+    "employee_exclusion_place": ("any_place", "outside_tier3"),
 }
 
 MAX_INT = 2**31 - 1

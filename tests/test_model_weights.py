@@ -443,3 +443,37 @@ def test_4e091_derived_share_base_published_model_boundary(added, expect):
     125 x added > 25 x total; total 1e27: exactly 2e26 added is not more, 2e26 + 1 is."""
     d = run(weights(model(10 * E26, derived=True, added=added), readings={"derived_share_base": "published_model"}))
     assert d.license_required is expect
+
+
+# --- issue 10: where the employee may be (reading employee_exclusion_place) --------------------
+def _employee_release(action="deemed_reexport", located=None, readings=None):
+    facts = {"recipient_permanent_regular_employee": True}
+    if located:
+        facts["employee_located"] = located
+    return weights(action=action, hq="DE", located="DE", to="DE", facts=facts, readings=readings)
+
+
+def test_742_6_a_13_employee_place_default_applies_anywhere_with_note():
+    """742.6(a)(13) exclusion, default reading any_place: a DE employer's employee in China is
+    excluded, and a note says the text on the place was not found."""
+    d = run(_employee_release(located="CN"))
+    assert d.license_required is False
+    assert any(n["id"] == "employee_place_not_found" for n in d.notes)
+    assert "employee_exclusion_place" in d.readings_that_matter
+
+
+@pytest.mark.parametrize("located, excluded", [("CN", False), ("MO", False), ("IN", True), ("DE", True)])
+def test_742_6_a_13_employee_place_outside_tier3_reading(located, excluded):
+    """742.6(a)(13) exclusion, reading outside_tier3: an employee located in Tier 3 (CN, MO) is not
+    excluded (licence required); in Tier 2 or Tier 1 the exclusion applies."""
+    d = run(_employee_release(located=located, readings={"employee_exclusion_place": "outside_tier3"}))
+    assert d.license_required is (not excluded)
+
+
+def test_742_6_a_13_employee_place_unknown_named_under_outside_tier3():
+    """742.6(a)(13), reading outside_tier3: a deemed reexport with the employee's place unknown:
+    indeterminate, employee_located named; a deemed export is a release in the US (734.13(b))."""
+    d = run(_employee_release(readings={"employee_exclusion_place": "outside_tier3"}))
+    assert d.license_required is None and "employee_located" in d.missing_facts
+    d = run(_employee_release(action="deemed_export", readings={"employee_exclusion_place": "outside_tier3"}))
+    assert d.license_required is False
