@@ -64,6 +64,8 @@ ITEM_FIELDS: dict[str, tuple[str, str]] = {
     "published": ("bool", "4E091: the weights are published (15 CFR 734.7(a))"),
     "derived_from_published": ("bool", "4E091: the model was trained starting from published weights"),
     "added_training_ops": ("ops", "4E091: operations added in training on top of the published weights"),
+    "synthetic_data_share_percent": ("int", "4E091 Technical Note 3: percent of the training operations spent on unpublished synthetic data from one generating model (the largest such)"),
+    "synthetic_generator_ops": ("ops", "4E091 Technical Note 3: the training operations of that generating model"),
     # Subject to the EAR and the FDP rules (kb/foreign_direct_product.lp)
     "foreign_produced": ("bool", "made (or, for weights, trained) outside the United States"),
     "trained_on_ear_ics": ("bool", "734.9(l): produced on a plant subject to the EAR specified in 3A090.a/4A090.a/.z"),
@@ -79,6 +81,7 @@ FACTS: dict[str, tuple[str, str]] = {
     "government_assurances": ("bool", "the destination gave government-to-government assurances"),
     # 4E091 and red flag 28 (kb/model_weights.lp, kb/red_flags.lp)
     "recipient_permanent_regular_employee": ("bool", "742.6(a)(13): the deemed export recipient is a permanent regular employee of the consignee"),
+    "employee_located": ("country", "742.6(a)(13): where the permanent regular employee receives the weights (a deemed export: the United States)"),
     "iaas_provider": ("bool", "red flag 28: the exporter provides IaaS or other computing services to the consignee"),
     "planned_training_ops": ("ops", "red flag 28: operations the customer's model is to be trained with"),
     # License Exceptions AIA, ACM, LPP (15 CFR 740.27-740.29)
@@ -87,6 +90,8 @@ FACTS: dict[str, tuple[str, str]] = {
     "storage_security_measures": ("bool", "AIA for 4E091: stored under Supp. No. 10 to part 748 paras 14, 15, 18"),
     "ultimately_destined_outside_tier3": ("bool", "ACM: the items are ultimately destined for customers outside Tier 3"),
     "lpp_prior_shipments_tpp": ("tpp", "LPP: TPP already shipped to this ultimate consignee under LPP this calendar year"),
+    "lpp_operator": ("name", "LPP 740.29(a): the entity (described under 'entities') that will operate the items, whose limit the shipment counts against"),
+    "ultimate_destination": ("country", "ACM / ACA: the country the items are ultimately destined for, onward from the consignee, when known"),
     "lpp_certification_obtained": ("bool", "LPP: the ultimate consignee's prior certification was obtained"),
     # License Exception NAC, 15 CFR 740.8(a) (kb/exception_nac_aca.lp)
     "nac_notification_submitted": ("bool", "NAC: BIS was notified of the transaction beforehand"),
@@ -102,6 +107,10 @@ FACTS: dict[str, tuple[str, str]] = {
     "uveu_country_compute_tpp": ("tpp", "UVEU: of which in the destination country, before this shipment"),
     "uveu_outside_us_compute_tpp": ("tpp", "UVEU: of which outside the United States, before this shipment"),
     "nveu_country": ("country", "NVEU: the country the NVEU authorization is for"),
+    # Limits shared by every authorization and the hosted customer (kb/exception_scope.lp)
+    "part744_end_use": ("enum:none|section_744_23|section_744_6", "a known part 744 end use or end user: 744.23 (advanced computing, semiconductors) or 744.6 (U.S.-person activities); none if none"),
+    "hosted_customer": ("name", "AIA 740.27(b)(2) / Supp. No. 10 to part 748: the party the consignee hosts on the items (IaaS), an entity described under 'entities'"),
+    "hosted_training_ops": ("ops", "AIA / Supp. No. 10: operations of the training the hosted customer runs on the items"),
     "nveu_installed_tpp": ("tpp", "NVEU: the company's installed base in that country (TPP of 3A090.a-level chips), before this shipment"),
 }
 
@@ -115,6 +124,9 @@ READINGS: dict[str, tuple[str, ...]] = {
     "aia_weights_headquarters": ("both_in_tier1", "either_in_tier1"),
     "aca_scope": ("non_data_center_only", "as_summarized"),
     "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
+    "derived_share_base": ("total_training", "published_model"),
+    "uveu_new_site_notice": ("days_180", "days_60"),
+    "employee_exclusion_place": ("any_place", "outside_tier3"),
 }
 
 MAX_INT = 2**31 - 1

@@ -168,3 +168,37 @@ def test_740_28_acm_scenario_files_cover_every_condition():
     """15 CFR 740.28: the queries/acm_*.json scenarios show ACM available at least once
     and each of its named conditions failing at least once."""
     check_scenario_files_cover_every_condition("ACM")
+
+
+# --- issue 10: the items' ultimate destination as an input -----------------------------------
+@pytest.mark.parametrize("dest, ok", [("CN", False), ("MO", False), ("DE", True), ("IN", True)])
+def test_740_28_acm_known_ultimate_destination(dest, ok):
+    """740.28: the items' ultimate destination as a country: in Tier 3 (China, Macau) it fails
+    ACM; outside Tier 3 it meets the condition without the yes/no fact."""
+    s = acm()
+    del s["facts"]["ultimately_destined_outside_tier3"]
+    s["facts"]["ultimate_destination"] = dest
+    d = run(s)
+    assert ("acm_destined_outside_tier3" in failed(d, "ACM")) is (not ok)
+    assert auth(d, "ACM")["available"] is ok
+    if not ok:
+        assert "aca_r1_onward_outside_tier3" in failed(d, "ACA") or auth(d, "ACA")["available"] is False
+
+
+def test_740_8_b_aca_route1_fails_for_known_tier3_onward_destination():
+    """740.8(b) route (1) is for parties outside Tier 3: a known onward destination in China fails it
+    (as_summarized reading, so that the data-center test does not already fail the route)."""
+    s = acm()
+    s["facts"]["ultimate_destination"] = "CN"
+    s["readings"] = {"aca_scope": "as_summarized"}
+    d = run(s)
+    assert "aca_r1_onward_outside_tier3" in failed(d, "ACA")
+    s["facts"]["ultimate_destination"] = "JP"
+    assert auth(run(s), "ACA")["available"] is True
+
+
+def test_740_28_acm_destination_unknown_is_named():
+    """740.28: neither the ultimate destination nor the yes/no fact: undecided, the fact named."""
+    s = acm()
+    del s["facts"]["ultimately_destined_outside_tier3"]
+    assert "ultimately_destined_outside_tier3" in missing(run(s))

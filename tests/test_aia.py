@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from helpers import check_scenario_files_cover_every_condition, auth, failed, run, scenario
@@ -345,3 +346,62 @@ def test_740_27_aia_scenario_files_cover_every_condition():
     """15 CFR 740.27: the queries/aia_*.json scenarios show AIA available at least once
     and each of its named conditions failing at least once."""
     check_scenario_files_cover_every_condition("AIA")
+
+
+# --- issue 10: the certification as an obligation, and the training bar as a field ----------
+def _hosted(customer_located="IN", customer_hq="IN", ops="2e26", parent_hq=None):
+    s = chips()
+    s["entities"]["Tenant"] = {"located": customer_located, "headquartered": customer_hq}
+    if parent_hq:
+        s["entities"]["Tenant"]["parent"] = "TenantParent"
+        s["entities"]["TenantParent"] = {"headquartered": parent_hq}
+    s["facts"]["hosted_customer"] = "Tenant"
+    if ops is not None:
+        s["facts"]["hosted_training_ops"] = ops
+    return s
+
+
+def test_740_27_a_b_2_aia_brings_certification_to_bis():
+    """740.27(a), (b)(2): using AIA for chips, the exporter obtains the certification and submits
+    it to BIS before the export; the obligation is listed with its citation."""
+    d = run(chips())
+    ob = [o for o in d.obligations if o["id"] == "aia_certification_to_bis"]
+    assert ob and ob[0]["citation"] == "15 CFR 740.27(a), (b)(2)"
+    assert ob[0]["deadline"].startswith("before")
+    assert "aia_certification_to_bis" in auth(d, "AIA")["obligations"]
+
+
+def test_740_27_a_aia_weights_bring_no_chip_certification():
+    """740.27(a), (b)(2): the chip certification is not an obligation of AIA for model weights."""
+    d = run(weights())
+    assert not [o for o in d.obligations if o["id"] == "aia_certification_to_bis"]
+
+
+@pytest.mark.parametrize("ops, fails", [("99999999999999999999999999", False), ("1e26", True)])
+def test_740_27_b_2_training_bar_at_4e091_scale(ops, fails):
+    """740.27(b)(2): IaaS training for an Indian customer fails AIA from 10^26 operations (4E091's
+    scope, 'or more'); 10^26 - 1 does not."""
+    d = run(_hosted(ops=ops))
+    assert ("aia_no_frontier_training_outside_tier1" in failed(d, "AIA")) is fails
+    assert auth(d, "AIA")["available"] is (not fails)
+
+
+def test_740_27_b_2_training_bar_tier1_customer_with_chinese_parent_fails():
+    """740.27(b)(2): a customer located and headquartered in Japan whose ultimate parent is
+    headquartered in China is a party outside Tier 1 by its parent."""
+    d = run(_hosted(customer_located="JP", customer_hq="JP", parent_hq="CN"))
+    assert "aia_no_frontier_training_outside_tier1" in failed(d, "AIA")
+
+
+def test_740_27_b_2_training_bar_tier1_customer_holds():
+    """740.27(b)(2): frontier training for a customer located and headquartered in Tier 1 (JP,
+    ultimate parent FR) is allowed: AIA available."""
+    d = run(_hosted(customer_located="JP", customer_hq="JP", parent_hq="FR"))
+    assert auth(d, "AIA")["available"] is True
+
+
+def test_740_27_b_2_training_ops_missing_named_for_non_tier1_customer():
+    """740.27(b)(2): an Indian hosted customer, the training's operations unknown: undecided, named."""
+    d = run(_hosted(ops=None))
+    assert auth(d, "AIA")["available"] is None
+    assert "hosted_training_ops" in missing(d)

@@ -170,7 +170,7 @@ def test_734_9_l_training_hardware_unknown_is_indeterminate():
 def test_734_9_l_only_reaches_weights_meeting_4e091():
     """734.9(l): foreign weights below 10^26 operations are outside 4E091; the FDP rule does not
     make them controlled."""
-    d = run(weights_reexport(training_ops="1e26", foreign_produced=True, trained_on_ear_ics=True))
+    d = run(weights_reexport(training_ops=str(E26 - 1), foreign_produced=True, trained_on_ear_ics=True))
     assert d.foreign_direct_product == []
     assert d.license_required is False
 
@@ -227,9 +227,14 @@ def test_rf28_tier1_customer_and_parent_no_flag():
     assert not [o for o in d.obligations if o["id"] == "rf28_inquire"]
 
 
-def test_rf28_training_exactly_1e26_no_flag():
-    """Para 28: a model trained with exactly 10^26 operations is not captured by 4E091: no flag."""
-    assert not flagged(run(iaas(planned=str(E26))))
+def test_rf28_training_one_below_1e26_no_flag():
+    """Para 28 (4E091's scope, "10^26 or more"): 10^26 - 1 operations is not captured: no flag."""
+    assert not flagged(run(iaas(planned=str(E26 - 1))))
+
+
+def test_rf28_training_exactly_1e26_flags():
+    """Para 28 (4E091's scope, "10^26 or more"): exactly 10^26 operations is captured: flag."""
+    assert flagged(run(iaas(planned=str(E26))))
 
 
 def test_rf28_training_1e26_plus_one_flags():

@@ -326,3 +326,15 @@ def test_provisions_registry_dates_are_well_formed():
     for pid, p in kb.provisions().items():
         assert p["citation"] and p["title"]
         assert 19000101 <= p["from"] <= p["to"] <= 99991231, pid
+
+
+def test_742_6_b_10_tier1_parented_buyer_allocation_is_an_open_question_note():
+    """742.6(b)(10) (issue 10 ambiguity): a buyer in India whose ultimate parent is headquartered in
+    Germany gets a note that counting its licence against India's allocation is not decided; a buyer
+    with no Tier 1 tie gets none."""
+    from helpers import run, scenario
+    ents = {"Buyer": {"located": "IN", "headquartered": "IN", "parent": "P"}, "P": {"headquartered": "DE"}}
+    d = run(scenario(to="IN", entities=ents))
+    assert any(n["id"] == "tier1_parented_buyer_allocation" for n in d.notes)
+    d = run(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}}))
+    assert not any(n["id"] == "tier1_parented_buyer_allocation" for n in d.notes)

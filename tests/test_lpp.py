@@ -234,3 +234,39 @@ def test_740_29_lpp_scenario_files_cover_every_condition():
     """15 CFR 740.29: the queries/lpp_*.json scenarios show LPP available at least once
     and each of its named conditions failing at least once."""
     check_scenario_files_cover_every_condition("LPP")
+
+
+# --- issue 10: 740.29(a), counting against the operator's limit --------------------------------
+def _with_operator(hq, prior=0, items=None):
+    s = lpp(hq=hq, prior=prior, items=items, facts={"lpp_operator": "Ops"})
+    s["entities"]["Ops"] = {"located": "IN", "headquartered": "IN"}
+    return s
+
+
+def test_740_29_a_tier1_consignee_counts_against_operator_limit():
+    """740.29(a): a consignee headquartered in Tier 1 (DE) may count the shipment against the limit
+    of the entity that will operate the items: LPP available, with a note naming whose limit counts."""
+    d = run(_with_operator("DE"))
+    assert auth(d, "LPP")["available"] is True
+    assert any(n["id"] == "lpp_limit_of_operator" for n in d.notes)
+
+
+def test_740_29_a_non_tier1_consignee_cannot_use_operator_limit():
+    """740.29(a): an Indian-headquartered consignee cannot use another entity's limit."""
+    d = run(_with_operator("IN"))
+    assert "lpp_operator_limit" in failed(d, "LPP")
+
+
+def test_740_29_a_operator_limit_still_at_26_9m_boundary():
+    """740.29(a) with the annual limit: the operator's prior 25,900,000 + this 1,000,000 reaches
+    26,900,000 exactly (within); one more TPP of prior shipments is over."""
+    assert auth(run(_with_operator("DE", prior=25_900_000)), "LPP")["available"] is True
+    assert "lpp_annual_limit" in failed(run(_with_operator("DE", prior=25_900_001)), "LPP")
+
+
+def test_740_29_a_consignee_as_its_own_operator_changes_nothing():
+    """740.29(a): naming the consignee itself as operator is its own limit: no condition, no note."""
+    s = lpp(hq="IN", facts={"lpp_operator": "Buyer"})
+    d = run(s)
+    assert auth(d, "LPP")["available"] is True
+    assert not any(n["id"] == "lpp_limit_of_operator" for n in d.notes)

@@ -71,12 +71,20 @@ def controlled(d):
 
 
 # --- 4E091: the 10^26 threshold -----------------------------------------------------------
-def test_4e091_exactly_1e26_operations_is_not_controlled():
-    """4E091 controls models trained with MORE than 10^26 operations: exactly 10^26 is not."""
-    d = run(weights(model(E26)))
+def test_4e091_one_below_1e26_operations_is_not_controlled():
+    """4E091 heading ("trained utilizing 10^26 or more operations"): 10^26 - 1 is below it."""
+    d = run(weights(model(E26 - 1)))
     assert d.license_required is False
     assert outside(d) == "below_4e091_threshold"
     assert not controlled(d)
+
+
+def test_4e091_exactly_1e26_operations_is_controlled():
+    """4E091 heading ("10^26 or more operations") / 742.6(a)(13): exactly 10^26 is in scope."""
+    d = run(weights(model(E26)))
+    assert d.license_required is True
+    assert controlled(d)
+    assert d.items[0]["eccn"] == "4E091"
 
 
 def test_4e091_1e26_plus_one_operation_is_controlled():
@@ -84,11 +92,17 @@ def test_4e091_1e26_plus_one_operation_is_controlled():
     d = run(weights(model(E26 + 1)))
     assert d.license_required is True
     assert controlled(d)
-    assert d.items[0]["eccn"] == "4E091"
+
+
+def test_4e091_exactly_1e26_publication_unknown_is_indeterminate():
+    """4E091 heading: at exactly 10^26 the publication status decides, so its absence is named."""
+    d = run(weights(model(E26, published=None)))
+    assert d.license_required is None
+    assert "published(1)" in d.missing_facts
 
 
 def test_4e091_below_threshold_needs_no_publication_fact():
-    """4E091: a model at or below 10^26 operations is outside whatever its publication status."""
+    """4E091: a model below 10^26 operations is outside whatever its publication status."""
     d = run(weights(model(5 * E25, published=None, derived=None)))
     assert d.license_required is False
     assert not any("published" in m for m in d.missing_facts)
@@ -159,19 +173,19 @@ def test_4e091_original_model_controlled_without_added_ops():
 @given(total=st.integers(min_value=E26 - 10**20, max_value=10**28),
        share=st.integers(min_value=0, max_value=10**6))
 def test_4e091_derived_rule_matches_exact_arithmetic(total, share):
-    """4E091 derived-model note, property: controlled iff total > 10^26 and added > max(2.5e25, 25% total)."""
+    """4E091 derived-model note, property: controlled iff total >= 10^26 and added > max(2.5e25, 25% total)."""
     added = total * share // 10**6
     d = run(weights(model(total, derived=True, added=added)))
-    expect = total > E26 and added > FLOOR and 100 * added > 25 * total
+    expect = total >= E26 and added > FLOOR and 100 * added > 25 * total
     assert d.license_required is expect
 
 
 @settings(max_examples=40, deadline=None)
 @given(ops=st.integers(min_value=0, max_value=10**29))
 def test_4e091_threshold_property(ops):
-    """4E091, property: a closed original model is controlled exactly when ops > 10^26."""
+    """4E091, property: a closed original model is controlled exactly when ops >= 10^26."""
     d = run(weights(model(ops)))
-    assert d.license_required is (ops > E26)
+    assert d.license_required is (ops >= E26)
 
 
 def test_4e091_huge_figures_do_not_overflow():
@@ -344,3 +358,122 @@ def test_742_6_a_13_weights_requirement_not_before_rule():
     """742.6(a)(13): before 2025-01-13 the rule does not exist: no answer."""
     d = run(weights(), as_of="2024-12-31")
     assert d.license_required is None
+
+
+# --- issue 10: the frontier as a dated parameter a regime names ---------------------------------
+def _frontier_regime(ops, from_date=None):
+    from pyrules.regime import Regime as FileRegime
+    raw = {"regime": "frontier moved", "params": {"open_weight_frontier_ops": str(ops)}}
+    if from_date:
+        raw["dates"] = {"open_weight_frontier_from": from_date}
+    return FileRegime.from_dict(raw)
+
+
+def test_4e091_note_frontier_regime_file_may_name_the_parameter():
+    """Note to 4E091 (published-model frontier): a regime file naming open_weight_frontier_ops is
+    accepted (it was refused) and raises the frontier above a 2e26 model: not controlled."""
+    d = run(weights(model(2 * E26)), regime=_frontier_regime(3 * E26))
+    assert d.license_required is False
+    assert outside(d) == "below_open_weight_frontier"
+
+
+def test_4e091_note_frontier_regime_applies_from_its_date_day_before_and_of():
+    """Note to 4E091: a regime's frontier dated 2026-01-01 applies from that day; the day before,
+    the dated default (3.8e25) still applies, so a 2e26 model is controlled."""
+    reg = _frontier_regime(3 * E26, "2026-01-01")
+    before = run(weights(model(2 * E26)) | {"date": "2025-12-31"}, regime=reg)
+    on = run(weights(model(2 * E26)) | {"date": "2026-01-01"}, regime=reg)
+    assert before.license_required is True
+    assert on.license_required is False
+
+
+# --- issue 10: Technical Note 3 to 4E091 (synthetic data) ---------------------------------------
+@pytest.mark.parametrize("share, expect", [(10, False), (11, True)])
+def test_4e091_tn3_generator_counts_above_10_percent(share, expect):
+    """4E091 Technical Note 3: a 6e25 model with 10% of its training on a 1e26 generator's
+    unpublished synthetic data stays below 10^26; at 11% the generator's operations count (1.6e26)."""
+    d = run(weights(model(6 * E25, synthetic_data_share_percent=share, synthetic_generator_ops=str(E26))))
+    assert d.license_required is expect
+    if expect:
+        assert any(n["id"] == "synthetic_generator_counted(1)" for n in d.notes)
+
+
+def test_4e091_tn3_generator_ops_missing_named_when_it_matters():
+    """4E091 Technical Note 3: share above 10% but the generator's operations unknown, and the
+    model's own 6e25 does not settle it: indeterminate, the field named."""
+    d = run(weights(model(6 * E25, synthetic_data_share_percent=50)))
+    assert d.license_required is None
+    assert "synthetic_generator_ops(1)" in d.missing_facts
+
+
+def test_4e091_tn3_not_asked_when_own_training_settles():
+    """4E091 Technical Note 3: a 2e26 original model is controlled whatever a generator adds."""
+    d = run(weights(model(2 * E26, synthetic_data_share_percent=50)))
+    assert d.license_required is True
+    assert "synthetic_generator_ops(1)" not in d.missing_facts
+
+
+def test_4e091_tn3_share_missing_with_generator_named():
+    """4E091 Technical Note 3: a generator's operations without its share: the share is named."""
+    d = run(weights(model(6 * E25, synthetic_generator_ops=str(E26))))
+    assert d.license_required is None
+    assert "synthetic_data_share_percent(1)" in d.missing_facts
+
+
+def test_4e091_tn3_note_when_no_synthetic_data_stated():
+    """4E091 Technical Note 3 is never weighed silently: below the threshold, a note says none was stated."""
+    d = run(weights(model(6 * E25)))
+    assert any(n["id"] == "synthetic_data_not_stated(1)" for n in d.notes)
+
+
+# --- issue 10: the derived-model 25% base (reading derived_share_base) ------------------------
+def test_4e091_derived_share_base_reading_decides():
+    """4E091 derived-model note: 2.7e25 added to a 1.2e26 total is not more than 25% of the total
+    (3e25) but is more than 25% of the published model's 9.3e25 (2.325e25): the reading decides."""
+    line = model(12 * E25, derived=True, added=27 * 10**24)
+    d = run(weights(line))
+    assert d.license_required is False and "derived_share_base" in d.readings_that_matter
+    d = run(weights(line, readings={"derived_share_base": "published_model"}))
+    assert d.license_required is True
+
+
+@pytest.mark.parametrize("added, expect", [(20 * E25, False), (20 * E25 + 1, True)])
+def test_4e091_derived_share_base_published_model_boundary(added, expect):
+    """4E091 derived-model note, reading published_model: added > 25% of (total - added), i.e.
+    125 x added > 25 x total; total 1e27: exactly 2e26 added is not more, 2e26 + 1 is."""
+    d = run(weights(model(10 * E26, derived=True, added=added), readings={"derived_share_base": "published_model"}))
+    assert d.license_required is expect
+
+
+# --- issue 10: where the employee may be (reading employee_exclusion_place) --------------------
+def _employee_release(action="deemed_reexport", located=None, readings=None):
+    facts = {"recipient_permanent_regular_employee": True}
+    if located:
+        facts["employee_located"] = located
+    return weights(action=action, hq="DE", located="DE", to="DE", facts=facts, readings=readings)
+
+
+def test_742_6_a_13_employee_place_default_applies_anywhere_with_note():
+    """742.6(a)(13) exclusion, default reading any_place: a DE employer's employee in China is
+    excluded, and a note says the text on the place was not found."""
+    d = run(_employee_release(located="CN"))
+    assert d.license_required is False
+    assert any(n["id"] == "employee_place_not_found" for n in d.notes)
+    assert "employee_exclusion_place" in d.readings_that_matter
+
+
+@pytest.mark.parametrize("located, excluded", [("CN", False), ("MO", False), ("IN", True), ("DE", True)])
+def test_742_6_a_13_employee_place_outside_tier3_reading(located, excluded):
+    """742.6(a)(13) exclusion, reading outside_tier3: an employee located in Tier 3 (CN, MO) is not
+    excluded (licence required); in Tier 2 or Tier 1 the exclusion applies."""
+    d = run(_employee_release(located=located, readings={"employee_exclusion_place": "outside_tier3"}))
+    assert d.license_required is (not excluded)
+
+
+def test_742_6_a_13_employee_place_unknown_named_under_outside_tier3():
+    """742.6(a)(13), reading outside_tier3: a deemed reexport with the employee's place unknown:
+    indeterminate, employee_located named; a deemed export is a release in the US (734.13(b))."""
+    d = run(_employee_release(readings={"employee_exclusion_place": "outside_tier3"}))
+    assert d.license_required is None and "employee_located" in d.missing_facts
+    d = run(_employee_release(action="deemed_export", readings={"employee_exclusion_place": "outside_tier3"}))
+    assert d.license_required is False

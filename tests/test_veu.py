@@ -81,6 +81,10 @@ EXPECTED = {
                         "nveu_owner_operator_veu"}),
     "nveu_after_allocation_table_ends": ("NVEU", None, set()),
     "nveu_model_weights_not_covered": ("NVEU", False, {"nveu_items_eligible"}),
+    "uveu_hosted_frontier_training_and_part744_end_use": (
+        "UVEU", False, {"uveu_no_frontier_training_outside_tier1", "no_part744_end_use"}),
+    "nveu_hosted_frontier_training_and_part744_end_use": (
+        "NVEU", False, {"nveu_no_frontier_training_outside_tier1", "no_part744_end_use"}),
 }
 
 
@@ -382,3 +386,80 @@ def test_748_15_property_no_veu_for_tier3_party(dest, loc, hq, parent, reading):
     assert u["available"] is not None and n["available"] is not None
     # NVEU, with every other fact favourable, is available exactly for a Tier 2 destination and no Tier 3 tie.
     assert n["available"] is (not tier3 and TIER[dest] == 2)
+
+
+# ---------------------------------------------------------------- issue 10: Supp. No. 10 content
+def _tenant(hq="CN", located="SG", ops="3e26"):
+    f = {"hosted_customer": "Tenant"}
+    if ops is not None:
+        f["hosted_training_ops"] = ops
+    return f, {"Tenant": {"located": located, "headquartered": hq}}
+
+
+@pytest.mark.parametrize("kind", ["UVEU", "NVEU"])
+@pytest.mark.parametrize("ops, fails", [("99999999999999999999999999", False), ("1e26", True)])
+def test_supp10_748_dc_veu_bars_hosting_frontier_training_outside_tier1(kind, ops, fails):
+    """Supp. No. 10 to part 748: a data center VEU may not host training of a 4E091-scale model
+    (10^26 or more operations) for a party headquartered outside Tier 1; 10^26 - 1 is allowed."""
+    f, ents = _tenant(ops=ops)
+    party = uveu_party() if kind == "UVEU" else nveu_party()
+    d = (uveu if kind == "UVEU" else nveu)(facts=f, entities={**party, **ents})
+    cond = f"{kind.lower()}_no_frontier_training_outside_tier1"
+    assert (cond in failed(d, kind)) is fails
+    assert auth(d, kind)["available"] is (not fails)
+
+
+def test_supp10_748_dc_veu_tier1_tenant_may_train_at_frontier():
+    """Supp. No. 10 to part 748: frontier training for a tenant located and headquartered in Tier 1 is no bar."""
+    f, ents = _tenant(hq="GB", located="GB")
+    d = uveu(facts=f, entities={**uveu_party(), **ents})
+    assert auth(d, "UVEU")["available"] is True
+
+
+def test_supp10_748_dc_veu_tenant_training_unknown_is_named():
+    """Supp. No. 10 to part 748: a tenant outside Tier 1 whose training size is unknown: undecided, named."""
+    f, ents = _tenant(ops=None)
+    d = uveu(facts=f, entities={**uveu_party(), **ents})
+    assert ("uveu_no_frontier_training_outside_tier1", "hosted_training_ops") in undecided(d, "UVEU")
+
+
+@pytest.mark.parametrize("kind", ["UVEU", "NVEU"])
+def test_supp10_748_dc_veu_brings_reporting_audits_and_training_bar(kind):
+    """Supp. No. 10 to part 748: an available VEU brings the reporting, audit and hosting
+    obligations, each citing Supp. No. 10."""
+    d = uveu() if kind == "UVEU" else nveu()
+    ob = {o["id"]: o for o in d.obligations}
+    for oid in ("dcv_reporting", "dcv_audits", "dcv_no_frontier_training_outside_tier1"):
+        assert ob[oid]["citation"] == "15 CFR part 748, Supp. No. 10", oid
+
+
+@pytest.mark.parametrize("days, default_ok, short_ok", [(59, False, False), (60, False, True),
+                                                       (179, False, True), (180, True, True)])
+def test_748_15_uveu_new_site_notice_reading_180_or_60_days(days, default_ok, short_ok):
+    """748.15 (reading uveu_new_site_notice): 180 days by default, 60 under days_60; the reading is
+    flagged only when the notice lies between the two (60..179 days)."""
+    date = "2025-09-01"
+    f = {"uveu_site_listed": False, "uveu_site_notified": True, "uveu_site_notified_on": _days_before(date, days)}
+    d = uveu(date=date, facts=f)
+    assert ("uveu_site_authorized" not in failed(d, "UVEU")) is default_ok
+    assert ("uveu_new_site_notice" in d.readings_that_matter) is (default_ok != short_ok)
+    s = uveu(date=date, facts=f, readings={"uveu_new_site_notice": "days_60"})
+    assert ("uveu_site_authorized" not in failed(s, "UVEU")) is short_ok
+    if short_ok:
+        assert "60 days" in {o["id"]: o for o in s.obligations}["uveu_new_site_notice"]["description"]
+
+
+@pytest.mark.parametrize("use", ["section_744_23", "section_744_6"])
+def test_740_2_a_2_part744_end_use_makes_every_authorization_unavailable(use):
+    """740.2(a)(2) with 744.23 / 744.6, and 748.15 for VEUs: a known part 744 end use fails every
+    authorization weighed, each citing its provision; 'none' changes nothing."""
+    d = uveu(facts={"part744_end_use": use})
+    for a in d.authorizations:
+        assert "no_part744_end_use" in {f["condition"] for f in a["failed_conditions"]}, a["name"]
+        cite = next(f["citation"] for f in a["failed_conditions"] if f["condition"] == "no_part744_end_use")
+        assert "744.23" in cite and ("740.2(a)(2)" in cite or "748.15" in cite)
+    assert d.authorized is False
+    assert any("740.2(a)(9)(ii)" in n["text"] for n in d.notes)
+    ok = uveu(facts={"part744_end_use": "none"})
+    assert auth(ok, "UVEU")["available"] is True
+    assert not any(n["id"] == "other_exceptions_not_weighed" for n in ok.notes)
