@@ -16,12 +16,16 @@ def _evaluation_options(parser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
     p = argparse.ArgumentParser(prog="pyrules", description="The AI Diffusion export-control rule as logic.")
+    p.add_argument("--version", action="version", version=f"pyrules {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     ask = sub.add_parser("ask", help="evaluate scenarios (JSON or .scn files, or directories of them)")
     ask.add_argument("files", nargs="+")
     ask.add_argument("--json", action="store_true", help="one JSON object per scenario, one per line")
+    ask.add_argument("--details", action="store_true",
+                     help="with several scenarios, print each answer in full after the summary table")
     _evaluation_options(ask)
 
     parse = sub.add_parser("parse", help="print the JSON form of a scenario-language file")
@@ -50,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     cmp_ = sub.add_parser("compare", help="evaluate scenarios under the rule as written and under a regime file; list what changed")
     cmp_.add_argument("--regime", required=True, metavar="FILE", help="a regime file (JSON, see docs/regimes.md)")
     cmp_.add_argument("files", nargs="+", metavar="QUERIES")
-    cmp_.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    cmp_.add_argument("--json", action="store_true", help="print the comparison as JSON (same as --format json)")
+    cmp_.add_argument("--format", choices=["text", "csv", "json"], default=None,
+                      help="text: a table of the changes in words (default); csv: the same table; json: everything")
 
     chk = sub.add_parser("check", help="search the abstract space of transactions for overlaps, gaps and dead authorizations")
     chk.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -82,31 +88,116 @@ def _apply_readings(scenario, readings: list[str]):
     return scenario.with_changes({"readings": chosen})
 
 
+def _scenarios_reporting_errors(paths, errors: list):
+    """(path, label, scenario) for every readable scenario; a bad file or scenario is
+    appended to ``errors`` (and reported on stderr) and the rest go on."""
+    from pathlib import Path
+    from .loader import expand_paths, read_raw
+    from .model import Scenario
+    for arg in paths:
+        try:
+            files = expand_paths([arg])
+        except InputError as exc:
+            errors.append(exc)
+            print(f"pyrules: error: {exc}", file=sys.stderr)
+            continue
+        for path in files:
+            try:
+                raws = read_raw(Path(path))
+            except InputError as exc:
+                errors.append(exc)
+                print(f"pyrules: error: {exc}", file=sys.stderr)
+                continue
+            for i, raw in enumerate(raws):
+                label = path.stem if len(raws) == 1 else f"{path.stem}[{i}]"
+                try:
+                    scenario = Scenario.from_dict(raw)
+                except InputError as exc:
+                    exc.file = str(path)
+                    if len(raws) > 1:
+                        exc.field = f"[{i}].{exc.field}" if exc.field else f"[{i}]"
+                    errors.append(exc)
+                    print(f"pyrules: error: {exc}", file=sys.stderr)
+                    continue
+                yield path, label, scenario
+
+
+def summary_table(rows: list[tuple[str, object]]) -> str:
+    """One line per scenario: licence required, authorized, policy, the authorizations
+    available, how many facts are missing (the words of Determination's vocabulary)."""
+    from .determination import ANSWER_WORDS
+    head = ("scenario", "licence", "authorized", "policy", "available", "missing")
+    body = []
+    for label, d in rows:
+        avail = ",".join(a["name"] for a in d.authorizations if a["available"] is True) or "-"
+        body.append((label, ANSWER_WORDS[d.license_required], ANSWER_WORDS[d.authorized],
+                     (d.licensing_policy or "-").replace("_", " ") if d.license_required is not False else "-",
+                     avail, str(len(d.missing_facts)) if d.missing_facts else "-"))
+    widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
+    widths[0] = min(widths[0], 56)
+
+    def line(r):
+        first = r[0] if len(r[0]) <= widths[0] else r[0][:widths[0] - 1] + "~"
+        return "  ".join([first.ljust(widths[0])] + [c.ljust(w) for c, w in zip(r[1:], widths[1:])]).rstrip()
+    out = [line(head)] + [line(r) for r in body]
+    n = len(rows)
+    lic = sum(1 for _, d in rows if d.license_required is True)
+    und = sum(1 for _, d in rows if d.license_required is None)
+    auth = sum(1 for _, d in rows if d.authorized is True)
+    out.append(f"{n} scenario{'s' if n != 1 else ''}: licence required in {lic}, not required in "
+               f"{n - lic - und}, undecided in {und}; authorized without a licence in {auth}.")
+    return "\n".join(out)
+
+
 def cmd_ask(args) -> int:
+    """Evaluate every scenario given. One scenario: the answer in full. Several: a
+    summary table, one line each (with --details, each answer in full after it).
+    A bad file is reported on stderr and the others go on; the exit code is then 2."""
     from .engine import default_engine
-    from .loader import load_scenarios
     from .model import parse_date
     if args.as_of:
         parse_date(args.as_of, "--as-of")
     engine = default_engine()
-    for path, scenario in load_scenarios(args.files):
-        scenario = _apply_readings(scenario, args.reading)
-        if scenario.data.get("questions"):
-            from .whatif import validate_questions
-            try:
-                validate_questions(scenario)
-            except InputError as exc:
-                exc.file = str(path)
+    errors: list[InputError] = []
+    done: list[tuple[str, object]] = []
+    for path, label, scenario in _scenarios_reporting_errors(args.files, errors):
+        try:
+            scenario = _apply_readings(scenario, args.reading)
+            if scenario.data.get("questions"):
+                from .whatif import validate_questions
+                try:
+                    validate_questions(scenario)
+                except InputError as exc:
+                    exc.file = str(path)
+                    raise
+        except InputError as exc:
+            if exc.field == "--reading":
                 raise
+            errors.append(exc)
+            print(f"pyrules: error: {exc}", file=sys.stderr)
+            continue
         d = engine.evaluate(scenario, as_of=args.as_of)
         if args.json:
             out = d.to_json()
             out["file"] = str(path)
             print(json.dumps(out))
         else:
-            print(d.to_text())
+            done.append((label, d))
+    if not args.json and done:
+        if len(done) == 1 and not errors:
+            print(done[0][1].to_text())
             print()
-    return 0
+        else:
+            print(summary_table(done))
+            if errors:
+                print(f"{len(errors)} file(s) or scenario(s) could not be read (see the errors above).")
+            if args.details:
+                for _, d in done:
+                    print()
+                    print(d.to_text())
+            else:
+                print("(pyrules ask --details for each answer in full; pyrules ask FILE for one)")
+    return 2 if errors else 0
 
 
 def cmd_parse(args) -> int:
