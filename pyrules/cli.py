@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     led.add_argument("--format", choices=["csv", "jsonl"], default=None,
                      help="output format (default: like the input)")
     led.add_argument("--progress", action="store_true", help="report progress on stderr")
+    led.add_argument("-o", "--output", metavar="FILE", help="write the result rows there (default: standard output)")
+    led.add_argument("--summary", metavar="FILE",
+                     help="write the summary of every cap there (.json: JSON, otherwise CSV); "
+                          "default: a readable table on standard error")
     led.add_argument("--screen", action="store_true",
                      help="weigh every authorization for every row, as 'pyrules ask' does "
                           "(default: only the authorization a row claims)")
@@ -221,9 +225,54 @@ def cmd_readings(args) -> int:
     return 0
 
 
+def write_ledger_results(result, fmt: str, out) -> None:
+    """The result rows only (CSV with a header, or JSON lines)."""
+    import csv
+    from .ledger import ROW_FIELDS
+    if fmt == "jsonl":
+        for r in result.rows:
+            out.write(json.dumps(r) + "\n")
+        return
+    w = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in result.rows:
+        r = dict(r)
+        for k in ("claim_failed_conditions", "missing_facts"):
+            r[k] = ";".join(r[k] or [])
+        w.writerow(r)
+
+
+SUMMARY_FIELDS = ["total", "used_tpp", "cap_tpp", "remaining_tpp",
+                  "used_h100_equivalents", "remaining_h100_equivalents"]
+
+
+def write_ledger_summary(result, fmt: str, out) -> None:
+    """The summary of every cap: CSV, JSON, or a readable table ("text")."""
+    import csv
+    errors = sum(1 for r in result.rows if r.get("error"))
+    if fmt == "json":
+        json.dump({"rows": len(result.rows), "error_rows": errors, "totals": result.summary}, out, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        w = csv.DictWriter(out, fieldnames=SUMMARY_FIELDS, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        w.writerows(result.summary)
+    else:
+        def num(v):
+            return "-" if v is None else (f"{v:,}" if isinstance(v, int) else str(v))
+        head = ("total", "used TPP", "cap TPP", "remaining TPP", "used H100-eq.", "remaining H100-eq.")
+        body = [tuple(num(r.get(k)) for k in SUMMARY_FIELDS) for r in result.summary]
+        widths = [max(len(t[i]) for t in [head] + body) for i in range(len(head))]
+        out.write(f"Ledger summary: {len(result.rows)} rows, {errors} with errors\n")
+        for t in [head] + body:
+            out.write("  ".join(c.ljust(w) for c, w in zip(t, widths)).rstrip() + "\n")
+
+
 def cmd_ledger(args) -> int:
+    """Results to standard output (or --output), the summary to standard error (or
+    --summary). Exit 2 after writing everything when any row was an error row."""
     from pathlib import Path
-    from .ledger import run_ledger, write_rows
+    from .ledger import run_ledger
     path = Path(args.file)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
@@ -232,7 +281,22 @@ def cmd_ledger(args) -> int:
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the file: not UTF-8 text (byte {exc.start})", file=str(path)) from None
     fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")
-    write_rows(result, fmt, sys.stdout)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            write_ledger_results(result, fmt, f)
+    else:
+        write_ledger_results(result, fmt, sys.stdout)
+    if args.summary:
+        with open(args.summary, "w", encoding="utf-8", newline="") as f:
+            write_ledger_summary(result, "json" if args.summary.endswith(".json") else "csv", f)
+    else:
+        sys.stdout.flush()
+        write_ledger_summary(result, "text", sys.stderr)
+    errors = sum(1 for r in result.rows if r.get("error"))
+    if errors:
+        print(f"pyrules: error: {errors} row(s) of {path} could not be evaluated (see their 'error' column)",
+              file=sys.stderr)
+        return 2
     return 0
 
 

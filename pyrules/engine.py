@@ -8,6 +8,7 @@ import clingo.ast as ast
 
 from . import kb
 from .arithmetic import Arithmetic
+from .errors import InputError
 from .facts import scenario_facts
 from .model import Scenario
 
@@ -70,6 +71,20 @@ def default_engine() -> Engine:
     return _ENGINE
 
 
-def evaluate(scenario: Scenario | dict, as_of: str | None = None, regime=None):
-    """Evaluate one scenario under the rule as written (or under ``regime``)."""
+def evaluate(scenario, as_of: str | None = None, regime=None):
+    """Evaluate one scenario under the rule as written (or under ``regime``).
+
+    ``scenario``: a dict in the JSON form, a :class:`Scenario`, or the path of a
+    ``.json`` or ``.scn`` file holding exactly one scenario. ``as_of``: judge on
+    this date (YYYY-MM-DD) instead of the scenario's. Returns a :class:`Determination`.
+    Bad input raises :class:`InputError` naming the field.
+    """
+    import os
+    if isinstance(scenario, (str, os.PathLike)):
+        from .loader import load_scenarios
+        found = load_scenarios([scenario])
+        if len(found) != 1:
+            raise InputError(f"the file holds {len(found)} scenarios; evaluate takes one "
+                             "(use pyrules.loader.load_scenarios for several)", file=str(scenario))
+        scenario = found[0][1]
     return default_engine().evaluate(scenario, as_of=as_of, regime=regime)

@@ -195,6 +195,7 @@ QUESTIONS: dict[str, str] = {
     "status.private_sector": "Is {e} a private-sector end user?",
     "status.uveu": "Is {e} a universal validated end user (UVEU)?",
     "status.nveu": "Is {e} a national validated end user (NVEU)?",
+    "items.data_center": "Is item {n} designed or marketed for use in a data center?",
     "items.training_ops": "How many operations were used to train the model of item {n}?",
     "items.published": "Are the weights of item {n} published?",
     "items.derived_from_published": "Was the model of item {n} trained starting from published weights?",
@@ -245,6 +246,8 @@ def missing_fact_field(sym) -> tuple[str | None, str]:
             if name in MISSING_FACT_ITEM:
                 f, q = MISSING_FACT_ITEM[name]
                 return f"items[{n - 1}].{f}", q.format(n=n)
+            if name.startswith("item_") and name[5:] in ITEM_FIELDS:
+                name = name[5:]
             if name in ITEM_FIELDS:
                 return f"items[{n - 1}].{name}", _question(f"items.{name}", f"item {n}: {ITEM_FIELDS[name][1]}", n=n)
         else:                                       # an entity name
