@@ -5,7 +5,27 @@ import argparse
 import json
 import sys
 
-from .errors import InputError
+from .errors import InputError, did_you_mean
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped command, choice or option."""
+
+    def error(self, message):
+        import re
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            message += did_you_mean(m.group(1), re.findall(r"[\w-]+", m.group(2)))
+        m = re.match(r"unrecognized arguments: (\S+)", message)
+        if m and m.group(1).startswith("-"):
+            opts = [o for a in self._actions for o in a.option_strings]
+            for a in self._actions:        # the options of the chosen subcommand too
+                for sp in getattr(a, "choices", None) or {}:
+                    sub = a.choices[sp]
+                    if isinstance(sub, argparse.ArgumentParser):
+                        opts += [o for b in sub._actions for o in b.option_strings]
+            message += did_you_mean(m.group(1), sorted(set(opts)))
+        super().error(message)
 
 
 def _evaluation_options(parser) -> None:
@@ -17,9 +37,9 @@ def _evaluation_options(parser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
-    p = argparse.ArgumentParser(prog="pyrules", description="The AI Diffusion export-control rule as logic.")
+    p = _Parser(prog="pyrules", description="The AI Diffusion export-control rule as logic.")
     p.add_argument("--version", action="version", version=f"pyrules {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     ask = sub.add_parser("ask", help="evaluate scenarios (JSON or .scn files, or directories of them)")
     ask.add_argument("files", nargs="+")
@@ -87,7 +107,9 @@ def _apply_readings(scenario, readings: list[str]):
     for r in readings:
         topic, _, choice = r.partition("=")
         if topic not in schema.READINGS or choice not in schema.READINGS[topic]:
-            raise InputError(f"unknown reading {r!r}; run 'pyrules readings'", field="--reading")
+            hint = (did_you_mean(choice, schema.READINGS[topic]) if topic in schema.READINGS
+                    else did_you_mean(topic, schema.READINGS))
+            raise InputError(f"unknown reading {r!r}{hint}; run 'pyrules readings'", field="--reading")
         chosen[topic] = choice
     return scenario.with_changes({"readings": chosen})
 

@@ -10,7 +10,8 @@ Types:
   ops    -> n(...)                     (training operations; accepts "1.2e26", "10^26")
   int    -> integer within 0..2^31-1
   name   -> string                     (entity, model or chip name)
-  country-> string, an ISO 3166-1 alpha-2 code known to the knowledge base
+  country-> string, an ISO 3166-1 alpha-2 code known to the knowledge base (any case),
+            or a country name from its list ("Vietnam"); read as the code
   date   -> integer YYYYMMDD
   enum:a|b|c -> constant, one of the listed values
 """

@@ -240,3 +240,42 @@ def test_cli_ledger_results_and_summary_apart_exit_2_on_error_rows(tmp_path):
     s = json.loads(summ.read_text())
     assert s["rows"] == 2 and s["error_rows"] == 1
     assert {t["total"] for t in s["totals"]} == {"lpp_year(Acme, 2025)"}
+
+
+# ----------------------------------------------------------------- names and "did you mean"
+@pytest.mark.parametrize("given", ["VN", "vn", "Vietnam", "viet nam", "Viet Nam"])
+def test_740_countries_by_code_in_any_case_or_by_name(given):
+    """Supp. No. 1 to part 740 country lists: Vietnam (Tier 2) may be written as a code in any
+    case or by its name from the KB's country list; all read as VN."""
+    d = pyrules.evaluate(scenario(to=given, entities={"Buyer": {"located": given, "headquartered": "vn"}}))
+    assert d.source.data["transaction"]["to"] == "VN"
+    assert d.source.data["entities"]["Buyer"] == {"located": "VN", "headquartered": "VN"}
+    assert d.licensing_policy == "presumption_of_approval"
+
+
+def test_country_name_before_the_comma_is_enough():
+    """"Congo" is not taken for two countries: only the KB name's first part counts ("Iran")."""
+    from pyrules.model import country_code
+    assert country_code("Iran") == "IR" and country_code("Taiwan") == "TW"
+    assert country_code("Narnia") is None and country_code("") is None
+
+
+@pytest.mark.parametrize("overrides, field, hint", [
+    (dict(to="Vietnum"), "transaction.to", "did you mean 'Vietnam'?"),
+    (dict(action="exprot"), "transaction.action", "did you mean 'export'"),
+    (dict(items=[{"chip": "H100SXM", "quantity": 1}]), "items[0].chip", "did you mean 'H100-SXM'?"),
+    (dict(transaction={"consignees": "Buyer"}), "transaction.consignees", "did you mean 'consignee'?"),
+])
+def test_did_you_mean_for_countries_options_chips_and_fields(overrides, field, hint):
+    with pytest.raises(pyrules.InputError) as exc:
+        pyrules.evaluate(scenario(**overrides))
+    assert exc.value.field == field and hint in exc.value.message
+
+
+def test_cli_did_you_mean_for_commands_options_and_readings():
+    r = pyrules_cli("aks", "x.json")
+    assert r.returncode == 2 and "did you mean 'ask'?" in r.stderr
+    r = pyrules_cli("ask", QUERIES / "core_burma.json", "--detials")
+    assert r.returncode == 2 and "did you mean '--details'?" in r.stderr
+    r = pyrules_cli("ask", QUERIES / "core_burma.json", "--reading", "tier_overlap=tier3_prevail")
+    assert r.returncode == 2 and "did you mean 'tier3_prevails'" in r.stderr and "Traceback" not in r.stderr
