@@ -262,3 +262,23 @@ def missing_fact_field(sym) -> tuple[str | None, str]:
         return None, (f"What is the NVEU allocation for {text(args[0])} Q{text(args[1])}? "
                       "(the rule's table gives none for that quarter)")
     return None, text(sym).replace("_", " ")
+
+
+# ---------------------------------------------------------------------------
+# What the parties themselves can change, and at what cost (pyrules whatif's
+# default when a question names nothing to change). Paperwork the exporter or
+# consignee can do costs least; reshaping the deal (distributor, quantity) more.
+# Not listed, so never changed by default: the destination, a party's headquarters
+# or location, a listing or decision by BIS, and the date (a transaction cannot be
+# moved into the past); name them in the question to ask about them.
+PARTY_CHANGES: dict[str, int] = {
+    "eccn_furnished": 1,
+    "aia_certification_obtained": 1,
+    "lpp_certification_obtained": 1,
+    "storage_security_measures": 1,
+    "nac_notification_submitted": 1,
+    "nac_notification_complete": 1,
+    "uveu_site_notified": 1,
+    "via_distributor": 2,
+    "quantity": 2,
+}

@@ -286,17 +286,21 @@ def _parse_change_text(text: str, where: str) -> dict:
 
 
 def default_changes(s: Scenario) -> list[dict]:
-    """What may change when a question names nothing: the destination, each entity's
-    headquarters and location, each item's quantity, the purpose, the distributor
-    flag and the date."""
+    """What may change when a question names nothing: what the parties themselves can
+    change, each at its cost from pyrules/schema.py PARTY_CHANGES (the paperwork the
+    exporter can do, whether a distributor is used, each item's quantity). Not the
+    destination, a party's headquarters or location, a listing by BIS or the date:
+    name those explicitly to ask about them."""
+    from .schema import FACTS, PARTY_CHANGES
     d = s.data
-    out: list[dict] = [{"fact": "destination"}]
-    for e in d.get("entities", {}):
-        out += [{"fact": "headquartered", "entity": e}, {"fact": "located", "entity": e}]
+    out: list[dict] = []
+    for name, cost in PARTY_CHANGES.items():
+        if name in FACTS and FACTS[name][0] == "bool":
+            out.append({"fact": "fact", "name": name, "cost": cost})
+    out.append({"fact": "via_distributor", "cost": PARTY_CHANGES["via_distributor"]})
     for i, it in enumerate(d.get("items", []), start=1):
         if "quantity" in it:
-            out.append({"fact": "quantity", "item": i})
-    out += [{"fact": "purpose"}, {"fact": "via_distributor"}, {"fact": "date"}]
+            out.append({"fact": "quantity", "item": i, "cost": PARTY_CHANGES["quantity"]})
     return out
 
 
@@ -433,6 +437,10 @@ class WhatIfResult:
     rejected: list[Repair] = field(default_factory=list)   # failed the fresh evaluation (a bug if any)
     raw_count: int = 0                                        # repairs before grouping by country class
     seconds: float = 0.0
+    # When unreachable: what holds in every alternative within what may change
+    # (cautious consequences): each {"authorization", "condition", "description", "citation"}.
+    blocking: list[dict] = field(default_factory=list)
+    blocking_complete: bool = True     # False when only some quantity choices were explored
 
     @property
     def already_met(self) -> bool:
@@ -442,13 +450,28 @@ class WhatIfResult:
         return {"format_version": FORMAT_VERSION, "scenario": self.scenario, "goal": self.goal,
                 "may_change": self.may_change, "reachable": self.reachable, "already_met": self.already_met,
                 "optimal_cost": self.optimal_cost, "repairs": [r.to_json() for r in self.repairs],
-                "rejected": [r.to_json() for r in self.rejected]}
+                "rejected": [r.to_json() for r in self.rejected],
+                "blocking": self.blocking, "blocking_complete": self.blocking_complete}
 
     def to_text(self) -> str:
         lines = [f"== what if: {self.scenario}", f"   goal: {self.goal.replace('_', ' ')}",
                  "   may change: " + (", ".join(_spec_label(s) for s in self.may_change) or "nothing")]
         if not self.reachable:
             lines.append("No change within what may change reaches the goal.")
+            if self.blocking:
+                every = "every alternative" if self.blocking_complete else "every alternative explored"
+                lines.append(f"Blocking in {every} (x not met, ? undecided, whatever may change takes):")
+                for b in self.blocking:
+                    who = f"{b['authorization']}: " if b.get("authorization") else ""
+                    if b.get("state") == "one of":
+                        lines.append(f"  {who}in every alternative at least one of these is not met"
+                                     + (" (or it is not weighed, e.g. on another date)" if b["or_not_weighed"] else "") + ":")
+                        lines += [f"      - {c['description']}  [{c['citation']}]" for c in b["conditions"]]
+                        continue
+                    mark = "?" if b.get("state") == "undecided" else "x"
+                    missing = f" (missing: {b['field'] or b['question']})" if mark == "?" else ""
+                    cite = f"  [{b['citation']}]" if b["citation"] else ""
+                    lines.append(f"  {mark} {who}{b['description']}{missing}{cite}")
         elif self.already_met:
             lines.append("The scenario already meets the goal: the empty repair (no change).")
         else:
@@ -708,6 +731,111 @@ class _Problem:
         return best[0], models
 
 
+    def explore(self, quantities: dict[int, int], mode: str = "cautious") -> set[clingo.Symbol] | None:
+        """With the goal dropped, the conditions not met (wi_not_met/2), undecided/3,
+        licence_required/1 and policy/2 atoms true in every alternative ("cautious")
+        or in some alternative ("brave"). None when no alternative exists at all."""
+        ctl = clingo.Control(["--warn=none", f"--enum-mode={mode}", "--opt-mode=ignore", "--models=0"])
+        ctl.add("base", [], kb.kb_text())
+        ctl.add("base", [], _mode_text())
+        ctl.add("base", [], (
+            "wi_explore.\n"
+            # a condition is not met in an alternative when it fails or is undecided
+            # there, or when its authorization is not weighed there at all (e.g. a date
+            # before the rule): the intersection is then over the alternatives that weigh it.
+            "wi_not_met(A, C) :- fails(A, C).\n"
+            "wi_not_met(A, C) :- undecided(A, C, _).\n"
+            "wi_weighed(A) :- authorization_status(A, _).\n"
+                        + ("wi_not_met(A, C) :- condition(A, C, _, _), not wi_weighed(A).\n" if mode == "cautious" else
+               "wi_unweighed(A) :- authorization(A, _), not wi_weighed(A).\n#show wi_unweighed/1.\n") +
+            "#show wi_not_met/2. #show undecided/3. #show licence_required/1. #show policy/2."))
+        with ctl.backend() as b:
+            for f in self.program_facts(quantities, None):
+                b.add_rule([b.add_atom(f)])
+        ctl.ground([("base", [])], context=Arithmetic())
+        last: list = [None]
+        ctl.solve(on_model=lambda m: last.__setitem__(0, set(m.symbols(shown=True))))
+        return last[0]
+
+
+_EXPLORE_COMBOS = 64
+
+
+def _blocking(p: "_Problem", combos: list) -> tuple[list[dict], bool]:
+    """Conditions not met in every alternative (over at most _EXPLORE_COMBOS quantity choices)."""
+    from .determination import citation
+    common: set | None = None
+    some: set = set()
+    qvars = [v for v in p.vars if v.kind == "quantity"]
+    for _, choice in combos[:_EXPLORE_COMBOS]:
+        q = {v.item: c for v, c in zip(qvars, choice) if c is not None}
+        got = p.explore(q)
+        if got is None:
+            continue
+        common = got if common is None else common & got
+        some |= p.explore(q, "brave") or set()
+    if common is None:
+        return [], len(combos) <= _EXPLORE_COMBOS
+    conds = {(a[0].name, a[1].name): (a[2].name, a[3].string)
+             for a in (x.arguments for x in p.base_atoms if x.name == "condition" and len(x.arguments) == 4)}
+    goal = p.goal_sym
+    want = None
+    if goal.name == "auth":
+        want = goal.arguments[0].name
+    # how each condition stands in the scenario itself: failed, or undecided with its missing fact
+    failed_now = {(x.arguments[0].name, x.arguments[1].name) for x in p.base_atoms if x.name == "fails"}
+    missing_now = {(x.arguments[0].name, x.arguments[1].name): x.arguments[2]
+                   for x in p.base_atoms if x.name == "undecided"}
+    weighed_now = {x.arguments[0].name for x in p.base_atoms if x.name == "authorization_status"}
+    for x in common:
+        if x.name == "undecided":
+            missing_now.setdefault((x.arguments[0].name, x.arguments[1].name), x.arguments[2])
+    out = []
+    for a in sorted((x for x in common if x.name == "wi_not_met"),
+                    key=lambda x: (x.arguments[0].name, x.arguments[1].name)):
+        auth, cond = a.arguments[0].name, a.arguments[1].name
+        if goal.name == "policy" or (want and auth != want):
+            continue
+        if auth not in weighed_now:
+            continue            # not weighed for this scenario at all
+        prov, desc = conds.get((auth, cond), ("", cond))
+        row = {"authorization": auth.upper(), "condition": cond, "description": desc,
+               "citation": citation(prov) if prov else ""}
+        if (auth, cond) in missing_now and (auth, cond) not in failed_now:
+            row["state"] = "undecided"
+            row["field"], row["question"] = schema.missing_fact_field(missing_now[(auth, cond)])
+        else:
+            row["state"] = "not met"
+        out.append(row)
+    out.sort(key=lambda r: (r["authorization"], r["state"] != "not met", r["condition"]))
+    # An authorization with no single condition unmet in every alternative: in each
+    # alternative at least one of these is unmet (or it is not weighed at all).
+    blocked = {r["authorization"] for r in out}
+    for auth in sorted(weighed_now):
+        if auth.upper() in blocked or goal.name == "policy" or (want and auth != want):
+            continue
+        any_of = sorted({x.arguments[1].name for x in some if x.name == "wi_not_met" and x.arguments[0].name == auth})
+        if not any_of:
+            continue
+        out.append({"authorization": auth.upper(), "condition": None, "state": "one of",
+                    "conditions": [{"condition": c, "description": conds.get((auth, c), ("", c))[1],
+                                    "citation": citation(conds[(auth, c)][0]) if (auth, c) in conds else ""}
+                                   for c in any_of],
+                    "or_not_weighed": any(x.name == "wi_unweighed" and x.arguments[0].name == auth for x in some),
+                    "description": f"in every alternative at least one of {len(any_of)} conditions is not met",
+                    "citation": ""})
+    if goal.name in ("no_licence_required", "policy") or goal.name == "authorized":
+        for a in sorted(x for x in common if x.name == "licence_required" and x.arguments[0].name == "yes"):
+            out.insert(0, {"authorization": None, "condition": "licence_required", "state": "not met",
+                           "description": "A licence is required", "citation": ""})
+        if goal.name == "policy":
+            for a in sorted(x for x in common if x.name == "policy"):
+                out.append({"authorization": None, "condition": a.arguments[0].name, "state": "not met",
+                            "description": "The licensing policy is " + a.arguments[0].name.replace("_", " "),
+                            "citation": citation(a.arguments[1].name)})
+    return out, len(combos) <= _EXPLORE_COMBOS
+
+
 def _is_big(x: clingo.Symbol) -> bool:
     return x.type == clingo.SymbolType.Function and x.name == "n" and len(x.arguments) == 5
 
@@ -769,6 +897,7 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
     result = WhatIfResult(scenario=scenario.name, goal=p.goal, may_change=specs, reachable=best is not None,
                           optimal_cost=best, raw_count=len(found))
     if best is None:
+        result.blocking, result.blocking_complete = _blocking(p, combos)
         result.seconds = time.perf_counter() - t0
         return result
     original = _evaluate(scenario)

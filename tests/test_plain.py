@@ -279,3 +279,69 @@ def test_cli_did_you_mean_for_commands_options_and_readings():
     assert r.returncode == 2 and "did you mean '--details'?" in r.stderr
     r = pyrules_cli("ask", QUERIES / "core_burma.json", "--reading", "tier_overlap=tier3_prevail")
     assert r.returncode == 2 and "did you mean 'tier3_prevails'" in r.stderr and "Traceback" not in r.stderr
+
+
+# ----------------------------------------------------------------- whatif: parties' changes, blocking
+def _whatif(path, goal, may_change=None):
+    from pyrules.loader import load_scenarios
+    from pyrules.whatif import repairs
+    return repairs(load_scenarios([QUERIES / path])[0][1], goal, may_change)
+
+
+def test_whatif_default_changes_only_what_the_parties_can_change():
+    """By default whatif never proposes another destination, headquarters, location or date."""
+    r = _whatif("whatif_india_cloud_chinese_parent.json", "authorized")
+    kinds = {s["fact"] for s in r.may_change}
+    assert not kinds & {"destination", "headquartered", "located", "parent", "date", "status"}
+    assert {"fact", "via_distributor", "quantity"} <= kinds
+    assert all("destination" not in rep.text() for rep in r.repairs)
+
+
+def test_740_29_whatif_default_prefers_paperwork_to_a_smaller_order():
+    """740.29: through a distributor, without the certification: the cheapest repair by the
+    default costs (paperwork 1, distributor 2, quantity 2) is certification + going direct (3)."""
+    r = _whatif("whatif_lpp_distributor_certification.json", "lpp")
+    assert r.optimal_cost == 3 and len(r.repairs) == 1
+    text = r.repairs[0].text()
+    assert "lpp_certification_obtained = true" in text and "not through a distributor" in text
+
+
+def test_748_15_whatif_unreachable_names_the_conditions_blocking_every_alternative():
+    """748.15 / 740.28: a Tier 3 destination cannot be authorized by anything the parties can
+    change; the answer lists the conditions not met in every alternative, not only that fact."""
+    r = _whatif("core_tier3_destination.json", "authorized")
+    assert not r.reachable and r.blocking_complete
+    got = {(b["authorization"], b["condition"]) for b in r.blocking}
+    assert ("NVEU", "nveu_destination_tier2") in got and ("ACM", "acm_not_located_tier3") in got
+    text = r.to_text()
+    assert "No change within what may change reaches the goal." in text
+    assert "Blocking in every alternative" in text and "[15 CFR 748.15]" in text
+    assert r.to_json()["blocking"] == r.blocking
+
+
+def test_740_8_a_whatif_nac_blocked_by_one_of_its_steps_in_each_alternative():
+    """740.8(a): notifying BIS opens the next steps (complete notification, no objection by
+    BIS), so no single condition blocks every alternative; one of the three always does."""
+    r = _whatif("core_tier3_destination.json", "nac", [{"fact": "fact", "name": "nac_notification_submitted"}])
+    assert not r.reachable
+    [b] = r.blocking
+    assert b["authorization"] == "NAC" and b["state"] == "one of"
+    assert {c["condition"] for c in b["conditions"]} == {
+        "nac_notification_submitted", "nac_notification_complete", "nac_bis_no_objection"}
+
+
+def test_740_27_whatif_undecided_blocker_names_the_missing_field():
+    """740.27 (90 FR 5298 designer condition): with no designer named, AIA stays undecided in
+    every alternative, and the blocker names items[0].designer."""
+    r = _whatif("core_tier1_destination.json", "aia")
+    assert not r.reachable
+    row = {b["condition"]: b for b in r.blocking}["aia_ic_designer"]
+    assert row["state"] == "undecided" and row["field"] == "items[0].designer"
+    # naming the designer (an approved one) makes it reachable: the blocker was real
+    from pyrules.loader import load_scenarios
+    from pyrules.whatif import repairs
+    s = load_scenarios([QUERIES / "core_tier1_destination.json"])[0][1]
+    data = json.loads(json.dumps(s.data))
+    data["items"][0]["designer"] = "Nv"
+    data["entities"]["Nv"] = {"located": "US", "headquartered": "US", "status": {"approved_ic_designer": True}}
+    assert repairs(data, "aia").reachable
