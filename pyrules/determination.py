@@ -112,6 +112,7 @@ class Determination:
     # ------------------------------------------------------------------ building
     @classmethod
     def from_atoms(cls, scenario: Scenario, atoms: list[clingo.Symbol], as_of: str | None) -> "Determination":
+        """Read a determination off the answer set ``atoms`` of ``scenario``."""
         by: dict[str, list[tuple]] = {}
         for a in atoms:
             by.setdefault(a.name, []).append(tuple(a.arguments))
@@ -198,6 +199,7 @@ class Determination:
 
     # ------------------------------------------------------------------ rendering
     def to_json(self) -> dict[str, Any]:
+        """The answer as the JSON object of ``pyrules ask --json`` (see the README)."""
         return {
             "format_version": JSON_FORMAT_VERSION,
             "scenario": self.scenario, "as_of": self.as_of,
@@ -257,9 +259,12 @@ class Determination:
         return "; ".join(parts) + "."
 
     def to_json_text(self) -> str:
+        """:meth:`to_json`, indented."""
         return json.dumps(self.to_json(), indent=2, sort_keys=False)
 
     def to_text(self) -> str:
+        """The answer in readable text: the sentence first, then each conclusion with its
+        citation, the missing facts as questions naming their fields, and a legend."""
         from .render import render_text
         return render_text(self)
 

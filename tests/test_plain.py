@@ -345,3 +345,19 @@ def test_740_27_whatif_undecided_blocker_names_the_missing_field():
     data["items"][0]["designer"] = "Nv"
     data["entities"]["Nv"] = {"located": "US", "headquartered": "US", "status": {"approved_ic_designer": True}}
     assert repairs(data, "aia").reachable
+
+
+# ----------------------------------------------------------------- the API page
+def test_public_api_has_docstrings_and_pdoc_renders_it(tmp_path):
+    """Every name of pyrules.__all__ and each public method of Determination is documented;
+    pdoc (make docs) renders the package page with them."""
+    import inspect
+    for name in pyrules.__all__:
+        assert inspect.getdoc(getattr(pyrules, name)), name
+    for name, member in inspect.getmembers(pyrules.Determination, inspect.isfunction):
+        if not name.startswith("_"):
+            assert inspect.getdoc(member), f"Determination.{name}"
+    pdoc = pytest.importorskip("pdoc")
+    pdoc.pdoc("pyrules", output_directory=tmp_path)
+    page = (tmp_path / "pyrules.html").read_text()
+    assert "evaluate" in page and "Determination" in page
