@@ -96,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="what may change, e.g. 'headquartered of HoldCo', 'quantity of item 1 cost 2', 'destination', "
                           "'date', 'via_distributor', 'fact lpp_certification_obtained', 'status uveu of X' (repeatable)")
     wif.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
+    wif.add_argument("--alternatives", type=int, default=1, metavar="N",
+                     help="also list the repairs of the next N cost levels, cheapest first (default 1; 0: only the optimal ones)")
     return p
 
 

@@ -441,6 +441,7 @@ class WhatIfResult:
     # (cautious consequences): each {"authorization", "condition", "description", "citation"}.
     blocking: list[dict] = field(default_factory=list)
     blocking_complete: bool = True     # False when only some quantity choices were explored
+    alternatives: list[Repair] = field(default_factory=list)   # dearer repairs, cheapest first
 
     @property
     def already_met(self) -> bool:
@@ -451,7 +452,8 @@ class WhatIfResult:
                 "may_change": self.may_change, "reachable": self.reachable, "already_met": self.already_met,
                 "optimal_cost": self.optimal_cost, "repairs": [r.to_json() for r in self.repairs],
                 "rejected": [r.to_json() for r in self.rejected],
-                "blocking": self.blocking, "blocking_complete": self.blocking_complete}
+                "blocking": self.blocking, "blocking_complete": self.blocking_complete,
+                "alternatives": [r.to_json() for r in self.alternatives]}
 
     def to_text(self) -> str:
         lines = [f"== what if: {self.scenario}", f"   goal: {self.goal.replace('_', ' ')}",
@@ -485,6 +487,11 @@ class WhatIfResult:
                     lines.append(f"     satisfies: {sat['description']}  [{sat['citation']}]")
                 if not r.minimal and r.minimal is not None:
                     lines.append("     (not minimal: a proper subset of these changes also reaches the goal)")
+        if self.alternatives:
+            lines.append("Dearer repairs, cheapest first:")
+            for r in self.alternatives:
+                lines.append(f"  - (cost {r.cost}) " + r.text()
+                             + (f"  -> opens: {', '.join(r.opens)}" if r.opens else ""))
         for r in self.rejected:
             lines.append("  rejected by the fresh evaluation (please report): " + r.text())
         return "\n".join(lines)
@@ -705,9 +712,18 @@ class _Problem:
         ctl = clingo.Control(["--warn=none", "--opt-mode=optN", "--models=0"])
         ctl.add("base", [], kb.kb_text())
         ctl.add("base", [], _mode_text())
+        forbid = []
+        for fq, fc in getattr(self, "forbidden", []):
+            # a repair found at a cheaper level: no superset of it is asked for again
+            if all(quantities.get(i) == q for i, q in fq.items()):
+                if not fc:
+                    return None, []
+                forbid.append(fc)
         with ctl.backend() as b:
             for f in self.program_facts(quantities, budget):
                 b.add_rule([b.add_atom(f)])
+            for fc in forbid:
+                b.add_rule([], [b.add_atom(clingo.Function("wi_changed", [k, v])) for k, v in fc.items()])
         ctl.ground([("base", [])], context=Arithmetic())
         models = []
         best: list[int | None] = [None]
@@ -847,7 +863,8 @@ def _all_atoms(facts: list[clingo.Symbol]) -> list[clingo.Symbol]:
 
 # ----------------------------------------------------------------------------- the API
 def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Iterable | None = None,
-            costs: dict | None = None, *, check_minimal: bool = True, group: bool = True) -> WhatIfResult:
+            costs: dict | None = None, *, check_minimal: bool = True, group: bool = True,
+            alternatives: int = 0) -> WhatIfResult:
     """All optimal repairs: the cheapest sets of changes, within ``may_change``, that
     make ``scenario`` meet ``goal``.
 
@@ -859,6 +876,8 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
       {"fact": "status", "name": "uveu", "entity": "X"}, or the text form
       "headquartered of HoldCo". None: default_changes(scenario).
     costs: optional {label or kind: cost}, e.g. {"destination": 3}.
+    alternatives: also list the repairs of the next N cost levels (``.alternatives``,
+      cheapest first; none of them contains a cheaper repair).
     """
     import time
     t0 = time.perf_counter()
@@ -878,8 +897,55 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
         qcost = sum(v.cost for v, c in zip(qvars, choice) if c is not None)
         combos.append((qcost, choice))
     combos.sort(key=lambda t: t[0])
+    best, found = _search(p, combos, qvars)
+
+    result = WhatIfResult(scenario=scenario.name, goal=p.goal, may_change=specs, reachable=best is not None,
+                          optimal_cost=best, raw_count=len(found))
+    if best is None:
+        result.blocking, result.blocking_complete = _blocking(p, combos)
+        result.seconds = time.perf_counter() - t0
+        return result
+    original = _evaluate(scenario)
+    raw = _repairs_of(p, found, best)
+    good = []
+    for r in raw:
+        ok, d = _verify(scenario, r, p.goal_sym)
+        if not ok:
+            r.verified = False
+            result.rejected.append(r)
+            continue
+        _explain(r, original, d, p.goal_sym)
+        if check_minimal:
+            r.minimal = _minimal(scenario, r, p.goal_sym)
+        good.append(r)
+    result.repairs = _group(good) if group else good
+    # Dearer repairs, ranked by cost: each further level excludes every repair found
+    # so far and its supersets (which would not be minimal), and takes the next optimum.
+    p.forbidden = []
+    level_found = found
+    for _ in range(max(0, alternatives)):
+        p.forbidden += [(q, ch) for q, ch, _t, _c in level_found]
+        cost, level_found = _search(p, combos, qvars)
+        if cost is None:
+            break
+        level = []
+        for r in _repairs_of(p, level_found, cost):
+            ok, d = _verify(scenario, r, p.goal_sym)
+            if not ok:
+                r.verified = False
+                result.rejected.append(r)
+                continue
+            _explain(r, original, d, p.goal_sym)
+            level.append(r)
+        result.alternatives += _group(level) if group else level
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _search(p: "_Problem", combos: list, qvars: list) -> tuple[int | None, list]:
+    """The least cost and every model of that cost (quantity changes, changes, tiers, classes)."""
     best: int | None = None
-    found: list[tuple[dict, dict, dict, dict]] = []  # (quantity changes, changes, tiers, classes)
+    found: list[tuple[dict, dict, dict, dict]] = []
     for qcost, choice in combos:
         if best is not None and qcost > best:
             break
@@ -893,14 +959,10 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
             best, found = total, []
         if total == best:
             found += [(quantities, ch, ti, cl) for ch, ti, cl in models]
+    return best, found
 
-    result = WhatIfResult(scenario=scenario.name, goal=p.goal, may_change=specs, reachable=best is not None,
-                          optimal_cost=best, raw_count=len(found))
-    if best is None:
-        result.blocking, result.blocking_complete = _blocking(p, combos)
-        result.seconds = time.perf_counter() - t0
-        return result
-    original = _evaluate(scenario)
+
+def _repairs_of(p: "_Problem", found: list, cost: int) -> list[Repair]:
     raw: list[Repair] = []
     for quantities, ch, tiers, classes in found:
         changes = []
@@ -915,21 +977,8 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
                     c.classes = [_class_info(sym.string, classes, tiers)]
                     c.tier_of = {k: tiers[r] for k, r in classes.items() if r in tiers}
                 changes.append(c)
-        raw.append(Repair(changes, best))
-    good = []
-    for r in raw:
-        ok, d = _verify(scenario, r, p.goal_sym)
-        if not ok:
-            r.verified = False
-            result.rejected.append(r)
-            continue
-        _explain(r, original, d, p.goal_sym)
-        if check_minimal:
-            r.minimal = _minimal(scenario, r, p.goal_sym)
-        good.append(r)
-    result.repairs = _group(good) if group else good
-    result.seconds = time.perf_counter() - t0
-    return result
+        raw.append(Repair(changes, cost))
+    return raw
 
 
 def _class_info(rep: str, classes: dict[str, str], tiers: dict[str, int]) -> dict:
@@ -1116,8 +1165,9 @@ def validate_questions(scenario: Scenario) -> None:
             _parse_change(spec, scenario, q.get("costs"), f"questions[{k}].may_change[{j}]")
 
 
-def answer_questions(scenario: Scenario | dict, questions: list | None = None) -> list[WhatIfResult]:
-    """Answer the scenario's "questions" (or the ones given)."""
+def answer_questions(scenario: Scenario | dict, questions: list | None = None,
+                     alternatives: int = 0) -> list[WhatIfResult]:
+    """Answer the scenario's "questions" (or the ones given); ``alternatives``: as in :func:`repairs`."""
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
     qs = scenario.data.get("questions", []) if questions is None else questions
@@ -1128,7 +1178,7 @@ def answer_questions(scenario: Scenario | dict, questions: list | None = None) -
         for key in q:
             if key not in ("goal", "may_change", "costs"):
                 raise InputError(f"unknown field {key!r}; expected goal, may_change, costs", field=f"questions[{k}].{key}")
-        out.append(repairs(scenario, q["goal"], q.get("may_change"), q.get("costs")))
+        out.append(repairs(scenario, q["goal"], q.get("may_change"), q.get("costs"), alternatives=alternatives))
     return out
 
 
@@ -1144,7 +1194,7 @@ def cli_main(args) -> int:
             questions = s.data.get("questions") or []
             if not questions:
                 raise InputError("the scenario asks no questions; give --goal (and --change)", file=str(path))
-        for r in answer_questions(s, questions):
+        for r in answer_questions(s, questions, alternatives=getattr(args, "alternatives", 0)):
             if args.json:
                 out = r.to_json()
                 out["file"] = str(path)

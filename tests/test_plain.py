@@ -361,3 +361,21 @@ def test_public_api_has_docstrings_and_pdoc_renders_it(tmp_path):
     pdoc.pdoc("pyrules", output_directory=tmp_path)
     page = (tmp_path / "pyrules.html").read_text()
     assert "evaluate" in page and "Determination" in page
+
+
+def test_742_6_b_10_whatif_ranks_dearer_repairs_by_cost():
+    """742.6(b)(10) and 740.29: for the Indian cloud provider with a Chinese parent, the
+    cheapest repair (the file's costs: destination 1) comes first, then the cost-2 repairs
+    (no parent; HoldCo headquartered outside Tier 3), none containing a cheaper one."""
+    from pyrules.loader import load_scenarios
+    from pyrules.whatif import answer_questions
+    s = load_scenarios([QUERIES / "whatif_india_cloud_chinese_parent.json"])[0][1]
+    r = answer_questions(s, alternatives=1)[1]
+    assert r.optimal_cost == 1 and [rep.text() for rep in r.repairs] == ["destination US"]
+    assert {rep.cost for rep in r.alternatives} == {2}
+    texts = {rep.text() for rep in r.alternatives}
+    assert "AcmeCloud has no parent" in texts
+    assert any(t.startswith("HoldCo headquartered in any Tier 1 or Tier 2 country") for t in texts)
+    assert all("destination" not in t for t in texts)
+    assert "Dearer repairs, cheapest first:" in r.to_text()
+    assert answer_questions(s)[1].alternatives == []          # the API default: optimal only
