@@ -29,6 +29,7 @@ class Engine:
 
     def models(self, facts: Iterable[clingo.Symbol], extra_program: str = "",
                max_models: int = 2, shown_only: bool = True) -> list[list[clingo.Symbol]]:
+        """Up to ``max_models`` answer sets of the KB with ``facts`` (for tools and tests)."""
         ctl = clingo.Control(["--warn=none", f"--models={max_models}"])
         with ast.ProgramBuilder(ctl) as builder:
             for stmt in self._statements:
@@ -51,6 +52,7 @@ class Engine:
         return found[0]
 
     def evaluate(self, scenario: Scenario | dict, as_of: str | None = None, regime=None):
+        """Evaluate one scenario (a dict or a Scenario); see :func:`pyrules.evaluate`."""
         from .determination import Determination
         if isinstance(scenario, dict):
             scenario = Scenario.from_dict(scenario)

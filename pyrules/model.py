@@ -171,13 +171,16 @@ class Scenario:
 
     @property
     def name(self) -> str:
+        """The scenario's title (its "scenario" field)."""
         return self.data.get("scenario", "(unnamed scenario)")
 
     @property
     def date(self) -> str | None:
+        """The transaction date (YYYY-MM-DD), or None when not given."""
         return self.data.get("date")
 
     def to_dict(self) -> dict:
+        """The normalised JSON form (a deep copy)."""
         return copy.deepcopy(self.data)
 
     def with_changes(self, changes: dict) -> "Scenario":

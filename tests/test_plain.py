@@ -354,9 +354,10 @@ def test_public_api_has_docstrings_and_pdoc_renders_it(tmp_path):
     import inspect
     for name in pyrules.__all__:
         assert inspect.getdoc(getattr(pyrules, name)), name
-    for name, member in inspect.getmembers(pyrules.Determination, inspect.isfunction):
-        if not name.startswith("_"):
-            assert inspect.getdoc(member), f"Determination.{name}"
+    for cls in (pyrules.Determination, pyrules.Engine, pyrules.Scenario):
+        for name, member in inspect.getmembers(cls, lambda m: inspect.isfunction(m) or isinstance(m, property)):
+            if not name.startswith("_"):
+                assert inspect.getdoc(member), f"{cls.__name__}.{name}"
     pdoc = pytest.importorskip("pdoc")
     pdoc.pdoc("pyrules", output_directory=tmp_path)
     page = (tmp_path / "pyrules.html").read_text()
