@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test setup bench clean
+.PHONY: run test setup bench clean docs
 
 $(BIN)/pyrules: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The API page (pdoc) of the public Python interface, into docs/api/ (not committed).
+docs: setup
+	$(BIN)/pdoc --docformat google -o docs/api pyrules pyrules.whatif pyrules.readings pyrules.explain pyrules.regime pyrules.ledger pyrules.loader pyrules.schema
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -5,7 +5,27 @@ import argparse
 import json
 import sys
 
-from .errors import InputError
+from .errors import InputError, did_you_mean
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped command, choice or option."""
+
+    def error(self, message):
+        import re
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            message += did_you_mean(m.group(1), re.findall(r"[\w-]+", m.group(2)))
+        m = re.match(r"unrecognized arguments: (\S+)", message)
+        if m and m.group(1).startswith("-"):
+            opts = [o for a in self._actions for o in a.option_strings]
+            for a in self._actions:        # the options of the chosen subcommand too
+                for sp in getattr(a, "choices", None) or {}:
+                    sub = a.choices[sp]
+                    if isinstance(sub, argparse.ArgumentParser):
+                        opts += [o for b in sub._actions for o in b.option_strings]
+            message += did_you_mean(m.group(1), sorted(set(opts)))
+        super().error(message)
 
 
 def _evaluation_options(parser) -> None:
@@ -16,12 +36,16 @@ def _evaluation_options(parser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pyrules", description="The AI Diffusion export-control rule as logic.")
-    sub = p.add_subparsers(dest="command", required=True)
+    from . import __version__
+    p = _Parser(prog="pyrules", description="The AI Diffusion export-control rule as logic.")
+    p.add_argument("--version", action="version", version=f"pyrules {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     ask = sub.add_parser("ask", help="evaluate scenarios (JSON or .scn files, or directories of them)")
     ask.add_argument("files", nargs="+")
     ask.add_argument("--json", action="store_true", help="one JSON object per scenario, one per line")
+    ask.add_argument("--details", action="store_true",
+                     help="with several scenarios, print each answer in full after the summary table")
     _evaluation_options(ask)
     ask.add_argument("--regime", metavar="FILE",
                      help="evaluate under a regime file (the rule as changed; see docs/regimes.md)")
@@ -51,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     led.add_argument("--format", choices=["csv", "jsonl"], default=None,
                      help="output format (default: like the input)")
     led.add_argument("--progress", action="store_true", help="report progress on stderr")
+    led.add_argument("-o", "--output", metavar="FILE", help="write the result rows there (default: standard output)")
+    led.add_argument("--summary", metavar="FILE",
+                     help="write the summary of every cap there (.json: JSON, otherwise CSV); "
+                          "default: a readable table on standard error")
     led.add_argument("--screen", action="store_true",
                      help="weigh every authorization for every row, as 'pyrules ask' does "
                           "(default: only the authorization a row claims)")
@@ -58,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     cmp_ = sub.add_parser("compare", help="evaluate scenarios under the rule as written and under a regime file; list what changed")
     cmp_.add_argument("--regime", required=True, metavar="FILE", help="a regime file (JSON, see docs/regimes.md)")
     cmp_.add_argument("files", nargs="+", metavar="QUERIES")
-    cmp_.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    cmp_.add_argument("--json", action="store_true", help="print the comparison as JSON (same as --format json)")
+    cmp_.add_argument("--format", choices=["text", "csv", "json"], default=None,
+                      help="text: a table of the changes in words (default); csv: the same table; json: everything")
 
     chk = sub.add_parser("check", help="search the abstract space of transactions for overlaps, gaps and dead authorizations")
     chk.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -74,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="what may change, e.g. 'headquartered of HoldCo', 'quantity of item 1 cost 2', 'destination', "
                           "'date', 'via_distributor', 'fact lpp_certification_obtained', 'status uveu of X' (repeatable)")
     wif.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
+    wif.add_argument("--alternatives", type=int, default=1, metavar="N",
+                     help="also list the repairs of the next N cost levels, cheapest first (default 1; 0: only the optimal ones)")
     return p
 
 
@@ -85,14 +117,79 @@ def _apply_readings(scenario, readings: list[str]):
     for r in readings:
         topic, _, choice = r.partition("=")
         if topic not in schema.READINGS or choice not in schema.READINGS[topic]:
-            raise InputError(f"unknown reading {r!r}; run 'pyrules readings'", field="--reading")
+            hint = (did_you_mean(choice, schema.READINGS[topic]) if topic in schema.READINGS
+                    else did_you_mean(topic, schema.READINGS))
+            raise InputError(f"unknown reading {r!r}{hint}; run 'pyrules readings'", field="--reading")
         chosen[topic] = choice
     return scenario.with_changes({"readings": chosen})
 
 
+def _scenarios_reporting_errors(paths, errors: list):
+    """(path, label, scenario) for every readable scenario; a bad file or scenario is
+    appended to ``errors`` (and reported on stderr) and the rest go on."""
+    from pathlib import Path
+    from .loader import expand_paths, read_raw
+    from .model import Scenario
+    for arg in paths:
+        try:
+            files = expand_paths([arg])
+        except InputError as exc:
+            errors.append(exc)
+            print(f"pyrules: error: {exc}", file=sys.stderr)
+            continue
+        for path in files:
+            try:
+                raws = read_raw(Path(path))
+            except InputError as exc:
+                errors.append(exc)
+                print(f"pyrules: error: {exc}", file=sys.stderr)
+                continue
+            for i, raw in enumerate(raws):
+                label = path.stem if len(raws) == 1 else f"{path.stem}[{i}]"
+                try:
+                    scenario = Scenario.from_dict(raw)
+                except InputError as exc:
+                    exc.file = str(path)
+                    if len(raws) > 1:
+                        exc.field = f"[{i}].{exc.field}" if exc.field else f"[{i}]"
+                    errors.append(exc)
+                    print(f"pyrules: error: {exc}", file=sys.stderr)
+                    continue
+                yield path, label, scenario
+
+
+def summary_table(rows: list[tuple[str, object]]) -> str:
+    """One line per scenario: licence required, authorized, policy, the authorizations
+    available, how many facts are missing (the words of Determination's vocabulary)."""
+    from .determination import ANSWER_WORDS
+    head = ("scenario", "licence", "authorized", "policy", "available", "missing")
+    body = []
+    for label, d in rows:
+        avail = ",".join(a["name"] for a in d.authorizations if a["available"] is True) or "-"
+        body.append((label, ANSWER_WORDS[d.license_required], ANSWER_WORDS[d.authorized],
+                     (d.licensing_policy or "-").replace("_", " ") if d.license_required is not False else "-",
+                     avail, str(len(d.missing_facts)) if d.missing_facts else "-"))
+    widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
+    widths[0] = min(widths[0], 56)
+
+    def line(r):
+        first = r[0] if len(r[0]) <= widths[0] else r[0][:widths[0] - 1] + "~"
+        return "  ".join([first.ljust(widths[0])] + [c.ljust(w) for c, w in zip(r[1:], widths[1:])]).rstrip()
+    out = [line(head)] + [line(r) for r in body]
+    n = len(rows)
+    lic = sum(1 for _, d in rows if d.license_required is True)
+    und = sum(1 for _, d in rows if d.license_required is None)
+    auth = sum(1 for _, d in rows if d.authorized is True)
+    out.append(f"{n} scenario{'s' if n != 1 else ''}: licence required in {lic}, not required in "
+               f"{n - lic - und}, undecided in {und}; authorized without a licence in {auth}.")
+    return "\n".join(out)
+
+
 def cmd_ask(args) -> int:
+    """Evaluate every scenario given. One scenario: the answer in full. Several: a
+    summary table, one line each (with --details, each answer in full after it).
+    A bad file is reported on stderr and the others go on; the exit code is then 2."""
     from .engine import default_engine
-    from .loader import load_scenarios
     from .model import parse_date
     if args.as_of:
         parse_date(args.as_of, "--as-of")
@@ -101,15 +198,24 @@ def cmd_ask(args) -> int:
         from .regime import Regime
         regime = Regime.load(args.regime)
     engine = default_engine()
-    for path, scenario in load_scenarios(args.files):
-        scenario = _apply_readings(scenario, args.reading)
-        if scenario.data.get("questions"):
-            from .whatif import validate_questions
-            try:
-                validate_questions(scenario)
-            except InputError as exc:
-                exc.file = str(path)
+    errors: list[InputError] = []
+    done: list[tuple[str, object]] = []
+    for path, label, scenario in _scenarios_reporting_errors(args.files, errors):
+        try:
+            scenario = _apply_readings(scenario, args.reading)
+            if scenario.data.get("questions"):
+                from .whatif import validate_questions
+                try:
+                    validate_questions(scenario)
+                except InputError as exc:
+                    exc.file = str(path)
+                    raise
+        except InputError as exc:
+            if exc.field == "--reading":
                 raise
+            errors.append(exc)
+            print(f"pyrules: error: {exc}", file=sys.stderr)
+            continue
         d = engine.evaluate(scenario, as_of=args.as_of, regime=regime)
         if args.json:
             out = d.to_json()
@@ -118,11 +224,24 @@ def cmd_ask(args) -> int:
                 out["regime"] = regime.to_json()
             print(json.dumps(out))
         else:
-            if regime is not None:
-                print(f"Under the regime {regime.name!r}: {'; '.join(regime.changes()) or 'no changes'}")
-            print(d.to_text())
+            done.append((label, d))
+    if not args.json and done:
+        if regime is not None:
+            print(f"Under the regime {regime.name!r}: {'; '.join(regime.changes()) or 'no changes'}")
+        if len(done) == 1 and not errors:
+            print(done[0][1].to_text())
             print()
-    return 0
+        else:
+            print(summary_table(done))
+            if errors:
+                print(f"{len(errors)} file(s) or scenario(s) could not be read (see the errors above).")
+            if args.details:
+                for _, d in done:
+                    print()
+                    print(d.to_text())
+            else:
+                print("(pyrules ask --details for each answer in full; pyrules ask FILE for one)")
+    return 2 if errors else 0
 
 
 def cmd_test(args) -> int:
@@ -153,9 +272,54 @@ def cmd_readings(args) -> int:
     return 0
 
 
+def write_ledger_results(result, fmt: str, out) -> None:
+    """The result rows only (CSV with a header, or JSON lines)."""
+    import csv
+    from .ledger import ROW_FIELDS
+    if fmt == "jsonl":
+        for r in result.rows:
+            out.write(json.dumps(r) + "\n")
+        return
+    w = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for r in result.rows:
+        r = dict(r)
+        for k in ("claim_failed_conditions", "missing_facts"):
+            r[k] = ";".join(r[k] or [])
+        w.writerow(r)
+
+
+SUMMARY_FIELDS = ["total", "used_tpp", "cap_tpp", "remaining_tpp",
+                  "used_h100_equivalents", "remaining_h100_equivalents"]
+
+
+def write_ledger_summary(result, fmt: str, out) -> None:
+    """The summary of every cap: CSV, JSON, or a readable table ("text")."""
+    import csv
+    errors = sum(1 for r in result.rows if r.get("error"))
+    if fmt == "json":
+        json.dump({"rows": len(result.rows), "error_rows": errors, "totals": result.summary}, out, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        w = csv.DictWriter(out, fieldnames=SUMMARY_FIELDS, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        w.writerows(result.summary)
+    else:
+        def num(v):
+            return "-" if v is None else (f"{v:,}" if isinstance(v, int) else str(v))
+        head = ("total", "used TPP", "cap TPP", "remaining TPP", "used H100-eq.", "remaining H100-eq.")
+        body = [tuple(num(r.get(k)) for k in SUMMARY_FIELDS) for r in result.summary]
+        widths = [max(len(t[i]) for t in [head] + body) for i in range(len(head))]
+        out.write(f"Ledger summary: {len(result.rows)} rows, {errors} with errors\n")
+        for t in [head] + body:
+            out.write("  ".join(c.ljust(w) for c, w in zip(t, widths)).rstrip() + "\n")
+
+
 def cmd_ledger(args) -> int:
+    """Results to standard output (or --output), the summary to standard error (or
+    --summary). Exit 2 after writing everything when any row was an error row."""
     from pathlib import Path
-    from .ledger import run_ledger, write_rows
+    from .ledger import run_ledger
     path = Path(args.file)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
@@ -164,7 +328,22 @@ def cmd_ledger(args) -> int:
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the file: not UTF-8 text (byte {exc.start})", file=str(path)) from None
     fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")
-    write_rows(result, fmt, sys.stdout)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            write_ledger_results(result, fmt, f)
+    else:
+        write_ledger_results(result, fmt, sys.stdout)
+    if args.summary:
+        with open(args.summary, "w", encoding="utf-8", newline="") as f:
+            write_ledger_summary(result, "json" if args.summary.endswith(".json") else "csv", f)
+    else:
+        sys.stdout.flush()
+        write_ledger_summary(result, "text", sys.stderr)
+    errors = sum(1 for r in result.rows if r.get("error"))
+    if errors:
+        print(f"pyrules: error: {errors} row(s) of {path} could not be evaluated (see their 'error' column)",
+              file=sys.stderr)
+        return 2
     return 0
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import clingo
 
-from . import kb
+from . import kb, schema
 from .arithmetic import from_big
 from .model import Scenario
 
@@ -34,6 +34,10 @@ def term_text(sym: clingo.Symbol) -> str:
     return str(sym)
 
 
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def citation(pid: str) -> str:
     p = kb.provisions().get(pid)
     return p["citation"] if p else pid
@@ -57,8 +61,29 @@ def deadline_text(sym: clingo.Symbol) -> str | None:
     return term_text(sym)
 
 
-@dataclass
+# One vocabulary for the three states, used by every rendering (text, HTML, web).
+CONDITION_STATES = {True: "met", False: "not met", None: "undecided"}
+AUTHORIZATION_STATES = {True: "available", False: "not available", None: "undecided"}
+ANSWER_WORDS = {True: "yes", False: "no", None: "undecided"}
+
+
+def _missing(sym: clingo.Symbol) -> dict:
+    """A missing fact: the KB's id, the scenario field that answers it, the question in words."""
+    path, question = schema.missing_fact_field(sym)
+    return {"id": term_text(sym), "field": path, "question": question}
+
+
+@dataclass(repr=False)
 class Determination:
+    """The answer for one scenario, read off the knowledge base's answer set.
+
+    ``license_required`` and ``authorized`` are True, False or None (undecided:
+    a fact is missing, see ``missing_facts`` and ``missing_fact_fields``).
+    ``authorizations`` lists each authorization weighed, with its failed
+    (not met) and undecided conditions; every conclusion carries its citation.
+    Render with :meth:`summary` (one sentence), :meth:`to_text`, :meth:`to_json`;
+    in Jupyter it shows as an HTML table.
+    """
     scenario: str
     as_of: str | None
     license_required: bool | None
@@ -73,6 +98,7 @@ class Determination:
     obligations: list[dict] = field(default_factory=list)
     overlaps: list[dict] = field(default_factory=list)
     missing_facts: list[str] = field(default_factory=list)
+    missing_fact_fields: list[dict] = field(default_factory=list)
     rule_status: dict = field(default_factory=dict)
     notes: list[dict] = field(default_factory=list)
     readings: dict = field(default_factory=dict)
@@ -86,6 +112,7 @@ class Determination:
     # ------------------------------------------------------------------ building
     @classmethod
     def from_atoms(cls, scenario: Scenario, atoms: list[clingo.Symbol], as_of: str | None) -> "Determination":
+        """Read a determination off the answer set ``atoms`` of ``scenario``."""
         by: dict[str, list[tuple]] = {}
         for a in atoms:
             by.setdefault(a.name, []).append(tuple(a.arguments))
@@ -121,7 +148,9 @@ class Determination:
         for p1, p2 in sorted(get("overlap")):
             d.overlaps.append({"provisions": [p1.name, p2.name], "citations": [cite(p1.name), cite(p2.name)],
                                "resolved_by_reading": d.licensing_policy is not None})
-        d.missing_facts = sorted({term_text(a[0]) for a in get("missing_fact")})
+        missing = {term_text(a[0]): a[0] for a in get("missing_fact")}
+        d.missing_facts = sorted(missing)
+        d.missing_fact_fields = [_missing(missing[k]) for k in d.missing_facts]
         # authorizations
         conds = {(a[0].name, a[1].name): (a[2].name, a[3].string) for a in get("condition")}
         status = {a[0].name: a[1].name for a in get("authorization_status")}
@@ -137,7 +166,8 @@ class Determination:
                       for a, c in sorted(get("fails")) if a.name == n]
             undecided = [{"condition": c.name, "description": conds.get((n, c.name), ("", c.name))[1],
                           "citation": cite(conds.get((n, c.name), (prov.name, ""))[0]),
-                          "missing_fact": term_text(f)}
+                          "missing_fact": term_text(f),
+                          **{k: v for k, v in _missing(f).items() if k != "id"}}
                          for a, c, f in sorted(get("undecided")) if a.name == n]
             d.authorizations.append({
                 "name": n.upper(), "available": _TRI[{"available": "yes", "unavailable": "no"}.get(status[n], "indeterminate")],
@@ -169,6 +199,7 @@ class Determination:
 
     # ------------------------------------------------------------------ rendering
     def to_json(self) -> dict[str, Any]:
+        """The answer as the JSON object of ``pyrules ask --json`` (see the README)."""
         return {
             "format_version": JSON_FORMAT_VERSION,
             "scenario": self.scenario, "as_of": self.as_of,
@@ -178,15 +209,62 @@ class Determination:
             "policy_candidates": self.policy_candidates,
             "authorizations": self.authorizations, "obligations": self.obligations,
             "overlaps": self.overlaps, "missing_facts": self.missing_facts,
+            "missing_fact_fields": self.missing_fact_fields,
             "red_flags": self.red_flags, "foreign_direct_product": self.foreign_direct_product,
             "readings": self.readings, "readings_that_matter": self.readings_that_matter,
             "notes": self.notes, "rule_status": self.rule_status, "citations": self.citations,
+            "summary": self.summary(),
         }
 
+    def __repr__(self) -> str:
+        return (f"<Determination {self.scenario!r}: licence required {ANSWER_WORDS[self.license_required]}, "
+                f"authorized {ANSWER_WORDS[self.authorized]}"
+                + (f", {len(self.missing_facts)} missing fact(s)" if self.missing_facts else "") + ">")
+
+    def summary(self) -> str:
+        """The answer in one sentence, e.g. "A licence is required; no licence exception is
+        available; applications are reviewed under a presumption of denial."
+        """
+        parts: list[str] = []
+        if self.license_required is True:
+            parts.append("A licence is required")
+        elif self.license_required is False:
+            parts.append("No licence is required")
+        else:
+            n = len(self.missing_facts)
+            parts.append("Whether a licence is required is undecided"
+                         + (f" until {n} missing fact{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} given"
+                            if n else ""))
+        if self.license_required is not False and self.authorizations:
+            avail = [a["name"] for a in self.authorizations if a["available"] is True]
+            open_ = [a["name"] for a in self.authorizations if a["available"] is None]
+            if avail and parts[0].startswith("A licence"):
+                parts[0] += f", but {_join(avail)} {'is' if len(avail) == 1 else 'are'} available"
+            elif avail:
+                parts.append(f"{_join(avail)} {'is' if len(avail) == 1 else 'are'} available")
+            elif open_:
+                parts.append(f"no licence exception is known to be available ({_join(open_)} "
+                             f"undecided)")
+            else:
+                parts.append("no licence exception is available")
+        if self.license_required is not False:
+            if self.licensing_policy:
+                parts.append("applications are reviewed under a " + self.licensing_policy.replace("_", " "))
+            elif self.license_required is True and self.authorized is not True:
+                parts.append("no licensing policy could be determined"
+                             + (" (the provisions overlap without precedence)" if self.overlaps else ""))
+        if self.readings_that_matter:
+            parts.append("the outcome depends on how " + _join([r.replace("_", " ") for r in self.readings_that_matter])
+                         + (" is" if len(self.readings_that_matter) == 1 else " are") + " read")
+        return "; ".join(parts) + "."
+
     def to_json_text(self) -> str:
+        """:meth:`to_json`, indented."""
         return json.dumps(self.to_json(), indent=2, sort_keys=False)
 
     def to_text(self) -> str:
+        """The answer in readable text: the sentence first, then each conclusion with its
+        citation, the missing facts as questions naming their fields, and a legend."""
         from .render import render_text
         return render_text(self)
 

@@ -8,6 +8,7 @@ import clingo.ast as ast
 
 from . import kb
 from .arithmetic import Arithmetic
+from .errors import InputError
 from .facts import scenario_facts
 from .model import Scenario
 
@@ -28,6 +29,7 @@ class Engine:
 
     def models(self, facts: Iterable[clingo.Symbol], extra_program: str = "",
                max_models: int = 2, shown_only: bool = True) -> list[list[clingo.Symbol]]:
+        """Up to ``max_models`` answer sets of the KB with ``facts`` (for tools and tests)."""
         ctl = clingo.Control(["--warn=none", f"--models={max_models}"])
         with ast.ProgramBuilder(ctl) as builder:
             for stmt in self._statements:
@@ -50,6 +52,7 @@ class Engine:
         return found[0]
 
     def evaluate(self, scenario: Scenario | dict, as_of: str | None = None, regime=None):
+        """Evaluate one scenario (a dict or a Scenario); see :func:`pyrules.evaluate`."""
         from .determination import Determination
         if isinstance(scenario, dict):
             scenario = Scenario.from_dict(scenario)
@@ -70,6 +73,20 @@ def default_engine() -> Engine:
     return _ENGINE
 
 
-def evaluate(scenario: Scenario | dict, as_of: str | None = None, regime=None):
-    """Evaluate one scenario under the rule as written (or under ``regime``)."""
+def evaluate(scenario, as_of: str | None = None, regime=None):
+    """Evaluate one scenario under the rule as written (or under ``regime``).
+
+    ``scenario``: a dict in the JSON form, a :class:`Scenario`, or the path of a
+    ``.json`` or ``.scn`` file holding exactly one scenario. ``as_of``: judge on
+    this date (YYYY-MM-DD) instead of the scenario's. Returns a :class:`Determination`.
+    Bad input raises :class:`InputError` naming the field.
+    """
+    import os
+    if isinstance(scenario, (str, os.PathLike)):
+        from .loader import load_scenarios
+        found = load_scenarios([scenario])
+        if len(found) != 1:
+            raise InputError(f"the file holds {len(found)} scenarios; evaluate takes one "
+                             "(use pyrules.loader.load_scenarios for several)", file=str(scenario))
+        scenario = found[0][1]
     return default_engine().evaluate(scenario, as_of=as_of, regime=regime)

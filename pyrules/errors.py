@@ -26,3 +26,16 @@ class InputError(ValueError):
             where.append(f"field '{self.field}'")
         prefix = ", ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
+
+
+def did_you_mean(value, choices, n: int = 3) -> str:
+    """" (did you mean 'X'?)" for the closest of ``choices`` to ``value``, or ""."""
+    import difflib
+    if not isinstance(value, str):
+        return ""
+    choices = [str(c) for c in choices]
+    lower = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(value.lower(), list(lower), n=n, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(lower[c]) for c in close) + "?)"

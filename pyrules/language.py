@@ -256,8 +256,10 @@ def _grammar() -> pp.ParserElement:
         return pp.Regex(_KEY_RE + _B).set_name(what).set_parse_action(_tok)
 
     def cc(after):
-        return (pp.Regex(_CC_RE + _B).set_parse_action(_tok)
-                .set_name(f"a country code (two capital letters, e.g. IN) after '{after}'"))
+        # A code in any case (IN, in) or a quoted country name ("Vietnam"); the
+        # scenario check turns either into the code (pyrules.model.country_code).
+        return ((pp.Regex(r"[A-Za-z]{2}" + _B).set_parse_action(_tok) | quoted())
+                .set_name(f"a country code (e.g. IN) or a quoted country name after '{after}'"))
 
     def integer(what):
         return pp.Regex(_INT_TOKEN_RE).set_name(what).set_parse_action(_tok)
@@ -468,10 +470,10 @@ class _Builder:
                 else:
                     transaction["action"] = p["action"]
                 if "in" in p:
-                    transaction["from"] = transaction["to"] = p["in"].text
+                    transaction["from"] = transaction["to"] = p["in"].content
                 for end in ("from", "to"):
                     if end in p:
-                        transaction[end] = p[end].text
+                        transaction[end] = p[end].content
             elif st.kind == "consignee":
                 self.once(seen, "the consignee", st.loc)
                 transaction["consignee"] = p["name"].content

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import kb, schema
 from .arithmetic import MAX_VALUE
-from .errors import InputError
+from .errors import InputError, did_you_mean
 
 _TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "expect"}
 
@@ -89,10 +89,35 @@ def _name(value: Any, where: str) -> str:
     return value
 
 
+def _country_key(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def country_code(value: Any) -> str | None:
+    """The ISO code for a code in any case or a country name from the KB's country list
+    ("Vietnam", "viet nam", "vn" -> "VN"; "Iran" for "Iran, Islamic Republic of"), else None."""
+    if not isinstance(value, str):
+        return None
+    known = kb.countries()
+    if value.upper() in known:
+        return value.upper()
+    key = _country_key(value)
+    if not key:
+        return None
+    for code, name in known.items():
+        if key in (_country_key(name), _country_key(name.split(",")[0].split("(")[0])):
+            return code
+    return None
+
+
 def _country(value: Any, where: str) -> str:
-    if not isinstance(value, str) or value.upper() not in kb.countries():
-        raise InputError(f"expected an ISO 3166-1 alpha-2 country code, got {value!r}", field=where)
-    return value.upper()
+    code = country_code(value)
+    if code is None:
+        known = kb.countries()
+        hint = did_you_mean(value, list(known.values())) if isinstance(value, str) else ""
+        raise InputError(f"expected an ISO 3166-1 alpha-2 country code or a country name, got {value!r}{hint}",
+                         field=where)
+    return code
 
 
 def check_value(kind: str, value: Any, where: str) -> Any:
@@ -121,7 +146,8 @@ def check_value(kind: str, value: Any, where: str) -> Any:
     if kind.startswith("enum:"):
         allowed = kind[5:].split("|")
         if value not in allowed:
-            raise InputError(f"expected one of {', '.join(allowed)}, got {value!r}", field=where)
+            raise InputError(f"expected one of {', '.join(allowed)}, got {value!r}{did_you_mean(value, allowed)}",
+                             field=where)
         return value
     raise AssertionError(f"unknown schema type {kind}")
 
@@ -131,7 +157,8 @@ def _check_keys(obj: Any, allowed, where: str) -> dict:
         raise InputError(f"expected an object, got {type(obj).__name__}", field=where)
     for key in obj:
         if key not in allowed:
-            raise InputError(f"unknown field {key!r}; expected one of {', '.join(sorted(allowed))}",
+            raise InputError(f"unknown field {key!r}{did_you_mean(key, allowed)}; "
+                             f"expected one of {', '.join(sorted(allowed))}",
                              field=f"{where}.{key}" if where else key)
     return obj
 
@@ -144,13 +171,16 @@ class Scenario:
 
     @property
     def name(self) -> str:
+        """The scenario's title (its "scenario" field)."""
         return self.data.get("scenario", "(unnamed scenario)")
 
     @property
     def date(self) -> str | None:
+        """The transaction date (YYYY-MM-DD), or None when not given."""
         return self.data.get("date")
 
     def to_dict(self) -> dict:
+        """The normalised JSON form (a deep copy)."""
         return copy.deepcopy(self.data)
 
     def with_changes(self, changes: dict) -> "Scenario":
@@ -183,7 +213,7 @@ class Scenario:
             if not ({"chip", "eccn", "tpp", "model_weights"} & line.keys()):
                 raise InputError("an item line needs 'chip', 'eccn', 'tpp' or 'model_weights'", field=w)
             if "chip" in line and line["chip"] not in kb.chips():
-                raise InputError(f"unknown chip {line['chip']!r}; the catalogue has {', '.join(kb.chips())}; "
+                raise InputError(f"unknown chip {line['chip']!r}{did_you_mean(line['chip'], kb.chips())}; the catalogue has {', '.join(kb.chips())}; "
                                  "or give 'tpp' (and 'die_area_mm2') instead", field=w + ".chip")
             if "quantity" in line:
                 line["quantity"] = _int(line["quantity"], w + ".quantity", schema.MAX_QUANTITY, 1)

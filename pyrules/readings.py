@@ -134,8 +134,9 @@ def evaluate_all_readings(scenario: Scenario | dict, as_of: str | None = None) -
 def _outcome_text(o: dict) -> str:
     pol = (o["licensing_policy"] or "none determined").replace("_", " ")
     avail = ", ".join(o["available_authorizations"]) or "none"
-    text = (f"licence required {_TRI[o['license_required']]}; policy {pol}; "
-            f"authorized {_TRI[o['authorized']]}; available: {avail}")
+    from .determination import ANSWER_WORDS
+    text = (f"licence required {ANSWER_WORDS[o['license_required']]}; policy {pol}; "
+            f"authorized {ANSWER_WORDS[o['authorized']]}; available: {avail}")
     if o["obligations"]:
         text += "; obligations: " + ", ".join(o["obligations"])
     if o["red_flags"]:

@@ -280,7 +280,7 @@ def _outcome(d) -> dict:
     }
 
 
-_WORD = {True: "yes", False: "no", None: "indeterminate"}
+_WORD = {True: "yes", False: "no", None: "undecided"}
 _AVAIL = {True: "available", False: "not available", None: "undecided", "absent": "not considered"}
 
 
@@ -335,7 +335,39 @@ def _word(what: str, value) -> str:
     return str(value)
 
 
+_ASPECT = {"licence_required": "licence required", "authorized": "authorized without a licence",
+           "licensing_policy": "licensing policy", "policy_provision": "policy provision",
+           "obligations": "obligations", "overlaps": "overlapping provisions"}
+
+
+def _provision_words(ids: list[str]) -> str:
+    from . import kb
+    provs = kb.provisions()
+    return "; ".join(f"{provs[i]['title']} [{provs[i]['citation']}]" if i in provs else i for i in ids) or "none"
+
+
+def change_rows(result: dict) -> list[dict]:
+    """The changes of a comparison, one row each, in words: file, scenario, what, before, after."""
+    rows = []
+    for row in result["results"]:
+        for c in row["changes"]:
+            what = c["what"]
+            words = _ASPECT.get(what, what.replace("authorization ", "") + " (authorization)")
+            if what == "policy_provision":
+                before, after = _provision_words(c["before"]), _provision_words(c["after"])
+            elif "added" in c:
+                before = "removed " + ", ".join(c["removed"]) if c["removed"] else "-"
+                after = "added " + ", ".join(c["added"]) if c["added"] else "-"
+            else:
+                before, after = _word(what, c["before"]), _word(what, c["after"])
+            rows.append({"file": row["file"], "scenario": row["scenario"], "what": words,
+                         "before": before, "after": after})
+    return rows
+
+
 def compare_text(result: dict) -> str:
+    """The regime, then a table of what changed (one line per change, in words), then a summary."""
+    from pathlib import Path
     reg = result["regime"]
     out = [f"Regime: {reg['regime']}"]
     if reg["description"]:
@@ -345,26 +377,33 @@ def compare_text(result: dict) -> str:
     for w in reg["warnings"]:
         out.append(f"  warning: {w}")
     out.append("")
-    for row in result["results"]:
-        if not row["changed"]:
-            out.append(f"== {row['scenario']}  ({row['file']}): unchanged")
-            continue
-        out.append(f"== {row['scenario']}  ({row['file']}): CHANGED")
-        for c in row["changes"]:
-            if "added" in c:
-                parts = []
-                if c["added"]:
-                    parts.append("added " + ", ".join(c["added"]))
-                if c["removed"]:
-                    parts.append("removed " + ", ".join(c["removed"]))
-                out.append(f"   {c['what']}: " + "; ".join(parts))
-            else:
-                out.append(f"   {c['what']}: {_word(c['what'], c['before'])} -> {_word(c['what'], c['after'])}")
+    rows = change_rows(result)
+    if rows:
+        table = [("scenario", "what changed", "as written", "under the regime")]
+        table += [(Path(r["file"]).stem, r["what"], r["before"], r["after"]) for r in rows]
+        widths = [min(max(len(t[i]) for t in table), w) for i, w in enumerate((44, 28, 60, 60))]
+        for t in table:
+            cells = [c if len(c) <= w else c[:w - 1] + "~" for c, w in zip(t, widths)]
+            out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
+    else:
+        out.append("No scenario changed.")
     s = result["summary"]
     out.append("")
     out.append(f"Summary: {s['changed']} of {s['scenarios']} scenarios changed"
-               + (" (" + ", ".join(f"{k}: {v}" for k, v in s["by_aspect"].items()) + ")" if s["by_aspect"] else ""))
+               + (" (" + ", ".join(f"{_ASPECT.get(k, k)}: {v}" for k, v in s["by_aspect"].items()) + ")"
+                  if s["by_aspect"] else ""))
     return "\n".join(out)
+
+
+def compare_csv(result: dict) -> str:
+    """The change table as CSV: file, scenario, what, before, after."""
+    import csv
+    import io
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=["file", "scenario", "what", "before", "after"], lineterminator="\n")
+    w.writeheader()
+    w.writerows(change_rows(result))
+    return buf.getvalue()
 
 
 def cmd_compare(args) -> int:
@@ -374,8 +413,11 @@ def cmd_compare(args) -> int:
     regime = Regime.load(args.regime)
     scenarios = load_scenarios(args.files)
     result = compare(regime, scenarios)
-    if args.json:
+    fmt = "json" if args.json else (getattr(args, "format", None) or "text")
+    if fmt == "json":
         print(json.dumps(result, indent=2, default=str))
+    elif fmt == "csv":
+        sys.stdout.write(compare_csv(result))
     else:
         for w in regime.warnings:
             print(f"pyrules: warning: {w}", file=sys.stderr)

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import html
 
-_TRI_WORDS = {True: "yes", False: "no", None: "indeterminate"}
+from .determination import ANSWER_WORDS as _TRI_WORDS, AUTHORIZATION_STATES
+
+LEGEND = ("Legend: x = condition not met, ? = condition undecided (a fact is missing: the field "
+          "that answers it follows); an authorization is available, not available or undecided.")
 
 
 def _tpp(n: int | None) -> str:
@@ -15,6 +18,7 @@ def render_text(d) -> str:
     w = out.append
     w(f"== {d.scenario}")
     w(f"   as of {d.as_of or '(no date given)'}")
+    w(d.summary())
     w(f"Licence required: {_TRI_WORDS[d.license_required]}")
     for c in d.controls:
         w(f"  - item {c['item']}: {c['eccn']}  [{c['citation']}]")
@@ -34,12 +38,12 @@ def render_text(d) -> str:
           + ("" if o["resolved_by_reading"] else " -- unresolved: the rule states no precedence"))
     w(f"Authorized: {_TRI_WORDS[d.authorized]}")
     for a in d.authorizations:
-        mark = {True: "available", False: "not available", None: "undecided"}[a["available"]]
+        mark = AUTHORIZATION_STATES[a["available"]]
         w(f"  {a['name']:5} {mark}  [{a['citation']}]")
         for f in a["failed_conditions"]:
             w(f"        x {f['condition']}: {f['description']}  [{f['citation']}]")
         for f in a["undecided_conditions"]:
-            w(f"        ? {f['condition']}: {f['description']} (missing: {f['missing_fact']})  [{f['citation']}]")
+            w(f"        ? {f['condition']}: {f['description']} (missing: {_field(f)})  [{f['citation']}]")
     if d.obligations:
         w("Obligations:")
         for o in d.obligations:
@@ -49,8 +53,10 @@ def render_text(d) -> str:
         w(f"RED FLAG {r['flag']}: {r['about']}  [{r['citation']}]")
     for f in d.foreign_direct_product:
         w(f"Foreign direct product rule: {f['rule']} (item {f['item']})  [{f['citation']}]")
-    if d.missing_facts:
-        w("Missing facts: " + ", ".join(d.missing_facts))
+    if d.missing_fact_fields:
+        w("Missing facts (fill in the field to decide):")
+        for m in d.missing_fact_fields:
+            w(f"  - {m['question']}  -> {m['field'] or '(no input field: ' + m['id'] + ')'}")
     if d.readings_that_matter:
         w("The outcome depends on the reading of: " + ", ".join(d.readings_that_matter)
           + "  (readings used: " + ", ".join(f"{k}={v}" for k, v in sorted(d.readings.items())) + ")")
@@ -60,12 +66,19 @@ def render_text(d) -> str:
     if ev:
         w(f"Rule status: {ev[-1]['date']} {ev[-1]['description']}"
           + ("" if d.rule_status.get("compliance_required") else " (compliance not yet required)"))
+    if any(a["failed_conditions"] or a["undecided_conditions"] for a in d.authorizations):
+        w(LEGEND)
     return "\n".join(out)
+
+
+def _field(c: dict) -> str:
+    """An undecided condition's missing fact: the field to fill in, else the KB's id."""
+    return c.get("field") or c["missing_fact"]
 
 
 def render_html(d) -> str:
     e = html.escape
-    rows = [("Scenario", e(d.scenario)), ("As of", e(str(d.as_of))),
+    rows = [("Answer", e(d.summary())), ("Scenario", e(d.scenario)), ("As of", e(str(d.as_of))),
             ("Licence required", _TRI_WORDS[d.license_required]),
             ("Licensing policy", e((d.licensing_policy or "none determined").replace("_", " "))
              + (f" <small>[{e(d.policy_citation)}]</small>" if d.policy_citation else "")),
@@ -77,11 +90,11 @@ def render_html(d) -> str:
         parts += [f"<tr><td>{c['item']}</td><td>{e(c['eccn'])}</td><td>{e(c['citation'])}</td></tr>" for c in d.controls]
         parts.append("</table>")
     if d.authorizations:
-        parts.append("<h4>Authorizations</h4><table><tr><th>name</th><th>available</th><th>why not</th><th>citation</th></tr>")
+        parts.append("<h4>Authorizations</h4><table><tr><th>name</th><th>state</th><th>conditions not met / undecided</th><th>citation</th></tr>")
         for a in d.authorizations:
-            why = "<br>".join([e(f"{f['condition']}: {f['description']}") for f in a["failed_conditions"]]
-                              + [e(f"? {f['condition']} (missing {f['missing_fact']})") for f in a["undecided_conditions"]])
-            parts.append(f"<tr><td>{a['name']}</td><td>{_TRI_WORDS[a['available']]}</td><td style='text-align:left'>{why}</td><td>{e(a['citation'])}</td></tr>")
+            why = "<br>".join([e(f"not met: {f['description']}") + f" <small>[{e(f['citation'])}]</small>" for f in a["failed_conditions"]]
+                              + [e(f"undecided: {f['description']} (missing {_field(f)})") for f in a["undecided_conditions"]])
+            parts.append(f"<tr><td>{a['name']}</td><td>{AUTHORIZATION_STATES[a['available']]}</td><td style='text-align:left'>{why}</td><td>{e(a['citation'])}</td></tr>")
         parts.append("</table>")
     if d.obligations:
         parts.append("<h4>Obligations</h4><ul>")
@@ -91,8 +104,30 @@ def render_html(d) -> str:
         parts.append("<h4>Overlapping provisions</h4><ul>")
         parts += [f"<li>{e(' / '.join(o['citations']))}</li>" for o in d.overlaps]
         parts.append("</ul>")
-    if d.missing_facts:
-        parts.append(f"<p><b>Missing facts:</b> {e(', '.join(d.missing_facts))}</p>")
+    if d.red_flags:
+        parts.append("<h4>Red flags</h4><ul>")
+        parts += [f"<li>{e(r['flag'])}: {e(r['about'])} <small>[{e(r['citation'])}]</small></li>" for r in d.red_flags]
+        parts.append("</ul>")
+    if d.foreign_direct_product:
+        parts.append("<h4>Foreign direct product rules</h4><ul>")
+        parts += [f"<li>item {e(f['item'])}: {e(f['rule'])} <small>[{e(f['citation'])}]</small></li>"
+                  for f in d.foreign_direct_product]
+        parts.append("</ul>")
+    if d.missing_fact_fields:
+        parts.append("<h4>Missing facts</h4><table><tr><th>question</th><th>field</th></tr>")
+        parts += [f"<tr><td style='text-align:left'>{e(m['question'])}</td><td><code>{e(m['field'] or m['id'])}</code></td></tr>"
+                  for m in d.missing_fact_fields]
+        parts.append("</table>")
+    if d.readings_that_matter:
+        used = ", ".join(f"{k}={v}" for k, v in sorted(d.readings.items()) if k in d.readings_that_matter)
+        parts.append(f"<p><b>Readings that matter:</b> {e(', '.join(d.readings_that_matter))} "
+                     f"<small>(used: {e(used)})</small></p>")
     for n in d.notes:
         parts.append(f"<p><i>Note:</i> {e(n['text'])}</p>")
+    ev = d.rule_status.get("events", [])
+    if ev:
+        parts.append("<h4>Rule status</h4><ul>")
+        parts += [f"<li>{e(x['date'])}: {e(x['description'])}</li>" for x in ev]
+        parts.append("</ul><p>" + ("Compliance is required on this date." if d.rule_status.get("compliance_required")
+                                   else "Compliance is not yet required on this date.") + "</p>")
     return "\n".join(parts)

@@ -10,7 +10,8 @@ Types:
   ops    -> n(...)                     (training operations; accepts "1.2e26", "10^26")
   int    -> integer within 0..2^31-1
   name   -> string                     (entity, model or chip name)
-  country-> string, an ISO 3166-1 alpha-2 code known to the knowledge base
+  country-> string, an ISO 3166-1 alpha-2 code known to the knowledge base (any case),
+            or a country name from its list ("Vietnam"); read as the code
   date   -> integer YYYYMMDD
   enum:a|b|c -> constant, one of the listed values
 """
@@ -133,3 +134,163 @@ MAX_INT = 2**31 - 1
 MAX_QUANTITY = 100_000_000
 MAX_UNIT_TPP = 2_000_000
 MAX_DIE_AREA_MM2 = 100_000
+
+
+# ---------------------------------------------------------------------------
+# Missing facts -> the input field that answers them.
+#
+# The knowledge base names a missing fact by a symbol (``ship_to``,
+# ``headquartered("HoldCo")``, ``item_designer(1)``, ``tier2_allocation_used_tpp``).
+# This table says which scenario field supplies it, so the output can point the
+# user at the field to fill in and ask the question in words. It is the one place
+# that knows how KB input predicates relate to scenario fields (pyrules/facts.py
+# writes the same relation the other way round).
+
+# KB symbol with no arguments -> (field path, question)
+MISSING_FACT_SCALARS: dict[str, tuple[str, str]] = {
+    "action": ("transaction.action", "What kind of transaction is it (export, reexport, in-country transfer, deemed export)?"),
+    "ship_to": ("transaction.to", "To which country are the items going?"),
+    "ship_from": ("transaction.from", "From which country do the items leave?"),
+    "consignee": ("transaction.consignee", "Who is the ultimate consignee?"),
+    "via_distributor": ("transaction.via_distributor", "Do the items pass through a distributor?"),
+    "purpose": ("transaction.purpose", "What are the items for?"),
+    "as_of": ("date", "On what date is the transaction made?"),
+}
+
+# KB symbol with an entity argument -> (field under entities.NAME, question with {e})
+MISSING_FACT_ENTITY: dict[str, tuple[str, str]] = {
+    "located": ("located", "Where is {e} located?"),
+    "headquartered": ("headquartered", "Where is {e} headquartered?"),
+    "ic_designer_status": ("status.approved_ic_designer",
+                           "Is {e} an approved IC designer, or an authorized one (its transactions reported "
+                           "under 743.9, approval applied for)?"),
+}
+
+# KB symbol with an item-line argument (1-based) -> (field under items[i], question with {n})
+MISSING_FACT_ITEM: dict[str, tuple[str, str]] = {
+    "item_tpp": ("tpp", "What is the total processing performance (TPP) per unit of item {n}?"),
+    "item_die_area": ("die_area_mm2", "What is the applicable die area (mm2) of item {n}?"),
+    "item_designer": ("designer", "Who designed the integrated circuit of item {n}?"),
+    "item_classification": ("eccn", "Which ECCN is item {n} classified under (its stated ECCN and its specifications disagree)?"),
+}
+
+
+# The question each field answers, in words ({e}: the entity, {n}: the item line).
+# A field not listed here is asked as "Not given: <its description>".
+QUESTIONS: dict[str, str] = {
+    "facts.tier2_allocation_used_tpp": "How much TPP is already counted against the destination's Tier 2 allocation?",
+    "facts.government_assurances": "Has the destination given government-to-government assurances?",
+    "facts.recipient_permanent_regular_employee": "Is the recipient of the deemed export a permanent regular employee of the consignee?",
+    "facts.iaas_provider": "Does the exporter provide IaaS or other computing services to the consignee?",
+    "facts.planned_training_ops": "With how many operations is the customer's model to be trained?",
+    "facts.eccn_furnished": "Did the exporter give the ultimate consignee the ECCN of the chips?",
+    "facts.aia_certification_obtained": "Was the ultimate consignee's prior certification (AIA) obtained?",
+    "facts.storage_security_measures": "Are the model weights stored under the security measures of Supp. No. 10 to part 748?",
+    "facts.ultimately_destined_outside_tier3": "Are the items ultimately destined for customers outside Tier 3?",
+    "facts.lpp_prior_shipments_tpp": "How much TPP was already shipped to this consignee under LPP this calendar year?",
+    "facts.lpp_certification_obtained": "Was the ultimate consignee's prior certification (LPP) obtained?",
+    "facts.nac_notification_submitted": "Was BIS notified of the transaction beforehand (NAC)?",
+    "facts.nac_notification_complete": "Did the NAC notification give the past-12-month approvals, memory bandwidth and aggregation intent?",
+    "facts.nac_bis_no_objection": "Did BIS let its review period pass without objecting?",
+    "facts.data_center_owner_and_operator_veu": "Do both the data center's owner and its operator hold VEU authorizations?",
+    "facts.uveu_site_listed": "Is the receiving data center listed in the UVEU authorization?",
+    "facts.uveu_site_notified": "Was BIS notified of the (new) data center?",
+    "facts.uveu_site_notified_on": "On what date was BIS notified of the new data center?",
+    "facts.uveu_total_compute_tpp": "How much 3A090.a-level compute (TPP) does the company group hold worldwide, before this shipment?",
+    "facts.uveu_tier2_compute_tpp": "How much of it is in Tier 2 countries?",
+    "facts.uveu_country_compute_tpp": "How much of it is in the destination country?",
+    "facts.uveu_outside_us_compute_tpp": "How much of it is outside the United States?",
+    "facts.nveu_country": "For which country is the NVEU authorization?",
+    "facts.nveu_installed_tpp": "How much 3A090.a-level compute (TPP) does the company already have installed in that country?",
+    "status.approved_ic_designer": "Is {e} an approved IC designer (Supp. No. 6 to part 740)?",
+    "status.reports_under_743_9": "Are {e}'s transactions subject to the 743.9 foundry reporting?",
+    "status.applied_for_approval": "Did {e} apply for approved IC designer status by the deadline?",
+    "status.private_sector": "Is {e} a private-sector end user?",
+    "status.uveu": "Is {e} a universal validated end user (UVEU)?",
+    "status.nveu": "Is {e} a national validated end user (NVEU)?",
+    "items.data_center": "Is item {n} designed or marketed for use in a data center?",
+    "items.training_ops": "How many operations were used to train the model of item {n}?",
+    "items.published": "Are the weights of item {n} published?",
+    "items.derived_from_published": "Was the model of item {n} trained starting from published weights?",
+    "items.added_training_ops": "How many operations were added on top of the published weights (item {n})?",
+    "items.foreign_produced": "Was item {n} made (or, for weights, trained) outside the United States?",
+    "items.trained_on_ear_ics": "Was item {n} produced on a plant subject to the EAR (734.9(l))?",
+    "items.us_technology_direct_product": "Is item {n} a direct product of specified U.S. technology or software (734.9(h))?",
+    "items.us_technology_plant_product": "Was item {n} made by a plant that is such a direct product (734.9(h))?",
+    "items.developer": "Who developed the technology of item {n}?",
+}
+
+
+def _question(key: str, desc: str, **kw) -> str:
+    q = QUESTIONS.get(key)
+    return q.format(**kw) if q else f"Not given: {desc}"
+
+
+def missing_fact_field(sym) -> tuple[str | None, str]:
+    """The scenario field that answers a missing fact the KB names, and the question in words.
+
+    ``sym`` is the clingo symbol of ``missing_fact(F)`` or ``undecided(A, C, F)``.
+    Returns ``(field path or None, question)``; None when no input field answers it
+    (e.g. an allocation the rule's own table does not give).
+    """
+    import clingo
+
+    def text(a) -> str:
+        if a.type == clingo.SymbolType.String:
+            return a.string
+        if a.type == clingo.SymbolType.Number:
+            return str(a.number)
+        return str(a)
+
+    if sym.type != clingo.SymbolType.Function:
+        return None, str(sym)
+    name, args = sym.name, sym.arguments
+    if not args:
+        if name in MISSING_FACT_SCALARS:
+            return MISSING_FACT_SCALARS[name]
+        for table, prefix in ((FACTS, "facts"), (TRANSACTION_FIELDS, "transaction")):
+            if name in table:
+                return f"{prefix}.{name}", _question(f"{prefix}.{name}", table[name][1])
+        return None, name.replace("_", " ")
+    if len(args) == 1:
+        a = args[0]
+        if a.type == clingo.SymbolType.Number:      # an item line, 1-based
+            n = a.number
+            if name in MISSING_FACT_ITEM:
+                f, q = MISSING_FACT_ITEM[name]
+                return f"items[{n - 1}].{f}", q.format(n=n)
+            if name.startswith("item_") and name[5:] in ITEM_FIELDS:
+                name = name[5:]
+            if name in ITEM_FIELDS:
+                return f"items[{n - 1}].{name}", _question(f"items.{name}", f"item {n}: {ITEM_FIELDS[name][1]}", n=n)
+        else:                                       # an entity name
+            e = text(a)
+            if name in MISSING_FACT_ENTITY:
+                f, q = MISSING_FACT_ENTITY[name]
+                return f"entities.{e}.{f}", q.format(e=e)
+            if name in ENTITY_STATUS:
+                return f"entities.{e}.status.{name}", _question(f"status.{name}", f"{e}: {ENTITY_STATUS[name][1]}", e=e)
+    if name == "nveu_allocation" and len(args) == 2:
+        return None, (f"What is the NVEU allocation for {text(args[0])} Q{text(args[1])}? "
+                      "(the rule's table gives none for that quarter)")
+    return None, text(sym).replace("_", " ")
+
+
+# ---------------------------------------------------------------------------
+# What the parties themselves can change, and at what cost (pyrules whatif's
+# default when a question names nothing to change). Paperwork the exporter or
+# consignee can do costs least; reshaping the deal (distributor, quantity) more.
+# Not listed, so never changed by default: the destination, a party's headquarters
+# or location, a listing or decision by BIS, and the date (a transaction cannot be
+# moved into the past); name them in the question to ask about them.
+PARTY_CHANGES: dict[str, int] = {
+    "eccn_furnished": 1,
+    "aia_certification_obtained": 1,
+    "lpp_certification_obtained": 1,
+    "storage_security_measures": 1,
+    "nac_notification_submitted": 1,
+    "nac_notification_complete": 1,
+    "uveu_site_notified": 1,
+    "via_distributor": 2,
+    "quantity": 2,
+}

@@ -286,17 +286,21 @@ def _parse_change_text(text: str, where: str) -> dict:
 
 
 def default_changes(s: Scenario) -> list[dict]:
-    """What may change when a question names nothing: the destination, each entity's
-    headquarters and location, each item's quantity, the purpose, the distributor
-    flag and the date."""
+    """What may change when a question names nothing: what the parties themselves can
+    change, each at its cost from pyrules/schema.py PARTY_CHANGES (the paperwork the
+    exporter can do, whether a distributor is used, each item's quantity). Not the
+    destination, a party's headquarters or location, a listing by BIS or the date:
+    name those explicitly to ask about them."""
+    from .schema import FACTS, PARTY_CHANGES
     d = s.data
-    out: list[dict] = [{"fact": "destination"}]
-    for e in d.get("entities", {}):
-        out += [{"fact": "headquartered", "entity": e}, {"fact": "located", "entity": e}]
+    out: list[dict] = []
+    for name, cost in PARTY_CHANGES.items():
+        if name in FACTS and FACTS[name][0] == "bool":
+            out.append({"fact": "fact", "name": name, "cost": cost})
+    out.append({"fact": "via_distributor", "cost": PARTY_CHANGES["via_distributor"]})
     for i, it in enumerate(d.get("items", []), start=1):
         if "quantity" in it:
-            out.append({"fact": "quantity", "item": i})
-    out += [{"fact": "purpose"}, {"fact": "via_distributor"}, {"fact": "date"}]
+            out.append({"fact": "quantity", "item": i, "cost": PARTY_CHANGES["quantity"]})
     return out
 
 
@@ -433,6 +437,11 @@ class WhatIfResult:
     rejected: list[Repair] = field(default_factory=list)   # failed the fresh evaluation (a bug if any)
     raw_count: int = 0                                        # repairs before grouping by country class
     seconds: float = 0.0
+    # When unreachable: what holds in every alternative within what may change
+    # (cautious consequences): each {"authorization", "condition", "description", "citation"}.
+    blocking: list[dict] = field(default_factory=list)
+    blocking_complete: bool = True     # False when only some quantity choices were explored
+    alternatives: list[Repair] = field(default_factory=list)   # dearer repairs, cheapest first
 
     @property
     def already_met(self) -> bool:
@@ -442,13 +451,29 @@ class WhatIfResult:
         return {"format_version": FORMAT_VERSION, "scenario": self.scenario, "goal": self.goal,
                 "may_change": self.may_change, "reachable": self.reachable, "already_met": self.already_met,
                 "optimal_cost": self.optimal_cost, "repairs": [r.to_json() for r in self.repairs],
-                "rejected": [r.to_json() for r in self.rejected]}
+                "rejected": [r.to_json() for r in self.rejected],
+                "blocking": self.blocking, "blocking_complete": self.blocking_complete,
+                "alternatives": [r.to_json() for r in self.alternatives]}
 
     def to_text(self) -> str:
         lines = [f"== what if: {self.scenario}", f"   goal: {self.goal.replace('_', ' ')}",
                  "   may change: " + (", ".join(_spec_label(s) for s in self.may_change) or "nothing")]
         if not self.reachable:
             lines.append("No change within what may change reaches the goal.")
+            if self.blocking:
+                every = "every alternative" if self.blocking_complete else "every alternative explored"
+                lines.append(f"Blocking in {every} (x not met, ? undecided, whatever may change takes):")
+                for b in self.blocking:
+                    who = f"{b['authorization']}: " if b.get("authorization") else ""
+                    if b.get("state") == "one of":
+                        lines.append(f"  {who}in every alternative at least one of these is not met"
+                                     + (" (or it is not weighed, e.g. on another date)" if b["or_not_weighed"] else "") + ":")
+                        lines += [f"      - {c['description']}  [{c['citation']}]" for c in b["conditions"]]
+                        continue
+                    mark = "?" if b.get("state") == "undecided" else "x"
+                    missing = f" (missing: {b['field'] or b['question']})" if mark == "?" else ""
+                    cite = f"  [{b['citation']}]" if b["citation"] else ""
+                    lines.append(f"  {mark} {who}{b['description']}{missing}{cite}")
         elif self.already_met:
             lines.append("The scenario already meets the goal: the empty repair (no change).")
         else:
@@ -462,6 +487,11 @@ class WhatIfResult:
                     lines.append(f"     satisfies: {sat['description']}  [{sat['citation']}]")
                 if not r.minimal and r.minimal is not None:
                     lines.append("     (not minimal: a proper subset of these changes also reaches the goal)")
+        if self.alternatives:
+            lines.append("Dearer repairs, cheapest first:")
+            for r in self.alternatives:
+                lines.append(f"  - (cost {r.cost}) " + r.text()
+                             + (f"  -> opens: {', '.join(r.opens)}" if r.opens else ""))
         for r in self.rejected:
             lines.append("  rejected by the fresh evaluation (please report): " + r.text())
         return "\n".join(lines)
@@ -682,9 +712,18 @@ class _Problem:
         ctl = clingo.Control(["--warn=none", "--opt-mode=optN", "--models=0"])
         ctl.add("base", [], kb.kb_text())
         ctl.add("base", [], _mode_text())
+        forbid = []
+        for fq, fc in getattr(self, "forbidden", []):
+            # a repair found at a cheaper level: no superset of it is asked for again
+            if all(quantities.get(i) == q for i, q in fq.items()):
+                if not fc:
+                    return None, []
+                forbid.append(fc)
         with ctl.backend() as b:
             for f in self.program_facts(quantities, budget):
                 b.add_rule([b.add_atom(f)])
+            for fc in forbid:
+                b.add_rule([], [b.add_atom(clingo.Function("wi_changed", [k, v])) for k, v in fc.items()])
         ctl.ground([("base", [])], context=Arithmetic())
         models = []
         best: list[int | None] = [None]
@@ -708,6 +747,111 @@ class _Problem:
         return best[0], models
 
 
+    def explore(self, quantities: dict[int, int], mode: str = "cautious") -> set[clingo.Symbol] | None:
+        """With the goal dropped, the conditions not met (wi_not_met/2), undecided/3,
+        licence_required/1 and policy/2 atoms true in every alternative ("cautious")
+        or in some alternative ("brave"). None when no alternative exists at all."""
+        ctl = clingo.Control(["--warn=none", f"--enum-mode={mode}", "--opt-mode=ignore", "--models=0"])
+        ctl.add("base", [], kb.kb_text())
+        ctl.add("base", [], _mode_text())
+        ctl.add("base", [], (
+            "wi_explore.\n"
+            # a condition is not met in an alternative when it fails or is undecided
+            # there, or when its authorization is not weighed there at all (e.g. a date
+            # before the rule): the intersection is then over the alternatives that weigh it.
+            "wi_not_met(A, C) :- fails(A, C).\n"
+            "wi_not_met(A, C) :- undecided(A, C, _).\n"
+            "wi_weighed(A) :- authorization_status(A, _).\n"
+                        + ("wi_not_met(A, C) :- condition(A, C, _, _), not wi_weighed(A).\n" if mode == "cautious" else
+               "wi_unweighed(A) :- authorization(A, _), not wi_weighed(A).\n#show wi_unweighed/1.\n") +
+            "#show wi_not_met/2. #show undecided/3. #show licence_required/1. #show policy/2."))
+        with ctl.backend() as b:
+            for f in self.program_facts(quantities, None):
+                b.add_rule([b.add_atom(f)])
+        ctl.ground([("base", [])], context=Arithmetic())
+        last: list = [None]
+        ctl.solve(on_model=lambda m: last.__setitem__(0, set(m.symbols(shown=True))))
+        return last[0]
+
+
+_EXPLORE_COMBOS = 64
+
+
+def _blocking(p: "_Problem", combos: list) -> tuple[list[dict], bool]:
+    """Conditions not met in every alternative (over at most _EXPLORE_COMBOS quantity choices)."""
+    from .determination import citation
+    common: set | None = None
+    some: set = set()
+    qvars = [v for v in p.vars if v.kind == "quantity"]
+    for _, choice in combos[:_EXPLORE_COMBOS]:
+        q = {v.item: c for v, c in zip(qvars, choice) if c is not None}
+        got = p.explore(q)
+        if got is None:
+            continue
+        common = got if common is None else common & got
+        some |= p.explore(q, "brave") or set()
+    if common is None:
+        return [], len(combos) <= _EXPLORE_COMBOS
+    conds = {(a[0].name, a[1].name): (a[2].name, a[3].string)
+             for a in (x.arguments for x in p.base_atoms if x.name == "condition" and len(x.arguments) == 4)}
+    goal = p.goal_sym
+    want = None
+    if goal.name == "auth":
+        want = goal.arguments[0].name
+    # how each condition stands in the scenario itself: failed, or undecided with its missing fact
+    failed_now = {(x.arguments[0].name, x.arguments[1].name) for x in p.base_atoms if x.name == "fails"}
+    missing_now = {(x.arguments[0].name, x.arguments[1].name): x.arguments[2]
+                   for x in p.base_atoms if x.name == "undecided"}
+    weighed_now = {x.arguments[0].name for x in p.base_atoms if x.name == "authorization_status"}
+    for x in common:
+        if x.name == "undecided":
+            missing_now.setdefault((x.arguments[0].name, x.arguments[1].name), x.arguments[2])
+    out = []
+    for a in sorted((x for x in common if x.name == "wi_not_met"),
+                    key=lambda x: (x.arguments[0].name, x.arguments[1].name)):
+        auth, cond = a.arguments[0].name, a.arguments[1].name
+        if goal.name == "policy" or (want and auth != want):
+            continue
+        if auth not in weighed_now:
+            continue            # not weighed for this scenario at all
+        prov, desc = conds.get((auth, cond), ("", cond))
+        row = {"authorization": auth.upper(), "condition": cond, "description": desc,
+               "citation": citation(prov) if prov else ""}
+        if (auth, cond) in missing_now and (auth, cond) not in failed_now:
+            row["state"] = "undecided"
+            row["field"], row["question"] = schema.missing_fact_field(missing_now[(auth, cond)])
+        else:
+            row["state"] = "not met"
+        out.append(row)
+    out.sort(key=lambda r: (r["authorization"], r["state"] != "not met", r["condition"]))
+    # An authorization with no single condition unmet in every alternative: in each
+    # alternative at least one of these is unmet (or it is not weighed at all).
+    blocked = {r["authorization"] for r in out}
+    for auth in sorted(weighed_now):
+        if auth.upper() in blocked or goal.name == "policy" or (want and auth != want):
+            continue
+        any_of = sorted({x.arguments[1].name for x in some if x.name == "wi_not_met" and x.arguments[0].name == auth})
+        if not any_of:
+            continue
+        out.append({"authorization": auth.upper(), "condition": None, "state": "one of",
+                    "conditions": [{"condition": c, "description": conds.get((auth, c), ("", c))[1],
+                                    "citation": citation(conds[(auth, c)][0]) if (auth, c) in conds else ""}
+                                   for c in any_of],
+                    "or_not_weighed": any(x.name == "wi_unweighed" and x.arguments[0].name == auth for x in some),
+                    "description": f"in every alternative at least one of {len(any_of)} conditions is not met",
+                    "citation": ""})
+    if goal.name in ("no_licence_required", "policy") or goal.name == "authorized":
+        for a in sorted(x for x in common if x.name == "licence_required" and x.arguments[0].name == "yes"):
+            out.insert(0, {"authorization": None, "condition": "licence_required", "state": "not met",
+                           "description": "A licence is required", "citation": ""})
+        if goal.name == "policy":
+            for a in sorted(x for x in common if x.name == "policy"):
+                out.append({"authorization": None, "condition": a.arguments[0].name, "state": "not met",
+                            "description": "The licensing policy is " + a.arguments[0].name.replace("_", " "),
+                            "citation": citation(a.arguments[1].name)})
+    return out, len(combos) <= _EXPLORE_COMBOS
+
+
 def _is_big(x: clingo.Symbol) -> bool:
     return x.type == clingo.SymbolType.Function and x.name == "n" and len(x.arguments) == 5
 
@@ -719,7 +863,8 @@ def _all_atoms(facts: list[clingo.Symbol]) -> list[clingo.Symbol]:
 
 # ----------------------------------------------------------------------------- the API
 def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Iterable | None = None,
-            costs: dict | None = None, *, check_minimal: bool = True, group: bool = True) -> WhatIfResult:
+            costs: dict | None = None, *, check_minimal: bool = True, group: bool = True,
+            alternatives: int = 0) -> WhatIfResult:
     """All optimal repairs: the cheapest sets of changes, within ``may_change``, that
     make ``scenario`` meet ``goal``.
 
@@ -731,6 +876,8 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
       {"fact": "status", "name": "uveu", "entity": "X"}, or the text form
       "headquartered of HoldCo". None: default_changes(scenario).
     costs: optional {label or kind: cost}, e.g. {"destination": 3}.
+    alternatives: also list the repairs of the next N cost levels (``.alternatives``,
+      cheapest first; none of them contains a cheaper repair).
     """
     import time
     t0 = time.perf_counter()
@@ -750,8 +897,55 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
         qcost = sum(v.cost for v, c in zip(qvars, choice) if c is not None)
         combos.append((qcost, choice))
     combos.sort(key=lambda t: t[0])
+    best, found = _search(p, combos, qvars)
+
+    result = WhatIfResult(scenario=scenario.name, goal=p.goal, may_change=specs, reachable=best is not None,
+                          optimal_cost=best, raw_count=len(found))
+    if best is None:
+        result.blocking, result.blocking_complete = _blocking(p, combos)
+        result.seconds = time.perf_counter() - t0
+        return result
+    original = _evaluate(scenario)
+    raw = _repairs_of(p, found, best)
+    good = []
+    for r in raw:
+        ok, d = _verify(scenario, r, p.goal_sym)
+        if not ok:
+            r.verified = False
+            result.rejected.append(r)
+            continue
+        _explain(r, original, d, p.goal_sym)
+        if check_minimal:
+            r.minimal = _minimal(scenario, r, p.goal_sym)
+        good.append(r)
+    result.repairs = _group(good) if group else good
+    # Dearer repairs, ranked by cost: each further level excludes every repair found
+    # so far and its supersets (which would not be minimal), and takes the next optimum.
+    p.forbidden = []
+    level_found = found
+    for _ in range(max(0, alternatives)):
+        p.forbidden += [(q, ch) for q, ch, _t, _c in level_found]
+        cost, level_found = _search(p, combos, qvars)
+        if cost is None:
+            break
+        level = []
+        for r in _repairs_of(p, level_found, cost):
+            ok, d = _verify(scenario, r, p.goal_sym)
+            if not ok:
+                r.verified = False
+                result.rejected.append(r)
+                continue
+            _explain(r, original, d, p.goal_sym)
+            level.append(r)
+        result.alternatives += _group(level) if group else level
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _search(p: "_Problem", combos: list, qvars: list) -> tuple[int | None, list]:
+    """The least cost and every model of that cost (quantity changes, changes, tiers, classes)."""
     best: int | None = None
-    found: list[tuple[dict, dict, dict, dict]] = []  # (quantity changes, changes, tiers, classes)
+    found: list[tuple[dict, dict, dict, dict]] = []
     for qcost, choice in combos:
         if best is not None and qcost > best:
             break
@@ -765,13 +959,10 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
             best, found = total, []
         if total == best:
             found += [(quantities, ch, ti, cl) for ch, ti, cl in models]
+    return best, found
 
-    result = WhatIfResult(scenario=scenario.name, goal=p.goal, may_change=specs, reachable=best is not None,
-                          optimal_cost=best, raw_count=len(found))
-    if best is None:
-        result.seconds = time.perf_counter() - t0
-        return result
-    original = _evaluate(scenario)
+
+def _repairs_of(p: "_Problem", found: list, cost: int) -> list[Repair]:
     raw: list[Repair] = []
     for quantities, ch, tiers, classes in found:
         changes = []
@@ -786,21 +977,8 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
                     c.classes = [_class_info(sym.string, classes, tiers)]
                     c.tier_of = {k: tiers[r] for k, r in classes.items() if r in tiers}
                 changes.append(c)
-        raw.append(Repair(changes, best))
-    good = []
-    for r in raw:
-        ok, d = _verify(scenario, r, p.goal_sym)
-        if not ok:
-            r.verified = False
-            result.rejected.append(r)
-            continue
-        _explain(r, original, d, p.goal_sym)
-        if check_minimal:
-            r.minimal = _minimal(scenario, r, p.goal_sym)
-        good.append(r)
-    result.repairs = _group(good) if group else good
-    result.seconds = time.perf_counter() - t0
-    return result
+        raw.append(Repair(changes, cost))
+    return raw
 
 
 def _class_info(rep: str, classes: dict[str, str], tiers: dict[str, int]) -> dict:
@@ -987,8 +1165,9 @@ def validate_questions(scenario: Scenario) -> None:
             _parse_change(spec, scenario, q.get("costs"), f"questions[{k}].may_change[{j}]")
 
 
-def answer_questions(scenario: Scenario | dict, questions: list | None = None) -> list[WhatIfResult]:
-    """Answer the scenario's "questions" (or the ones given)."""
+def answer_questions(scenario: Scenario | dict, questions: list | None = None,
+                     alternatives: int = 0) -> list[WhatIfResult]:
+    """Answer the scenario's "questions" (or the ones given); ``alternatives``: as in :func:`repairs`."""
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
     qs = scenario.data.get("questions", []) if questions is None else questions
@@ -999,7 +1178,7 @@ def answer_questions(scenario: Scenario | dict, questions: list | None = None) -
         for key in q:
             if key not in ("goal", "may_change", "costs"):
                 raise InputError(f"unknown field {key!r}; expected goal, may_change, costs", field=f"questions[{k}].{key}")
-        out.append(repairs(scenario, q["goal"], q.get("may_change"), q.get("costs")))
+        out.append(repairs(scenario, q["goal"], q.get("may_change"), q.get("costs"), alternatives=alternatives))
     return out
 
 
@@ -1015,7 +1194,7 @@ def cli_main(args) -> int:
             questions = s.data.get("questions") or []
             if not questions:
                 raise InputError("the scenario asks no questions; give --goal (and --change)", file=str(path))
-        for r in answer_questions(s, questions):
+        for r in answer_questions(s, questions, alternatives=getattr(args, "alternatives", 0)):
             if args.json:
                 out = r.to_json()
                 out["file"] = str(path)

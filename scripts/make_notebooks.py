@@ -10,12 +10,21 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 OUT = Path(__file__).resolve().parent.parent / "notebooks"
 
-SETUP = '''import json, pathlib
+SETUP = '''import json, pathlib, html
 import pyrules
+from IPython.display import HTML, display
 ROOT = pathlib.Path.cwd()
 while not (ROOT / "queries").is_dir() and ROOT != ROOT.parent:
     ROOT = ROOT.parent
-QUERIES = ROOT / "queries"'''
+QUERIES = ROOT / "queries"
+
+
+def table(rows, columns):
+    """A list of dicts as an HTML table (shown inline by Jupyter)."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(r.get(c, '')))}</td>"
+                                    for c in columns) + "</tr>" for r in rows)
+    return HTML(f"<table><tr>{head}</tr>{body}</table>")'''
 
 LAWYERS = [
     new_markdown_cell("# pyrules for lawyers\n\nDescribe a deal, read the determination with its citations, ask why an "
@@ -36,7 +45,10 @@ d = pyrules.evaluate(deal)
 d'''),
     new_code_cell('''assert d.license_required is True
 assert d.licensing_policy == "presumption_of_denial"
+print(d.summary())
 print(d.policy_citation)'''),
+    new_markdown_cell("## What is missing?\nEach missing fact names the field of the deal that answers it."),
+    new_code_cell('''table(d.missing_fact_fields, ["question", "field", "id"])'''),
     new_markdown_cell("## Why not LPP?\nEach authorization lists the conditions that fail, with their citations."),
     new_code_cell('''lpp = next(a for a in d.authorizations if a["name"] == "LPP")
 for f in lpp["failed_conditions"]:
@@ -66,12 +78,12 @@ len(corpus)'''),
     new_code_cell('''regime = Regime.load(ROOT / "regimes" / "uae_to_tier1.json")
 result = compare(regime, corpus)
 print(result["summary"])
-for row in result["results"]:
-    if row["changed"]:
-        print(row["scenario"], [c["what"] for c in row["changes"]])'''),
+from pyrules.regime import change_rows
+table(change_rows(result), ["scenario", "what", "before", "after"])'''),
     new_markdown_cell("## What if the LPP limit doubled?"),
     new_code_cell('''result = compare(Regime.load(ROOT / "regimes" / "lpp_doubled.json"), corpus)
-print(result["summary"])'''),
+print(result["summary"])
+table(change_rows(result), ["scenario", "what", "before", "after"])'''),
     new_markdown_cell("## Allocation use over time, in GPU (H100) equivalents\nA ledger of licensed shipments to Tier 2 countries, accounted in date order."),
     new_code_cell('''import random, csv, io
 from pyrules.ledger import run_ledger
@@ -83,22 +95,35 @@ for i in range(60):
 path = pathlib.Path("_ledger_demo.csv"); path.write_text("\\n".join(rows) + "\\n")
 ledger = run_ledger(path)
 path.unlink()
-for s in ledger.summary:
-    print(s["total"], "used", s["used_h100_equivalents"], "H100-eq; remaining", s["remaining_h100_equivalents"])'''),
-    new_code_cell('''import matplotlib
-matplotlib.use("Agg")
+table(ledger.summary, ["total", "used_tpp", "cap_tpp", "remaining_tpp", "used_h100_equivalents", "remaining_h100_equivalents"])'''),
+    new_markdown_cell("Each country's allocation use, in H100-equivalents, by date. A row counts toward its "
+                      "country's Tier 2 allocation when it needs a licence; the last point of each line is the "
+                      "ledger's own total (checked below)."),
+    new_code_cell('''%matplotlib inline
+import datetime as dt
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
-h100 = 15832
+from pyrules import kb
+h100 = kb.chips()["H100-SXM"]                     # TPP of one H100-SXM, from the KB's catalogue
+totals = {s["total"]: s for s in ledger.summary}
 series = {}
-for r in sorted((r for r in ledger.rows if r["shipment_tpp"]), key=lambda r: r["date"]):
-    s = series.setdefault(r["to"], [[], []])
-    s[0].append(r["date"]); s[1].append((s[1][-1] if s[1] else 0) + r["shipment_tpp"] / h100)
-fig, ax = plt.subplots(figsize=(7, 3))
-for country, (dates, used) in series.items():
-    ax.step(range(len(used)), used, label=country)
-ax.axhline(790_000_000 / h100, linestyle="--", color="grey", label="Tier 2 allocation")
-ax.set_ylabel("H100-equivalents"); ax.set_xlabel("shipment"); ax.legend()
-assert series'''),
+for r in sorted((r for r in ledger.rows if r["shipment_tpp"] and r["license_required"] is True and not r["error"]),
+                key=lambda r: r["date"]):
+    dates, used = series.setdefault(r["to"], ([], []))
+    dates.append(dt.date.fromisoformat(r["date"]))
+    used.append((used[-1] if used else 0) + r["shipment_tpp"])
+for country, (dates, used) in series.items():     # the chart agrees with the ledger's totals
+    assert used[-1] == totals[f"tier2_allocation({country})"]["used_tpp"], country
+fig, ax = plt.subplots(figsize=(8, 3.5))
+for country, (dates, used) in sorted(series.items()):
+    ax.step(dates, [u / h100 for u in used], where="post", label=country)
+caps = {s["cap_tpp"] for s in ledger.summary if s["cap_tpp"]}
+for cap in caps:
+    ax.axhline(cap / h100, linestyle="--", color="grey", label="Tier 2 allocation")
+ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+ax.set_ylabel("H100-equivalents used"); ax.set_xlabel("date of shipment"); ax.legend(fontsize="small")
+fig.autofmt_xdate()
+plt.show()'''),
 ]
 
 RESEARCHERS = [
@@ -109,8 +134,8 @@ RESEARCHERS = [
     new_code_cell('''from pyrules.check import run_check
 report = run_check()
 print(report["summary"])
-for f in report["findings"][:10]:
-    print(f.get("kind"), "-", f.get("title", f.get("description", ""))[:120])'''),
+table([{"kind": f.get("kind"), "finding": f.get("title", f.get("description", ""))[:160]}
+       for f in report["findings"][:10]], ["kind", "finding"])'''),
     new_markdown_cell("## A property: no presumption of approval for a party tied to Tier 3 without an overlap report"),
     new_code_cell('''import itertools
 tier_reps = {"1": "DE", "2": "IN", "3": "CN"}

@@ -331,15 +331,25 @@ def test_error_bad_date(date, column, expect):
 
 @pytest.mark.parametrize("line, column, after, found", [
     ("export from US to India", 21, "to", "India"),
-    ("export from us to IN", 15, "from", "us"),
     ("in-country transfer in 12", 26, "in", "12"),
     ("entity A located USA", 20, "located", "USA"),
 ])
 def test_error_bad_country_code(line, column, after, found):
+    # issue 13 changed the wording: lower-case codes and quoted names are accepted now
+    # (the case "export from us to IN" moved to the test below).
     e = error(f"scenario\n  {line}\nend\n")
     assert (e.line, e.column) == (2, column)
-    assert e.message == (f"expected a country code (two capital letters, e.g. IN) after '{after}', "
+    assert e.message == (f"expected a country code (e.g. IN) or a quoted country name after '{after}', "
                          f"found '{found}'")
+
+
+def test_lower_case_codes_and_quoted_names_read_as_in_json():
+    """Issue 13: `from us to "Vietnam"` reads the same as `from US to VN` once checked."""
+    from pyrules.model import Scenario
+    a = parse_text('scenario\n  export from us to "Vietnam"\n  entity A located "viet nam"\nend\n')[0]
+    b = parse_text("scenario\n  export from US to VN\n  entity A located VN\nend\n")[0]
+    assert Scenario.from_dict(a).data["transaction"] == Scenario.from_dict(b).data["transaction"]
+    assert Scenario.from_dict(a).data["entities"] == Scenario.from_dict(b).data["entities"]
 
 
 def test_error_unknown_keyword():

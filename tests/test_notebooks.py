@@ -20,3 +20,25 @@ def test_notebook_executes_cleanly(path, tmp_path):
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "stored outputs"
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    # The executed notebook holds what it should show (issue 13): its charts as images,
+    # its tables as HTML.
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    tables = [o["data"]["text/html"] for o in outputs if "<table" in o.get("data", {}).get("text/html", "")]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    expected = EXPECTED_OUTPUTS[path.stem]
+    assert len(images) >= expected["images"], f"{path.stem}: {len(images)} image(s)"
+    assert len(tables) >= expected["tables"], f"{path.stem}: {len(tables)} table(s)"
+    for text in expected["in_tables"]:
+        assert any(text in t for t in tables), f"{path.stem}: no table shows {text!r}"
+
+
+# What each executed notebook must show: charts (image/png) and HTML tables, with a text
+# each table set must contain.
+EXPECTED_OUTPUTS = {
+    "lawyers": {"images": 0, "tables": 2,
+                "in_tables": ["Licence required", "A licence is required", "entities.", "question"]},
+    "policy_analysts": {"images": 1, "tables": 3,
+                        "in_tables": ["tier2_allocation(", "used_h100_equivalents", "policy provision"]},
+    "researchers": {"images": 0, "tables": 1, "in_tables": ["kind"]},
+}

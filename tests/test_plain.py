@@ -1,0 +1,382 @@
+"""Plain words (issue 13): missing facts name the input field that answers them, one
+vocabulary for states, the answer in one sentence, summary tables for many scenarios,
+compare as a table, ledger outputs kept apart, pyrules --version, evaluate(path)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pyrules
+from pyrules import schema
+from helpers import scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ROOT / "queries"
+
+
+def pyrules_cli(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pyrules.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd or ROOT, timeout=300)
+
+
+def _tier2_without_allocation_fact():
+    return pyrules.evaluate(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+                                     facts={"tier2_allocation_used_tpp": None}) | {"facts": {}})
+
+
+# ----------------------------------------------------------------- missing facts -> fields
+def test_742_6_b_10_missing_allocation_names_its_field_and_question():
+    """742.6(b)(10): a Tier 2 export without the allocation already used names the field
+    facts.tier2_allocation_used_tpp beside the KB id, with the question, in JSON and text."""
+    d = _tier2_without_allocation_fact()
+    assert "tier2_allocation_used_tpp" in d.missing_facts
+    m = {x["id"]: x for x in d.to_json()["missing_fact_fields"]}["tier2_allocation_used_tpp"]
+    assert m["field"] == "facts.tier2_allocation_used_tpp"
+    assert m["question"].endswith("?") and "Tier 2 allocation" in m["question"]
+    assert "-> facts.tier2_allocation_used_tpp" in d.to_text()
+
+
+def test_742_6_b_10_given_allocation_is_not_asked():
+    """742.6(b)(10) boundary: with the allocation fact given (0) it is no longer missing."""
+    d = pyrules.evaluate(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}}))
+    assert "facts.tier2_allocation_used_tpp" not in {m["field"] for m in d.missing_fact_fields}
+
+
+def test_missing_parent_headquarters_names_the_entity_field():
+    """742.6(b)(10) headquarters test: an ultimate parent with no headquarters given is asked
+    as entities.HoldCo.headquartered."""
+    d = pyrules.evaluate(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN", "parent": "HoldCo"},
+                                                     "HoldCo": {}}))
+    m = {x["id"]: x for x in d.missing_fact_fields}["headquartered(HoldCo)"]
+    assert m == {"id": "headquartered(HoldCo)", "field": "entities.HoldCo.headquartered",
+                 "question": "Where is HoldCo headquartered?"}
+
+
+def test_740_27_undecided_designer_condition_names_items_0_designer():
+    """740.27 (as amended by 90 FR 5298): with no designer given, the AIA designer condition is
+    undecided and names items[0].designer beside the KB's id item_designer(1)."""
+    d = pyrules.evaluate(scenario())
+    aia = {a["name"]: a for a in d.authorizations}["AIA"]
+    c = {u["condition"]: u for u in aia["undecided_conditions"]}["aia_ic_designer"]
+    assert c["missing_fact"] == "item_designer(1)" and c["field"] == "items[0].designer"
+    assert "item 1" in c["question"]
+    assert "(missing: items[0].designer)" in d.to_text()
+
+
+def _declared(path: str) -> bool:
+    head, _, rest = path.partition(".")
+    if head == "date":
+        return True
+    if head == "facts":
+        return rest in schema.FACTS
+    if head == "transaction":
+        return rest in schema.TRANSACTION_FIELDS
+    if head == "entities":
+        field = rest.split(".", 1)[1]
+        return field in schema.ENTITY_FIELDS or (field.startswith("status.") and field[7:] in schema.ENTITY_STATUS)
+    if head.startswith("items["):
+        return rest in schema.ITEM_FIELDS
+    return False
+
+
+def test_every_missing_fact_of_the_bundled_scenarios_points_at_a_declared_field():
+    """Every missing fact and undecided condition of every bundled scenario names a field the
+    input declaration (pyrules/schema.py) declares; only a quarter beyond the NVEU table has none."""
+    from pyrules.loader import load_scenarios
+    seen = 0
+    for _, s in load_scenarios([QUERIES]):
+        d = pyrules.evaluate(s)
+        for m in d.missing_fact_fields + [u for a in d.authorizations for u in a["undecided_conditions"]]:
+            seen += 1
+            key = m.get("id", m.get("missing_fact"))
+            if m["field"] is None:
+                assert key.startswith("nveu_allocation("), key
+            else:
+                assert _declared(m["field"]), (key, m["field"])
+            assert m["question"]
+    assert seen > 100
+
+
+# ----------------------------------------------------------------- one vocabulary, one sentence
+def test_742_6_b_10_the_answer_in_one_sentence_denial():
+    """742.6(b)(10) and 740.8(a): BIS objected to the NAC notification, so the sentence is the
+    issue's own example."""
+    d = pyrules.evaluate(QUERIES / "nac_bis_objected.json")
+    assert d.summary() == ("A licence is required; no licence exception is available; "
+                           "applications are reviewed under a presumption of denial.")
+    assert d.to_text().splitlines()[2] == d.summary()
+    assert d.to_json()["summary"] == d.summary()
+
+
+def test_740_29_sentence_names_the_available_authorization():
+    """740.29: LPP available for a small order, said in the sentence."""
+    d = pyrules.evaluate(QUERIES / "lpp_small_order_indian_research_firm_available.json")
+    assert d.summary().startswith("A licence is required, but LPP is available;")
+
+
+def test_sentence_when_no_licence_or_undecided():
+    """742.6(a)(6)(iii): a deemed export releases no chip (no licence); a missing die area
+    leaves the classification and the requirement undecided."""
+    assert pyrules.evaluate(QUERIES / "core_deemed_export.json").summary() == "No licence is required."
+    d = pyrules.evaluate(QUERIES / "core_missing_die_area.json")
+    assert d.summary() == "Whether a licence is required is undecided until 1 missing fact is given."
+    assert "Licence required: undecided" in d.to_text()
+    assert "indeterminate" not in d.to_text().split("Note:")[0].lower().replace(d.scenario.lower(), "")
+
+
+def test_text_has_a_legend_and_the_state_words():
+    text = pyrules.evaluate(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}})).to_text()
+    assert "Legend: x = condition not met, ? = condition undecided" in text
+    for word in ("not available", "undecided"):
+        assert word in text
+
+
+def test_repr_is_short():
+    r = repr(pyrules.evaluate(QUERIES / "core_burma.json"))
+    assert r.startswith("<Determination ") and "\n" not in r and len(r) < 200
+    assert "licence required yes" in r
+
+
+def test_html_table_has_red_flags_readings_fdp_and_rule_status():
+    """Jupyter table: red flag 28 (Supp. 3 to part 732) and the reading it depends on;
+    734.9(h) foreign direct product; the rule status."""
+    h = pyrules.evaluate(QUERIES / "redflag_us_customer.json")._repr_html_()
+    assert "Red flags" in h and "rf28" in h and "Readings that matter" in h and "rf28_united_states" in h
+    assert "Rule status" in h and "Answer" in h
+    h = pyrules.evaluate(QUERIES / "fdp_foreign_chips_us_technology.json")._repr_html_()
+    assert "Foreign direct product rules" in h and "734.9(h)" in h
+
+
+# ----------------------------------------------------------------- evaluate(path)
+def test_evaluate_accepts_a_path_json_or_scn():
+    a = pyrules.evaluate(QUERIES / "india_cloud_chinese_parent.json")
+    b = pyrules.evaluate(str(QUERIES / "lang_india_cloud_chinese_parent.scn"))
+    assert a.licensing_policy == b.licensing_policy == "presumption_of_denial"
+
+
+def test_evaluate_path_errors_are_input_errors(tmp_path):
+    with pytest.raises(pyrules.InputError):
+        pyrules.evaluate(tmp_path / "nope.json")
+    two = tmp_path / "two.json"
+    two.write_text(json.dumps([scenario(), scenario()]))
+    with pytest.raises(pyrules.InputError, match="2 scenarios"):
+        pyrules.evaluate(two)
+
+
+# ----------------------------------------------------------------- CLI
+def test_cli_version():
+    r = pyrules_cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"pyrules {pyrules.__version__}"
+
+
+def test_cli_ask_many_prints_a_summary_table_one_line_each(tmp_path):
+    files = sorted(QUERIES.glob("core_tier*_destination.json"))
+    r = pyrules_cli("ask", *files)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[:3] == ["scenario", "licence", "authorized"]
+    body = {ln.split()[0]: ln for ln in lines[1:1 + len(files)]}
+    assert set(body) == {f.stem for f in files}
+    assert "presumption of denial" in body["core_tier3_destination"]
+    assert f"{len(files)} scenarios: licence required in {len(files)}" in r.stdout
+    assert "Licence required:" not in r.stdout
+    d = pyrules_cli("ask", *files, "--details")
+    assert d.stdout.count("Licence required:") == len(files)
+
+
+def test_cli_ask_dir_reports_a_bad_file_and_goes_on_exit_2(tmp_path):
+    (tmp_path / "a_good.json").write_text((QUERIES / "core_burma.json").read_text())
+    (tmp_path / "b_bad.json").write_text('{"scenario": \n')
+    (tmp_path / "c_good.json").write_text((QUERIES / "core_macau.json").read_text())
+    r = pyrules_cli("ask", tmp_path)
+    assert r.returncode == 2
+    assert "b_bad.json" in r.stderr and "Traceback" not in r.stderr
+    assert "a_good" in r.stdout and "c_good" in r.stdout
+    j = pyrules_cli("ask", tmp_path, "--json")
+    assert j.returncode == 2 and len(j.stdout.splitlines()) == 2
+
+
+def test_cli_compare_table_csv_and_json(tmp_path):
+    q = tmp_path / "q.json"
+    q.write_text((QUERIES / "core_tier2_parent.json").read_text())
+    regime = ROOT / "regimes" / "uae_to_tier1.json"
+    t = pyrules_cli("compare", "--regime", regime, q)
+    assert t.returncode == 0, t.stderr
+    assert "what changed" in t.stdout and "policy provision" in t.stdout and "Summary: 1 of 1" in t.stdout
+    c = pyrules_cli("compare", "--regime", regime, q, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(c.stdout)))
+    assert [r["what"] for r in rows] == ["policy provision"]
+    assert "742.6(b)(10)" in rows[0]["before"] and "Tier 1" in rows[0]["after"]
+    j = pyrules_cli("compare", "--regime", regime, q, "--format", "json")
+    assert json.loads(j.stdout)["summary"]["changed"] == 1
+
+
+LEDGER_HEADER = "id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,authorization,via_distributor,fact.lpp_certification_obtained"
+
+
+def test_cli_ledger_results_and_summary_apart_exit_2_on_error_rows(tmp_path):
+    """740.29 LPP per-consignee totals: the results go to stdout (or -o), the summary to stderr
+    (or --summary); an error row makes the exit code 2 after everything is written."""
+    good = "a,2025-06-01,export,US,IN,Acme,IN,IN,H100-SXM,10,LPP,no,yes"
+    bad = "b,2025-13-01,export,US,IN,Acme,IN,IN,H100-SXM,10,LPP,no,yes"
+    p = tmp_path / "l.csv"
+    p.write_text(LEDGER_HEADER + "\n" + good + "\n")
+    r = pyrules_cli("ledger", p)
+    assert r.returncode == 0, r.stderr
+    assert len(list(csv.DictReader(io.StringIO(r.stdout)))) == 1      # rows only, no summary
+    assert "Ledger summary: 1 rows, 0 with errors" in r.stderr and "lpp_year(Acme, 2025)" in r.stderr
+    p.write_text(LEDGER_HEADER + "\n" + good + "\n" + bad + "\n")
+    out, summ = tmp_path / "out.csv", tmp_path / "summary.json"
+    r = pyrules_cli("ledger", p, "-o", out, "--summary", summ)
+    assert r.returncode == 2 and r.stdout == ""
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [bool(x["error"]) for x in rows] == [False, True]
+    s = json.loads(summ.read_text())
+    assert s["rows"] == 2 and s["error_rows"] == 1
+    assert {t["total"] for t in s["totals"]} == {"lpp_year(Acme, 2025)"}
+
+
+# ----------------------------------------------------------------- names and "did you mean"
+@pytest.mark.parametrize("given", ["VN", "vn", "Vietnam", "viet nam", "Viet Nam"])
+def test_740_countries_by_code_in_any_case_or_by_name(given):
+    """Supp. No. 1 to part 740 country lists: Vietnam (Tier 2) may be written as a code in any
+    case or by its name from the KB's country list; all read as VN."""
+    d = pyrules.evaluate(scenario(to=given, entities={"Buyer": {"located": given, "headquartered": "vn"}}))
+    assert d.source.data["transaction"]["to"] == "VN"
+    assert d.source.data["entities"]["Buyer"] == {"located": "VN", "headquartered": "VN"}
+    assert d.licensing_policy == "presumption_of_approval"
+
+
+def test_country_name_before_the_comma_is_enough():
+    """"Congo" is not taken for two countries: only the KB name's first part counts ("Iran")."""
+    from pyrules.model import country_code
+    assert country_code("Iran") == "IR" and country_code("Taiwan") == "TW"
+    assert country_code("Narnia") is None and country_code("") is None
+
+
+@pytest.mark.parametrize("overrides, field, hint", [
+    (dict(to="Vietnum"), "transaction.to", "did you mean 'Vietnam'?"),
+    (dict(action="exprot"), "transaction.action", "did you mean 'export'"),
+    (dict(items=[{"chip": "H100SXM", "quantity": 1}]), "items[0].chip", "did you mean 'H100-SXM'?"),
+    (dict(transaction={"consignees": "Buyer"}), "transaction.consignees", "did you mean 'consignee'?"),
+])
+def test_did_you_mean_for_countries_options_chips_and_fields(overrides, field, hint):
+    with pytest.raises(pyrules.InputError) as exc:
+        pyrules.evaluate(scenario(**overrides))
+    assert exc.value.field == field and hint in exc.value.message
+
+
+def test_cli_did_you_mean_for_commands_options_and_readings():
+    r = pyrules_cli("aks", "x.json")
+    assert r.returncode == 2 and "did you mean 'ask'?" in r.stderr
+    r = pyrules_cli("ask", QUERIES / "core_burma.json", "--detials")
+    assert r.returncode == 2 and "did you mean '--details'?" in r.stderr
+    r = pyrules_cli("ask", QUERIES / "core_burma.json", "--reading", "tier_overlap=tier3_prevail")
+    assert r.returncode == 2 and "did you mean 'tier3_prevails'" in r.stderr and "Traceback" not in r.stderr
+
+
+# ----------------------------------------------------------------- whatif: parties' changes, blocking
+def _whatif(path, goal, may_change=None):
+    from pyrules.loader import load_scenarios
+    from pyrules.whatif import repairs
+    return repairs(load_scenarios([QUERIES / path])[0][1], goal, may_change)
+
+
+def test_whatif_default_changes_only_what_the_parties_can_change():
+    """By default whatif never proposes another destination, headquarters, location or date."""
+    r = _whatif("whatif_india_cloud_chinese_parent.json", "authorized")
+    kinds = {s["fact"] for s in r.may_change}
+    assert not kinds & {"destination", "headquartered", "located", "parent", "date", "status"}
+    assert {"fact", "via_distributor", "quantity"} <= kinds
+    assert all("destination" not in rep.text() for rep in r.repairs)
+
+
+def test_740_29_whatif_default_prefers_paperwork_to_a_smaller_order():
+    """740.29: through a distributor, without the certification: the cheapest repair by the
+    default costs (paperwork 1, distributor 2, quantity 2) is certification + going direct (3)."""
+    r = _whatif("whatif_lpp_distributor_certification.json", "lpp")
+    assert r.optimal_cost == 3 and len(r.repairs) == 1
+    text = r.repairs[0].text()
+    assert "lpp_certification_obtained = true" in text and "not through a distributor" in text
+
+
+def test_748_15_whatif_unreachable_names_the_conditions_blocking_every_alternative():
+    """748.15 / 740.28: a Tier 3 destination cannot be authorized by anything the parties can
+    change; the answer lists the conditions not met in every alternative, not only that fact."""
+    r = _whatif("core_tier3_destination.json", "authorized")
+    assert not r.reachable and r.blocking_complete
+    got = {(b["authorization"], b["condition"]) for b in r.blocking}
+    assert ("NVEU", "nveu_destination_tier2") in got and ("ACM", "acm_not_located_tier3") in got
+    text = r.to_text()
+    assert "No change within what may change reaches the goal." in text
+    assert "Blocking in every alternative" in text and "[15 CFR 748.15]" in text
+    assert r.to_json()["blocking"] == r.blocking
+
+
+def test_740_8_a_whatif_nac_blocked_by_one_of_its_steps_in_each_alternative():
+    """740.8(a): notifying BIS opens the next steps (complete notification, no objection by
+    BIS), so no single condition blocks every alternative; one of the three always does."""
+    r = _whatif("core_tier3_destination.json", "nac", [{"fact": "fact", "name": "nac_notification_submitted"}])
+    assert not r.reachable
+    [b] = r.blocking
+    assert b["authorization"] == "NAC" and b["state"] == "one of"
+    assert {c["condition"] for c in b["conditions"]} == {
+        "nac_notification_submitted", "nac_notification_complete", "nac_bis_no_objection"}
+
+
+def test_740_27_whatif_undecided_blocker_names_the_missing_field():
+    """740.27 (90 FR 5298 designer condition): with no designer named, AIA stays undecided in
+    every alternative, and the blocker names items[0].designer."""
+    r = _whatif("core_tier1_destination.json", "aia")
+    assert not r.reachable
+    row = {b["condition"]: b for b in r.blocking}["aia_ic_designer"]
+    assert row["state"] == "undecided" and row["field"] == "items[0].designer"
+    # naming the designer (an approved one) makes it reachable: the blocker was real
+    from pyrules.loader import load_scenarios
+    from pyrules.whatif import repairs
+    s = load_scenarios([QUERIES / "core_tier1_destination.json"])[0][1]
+    data = json.loads(json.dumps(s.data))
+    data["items"][0]["designer"] = "Nv"
+    data["entities"]["Nv"] = {"located": "US", "headquartered": "US", "status": {"approved_ic_designer": True}}
+    assert repairs(data, "aia").reachable
+
+
+# ----------------------------------------------------------------- the API page
+def test_public_api_has_docstrings_and_pdoc_renders_it(tmp_path):
+    """Every name of pyrules.__all__ and each public method of Determination is documented;
+    pdoc (make docs) renders the package page with them."""
+    import inspect
+    for name in pyrules.__all__:
+        assert inspect.getdoc(getattr(pyrules, name)), name
+    for cls in (pyrules.Determination, pyrules.Engine, pyrules.Scenario):
+        for name, member in inspect.getmembers(cls, lambda m: inspect.isfunction(m) or isinstance(m, property)):
+            if not name.startswith("_"):
+                assert inspect.getdoc(member), f"{cls.__name__}.{name}"
+    pdoc = pytest.importorskip("pdoc")
+    pdoc.pdoc("pyrules", output_directory=tmp_path)
+    page = (tmp_path / "pyrules.html").read_text()
+    assert "evaluate" in page and "Determination" in page
+
+
+def test_742_6_b_10_whatif_ranks_dearer_repairs_by_cost():
+    """742.6(b)(10) and 740.29: for the Indian cloud provider with a Chinese parent, the
+    cheapest repair (the file's costs: destination 1) comes first, then the cost-2 repairs
+    (no parent; HoldCo headquartered outside Tier 3), none containing a cheaper one."""
+    from pyrules.loader import load_scenarios
+    from pyrules.whatif import answer_questions
+    s = load_scenarios([QUERIES / "whatif_india_cloud_chinese_parent.json"])[0][1]
+    r = answer_questions(s, alternatives=1)[1]
+    assert r.optimal_cost == 1 and [rep.text() for rep in r.repairs] == ["destination US"]
+    assert {rep.cost for rep in r.alternatives} == {2}
+    texts = {rep.text() for rep in r.alternatives}
+    assert "AcmeCloud has no parent" in texts
+    assert any(t.startswith("HoldCo headquartered in any Tier 1 or Tier 2 country") for t in texts)
+    assert all("destination" not in t for t in texts)
+    assert "Dearer repairs, cheapest first:" in r.to_text()
+    assert answer_questions(s)[1].alternatives == []          # the API default: optimal only
