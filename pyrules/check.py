@@ -525,7 +525,7 @@ class Checker:
             fid = f"overlap:{p1}/{p2}"
             f = Finding("overlap", fid,
                         f"The wordings of {p1} and {p2} both apply and the rule states no precedence "
-                        f"(reading tier_overlap unresolved: no licensing policy)",
+                        f"(no reading chosen resolves them: no licensing policy)",
                         [self._cite(p1), self._cite(p2)], known=fid in known_findings())
             f.witness = self._witness_json(goal, picks, f"{p1} and {p2} overlap")
             self._confirm(f, goal)

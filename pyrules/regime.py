@@ -173,9 +173,12 @@ class Regime:
             if isinstance(tier, bool) or tier not in cat.tiers:
                 raise InputError(f"expected a tier 1, 2 or 3, got {tier!r}", field=where)
             r.tiers[code.upper()] = tier
-        if "HK" not in r.tiers and "CN" in r.tiers:
-            r.warnings.append("the regime moves CN but not HK; Hong Kong keeps China's tier under the rule as "
-                              "written (tiers.lp) unless the regime moves HK too")
+        for code, other in sorted(kb.treated_as().items()):   # e.g. a territory that takes a country's tier
+            if other in r.tiers and code not in r.tiers:
+                names = kb.countries()
+                r.warnings.append(f"the regime moves {other} but not {code}; {names.get(code, code)} keeps "
+                                  f"{names.get(other, other)}'s tier under the rule as written (tiers.lp) "
+                                  f"unless the regime moves {code} too")
 
         for name, value in raw.get("params", {}).items():
             where = f"params.{name}"
@@ -256,7 +259,7 @@ class Regime:
         for key, value in sorted(self.nveu.items()):
             old = from_big(cat.nveu[key])
             if old != value:
-                out.append(f"NVEU allocation {key[0]}-Q{key[1]}: {old:,} -> {value:,}")
+                out.append(f"nveu_allocation {key[0]}-Q{key[1]}: {old:,} -> {value:,}")
         for pid in self.off:
             out.append(f"provision {pid} ({cat.provisions[pid]}) switched off")
         return out

@@ -29,6 +29,7 @@ Types:
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,6 +245,13 @@ def by_section(section: str) -> dict[str, Input]:
     return {i.key: i for i in INPUTS if i.section == section}
 
 
+# Missing facts the KB names after no one field: the field that answers them.
+MISSING_ALIASES: dict[str, str] = {
+    "item_classification": "items[i].eccn",                       # the stated ECCN and the specifications disagree
+    "ic_designer_status": "entities.NAME.status.approved_ic_designer",
+}
+
+
 def field_path(missing) -> str | None:
     """The JSON field behind a missing fact the KB names (``missing_fact/1``, the third
     argument of ``undecided/3``), e.g. ``headquartered("HoldCo")`` ->
@@ -251,21 +259,74 @@ def field_path(missing) -> str | None:
     ``lpp_prior_shipments_tpp`` -> ``facts.lpp_prior_shipments_tpp``. Accepts a clingo
     symbol or its text; None when the name is no field (e.g. a derived quantity)."""
     import clingo
-    sym = clingo.parse_term(missing) if isinstance(missing, str) else missing
-    if sym.type != clingo.SymbolType.Function:
-        return None
-    name, args = sym.name, list(sym.arguments)
-    entity = next((a.string for a in args if a.type == clingo.SymbolType.String), None)
-    item = next((a.number for a in args if a.type == clingo.SymbolType.Number), None)
+    if isinstance(missing, str):            # as the answer writes it: headquartered(HoldCo), item_tpp(1)
+        m = re.fullmatch(r"\s*([a-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*", missing)
+        if not m:
+            return None
+        name = m.group(1)
+        args = [a.strip().strip('"') for a in m.group(2).split(",")] if m.group(2) else []
+        item = next((int(a) for a in args if a.isdigit()), None)
+        entity = next((a for a in args if not a.isdigit()), None)
+    else:
+        if missing.type != clingo.SymbolType.Function:
+            return None
+        name, syms = missing.name, list(missing.arguments)
+        entity = next((a.string if a.type == clingo.SymbolType.String else a.name for a in syms
+                       if a.type == clingo.SymbolType.String
+                       or (a.type == clingo.SymbolType.Function and not a.arguments)), None)
+        item = next((a.number for a in syms if a.type == clingo.SymbolType.Number), None)
     sections = ("item",) if item is not None else ("entity", "status") if entity is not None \
         else ("date", "transaction", "fact")
+    if name in MISSING_ALIASES:
+        return BY_PATH[MISSING_ALIASES[name]].concrete_path(entity, item)
     for inp in INPUTS:
         if inp.section in sections and name in (inp.pred_name, inp.key) and not (inp.keyed and name != inp.key):
             return inp.concrete_path(entity, item)
-    if item is not None:
-        return f"items[{item - 1}]"
-    if entity is not None:
-        return f"entities.{entity}"
+    if item is not None and name.startswith("item_") and len(str(item)) < 5:
+        return f"items[{item - 1}]"             # about the line as a whole
+    return None
+
+
+def input_path(fact) -> str | None:
+    """The JSON field an input fact (kb/input.lp) comes from, e.g.
+    ``item_fact(1, published, true)`` -> ``items[0].published``, ``located("X", "IN")``
+    -> ``entities.X.located``. An argument that is not a value (a variable in an
+    explanation) leaves a general path (``items``)."""
+    import clingo
+    n, a = fact.name, list(fact.arguments)
+
+    def text(x) -> str:
+        return x.string if x.type == clingo.SymbolType.String else str(x)
+
+    def line() -> str:
+        return f"items[{a[0].number - 1}]" if a and a[0].type == clingo.SymbolType.Number else "items"
+
+    if n == "entity" and a:
+        return f"entities.{text(a[0])}"
+    if n in ("item", "item_model"):
+        return line()
+    if n == "chosen_reading" and a:
+        return f"readings.{text(a[0])}"
+    if n.startswith("regime_"):
+        return "regime"
+    for inp in INPUTS:
+        if inp.pred_name != n:
+            continue
+        owner = 1 if inp.section in ("entity", "status", "item") else 0
+        if inp.keyed:
+            if len(a) <= owner or text(a[owner]) != inp.key:
+                continue
+        if inp.section == "item":
+            return line() + "." + inp.key
+        if inp.section in ("entity", "status"):
+            return inp.path.replace("NAME", text(a[0])) if a else inp.path
+        return inp.path
+    if n in ("entity_status", "item_fact", "fact") and len(a) >= 1:   # a field the schema does not know
+        if n == "fact":
+            return f"facts.{text(a[0])}"
+        if n == "item_fact":
+            return f"{line()}.{text(a[1])}" if len(a) > 1 else line()
+        return f"entities.{text(a[0])}.status.{text(a[1])}" if len(a) > 1 else None
     return None
 
 
@@ -310,7 +371,7 @@ def _value_schema(inp: Input) -> dict[str, Any]:
     if k == "bool":
         s: dict[str, Any] = {"type": "boolean"}
     elif k in ("tpp", "ops"):
-        s = {"type": ["integer", "string"], "description": "a whole number; a string may be '26,900,000', '1.2e26' or '10^26'"}
+        s = {"type": ["integer", "string"], "description": "a whole number; a string may be '1,000,000', '1.2e26' or '10^26'"}
     elif k == "int":
         s = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
     elif k in ("name",):
@@ -324,7 +385,7 @@ def _value_schema(inp: Input) -> dict[str, Any]:
     elif k == "area":
         s = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DIE_AREA_MM2}
     elif k == "authorization":
-        s = {"type": "string", "enum": list(AUTHORIZATIONS)}
+        s = {"type": "string", "enum": [a.upper() for a in kb.authorizations()]}
     elif k.startswith("enum:"):
         s = {"type": "string", "enum": k[5:].split("|")}
     else:
@@ -354,7 +415,7 @@ def json_schema() -> dict[str, Any]:
             "items": {"type": "array", "items": obj("item")},
             "facts": obj("fact"),
             "readings": {"type": "object", "additionalProperties": False,
-                         "properties": {t: {"enum": list(c), "default": c[0]} for t, c in READINGS.items()}},
+                         "properties": {t: {"enum": list(c), "default": c[0]} for t, c in kb.readings().items()}},
             "questions": {"type": "array"},
             "expect": {"type": "object"},
         },
