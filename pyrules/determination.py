@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,23 @@ def term_text(sym: clingo.Symbol) -> str:
             return sym.name
         return f"{sym.name}({', '.join(term_text(a) for a in sym.arguments)})"
     return str(sym)
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def fill_text(text: str, params: dict[str, clingo.Symbol]) -> str:
+    """A text of the KB with each {parameter} replaced by the value in force in the
+    answer (param/2), written with thousands separators: kb/ never restates a number
+    a parameter holds. A name that is no parameter of the answer stays as written."""
+    def value(m: re.Match) -> str:
+        sym = params.get(m.group(1))
+        if sym is None:
+            return m.group(0)
+        if sym.type == clingo.SymbolType.Number:
+            return f"{sym.number:,}"
+        return f"{from_big(sym):,}" if sym.name == "n" else term_text(sym)
+    return _PLACEHOLDER.sub(value, text) if "{" in text else text
 
 
 def citation(pid: str) -> str:
@@ -96,6 +114,8 @@ class Determination:
             cited.add(pid)
             return citation(pid)
 
+        params = {a[0].name: a[1] for a in get("param")}
+        fill = lambda text: fill_text(text, params)     # {parameter} -> the value in force
         lr = [a[0].name for a in get("licence_required")]
         au = [a[0].name for a in get("authorized")]
         d = cls(scenario=scenario.name, as_of=as_of,
@@ -123,7 +143,7 @@ class Determination:
                                "resolved_by_reading": d.licensing_policy is not None})
         d.missing_facts = sorted({term_text(a[0]) for a in get("missing_fact")})
         # authorizations
-        conds = {(a[0].name, a[1].name): (a[2].name, a[3].string) for a in get("condition")}
+        conds = {(a[0].name, a[1].name): (a[2].name, fill(a[3].string)) for a in get("condition")}
         status = {a[0].name: a[1].name for a in get("authorization_status")}
         brings = {}
         for a, o in get("brings"):
@@ -147,7 +167,7 @@ class Determination:
             })
         for oid, prov, text, deadline in sorted(get("obligation")):
             d.obligations.append({"id": oid.name if oid.type == clingo.SymbolType.Function and not oid.arguments else term_text(oid),
-                                  "description": text.string, "provision": prov.name,
+                                  "description": fill(text.string), "provision": prov.name,
                                   "citation": cite(prov.name), "deadline": deadline_text(deadline)})
         events = sorted(get("rule_status"), key=lambda t: t[0].number)
         d.rule_status = {
@@ -157,7 +177,7 @@ class Determination:
             "before_rule": bool(get("before_rule")),
         }
         for nid, text in sorted(get("note")):
-            d.notes.append({"id": term_text(nid), "text": text.string})
+            d.notes.append({"id": term_text(nid), "text": fill(text.string)})
         d.readings = {t.name: r.name for t, r in get("reading")}
         d.readings_that_matter = sorted(t[0].name for t in get("reading_matters"))
         for kind, who, prov in sorted(get("red_flag")):
