@@ -24,7 +24,8 @@ Leaves are labelled
   defaulted  an input fact the scenario does not give, so the rule's default
              reading applies (no parent: its own ultimate parent; no reading
              chosen: the default reading; catalogue TPP when none is given)
-  missing    an input fact that is not given and is needed
+  missing    an input fact that is not given and is needed (the answer names its
+             field missing: ``missing_fact/1`` through ``schema.field_path``)
   rule data  a static fact of the knowledge base (tiers, catalogue, parameters)
   computed   a comparison or an aggregate evaluated on the values shown
   absent     a derived atom that does not hold (a ``not x`` in a rule)
