@@ -35,15 +35,25 @@ def term_text(sym: clingo.Symbol) -> str:
     return str(sym)
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_PLACEHOLDER = re.compile(r"\{(?:(date|reading):)?([a-z][a-z0-9_]*)\}")
 
 
-def fill_text(text: str, params: dict[str, clingo.Symbol]) -> str:
-    """A text of the KB with each {parameter} replaced by the value in force in the
-    answer (param/2), written with thousands separators: kb/ never restates a number
-    a parameter holds. A name that is no parameter of the answer stays as written."""
+def fill_text(text: str, params: dict[str, clingo.Symbol], dates: dict[str, int] | None = None,
+              readings: dict[str, str] | None = None) -> str:
+    """A text of the KB with its placeholders filled from the answer: {name} by the
+    parameter in force (param/2, written with thousands separators), {date:id} by the
+    key date (key_date/2, YYYY-MM-DD), {reading:topic} by the text of the reading used
+    (reading_text/3). kb/ never restates a number a parameter or key date holds, and a
+    condition says what the reading in use requires. An unknown name stays as written."""
     def value(m: re.Match) -> str:
-        sym = params.get(m.group(1))
+        kind, name = m.group(1), m.group(2)
+        if kind == "date":
+            d = (dates or {}).get(name)
+            return m.group(0) if d is None else _date_str(d)
+        if kind == "reading":
+            r = (readings or {}).get(name)
+            return m.group(0) if r is None else r
+        sym = params.get(name)
         if sym is None:
             return m.group(0)
         if sym.type == clingo.SymbolType.Number:
@@ -115,7 +125,10 @@ class Determination:
             return citation(pid)
 
         params = {a[0].name: a[1] for a in get("param")}
-        fill = lambda text: fill_text(text, params)     # {parameter} -> the value in force
+        dates = {a[0].name: a[1].number for a in get("key_date")}
+        chosen = {a[0].name: a[1].name for a in get("reading")}
+        phrases = {t.name: x.string for t, r, x in get("reading_text") if chosen.get(t.name) == r.name}
+        fill = lambda text: fill_text(text, params, dates, phrases)    # placeholders -> the answer's values
         lr = [a[0].name for a in get("licence_required")]
         au = [a[0].name for a in get("authorized")]
         d = cls(scenario=scenario.name, as_of=as_of,

@@ -15,6 +15,7 @@ from pyrules.arithmetic import from_big
 from pyrules.regime import Regime
 
 ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS = {"eccn": "4E091", "model_weights": "Frontier"}       # 4E091 model weights (tests/test_aia.py)
 LPP_FACTS = {"lpp_certification_obtained": True, "lpp_prior_shipments_tpp": 0}
 
 
@@ -159,3 +160,38 @@ def test_a_dated_regime_parameter_needs_value_and_from():
     with pytest.raises(InputError) as e:
         Regime.from_dict({"params": {"lpp_annual_limit_tpp": {"value": "1", "from": "2026-02-30"}}})
     assert "from" in str(e.value.field)
+
+
+def test_740_27_weights_headquarters_condition_text_is_the_reading_used():
+    """740.27 for 4E091 (reading aia_weights_headquarters): the condition's text says
+    both must be in Tier 1 under the default both_in_tier1, either under either_in_tier1."""
+    s = scenario(items=[WEIGHTS], date="2026-02-01", facts={"storage_security_measures": True},
+                 entities={"Buyer": {"located": "DE", "headquartered": "DE", "parent": "P"},
+                           "P": {"headquartered": "IN"}})
+
+    def text(d):
+        for c in auth(d, "aia")["failed_conditions"] + auth(d, "aia")["undecided_conditions"]:
+            if c["condition"] == "aia_weights_headquarters_tier1":
+                return c["description"]
+        return next(a[3].string for a in kb.described("condition/4") if a[1].name == "aia_weights_headquarters_tier1")
+
+    d = run(s)
+    assert "aia_weights_headquarters_tier1" in failed(d, "aia")
+    assert "are both headquartered in a Tier 1 country" in text(d) and "{" not in text(d)
+    from pyrules.determination import fill_text
+    raw = next(a[3].string for a in kb.described("condition/4") if a[1].name == "aia_weights_headquarters_tier1")
+    either = next(a[2].string for a in kb.described("reading_text/3")
+                  if a[0].name == "aia_weights_headquarters" and a[1].name == "either_in_tier1")
+    assert "or its ultimate parent, is headquartered" in fill_text(raw, {}, {}, {"aia_weights_headquarters": either})
+
+
+def test_748_supp10_security_date_in_texts_follows_the_key_date():
+    """Supp. No. 10 to part 748 via 740.27: the note that storage security is not yet
+    required states the key date security_compliance in force; a regime moving it
+    moves the text (the day before the moved date: still not required)."""
+    s = scenario(items=[WEIGHTS], date="2026-02-27")
+    r = Regime.from_dict({"dates": {"security_compliance": "2026-02-28"}})
+    notes = {n["id"]: n["text"] for n in run(s, regime=r).notes}
+    assert "not required before 2026-02-28" in notes["aia_security_not_yet_due"]
+    notes = {n["id"]: n["text"] for n in run(scenario(items=[WEIGHTS], date="2026-01-14")).notes}
+    assert "not required before 2026-01-15" in notes["aia_security_not_yet_due"]
