@@ -49,12 +49,9 @@ from . import kb, schema
 from .arithmetic import Arithmetic, MAX_VALUE, from_big
 from .errors import InputError
 
-UNIT_TPP = 5000          # 3A090.a by TPP alone (>= 4800); divides the rule's thresholds
-LOW_UNIT_TPP = 1000      # below 3A090 (< 1600)
 ENTITIES = {"C": "consignee", "P": "parent", "D": "designer"}
 DEFAULT_SAMPLES = 100
 
-_CORE_ITEM = ("chip", "eccn", "tpp", "quantity", "die_area_mm2", "data_center", "designer", "model_weights")
 
 
 def check_program_path() -> Path:
@@ -62,10 +59,36 @@ def check_program_path() -> Path:
 
 
 def _split_program() -> tuple[str, str]:
-    """(questions part, whole file) of kb/modes/check.lp."""
+    """(questions part, whole program) of kb/modes/check.lp; the whole program adds
+    the rules from picks to input facts generated from pyrules/schema.py."""
     text = check_program_path().read_text(encoding="utf-8")
     questions = text.split("#program space.")[0]
-    return questions, text
+    return questions, text + "\n" + schema.check_mapping_program()
+
+
+@functools.lru_cache(maxsize=None)
+def _mode_facts() -> dict[str, list]:
+    """The facts kb/modes/check.lp states about the search (known findings, sample
+    unit TPPs), grounded on their own."""
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], _split_program()[0])
+    ctl.ground([("base", [])])
+    out: dict[str, list] = {}
+    for a in ctl.symbolic_atoms:
+        if a.is_fact:
+            out.setdefault(a.symbol.name, []).append(a.symbol.arguments)
+    return out
+
+
+def known_findings() -> frozenset[str]:
+    """Findings the rule leaves open (kb/modes/check.lp check_known_finding/1)."""
+    return frozenset(a[0].string for a in _mode_facts().get("check_known_finding", []))
+
+
+def unit_tpps() -> tuple[int, int]:
+    """(at or above every 3A090 TPP threshold, below them all): kb/modes/check.lp."""
+    got = {a[0].name: a[1].number for a in _mode_facts().get("check_unit_tpp", [])}
+    return got["above_3a090"], got["below_3a090"]
 
 
 # --------------------------------------------------------------------------- reading the KB
@@ -80,25 +103,7 @@ def _big_values(sym: clingo.Symbol, out: set[int]) -> None:
 
 def _rule_strings() -> set[str]:
     """Strings written in the rules (not the facts) of the knowledge base."""
-    found: set[str] = set()
-
-    def visit(node):
-        if isinstance(node, clingo.ast.AST):
-            if node.ast_type == clingo.ast.ASTType.SymbolicTerm and node.symbol.type == clingo.SymbolType.String:
-                found.add(node.symbol.string)
-            for key in node.child_keys:
-                visit(getattr(node, key))
-        elif not isinstance(node, (str, bytes)) and hasattr(node, "__iter__"):
-            for child in node:
-                visit(child)
-
-    def on_stmt(stmt):
-        if stmt.ast_type == clingo.ast.ASTType.Rule and len(stmt.body) > 0:
-            visit(stmt.head)
-            visit(stmt.body)
-
-    clingo.ast.parse_string(kb.kb_text(), on_stmt)
-    return found
+    return set(kb.rule_strings())
 
 
 def _kb_has_choices_or_constraints() -> list[str]:
@@ -145,8 +150,6 @@ class Slot:
 
     def value_symbol(self, value) -> clingo.Symbol:
         from .facts import value_symbol
-        if self.path == ("transaction", "authorization_claimed"):
-            return Function(value.lower())          # as pyrules/facts.py writes it
         return value_symbol(self.kind, value)
 
 
@@ -213,6 +216,7 @@ def build_space(regime=None) -> Space:
 
 
 def _build_space(regime) -> Space:
+    unit_tpp, low_unit_tpp = unit_tpps()
     by = _reference(regime)
     mentioned = _rule_strings()
     countries_all = kb.countries()
@@ -227,7 +231,7 @@ def _build_space(regime) -> Space:
     for c in sorted(countries_all):
         key = (tiers.get(c), tuple(sorted(groups.get(c, ()))), treated.get(c, c) != c)
         classes.setdefault(key, c)
-    countries = set(classes.values()) | {c for c in mentioned if c in countries_all} | {"US", "HK", "MO", "CN"}
+    countries = set(classes.values()) | {c for c in mentioned if c in countries_all} | kb.special_countries()
     countries = sorted(countries)
 
     # ECCNs: one per class, plus those named in rules
@@ -264,11 +268,11 @@ def _build_space(regime) -> Space:
         for a in atoms:
             _big_values(a, values)
     values.discard(0)
-    tpp_thresholds = sorted(v for v in values if v <= UNIT_TPP * schema.MAX_QUANTITY)
-    ops_thresholds = sorted(v for v in values if v > UNIT_TPP * schema.MAX_QUANTITY)
+    tpp_thresholds = sorted(v for v in values if v <= unit_tpp * schema.MAX_QUANTITY)
+    ops_thresholds = sorted(v for v in values if v > unit_tpp * schema.MAX_QUANTITY)
     quantities = {1}
     for v in tpp_thresholds:
-        q = v // UNIT_TPP
+        q = v // unit_tpp
         quantities |= {q, q + 1}
     quantities = sorted(q for q in quantities if 1 <= q <= schema.MAX_QUANTITY)
 
@@ -281,6 +285,8 @@ def _build_space(regime) -> Space:
             return [True, False]
         if kind.startswith("enum:"):
             return kind[5:].split("|")
+        if kind == "authorization":
+            return list(schema.AUTHORIZATIONS)
         if kind == "country":
             return countries
         if kind == "eccn":
@@ -292,7 +298,7 @@ def _build_space(regime) -> Space:
         if kind == "ops":
             return sorted({0} | set(ops_thresholds) | {v + 1 for v in ops_thresholds if v < MAX_VALUE})
         if kind == "int":
-            return [0, LOW_UNIT_TPP, UNIT_TPP]
+            return [0, low_unit_tpp, unit_tpp]
         if kind == "name":
             return ["X"]
         if kind == "area":
@@ -305,53 +311,43 @@ def _build_space(regime) -> Space:
         if values:
             slots.append(Slot(sym, path, kind, list(values), required))
 
-    add(Function("date"), ("date",), "date", domain("date", "date"))
-    for key, (kind, _desc) in schema.TRANSACTION_FIELDS.items():
-        if key == "consignee":
-            values = ["C"]
-        else:
-            values = domain(kind, key)
-        add(Function("tx", [Function(key)]), ("transaction", key), kind, values)
-    for ename, role in ENTITIES.items():
-        E = String(ename)
-        for key, (kind, _desc) in schema.ENTITY_FIELDS.items():
-            if key == "parent":
-                if ename != "C":
-                    continue
-                values = ["P"]
-            else:
-                values = domain(kind, key)
-            add(Function("ent", [E, Function(key)]), ("entities", ename, key), kind, values)
-        for flag, (kind, _desc) in schema.ENTITY_STATUS.items():
-            add(Function("status", [E, Function(flag)]), ("entities", ename, "status", flag), kind, domain(kind, flag))
+    # One slot per input (pyrules/schema.py INPUTS); entity fields for each role.
+    special = {"transaction.consignee": ["C"], "entities.NAME.parent": ["P"], "items[i].quantity": quantities,
+               "items[i].tpp": [low_unit_tpp, unit_tpp], "items[i].designer": ["D"],
+               "items[i].model_weights": ["M"], "items[i].chip": []}   # chips: covered by tpp / eccn / data_center
+    def values_of(inp):
+        values = special.get(inp.path)
+        return domain(inp.kind, inp.key) if values is None else values
+
     I = Number(1)
-    for key, (kind, _desc) in schema.ITEM_FIELDS.items():
-        if key == "chip":
-            continue            # the catalogue's chips are covered by tpp / eccn / data_center
-        if key == "quantity":
-            values = quantities
-        elif key == "tpp":
-            values = [LOW_UNIT_TPP, UNIT_TPP]
-        elif key == "designer":
-            values = ["D"]
-        elif key == "model_weights":
-            values = ["M"]
-        else:
-            values = domain(kind, key)
-        add(Function("item", [I, Function(key)]), ("items", 0, key), kind, values)
-    for key, (kind, _desc) in schema.FACTS.items():
-        add(Function("fact", [Function(key)]), ("facts", key), kind, domain(kind, key))
+    for inp in schema.INPUTS:
+        if inp.section == "date":
+            add(Function("date"), ("date",), inp.kind, values_of(inp))
+        elif inp.section == "transaction":
+            add(Function("tx", [Function(inp.key)]), ("transaction", inp.key), inp.kind, values_of(inp))
+    for ename in ENTITIES:
+        E = String(ename)
+        for inp in schema.by_section("entity").values():
+            if inp.path != "entities.NAME.parent" or ename == "C":
+                add(Function("ent", [E, Function(inp.key)]), ("entities", ename, inp.key), inp.kind, values_of(inp))
+        for inp in schema.by_section("status").values():
+            add(Function("status", [E, Function(inp.key)]), ("entities", ename, "status", inp.key),
+                inp.kind, values_of(inp))
+    for inp in schema.by_section("item").values():
+        add(Function("item", [I, Function(inp.key)]), ("items", 0, inp.key), inp.kind, values_of(inp))
+    for inp in schema.by_section("fact").values():
+        add(Function("fact", [Function(inp.key)]), ("facts", inp.key), inp.kind, values_of(inp))
 
     # Amount bands. clingo grounds a sum of n(...) numbers limb by limb over every
     # subset of the values an addend may take, so the amounts are explored one
     # threshold at a time, each band grounded on its own: quantities 1, just within
     # and just over the threshold, and TPP facts 0 or the threshold itself.
-    groups = [{"label": "base", "quantities": [1], "unit_tpp": [LOW_UNIT_TPP, UNIT_TPP], "tpp_facts": [0]}]
+    groups = [{"label": "base", "quantities": [1], "unit_tpp": [low_unit_tpp, unit_tpp], "tpp_facts": [0]}]
     for v in tpp_thresholds:
-        q = v // UNIT_TPP
+        q = v // unit_tpp
         groups.append({"label": f"{v:,} TPP",
                        "quantities": sorted(x for x in {1, q, q + 1} if 1 <= x <= schema.MAX_QUANTITY),
-                       "unit_tpp": [UNIT_TPP], "tpp_facts": [0, v]})
+                       "unit_tpp": [unit_tpp], "tpp_facts": [0, v]})
 
     return Space(slots=slots, countries=countries, eccns=eccns, dates=dates,
                  thresholds=tpp_thresholds + ops_thresholds, authorizations=auths,
@@ -388,7 +384,7 @@ def picks_to_json(picks: dict, space: Space, name: str) -> dict:
 
 def symbol_to_json(slot: Slot, sym: clingo.Symbol):
     kind = slot.kind
-    if slot.path == ("transaction", "authorization_claimed"):
+    if kind == "authorization":
         return sym.name.upper()
     if kind == "bool":
         return sym.name == "true"
@@ -424,17 +420,11 @@ class Finding:
                 "known": self.known, "reproduced": self.reproduced, "detail": self.detail, "witness": self.witness}
 
 
-# Findings the rule leaves open (docs/findings.md); the checker marks them as known.
-KNOWN = {
-    # 742.6(b)(10) states no precedence between the Tier 1 and Tier 3 wordings
-    "overlap:policy_chips_tier1/policy_chips_tier3",
-    # 742.6(b)(10) states a policy for 4E091 only for parties not tied to Tier 1
-    "no_policy:worldwide_weights",
-    # 740.27 for 4E091: "headquartered in Tier 1" read as the entity OR its ultimate
-    # parent (reading aia_weights_headquarters = either_in_tier1, the default)
-    "tier3_reach:aia/headquartered",
-    "tier3_reach:aia/ultimate_parent",
-}
+# Findings the rule leaves open (docs/findings.md), as kb/modes/check.lp lists them.
+def __getattr__(name: str):
+    if name == "KNOWN":
+        return known_findings()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def questions_program(space: Space) -> str:
@@ -535,8 +525,8 @@ class Checker:
             fid = f"overlap:{p1}/{p2}"
             f = Finding("overlap", fid,
                         f"The wordings of {p1} and {p2} both apply and the rule states no precedence "
-                        f"(reading tier_overlap unresolved: no licensing policy)",
-                        [self._cite(p1), self._cite(p2)], known=fid in KNOWN)
+                        f"(no reading chosen resolves them: no licensing policy)",
+                        [self._cite(p1), self._cite(p2)], known=fid in known_findings())
             f.witness = self._witness_json(goal, picks, f"{p1} and {p2} overlap")
             self._confirm(f, goal)
             out.append(f)
@@ -558,7 +548,7 @@ class Checker:
         f.detail = {"controls": sorted({c["provision"] for c in d.controls}),
                     "items": [it.get("eccn") for it in d.items]}
         f.id = "no_policy:" + ",".join(f.detail["controls"])
-        f.known = f.id in KNOWN
+        f.known = f.id in known_findings()
         return [f]
 
     def dead_authorizations(self) -> tuple[list[Finding], dict]:
@@ -571,7 +561,7 @@ class Checker:
                 fid = f"never_available:{a}"
                 out.append(Finding("never_available", fid,
                                    f"Authorization {a.upper()} is not available for any transaction of the space",
-                                   [self._cite(prov)], known=fid in KNOWN))
+                                   [self._cite(prov)], known=fid in known_findings()))
         return out, reachable
 
     def tier3_reach(self) -> list[Finding]:
@@ -586,7 +576,7 @@ class Checker:
                 f = Finding("tier3_reach", fid,
                             f"Authorization {a.upper()} is available to a consignee tied to Tier 3 ({role.replace('_', ' ')}) "
                             f"and its file declares no Tier 3 route",
-                            [self._cite(prov), self._cite("tier3")], known=fid in KNOWN,
+                            [self._cite(prov), self._cite("tier3")], known=fid in known_findings(),
                             detail={"authorization": a, "tie": role})
                 f.witness = self._witness_json(goal, picks, f"{a.upper()} available, {role} in Tier 3")
                 self._confirm(f, goal)

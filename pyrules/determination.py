@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,33 @@ def term_text(sym: clingo.Symbol) -> str:
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+_PLACEHOLDER = re.compile(r"\{(?:(date|reading):)?([a-z][a-z0-9_]*)\}")
+
+
+def fill_text(text: str, params: dict[str, clingo.Symbol], dates: dict[str, int] | None = None,
+              readings: dict[str, str] | None = None) -> str:
+    """A text of the KB with its placeholders filled from the answer: {name} by the
+    parameter in force (param/2, written with thousands separators), {date:id} by the
+    key date (key_date/2, YYYY-MM-DD), {reading:topic} by the text of the reading used
+    (reading_text/3). kb/ never restates a number a parameter or key date holds, and a
+    condition says what the reading in use requires. An unknown name stays as written."""
+    def value(m: re.Match) -> str:
+        kind, name = m.group(1), m.group(2)
+        if kind == "date":
+            d = (dates or {}).get(name)
+            return m.group(0) if d is None else _date_str(d)
+        if kind == "reading":
+            r = (readings or {}).get(name)
+            return m.group(0) if r is None else r
+        sym = params.get(name)
+        if sym is None:
+            return m.group(0)
+        if sym.type == clingo.SymbolType.Number:
+            return f"{sym.number:,}"
+        return f"{from_big(sym):,}" if sym.name == "n" else term_text(sym)
+    return _PLACEHOLDER.sub(value, text) if "{" in text else text
 
 
 def citation(pid: str) -> str:
@@ -123,6 +151,11 @@ class Determination:
             cited.add(pid)
             return citation(pid)
 
+        params = {a[0].name: a[1] for a in get("param")}
+        dates = {a[0].name: a[1].number for a in get("key_date")}
+        chosen = {a[0].name: a[1].name for a in get("reading")}
+        phrases = {t.name: x.string for t, r, x in get("reading_text") if chosen.get(t.name) == r.name}
+        fill = lambda text: fill_text(text, params, dates, phrases)    # placeholders -> the answer's values
         lr = [a[0].name for a in get("licence_required")]
         au = [a[0].name for a in get("authorized")]
         d = cls(scenario=scenario.name, as_of=as_of,
@@ -152,7 +185,7 @@ class Determination:
         d.missing_facts = sorted(missing)
         d.missing_fact_fields = [_missing(missing[k]) for k in d.missing_facts]
         # authorizations
-        conds = {(a[0].name, a[1].name): (a[2].name, a[3].string) for a in get("condition")}
+        conds = {(a[0].name, a[1].name): (a[2].name, fill(a[3].string)) for a in get("condition")}
         status = {a[0].name: a[1].name for a in get("authorization_status")}
         brings = {}
         for a, o in get("brings"):
@@ -177,7 +210,7 @@ class Determination:
             })
         for oid, prov, text, deadline in sorted(get("obligation")):
             d.obligations.append({"id": oid.name if oid.type == clingo.SymbolType.Function and not oid.arguments else term_text(oid),
-                                  "description": text.string, "provision": prov.name,
+                                  "description": fill(text.string), "provision": prov.name,
                                   "citation": cite(prov.name), "deadline": deadline_text(deadline)})
         events = sorted(get("rule_status"), key=lambda t: t[0].number)
         d.rule_status = {
@@ -187,7 +220,7 @@ class Determination:
             "before_rule": bool(get("before_rule")),
         }
         for nid, text in sorted(get("note")):
-            d.notes.append({"id": term_text(nid), "text": text.string})
+            d.notes.append({"id": term_text(nid), "text": fill(text.string)})
         d.readings = {t.name: r.name for t, r in get("reading")}
         d.readings_that_matter = sorted(t[0].name for t in get("reading_matters"))
         for kind, who, prov in sorted(get("red_flag")):

@@ -24,7 +24,8 @@ Leaves are labelled
   defaulted  an input fact the scenario does not give, so the rule's default
              reading applies (no parent: its own ultimate parent; no reading
              chosen: the default reading; catalogue TPP when none is given)
-  missing    an input fact that is not given and is needed
+  missing    an input fact that is not given and is needed (the answer names its
+             field missing: ``missing_fact/1`` through ``schema.field_path``)
   rule data  a static fact of the knowledge base (tiers, catalogue, parameters)
   computed   a comparison or an aggregate evaluated on the values shown
   absent     a derived atom that does not hold (a ``not x`` in a rule)
@@ -41,7 +42,7 @@ from typing import Any, Iterable, Iterator
 import clingo
 from clingo import ast
 
-from . import kb
+from . import kb, schema
 from .determination import Determination, term_text
 from .facts import scenario_facts
 from .model import Scenario
@@ -61,8 +62,6 @@ LABELS = {
 
 # Helpers of the arithmetic (kb/arithmetic.lp) are bookkeeping whatever their shape.
 EXTRA_BOOKKEEPING = {("addend", 3), ("addend_key", 1), ("total", 2), ("zero", 1)}
-# Heads whose absent input facts are "missing" rather than "defaulted".
-MISSING_HEADS = {"missing_fact", "undecided", "consignee_hq_missing"}
 ANY = "_any"  # stands for an anonymous variable inside a generated head
 
 _WHYAGG = "_whyagg"
@@ -429,40 +428,9 @@ def program() -> Program:
 
 
 # ============================================================================ the tree
-_FIELD_OF = {"action": "transaction.action", "ship_from": "transaction.from", "ship_to": "transaction.to",
-             "consignee": "transaction.consignee", "via_distributor": "transaction.via_distributor",
-             "purpose": "transaction.purpose", "claimed_authorization": "transaction.authorization_claimed"}
-_ITEM_FIELD = {"item_quantity": "quantity", "item_chip": "chip", "item_eccn": "eccn", "item_tpp": "tpp",
-               "item_die_area": "die_area_mm2", "item_data_center": "data_center", "item_designer": "designer",
-               "item_model_name": "model_weights"}
-
-
 def input_field(sym: clingo.Symbol) -> str | None:
-    """Where in the scenario (JSON form) an input fact comes from."""
-    n, a = sym.name, sym.arguments
-    t = [term_text(x) for x in a]
-    if n == "as_of":
-        return "date"
-    if n in _FIELD_OF:
-        return _FIELD_OF[n]
-    if n == "entity":
-        return f"entities.{t[0]}"
-    if n in ("located", "headquartered", "parent"):
-        return f"entities.{t[0]}.{n}"
-    if n == "entity_status":
-        return f"entities.{t[0]}.status.{t[1]}"
-    if n in ("item", "item_model"):
-        return f"items[{a[0].number - 1}]" if a[0].type == clingo.SymbolType.Number else "items"
-    if n in _ITEM_FIELD or n == "item_fact":
-        i = f"items[{a[0].number - 1}]" if a[0].type == clingo.SymbolType.Number else "items"
-        return f"{i}.{t[1] if n == 'item_fact' else _ITEM_FIELD[n]}"
-    if n == "fact":
-        return f"facts.{t[0]}"
-    if n == "chosen_reading":
-        return f"readings.{t[0]}"
-    if n.startswith("regime_"):
-        return "regime"
-    return None
+    """Where in the scenario (JSON form) an input fact comes from (pyrules/schema.py)."""
+    return schema.input_path(sym)
 
 
 _STRING = re.compile(r'("(?:[^"\\]|\\.)*")')
@@ -615,6 +583,10 @@ class _Builder:
             a = s.arguments
             if len(a) == 2:
                 self.auth[str(a[0])] = a[1].name
+        # The fields the answer names as missing (missing_fact/1): an absent input fact
+        # of one of them is "missing", any other absent input fact "defaulted".
+        self.missing_fields = {schema.field_path(s.arguments[0]) for s in by_name.get("missing_fact", ())
+                               if len(s.arguments) == 1} - {None}
         self.support: dict[clingo.Symbol, _Instance] = {}
         self.rank: dict[clingo.Symbol, int] = {}
         self.expanded: set[clingo.Symbol] = set()
@@ -763,11 +735,10 @@ class _Builder:
         if sig[0].startswith("regime_"):
             return None  # no regime: the rule as written
         if sig[0] in self.p.inputs:
-            missing = head.name in MISSING_HEADS or any(
-                a.type == clingo.SymbolType.Function and a.name == "indeterminate" for a in head.arguments)
-            kind = "missing" if missing else "defaulted"
+            field = input_field(sym)
+            kind = "missing" if field in self.missing_fields else "defaulted"
             n = self._base(sym, kind, ("not given: " if kind == "defaulted" else "missing: ") + atom_text(sym))
-            n["field"] = input_field(sym)
+            n["field"] = field
             return n
         if self._is_bookkeeping(sym):
             return None

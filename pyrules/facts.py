@@ -4,7 +4,8 @@ A fact is first built as plain data (``scenario_terms``: predicate and arguments
 then given to clingo either as symbols (``Function``, ``String``, ``Number``: one
 scenario at a time) or, for many transactions at once (pyrules/batch.py), as text
 written exactly as clingo writes those symbols (``arg_text``: strings escaped, so a
-user's value can never become a rule). The predicates are documented in ``kb/input.lp``.
+user's value can never become a rule). Which field becomes which predicate is declared
+once, in ``pyrules/schema.py`` (``INPUTS``); the predicates are documented in ``kb/input.lp``.
 """
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def value_term(kind: str, value) -> Arg:
         return parse_date(value, "")
     if kind.startswith("enum:"):
         return Term(value)
+    if kind == "authorization":                 # the KB names authorizations in lower case
+        return Term(value.lower())
     if kind == "area":
         return int(round(value * 10))
     raise AssertionError(kind)
@@ -85,6 +88,13 @@ def fact_symbol(fact: Fact) -> Symbol:
     return Function(name, [to_symbol(a) for a in args])
 
 
+def _fact(inp: "schema.Input", owner: tuple, value) -> Fact:
+    """The fact of one input (pyrules/schema.py INPUTS): its predicate, the entity or
+    item line it belongs to, the field's name where the predicate is shared, the value."""
+    key = (Term(inp.key),) if inp.keyed else ()
+    return (inp.pred_name, owner + key + (value_term(inp.kind, value),))
+
+
 def scenario_facts(s: Scenario, as_of: str | None = None) -> list[Symbol]:
     """The input facts for one scenario, as clingo symbols. ``as_of`` overrides the
     scenario's date."""
@@ -98,37 +108,25 @@ def scenario_terms(s: Scenario, as_of: str | None = None) -> list[Fact]:
     date = as_of or d.get("date")
     if date:
         out.append(("as_of", (parse_date(date, "date"),)))
-    tx = d.get("transaction", {})
-    preds = {"action": "action", "from": "ship_from", "to": "ship_to", "consignee": "consignee",
-             "via_distributor": "via_distributor", "purpose": "purpose",
-             "authorization_claimed": "claimed_authorization"}
-    for key, value in tx.items():
-        if key == "authorization_claimed":      # the KB names authorizations in lower case
-            out.append((preds[key], (Term(value.lower()),)))
-            continue
-        out.append((preds[key], (value_term(schema.TRANSACTION_FIELDS[key][0], value),)))
+    tx, items, fact = schema.by_section("transaction"), schema.by_section("item"), schema.by_section("fact")
+    ent, status = schema.by_section("entity"), schema.by_section("status")
+    for key, value in d.get("transaction", {}).items():
+        out.append(_fact(tx[key], (), value))
     for name, e in d.get("entities", {}).items():
         out.append(("entity", (name,)))
-        for key in ("located", "headquartered", "parent"):
-            if key in e:
-                out.append((key, (name, e[key])))
+        for key, value in e.items():
+            if key != "status":
+                out.append(_fact(ent[key], (name,), value))
         for key, value in e.get("status", {}).items():
-            out.append(("entity_status", (name, Term(key), value_term(schema.ENTITY_STATUS[key][0], value))))
-    core = {"chip": "item_chip", "eccn": "item_eccn", "tpp": "item_tpp", "quantity": "item_quantity",
-            "die_area_mm2": "item_die_area", "data_center": "item_data_center", "designer": "item_designer"}
+            out.append(_fact(status[key], (name,), value))
     for i, it in enumerate(d.get("items", []), start=1):
         out.append(("item", (i,)))
         for key, value in it.items():
-            v = value_term(schema.ITEM_FIELDS[key][0], value)
-            if key in core:
-                out.append((core[key], (i, v)))
-            elif key == "model_weights":
-                out.append(("item_model", (i,)))
-                out.append(("item_model_name", (i, v)))
-            else:
-                out.append(("item_fact", (i, Term(key), v)))
+            if items[key].also:
+                out.append((items[key].also.split("/")[0], (i,)))
+            out.append(_fact(items[key], (i,), value))
     for key, value in d.get("facts", {}).items():
-        out.append(("fact", (Term(key), value_term(schema.FACTS[key][0], value))))
+        out.append(_fact(fact[key], (), value))
     for topic, choice in d.get("readings", {}).items():
         out.append(("chosen_reading", (Term(topic), Term(choice))))
     return out

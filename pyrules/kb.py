@@ -10,6 +10,7 @@ import functools
 from pathlib import Path
 
 import clingo
+import clingo.ast
 
 
 def kb_dir() -> Path:
@@ -61,3 +62,114 @@ def provisions() -> dict[str, dict]:
         out[a[0].name] = {"id": a[0].name, "citation": a[1].string, "title": a[2].string,
                           "from": a[3].number, "to": a[4].number}
     return out
+
+
+# --------------------------------------------------------------------------- the KB describes itself
+# What Python needs to know about the rule (the authorizations, their conditions,
+# the readings with their alternatives and defaults, the parameters, key dates,
+# countries with special treatment, the known findings) is read from the KB: one
+# grounding of kb/*.lp with no scenario, once per process. Python never lists them.
+
+@functools.lru_cache(maxsize=None)
+def _described() -> dict[str, tuple[tuple[clingo.Symbol, ...], ...]]:
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], kb_text())
+    ctl.ground([("base", [])])
+    out: dict[str, list] = {}
+    for a in ctl.symbolic_atoms:
+        out.setdefault(f"{a.symbol.name}/{len(a.symbol.arguments)}", []).append(tuple(a.symbol.arguments))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def described(signature: str) -> tuple[tuple[clingo.Symbol, ...], ...]:
+    """The arguments of every atom ``name/arity`` the KB holds without a scenario."""
+    return _described().get(signature, ())
+
+
+def _position(text: str) -> int:
+    """Where a declaration first appears in the KB text (for a stable, readable order)."""
+    i = kb_text().find(text)
+    return i if i >= 0 else len(kb_text())
+
+
+@functools.lru_cache(maxsize=None)
+def authorizations() -> dict[str, str]:
+    """Authorization (lower case, as in the KB) -> its provision id, in the order of
+    the provision registry (kb/provisions.lp)."""
+    found = {a[0].name: a[1].name for a in described("authorization/2")}
+    return dict(sorted(found.items(), key=lambda kv: (_position(f"provision({kv[1]},"), kv[0])))
+
+
+@functools.lru_cache(maxsize=None)
+def conditions() -> dict[str, dict[str, dict]]:
+    """Authorization -> condition id -> {provision, text} (condition/4)."""
+    out: dict[str, dict[str, dict]] = {a: {} for a in authorizations()}
+    for a, c, prov, text in described("condition/4"):
+        out.setdefault(a.name, {})[c.name] = {"provision": prov.name, "text": text.string}
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def readings() -> dict[str, tuple[str, ...]]:
+    """Topic -> its readings, the default (reading_topic/2) first, then the other
+    alternatives (reading_alternative/2) in the order the KB declares them."""
+    default = {t.name: r.name for t, r in described("reading_topic/2")}
+    alts: dict[str, list[str]] = {}
+    for t, r in described("reading_alternative/2"):
+        alts.setdefault(t.name, []).append(r.name)
+    out = {}
+    for topic in sorted(default, key=lambda t: _position(f"reading_topic({t},")):
+        rest = sorted((r for r in alts.get(topic, []) if r != default[topic]),
+                      key=lambda r: _position(f"reading_alternative({topic}, {r})"))
+        out[topic] = (default[topic], *rest)
+    return out
+
+
+def reading_defaults() -> dict[str, str]:
+    return {t: r[0] for t, r in readings().items()}
+
+
+@functools.lru_cache(maxsize=None)
+def key_dates() -> dict[str, int]:
+    """Key date id -> YYYYMMDD, as the rule is written."""
+    return {a[0].name: a[1].number for a in described("key_date/2")}
+
+
+@functools.lru_cache(maxsize=None)
+def treated_as() -> dict[str, str]:
+    """Countries the rule treats as another one (e.g. under tiers.lp): code -> the
+    code whose treatment it takes."""
+    return {a[0].string: a[1].string for a in described("treated_as/2") if a[0] != a[1]}
+
+
+@functools.lru_cache(maxsize=None)
+def rule_strings() -> frozenset[str]:
+    """Strings written in the rules (not the facts) of the knowledge base."""
+    found: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, clingo.ast.AST):
+            if node.ast_type == clingo.ast.ASTType.SymbolicTerm and node.symbol.type == clingo.SymbolType.String:
+                found.add(node.symbol.string)
+            for key in node.child_keys:
+                visit(getattr(node, key))
+        elif not isinstance(node, (str, bytes)) and hasattr(node, "__iter__"):
+            for child in node:
+                visit(child)
+
+    def on_stmt(stmt):
+        if stmt.ast_type == clingo.ast.ASTType.Rule and len(stmt.body) > 0:
+            visit(stmt.head)
+            visit(stmt.body)
+
+    clingo.ast.parse_string(kb_text(), on_stmt)
+    return frozenset(found)
+
+
+@functools.lru_cache(maxsize=None)
+def special_countries() -> frozenset[str]:
+    """Countries with special treatment: named in a rule (not a fact list) of kb/*.lp,
+    or taking another country's treatment (treated_as/2), or the one whose treatment
+    another takes. Each behaves apart from the other countries of its tier."""
+    named = {c for c in rule_strings() if c in countries()}
+    return frozenset(named | set(treated_as()) | set(treated_as().values()))

@@ -305,7 +305,7 @@ def _grammar() -> pp.ParserElement:
                     ).set_parse_action(_node("purpose", names=["name"]))
 
     end = kw("end")
-    authorization_line = (skw("authorization") - name("an authorization after 'authorization' (e.g. LPP)")("name")
+    authorization_line = (skw("authorization") - name("an authorization's name after 'authorization'")("name")
                           - eol()).set_parse_action(_node("authorization", names=["name"]))
 
     # -- items: ship [N x] [chip] key value ...

@@ -32,7 +32,7 @@ from pathlib import Path
 import clingo
 import clingo.ast
 
-from . import kb
+from . import kb, schema
 from .arithmetic import from_big
 from .batch import StagedBatch, staged_program
 from .determination import term_text
@@ -40,13 +40,15 @@ from .errors import InputError
 from .facts import Term, big_term, scenario_terms
 from .model import Scenario, parse_big, parse_date
 
-# CSV columns -> where they go in the JSON form of a scenario.
-TRANSACTION_COLUMNS = {"action": "action", "from": "from", "to": "to", "consignee": "consignee",
-                       "authorization": "authorization_claimed", "via_distributor": "via_distributor",
-                       "purpose": "purpose"}
-ITEM_COLUMNS = ("chip", "eccn", "tpp", "die_area_mm2", "quantity", "data_center", "designer")
-ENTITY_COLUMNS = {"consignee_located": "located", "consignee_headquartered": "headquartered",
-                  "consignee_parent": "parent"}
+# CSV columns -> where they go in the JSON form of a scenario (pyrules/schema.py LEDGER_COLUMNS).
+def _columns(section: str) -> dict[str, str]:
+    return {col: schema.BY_PATH[path].key for col, path in schema.LEDGER_COLUMNS.items()
+            if schema.BY_PATH[path].section == section}
+
+
+TRANSACTION_COLUMNS = _columns("transaction")
+ITEM_COLUMNS = tuple(_columns("item"))
+ENTITY_COLUMNS = _columns("entity")
 REQUIRED = ("id", "date")
 DOC_COLUMNS = (list(REQUIRED) + list(TRANSACTION_COLUMNS) + list(ENTITY_COLUMNS)
                + ["parent_headquartered"] + list(ITEM_COLUMNS) + ["fact.NAME", "status.NAME"])

@@ -143,6 +143,8 @@ def check_value(kind: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= schema.MAX_DIE_AREA_MM2:
             raise InputError(f"expected a die area in mm2 between 0 and {schema.MAX_DIE_AREA_MM2:,}, got {value!r}", field=where)
         return value
+    if kind == "authorization":
+        kind = "enum:" + "|".join(schema.AUTHORIZATIONS)
     if kind.startswith("enum:"):
         allowed = kind[5:].split("|")
         if value not in allowed:

@@ -9,13 +9,15 @@ own: it only supplies the regime predicates the knowledge base already reads
       "description": "...",                        (optional)
       "tiers":  {"AE": 1},                         -> regime_tier("AE", 1)
       "params": {"lpp_annual_limit_tpp": "53,800,000"}   -> regime_param(lpp_annual_limit_tpp, n(...))
+      "params": {"lpp_annual_limit_tpp": {"value": "53,800,000", "from": "2026-01-01"}}
+                                                   -> regime_param_from(lpp_annual_limit_tpp, n(...), 20260101)
       "dates":  {"compliance": "2025-09-01"}       -> regime_date(compliance, 20250901)
       "nveu_allocation": {"2025-Q1": "1,000,000,000"}    -> regime_nveu_allocation(2025, 1, n(...))
       "off":    ["lic_lpp"]                        -> regime_off(lic_lpp)
     }
 
 The names a regime may use are read from the knowledge base, never listed here:
-parameters are the ``default_param/2`` facts (a parameter whose default is an
+parameters are the ``default_param/2`` and ``param_value/4`` facts (a parameter whose default is an
 ``n(...)`` number takes a big number such as "1e27" or "26,900,000"; the others
 take a plain integer), dates are the ``default_key_date/2`` ids, provisions the
 ``provision/5`` ids and the NVEU quarters the ``default_nveu_allocation/3`` facts.
@@ -89,7 +91,8 @@ def catalogue() -> Catalogue:
     def facts(name, arity):
         return [tuple(a.symbol.arguments) for a in ctl.symbolic_atoms.by_signature(name, arity) if a.is_fact]
 
-    params = {a[0].name: a[1] for a in facts("default_param", 2)}
+    params = {a[0].name: a[1] for a in facts("param_value", 4)}
+    params.update({a[0].name: a[1] for a in facts("default_param", 2)})
     key_dates = {a[0].name: a[1].number for a in facts("default_key_date", 2)}
     provisions = {a[0].name: a[1].string for a in facts("provision", 5)}
     nveu = {(a[0].number, a[1].number): a[2] for a in facts("default_nveu_allocation", 3)}
@@ -120,6 +123,7 @@ class Regime:
     description: str = ""
     tiers: dict = field(default_factory=dict)        # country -> tier
     params: dict = field(default_factory=dict)       # name -> int value
+    params_from: dict = field(default_factory=dict)  # name -> (int value, YYYYMMDD it applies from)
     dates: dict = field(default_factory=dict)        # key date id -> YYYYMMDD
     nveu: dict = field(default_factory=dict)         # (year, quarter) -> int TPP (whole table)
     off: list = field(default_factory=list)          # provision ids
@@ -173,19 +177,32 @@ class Regime:
             if isinstance(tier, bool) or tier not in cat.tiers:
                 raise InputError(f"expected a tier 1, 2 or 3, got {tier!r}", field=where)
             r.tiers[code.upper()] = tier
-        if "HK" not in r.tiers and "CN" in r.tiers:
-            r.warnings.append("the regime moves CN but not HK; Hong Kong keeps China's tier under the rule as "
-                              "written (tiers.lp) unless the regime moves HK too")
+        for code, other in sorted(kb.treated_as().items()):   # e.g. a territory that takes a country's tier
+            if other in r.tiers and code not in r.tiers:
+                names = kb.countries()
+                r.warnings.append(f"the regime moves {other} but not {code}; {names.get(code, code)} keeps "
+                                  f"{names.get(other, other)}'s tier under the rule as written (tiers.lp) "
+                                  f"unless the regime moves {code} too")
 
         for name, value in raw.get("params", {}).items():
             where = f"params.{name}"
             if name not in cat.params:
                 raise InputError(f"unknown parameter {name!r}; the knowledge base has "
                                  f"{', '.join(sorted(cat.params))}", field=where)
-            if _is_big(cat.params[name]):
-                r.params[name] = parse_big(value, where)
+            since = None
+            if isinstance(value, dict):            # {"value": V, "from": "YYYY-MM-DD"}: from a date on
+                for k in value:
+                    if k not in ("value", "from"):
+                        raise InputError(f"unknown field {k!r}; expected value, from", field=f"{where}.{k}")
+                if "value" not in value or "from" not in value:
+                    raise InputError("a dated parameter needs 'value' and 'from'", field=where)
+                since = parse_date(value["from"], where + ".from")
+                where, value = where + ".value", value["value"]
+            v = parse_big(value, where) if _is_big(cat.params[name]) else _int(value, where)
+            if since is None:
+                r.params[name] = v
             else:
-                r.params[name] = _int(value, where)
+                r.params_from[name] = (v, since)
 
         for kid, value in raw.get("dates", {}).items():
             where = f"dates.{kid}"
@@ -233,6 +250,9 @@ class Regime:
         for name, value in sorted(self.params.items()):
             sym = big(value) if _is_big(cat.params[name]) else Number(value)
             out.append(Function("regime_param", [Function(name), sym]))
+        for name, (value, since) in sorted(self.params_from.items()):
+            sym = big(value) if _is_big(cat.params[name]) else Number(value)
+            out.append(Function("regime_param_from", [Function(name), sym, Number(since)]))
         for kid, date in sorted(self.dates.items()):
             out.append(Function("regime_date", [Function(kid), Number(date)]))
         for (year, quarter), value in sorted(self.nveu.items()):
@@ -251,12 +271,16 @@ class Regime:
             old = cat.params[name]
             new = big(value) if _is_big(old) else Number(value)
             out.append(f"{name}: {_value_text(old)} -> {_value_text(new)}")
+        for name, (value, since) in sorted(self.params_from.items()):
+            old = cat.params[name]
+            new = big(value) if _is_big(old) else Number(value)
+            out.append(f"{name}: {_value_text(old)} -> {_value_text(new)} from {_date_text(since)}")
         for kid, date in sorted(self.dates.items()):
             out.append(f"key date {kid}: {_date_text(cat.key_dates[kid])} -> {_date_text(date)}")
         for key, value in sorted(self.nveu.items()):
             old = from_big(cat.nveu[key])
             if old != value:
-                out.append(f"NVEU allocation {key[0]}-Q{key[1]}: {old:,} -> {value:,}")
+                out.append(f"nveu_allocation {key[0]}-Q{key[1]}: {old:,} -> {value:,}")
         for pid in self.off:
             out.append(f"provision {pid} ({cat.provisions[pid]}) switched off")
         return out

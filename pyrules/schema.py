@@ -1,8 +1,19 @@
 """The input interface between scenarios and the knowledge base, declared once.
 
-Each scenario field has a type; ``pyrules.facts`` turns typed values into clingo
-symbols for the input predicates documented in ``kb/input.lp``. Adding a fact the
-rule needs means adding one line here and using it in ``kb/``.
+Every input is one entry below: its place in the JSON form, its type, and a plain
+description; its KB predicate is the section's (``fact/2``, ``entity_status/3``,
+``item_fact/3``) unless ``PREDICATES`` names another, its unit follows from its type
+unless ``UNITS`` names one, and its ledger column from ``LEDGER_COLUMNS``. ``INPUTS``
+is the resulting table (one ``Input`` per field); from it come the fact mapping
+(``pyrules.facts``), explain's input labels, the consistency checker's search space
+and its picks -> facts rules, whatif's changeable facts, the ledger's columns, the
+JSON Schema (``json_schema()``) and docs/fields.md. ``field_path`` maps a missing
+fact the KB names back to its field. Adding an input the rule needs means adding one
+line here and the KB rules that use it.
+
+Nothing legal is listed here: the authorizations and the readings (with their
+alternatives and defaults) are read from the knowledge base (``pyrules.kb``);
+``AUTHORIZATIONS`` and ``READINGS`` remain as names for them.
 
 Types:
   bool   -> true | false              (clingo constants)
@@ -14,12 +25,19 @@ Types:
             or a country name from its list ("Vietnam"); read as the code
   date   -> integer YYYYMMDD
   enum:a|b|c -> constant, one of the listed values
+  authorization -> constant, an authorization the KB declares (AIA in JSON, aia in the KB)
 """
 from __future__ import annotations
 
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from . import kb
+
 ACTIONS = ("export", "reexport", "in_country_transfer", "deemed_export", "deemed_reexport")
 PURPOSES = ("data_center", "development", "production", "storage", "training", "research", "other")
-AUTHORIZATIONS = ("AIA", "ACM", "LPP", "NAC", "ACA", "UVEU", "NVEU")
 
 # transaction fields: name -> (type, predicate, description)
 TRANSACTION_FIELDS: dict[str, tuple[str, str]] = {
@@ -29,7 +47,7 @@ TRANSACTION_FIELDS: dict[str, tuple[str, str]] = {
     "consignee": ("name", "the ultimate consignee (an entity described under 'entities')"),
     "via_distributor": ("bool", "whether the items pass through a distributor"),
     "purpose": ("enum:" + "|".join(PURPOSES), "what the items are for"),
-    "authorization_claimed": ("enum:" + "|".join(AUTHORIZATIONS), "the authorization the exporter relies on"),
+    "authorization_claimed": ("authorization", "the authorization the exporter relies on"),
 }
 
 ENTITY_FIELDS: dict[str, tuple[str, str]] = {
@@ -115,20 +133,6 @@ FACTS: dict[str, tuple[str, str]] = {
     "nveu_installed_tpp": ("tpp", "NVEU: the company's installed base in that country (TPP of 3A090.a-level chips), before this shipment"),
 }
 
-# Readings of ambiguous provisions: topic -> allowed choices (first is the default).
-READINGS: dict[str, tuple[str, ...]] = {
-    "tier_overlap": ("unresolved", "tier3_prevails", "tier1_prevails"),
-    "allocation_exhaustion": ("shipment_fits", "used_below"),
-    "rf28_united_states": ("us_included", "literal"),
-    "employee_exclusion_hq": ("both", "either"),
-    "lpp_notification_basis": ("per_shipment", "cumulative_year"),
-    "aia_weights_headquarters": ("both_in_tier1", "either_in_tier1"),
-    "aca_scope": ("non_data_center_only", "as_summarized"),
-    "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
-    "derived_share_base": ("total_training", "published_model"),
-    "uveu_new_site_notice": ("days_180", "days_60"),
-    "employee_exclusion_place": ("any_place", "outside_tier3"),
-}
 
 MAX_INT = 2**31 - 1
 MAX_QUANTITY = 100_000_000
@@ -271,7 +275,7 @@ def missing_fact_field(sym) -> tuple[str | None, str]:
             if name in ENTITY_STATUS:
                 return f"entities.{e}.status.{name}", _question(f"status.{name}", f"{e}: {ENTITY_STATUS[name][1]}", e=e)
     if name == "nveu_allocation" and len(args) == 2:
-        return None, (f"What is the NVEU allocation for {text(args[0])} Q{text(args[1])}? "
+        return None, (f"What is the national VEU allocation for {text(args[0])} Q{text(args[1])}? "
                       "(the rule's table gives none for that quarter)")
     return None, text(sym).replace("_", " ")
 
@@ -294,3 +298,303 @@ PARTY_CHANGES: dict[str, int] = {
     "via_distributor": 2,
     "quantity": 2,
 }
+# --------------------------------------------------------------------------- the table
+# KB predicate of each field that is not its section's default (see INPUTS).
+PREDICATES: dict[str, str] = {
+    "date": "as_of/1",
+    "transaction.action": "action/1",
+    "transaction.from": "ship_from/1",
+    "transaction.to": "ship_to/1",
+    "transaction.consignee": "consignee/1",
+    "transaction.via_distributor": "via_distributor/1",
+    "transaction.purpose": "purpose/1",
+    "transaction.authorization_claimed": "claimed_authorization/1",
+    "entities.NAME.located": "located/2",
+    "entities.NAME.headquartered": "headquartered/2",
+    "entities.NAME.parent": "parent/2",
+    "items[i].chip": "item_chip/2",
+    "items[i].eccn": "item_eccn/2",
+    "items[i].tpp": "item_tpp/2",
+    "items[i].die_area_mm2": "item_die_area/2",
+    "items[i].quantity": "item_quantity/2",
+    "items[i].data_center": "item_data_center/2",
+    "items[i].designer": "item_designer/2",
+    "items[i].model_weights": "item_model_name/2",   # and item_model/1
+}
+# A second fact some fields give: the line is model weights.
+ALSO: dict[str, str] = {"items[i].model_weights": "item_model/1"}
+# The default predicate of each section: the field's name is its first argument after
+# the entity or the item line.
+SECTION_PREDICATES = {"status": "entity_status/3", "item": "item_fact/3", "fact": "fact/2"}
+
+# Units: by type, and for the whole numbers that are not counts of units.
+TYPE_UNITS = {"tpp": "TPP", "ops": "operations", "area": "mm2 (tenths of mm2 in the KB)",
+              "date": "YYYY-MM-DD (YYYYMMDD in the KB)", "int": "", "bool": "", "name": "",
+              "country": "ISO 3166-1 alpha-2", "eccn": "", "authorization": ""}
+UNITS: dict[str, str] = {
+    "items[i].tpp": "TPP per unit",
+    "items[i].quantity": "units",
+    "items[i].memory_bandwidth_gbps": "GB/s",
+}
+
+# Ledger (CSV) columns: column -> field. Item columns go to the row's one item line,
+# "consignee_*" to the consignee; fact.NAME and status.NAME reach every fact and flag.
+LEDGER_COLUMNS: dict[str, str] = {
+    "action": "transaction.action", "from": "transaction.from", "to": "transaction.to",
+    "consignee": "transaction.consignee", "authorization": "transaction.authorization_claimed",
+    "via_distributor": "transaction.via_distributor", "purpose": "transaction.purpose",
+    "consignee_located": "entities.NAME.located", "consignee_headquartered": "entities.NAME.headquartered",
+    "consignee_parent": "entities.NAME.parent",
+    "chip": "items[i].chip", "eccn": "items[i].eccn", "tpp": "items[i].tpp",
+    "die_area_mm2": "items[i].die_area_mm2", "quantity": "items[i].quantity",
+    "data_center": "items[i].data_center", "designer": "items[i].designer",
+}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input: where it is in the JSON form and what the KB receives."""
+    section: str        # date | transaction | entity | status | item | fact
+    key: str            # the field's name in its section
+    path: str           # JSON path, NAME = an entity's name, i = an item line (from 0)
+    kind: str           # schema type (see above)
+    predicate: str      # KB predicate name/arity (kb/input.lp)
+    unit: str
+    description: str
+    also: str = ""      # a second predicate the field gives (ALSO)
+
+    @property
+    def pred_name(self) -> str:
+        return self.predicate.split("/")[0]
+
+    @property
+    def keyed(self) -> bool:
+        """The KB predicate takes the field's name as an argument (fact/2, item_fact/3, ...)."""
+        return self.predicate in SECTION_PREDICATES.values()
+
+    def concrete_path(self, entity: str | None = None, item: int | None = None) -> str:
+        """The path for one entity (its name) or one item line (KB number, from 1)."""
+        p = self.path
+        if entity is not None:
+            p = p.replace("NAME", entity)
+        if item is not None:
+            p = p.replace("[i]", f"[{item - 1}]")
+        return p
+
+
+_SECTIONS = (  # section, the dict, path prefix
+    ("transaction", "TRANSACTION_FIELDS", "transaction."),
+    ("entity", "ENTITY_FIELDS", "entities.NAME."),
+    ("status", "ENTITY_STATUS", "entities.NAME.status."),
+    ("item", "ITEM_FIELDS", "items[i]."),
+    ("fact", "FACTS", "facts."),
+)
+
+
+def _inputs() -> tuple[Input, ...]:
+    out = [Input("date", "date", "date", "date", PREDICATES["date"], TYPE_UNITS["date"],
+                 "the date the transaction is judged on")]
+    for section, attr, prefix in _SECTIONS:
+        for key, (kind, text) in globals()[attr].items():
+            path = prefix + key
+            pred = PREDICATES.get(path) or SECTION_PREDICATES[section]
+            unit = UNITS.get(path, TYPE_UNITS.get(kind, ""))
+            out.append(Input(section, key, path, kind, pred, unit, text, ALSO.get(path, "")))
+    return tuple(out)
+
+
+INPUTS: tuple[Input, ...] = _inputs()
+BY_PATH: dict[str, Input] = {i.path: i for i in INPUTS}
+
+
+@functools.lru_cache(maxsize=None)
+def by_section(section: str) -> dict[str, Input]:
+    """The inputs of one section (date, transaction, entity, status, item, fact) by key."""
+    return {i.key: i for i in INPUTS if i.section == section}
+
+
+# Missing facts the KB names after no one field: the field that answers them.
+MISSING_ALIASES: dict[str, str] = {
+    "item_classification": "items[i].eccn",                       # the stated ECCN and the specifications disagree
+    "ic_designer_status": "entities.NAME.status.approved_ic_designer",
+}
+
+
+def field_path(missing) -> str | None:
+    """The JSON field behind a missing fact the KB names (``missing_fact/1``, the third
+    argument of ``undecided/3``), e.g. ``headquartered("HoldCo")`` ->
+    ``entities.HoldCo.headquartered``, ``item_tpp(1)`` -> ``items[0].tpp``,
+    ``lpp_prior_shipments_tpp`` -> ``facts.lpp_prior_shipments_tpp``. Accepts a clingo
+    symbol or its text; None when the name is no field (e.g. a derived quantity)."""
+    import clingo
+    if isinstance(missing, str):            # as the answer writes it: headquartered(HoldCo), item_tpp(1)
+        m = re.fullmatch(r"\s*([a-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*", missing)
+        if not m:
+            return None
+        name = m.group(1)
+        args = [a.strip().strip('"') for a in m.group(2).split(",")] if m.group(2) else []
+        item = next((int(a) for a in args if a.isdigit()), None)
+        entity = next((a for a in args if not a.isdigit()), None)
+    else:
+        if missing.type != clingo.SymbolType.Function:
+            return None
+        name, syms = missing.name, list(missing.arguments)
+        entity = next((a.string if a.type == clingo.SymbolType.String else a.name for a in syms
+                       if a.type == clingo.SymbolType.String
+                       or (a.type == clingo.SymbolType.Function and not a.arguments)), None)
+        item = next((a.number for a in syms if a.type == clingo.SymbolType.Number), None)
+    sections = ("item",) if item is not None else ("entity", "status") if entity is not None \
+        else ("date", "transaction", "fact")
+    if name in MISSING_ALIASES:
+        return BY_PATH[MISSING_ALIASES[name]].concrete_path(entity, item)
+    for inp in INPUTS:
+        if inp.section in sections and name in (inp.pred_name, inp.key) and not (inp.keyed and name != inp.key):
+            return inp.concrete_path(entity, item)
+    if item is not None and name.startswith("item_") and len(str(item)) < 5:
+        return f"items[{item - 1}]"             # about the line as a whole
+    return None
+
+
+def input_path(fact) -> str | None:
+    """The JSON field an input fact (kb/input.lp) comes from, e.g.
+    ``item_fact(1, published, true)`` -> ``items[0].published``, ``located("X", "IN")``
+    -> ``entities.X.located``. An argument that is not a value (a variable in an
+    explanation) leaves a general path (``items``)."""
+    import clingo
+    n, a = fact.name, list(fact.arguments)
+
+    def text(x) -> str:
+        return x.string if x.type == clingo.SymbolType.String else str(x)
+
+    def line() -> str:
+        return f"items[{a[0].number - 1}]" if a and a[0].type == clingo.SymbolType.Number else "items"
+
+    if n == "entity" and a:
+        return f"entities.{text(a[0])}"
+    if n in ("item", "item_model"):
+        return line()
+    if n == "chosen_reading" and a:
+        return f"readings.{text(a[0])}"
+    if n.startswith("regime_"):
+        return "regime"
+    for inp in INPUTS:
+        if inp.pred_name != n:
+            continue
+        owner = 1 if inp.section in ("entity", "status", "item") else 0
+        if inp.keyed:
+            if len(a) <= owner or text(a[owner]) != inp.key:
+                continue
+        if inp.section == "item":
+            return line() + "." + inp.key
+        if inp.section in ("entity", "status"):
+            return inp.path.replace("NAME", text(a[0])) if a else inp.path
+        return inp.path
+    if n in ("entity_status", "item_fact", "fact") and len(a) >= 1:   # a field the schema does not know
+        if n == "fact":
+            return f"facts.{text(a[0])}"
+        if n == "item_fact":
+            return f"{line()}.{text(a[1])}" if len(a) > 1 else line()
+        return f"entities.{text(a[0])}.status.{text(a[1])}" if len(a) > 1 else None
+    return None
+
+
+# --------------------------------------------------------------------------- check's space
+# The consistency checker (kb/modes/check.lp) picks a value for each slot; a slot is
+# the field's section term: date, tx(Key), ent(E, Key), status(E, Key), item(I, Key),
+# fact(Key). These rules turn picks into the input facts exactly as pyrules/facts.py
+# turns the JSON form into facts.
+_SLOT = {"date": ("date", "", ""), "transaction": ("tx({k})", "", ""), "entity": ("ent(E, {k})", "E, ", ""),
+         "status": ("status(E, {k})", "E, ", "E, "), "item": ("item(I, {k})", "I, ", "I, "), "fact": ("fact({k})", "", "")}
+
+
+def check_mapping_program() -> str:
+    """The ASP rules from picks to input facts (the check's search space), one per
+    input with its own predicate and one per shared predicate."""
+    lines = ["% generated from pyrules/schema.py INPUTS (pyrules.schema.check_mapping_program)"]
+    shared: set[str] = set()
+    core: list[str] = []
+    for inp in INPUTS:
+        slot, owner, _ = _SLOT[inp.section]
+        if inp.keyed:
+            if inp.predicate in shared:
+                continue
+            shared.add(inp.predicate)
+            generic = slot.replace("{k}", "N")
+            guard = ", not core_item_field(N)" if inp.section == "item" else ""
+            lines.append(f"{inp.pred_name}({owner}N, V) :- pick({generic}, V){guard}.")
+            continue
+        s = slot.replace("{k}", inp.key)
+        lines.append(f"{inp.pred_name}({owner}V) :- pick({s}, V).")
+        if inp.section == "item":
+            core.append(inp.key)
+        if inp.also:
+            lines.append(f"{inp.also.split('/')[0]}({owner.rstrip(', ')}) :- pick({s}, _).")
+    lines.append(f"core_item_field({'; '.join(core)}).")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- JSON Schema
+def _value_schema(inp: Input) -> dict[str, Any]:
+    k = inp.kind
+    if k == "bool":
+        s: dict[str, Any] = {"type": "boolean"}
+    elif k in ("tpp", "ops"):
+        s = {"type": ["integer", "string"], "description": "a whole number; a string may be '1,000,000', '1.2e26' or '10^26'"}
+    elif k == "int":
+        s = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
+    elif k in ("name",):
+        s = {"type": "string", "minLength": 1}
+    elif k == "country":
+        s = {"type": "string", "enum": sorted(kb.countries())}
+    elif k == "eccn":
+        s = {"type": "string", "enum": sorted(kb.eccns())}
+    elif k == "date":
+        s = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    elif k == "area":
+        s = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DIE_AREA_MM2}
+    elif k == "authorization":
+        s = {"type": "string", "enum": [a.upper() for a in kb.authorizations()]}
+    elif k.startswith("enum:"):
+        s = {"type": "string", "enum": k[5:].split("|")}
+    else:
+        raise AssertionError(k)
+    s = {**s, "description": inp.description + (f" ({inp.unit})" if inp.unit else ""),
+         "x-kb-predicate": inp.predicate}
+    return {"anyOf": [s, {"type": "null"}]} if inp.section != "date" else s
+
+
+def json_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the JSON form of a scenario, from INPUTS and
+    the KB's readings. pyrules/model.py remains the validator (it also checks what a
+    JSON Schema cannot: a catalogue chip, ownership cycles)."""
+    def obj(section: str) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": False,
+                "properties": {k: _value_schema(i) for k, i in by_section(section).items()}}
+    entity = obj("entity")
+    entity["properties"]["status"] = obj("status")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "pyrules scenario", "type": "object", "additionalProperties": False,
+        "properties": {
+            "scenario": {"type": "string", "description": "a name for the scenario"},
+            "date": _value_schema(BY_PATH["date"]),
+            "transaction": obj("transaction"),
+            "entities": {"type": "object", "additionalProperties": entity},
+            "items": {"type": "array", "items": obj("item")},
+            "facts": obj("fact"),
+            "readings": {"type": "object", "additionalProperties": False,
+                         "properties": {t: {"enum": list(c), "default": c[0]} for t, c in kb.readings().items()}},
+            "questions": {"type": "array"},
+            "expect": {"type": "object"},
+        },
+    }
+
+
+def __getattr__(name: str):
+    """AUTHORIZATIONS (upper case, as in JSON) and READINGS (topic -> readings, the
+    default first) come from the knowledge base, read once per process."""
+    if name == "AUTHORIZATIONS":
+        return tuple(a.upper() for a in kb.authorizations())
+    if name == "READINGS":
+        return kb.readings()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

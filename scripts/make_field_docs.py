@@ -1,30 +1,50 @@
-"""Regenerate docs/fields.md from pyrules/schema.py (tests check it is current).
+"""Regenerate docs/fields.md and docs/scenario.schema.json from pyrules/schema.py (the one
+declaration of the input interface) and the readings the KB declares. Tests check both
+are current.
 
 Run:  .venv/bin/python scripts/make_field_docs.py > docs/fields.md
+      .venv/bin/python scripts/make_field_docs.py --json-schema > docs/scenario.schema.json
 """
-from pyrules import schema
+import json
+import sys
+
+from pyrules import kb, schema
+
+TITLES = {"date": "date", "transaction": "transaction", "entity": "entities (by name)",
+          "status": "entity status flags", "item": "item lines", "fact": "facts"}
 
 
-def table(title, fields, prefix):
-    lines = [f"## {title}", "", "| field | type | meaning |", "|---|---|---|"]
-    for name, (kind, text) in fields.items():
-        lines.append(f"| `{prefix}{name}` | {kind.replace('|', ' / ')} | {text} |")
+def kind_text(kind: str) -> str:
+    if kind == "authorization":
+        return "authorization: " + " / ".join(schema.AUTHORIZATIONS)
+    return kind.replace("|", " / ")
+
+
+def table(section: str) -> list[str]:
+    lines = [f"## {TITLES[section]}", "", "| field | KB predicate | type | unit | meaning |", "|---|---|---|---|---|"]
+    for inp in schema.by_section(section).values():
+        pred = inp.predicate + (f" + {inp.also}" if inp.also else "")
+        lines.append(f"| `{inp.path.replace('[i]', '[i]')}` | `{pred}` | {kind_text(inp.kind)} | {inp.unit} | "
+                     f"{inp.description} |")
     return lines + [""]
 
 
 def main():
+    if "--json-schema" in sys.argv[1:]:
+        print(json.dumps(schema.json_schema(), indent=1, sort_keys=True))
+        return
     out = ["# Scenario fields", "",
-           "Generated from `pyrules/schema.py` by `scripts/make_field_docs.py`. A field that is",
-           "absent is a missing fact: the knowledge base reports it and never assumes a value,",
-           "except where noted (an entity without `parent` has none).", ""]
-    out += table("transaction", schema.TRANSACTION_FIELDS, "transaction.")
-    out += table("entities (by name)", schema.ENTITY_FIELDS, "entities.NAME.")
-    out += table("entity status flags", schema.ENTITY_STATUS, "entities.NAME.status.")
-    out += table("item lines", schema.ITEM_FIELDS, "items[i].")
-    out += table("facts", schema.FACTS, "facts.")
+           "Generated from `pyrules/schema.py` (`INPUTS`, the one declaration of the input interface)",
+           "and the readings declared in `kb/` by `scripts/make_field_docs.py`; the JSON Schema of the",
+           "same form is `docs/scenario.schema.json`. A field that is absent is a missing fact: the",
+           "knowledge base reports it and never assumes a value, except where noted (an entity without",
+           "`parent` has none). NAME is an entity's name, i an item line (from 0); a predicate with the",
+           "field's name as an argument (`fact/2`, `entity_status/3`, `item_fact/3`) receives it there.", ""]
+    for section in TITLES:
+        out += table(section)
     out += ["## readings (ambiguous provisions; the first choice is the default)", "",
             "| topic | choices |", "|---|---|"]
-    for topic, choices in schema.READINGS.items():
+    for topic, choices in kb.readings().items():
         out.append(f"| `readings.{topic}` | {', '.join(choices)} |")
     print("\n".join(out))
 
