@@ -7,7 +7,7 @@ import clingo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pyrules.arithmetic import BASE, MAX_VALUE, Arithmetic, big, from_big, to_limbs
+from pyrules.arithmetic import BASE, MAX_TERM, MAX_VALUE, Arithmetic, big, from_big, to_limbs
 
 values = st.one_of(st.integers(0, 2**40), st.integers(0, MAX_VALUE),
                    st.sampled_from([0, 1, BASE - 1, BASE, 2**31 - 1, 2**31, 790_000_000, 1_580_000_000,
@@ -26,11 +26,21 @@ def test_3a090_tpp_numbers_round_trip(v):
     assert to_limbs(v) == [a.number for a in s.arguments]
 
 
-@pytest.mark.parametrize("v", [-1, MAX_VALUE + 1])
+@pytest.mark.parametrize("v", [-1, MAX_TERM + 1])
 def test_3a090_numbers_out_of_range_rejected(v):
-    """Arithmetic range (0..10^30-1): out-of-range values raise instead of wrapping."""
+    """Arithmetic range (0..MAX_TERM, the top limb a 32-bit integer): out-of-range values
+    raise instead of wrapping."""
     with pytest.raises(ValueError):
         to_limbs(v)
+
+
+@pytest.mark.parametrize("v", [MAX_VALUE, MAX_VALUE + 1, 10**32, MAX_TERM])
+def test_3a090_values_past_10_30_keep_a_numeric_top_limb(v):
+    """A computed value past 10^30 (a UVEU share of 100 x 10^28) is a term whose top limb
+    exceeds 999,999; it is exact and still ordered numerically."""
+    s = big(v)
+    assert from_big(s) == v
+    assert big(v - 1) < s
 
 
 @FAST
