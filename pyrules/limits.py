@@ -10,8 +10,8 @@ from __future__ import annotations
 
 # Largest input file (scenario, ledger or regime file), in bytes.
 MAX_FILE_BYTES = 100_000_000
-# Lines of a scenario-language (.scn) file (the parser handles about 2,000 lines a second).
-MAX_SCN_LINES = 20_000
+# Lines of a scenario-language (.scn) file (the parser reads about 2,000 lines a second on a slow machine).
+MAX_SCN_LINES = 10_000
 # Rows of a ledger (CSV records or JSON lines).
 MAX_LEDGER_ROWS = 1_000_000
 # Levels of nesting of a JSON document (objects and lists).

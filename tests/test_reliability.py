@@ -249,7 +249,7 @@ def test_scn_line_limit_at_and_past(tmp_path, monkeypatch):
     text = "scenario\n on 2025-06-01\n export from US to DE\n consignee E0\n ship 1 x H100-SXM\n" + body + "end\n"
     t0 = time.perf_counter()
     err = ask_error(tmp_path, text, "big.scn")
-    assert time.perf_counter() - t0 < 5 and "at most 20,000" in err
+    assert time.perf_counter() - t0 < 5 and "at most 10,000" in err
     small = "scenario\n on 2025-06-01\n export from US to DE\n consignee B\n ship 1 x H100-SXM\n" \
             " entity B located DE headquartered DE\nend\n"
     monkeypatch.setattr(limits, "MAX_SCN_LINES", small.count("\n"))
