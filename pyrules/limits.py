@@ -11,7 +11,7 @@ from __future__ import annotations
 # Largest input file (scenario, ledger or regime file), in bytes.
 MAX_FILE_BYTES = 100_000_000
 # Lines of a scenario-language (.scn) file (the parser reads about 2,000 lines a second on a slow machine).
-MAX_SCN_LINES = 10_000
+MAX_SCN_LINES = 5_000
 # Rows of a ledger (CSV records or JSON lines).
 MAX_LEDGER_ROWS = 1_000_000
 # Levels of nesting of a JSON document (objects and lists).
@@ -32,6 +32,9 @@ MAX_OWNERSHIP_DEPTH = 100
 # What-if questions: the things a question may change, the cost of one change, and a
 # regime's plain-integer parameters (percentages, days, months, years).
 MAX_CHANGES = 200
+# ... and the combinations of candidate values of the quantities it may change (each
+# combination is solved on its own).
+MAX_QUANTITY_COMBINATIONS = 256
 MAX_CHANGE_COST = 1_000_000
 MAX_REGIME_INT = 2_000
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import itertools
+import math
 import json
 import re
 from dataclasses import dataclass, field
@@ -777,6 +778,12 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
 
     # Outer loop over the quantity choices (cheapest first), inner optimisation over
     # the rest; stop once the quantity changes alone cost more than the best found.
+    n_combos = math.prod(1 + len(v.alts) for v in qvars)
+    if n_combos > limits.MAX_QUANTITY_COMBINATIONS:
+        # each combination is a solve of its own: too many would run for hours
+        raise InputError(f"the {len(qvars)} quantities that may change have {n_combos:,} combinations of "
+                         f"candidate values; at most {limits.MAX_QUANTITY_COMBINATIONS:,} are weighed "
+                         "(let fewer quantities change)", field="may_change")
     combos = []
     for choice in itertools.product(*[[None] + [a.number for a in v.alts] for v in qvars]):
         qcost = sum(v.cost for v, c in zip(qvars, choice) if c is not None)

@@ -249,7 +249,7 @@ def test_scn_line_limit_at_and_past(tmp_path, monkeypatch):
     text = "scenario\n on 2025-06-01\n export from US to DE\n consignee E0\n ship 1 x H100-SXM\n" + body + "end\n"
     t0 = time.perf_counter()
     err = ask_error(tmp_path, text, "big.scn")
-    assert time.perf_counter() - t0 < 5 and "at most 10,000" in err
+    assert time.perf_counter() - t0 < 5 and "at most 5,000" in err
     small = "scenario\n on 2025-06-01\n export from US to DE\n consignee B\n ship 1 x H100-SXM\n" \
             " entity B located DE headquartered DE\nend\n"
     monkeypatch.setattr(limits, "MAX_SCN_LINES", small.count("\n"))
@@ -434,6 +434,28 @@ def test_readme_states_the_limits():
                   limits.MAX_ENTITIES, limits.MAX_CHANGE_COST):
         assert f"{value:,}" in section, value
     for value in (limits.MAX_JSON_DEPTH, limits.MAX_OWNERSHIP_DEPTH, limits.MAX_NUMBER_CHARS,
-                  limits.MAX_CHANGES, limits.MAX_REGIME_INT):
+                  limits.MAX_CHANGES, limits.MAX_REGIME_INT, limits.MAX_QUANTITY_COMBINATIONS):
         assert f"{value:,}" in section, value
     assert "10^30 - 1" in section
+
+
+def test_whatif_quantity_combinations_at_and_past(monkeypatch):
+    """limits.MAX_QUANTITY_COMBINATIONS (256; here lowered): a question whose quantities
+    have as many combinations of candidate values as the limit is answered, one more
+    is refused (each combination is a solve: 2^200 would never end)."""
+    from pyrules import whatif
+    raw = json.loads((QUERIES / "whatif_lpp_over_limit.json").read_text(encoding="utf-8"))
+    raw.pop("questions")
+    raw["items"] = [{"chip": "H100-SXM", "quantity": 1000}, {"chip": "H100-SXM", "quantity": 1000}]
+    s = Scenario.from_dict(raw)
+    changes = [{"fact": "quantity", "item": 1}, {"fact": "quantity", "item": 2}]
+    p = whatif._Problem(s, "lpp", changes, None)
+    combos = 1
+    for v in p.vars:
+        combos *= 1 + len(v.alts)
+    assert combos > 1
+    monkeypatch.setattr(limits, "MAX_QUANTITY_COMBINATIONS", combos)
+    assert whatif.repairs(s, "lpp", changes).reachable
+    monkeypatch.setattr(limits, "MAX_QUANTITY_COMBINATIONS", combos - 1)
+    with pytest.raises(InputError, match="combinations of candidate values"):
+        whatif.repairs(s, "lpp", changes)
