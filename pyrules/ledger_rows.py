@@ -20,7 +20,15 @@ from .errors import InputError
 class CsvRow(dict):
     """A CSV row: column -> cell text, and where each cell starts (see ``position``)."""
 
-    __slots__ = ("lines", "start", "end", "header")
+    __slots__ = ("where",)          # (all lines, first line index, end index, header)
+
+    @property
+    def start(self) -> int:
+        return self.where[1]
+
+    @property
+    def header(self) -> list[str]:
+        return self.where[3]
 
     def position(self, column: str) -> tuple[int, int | None]:
         """(physical line, column) where the cell of ``column`` starts."""
@@ -78,44 +86,34 @@ def _scan(lines: list[str]) -> tuple[list[tuple[int, int]], tuple[int, int] | No
     return cells, None, None
 
 
-class _Lines:
-    """The physical lines of a text, read one at a time by csv.reader; ``i`` is the
-    index of the next line (so a reader can be restarted anywhere)."""
-
-    def __init__(self, lines: list[str]):
-        self.lines, self.i = lines, 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        if self.i >= len(self.lines):
-            raise StopIteration
-        self.i += 1
-        return self.lines[self.i - 1]
-
-
 def _records(lines: list[str]):
     """(start index, end index, cells or the csv.Error) for each CSV record; after a
     malformed one reading resumes on the next line (after the one it started on, when
-    an unterminated quote ran to the end)."""
-    src = _Lines(lines)
-    while src.i < len(lines):
-        start = src.i
+    an unterminated quote ran to the end). Linear: the lines are read once, and again
+    from a record's second line only after a quote that ran to the end of the file
+    (then no quote follows, so it happens once)."""
+    base = 0                        # index of the first line the current reader reads
+    src = iter(lines)
+    while base < len(lines):
         reader = csv.reader(src, strict=True)
+        start = base
         try:
             for cells in reader:
-                yield start, src.i, cells
-                start = src.i
+                end = base + reader.line_num
+                yield start, end, cells
+                start = end
+            return
         except csv.Error as exc:
-            yield start, src.i, exc
-            if src.i >= len(lines):
-                # a quote that never closes swallowed the rest: read on after its first line
-                src.i = start + 1
+            end = base + reader.line_num
+            yield start, end, exc
+            if end >= len(lines):
+                end = start + 1
+                src = iter(lines[end:])
+            base = end
 
 
 def _blank(cells: list[str]) -> bool:
-    return not any(c.strip() for c in cells)
+    return not cells or (not cells[0].strip() and not "".join(cells).strip())
 
 
 def _count(n: int, file: str) -> None:
@@ -155,7 +153,7 @@ def read_csv(text: str, file: str, required=("id", "date")) -> list[tuple[int, d
                 raise InputError(f"the column {dup!r} appears twice in the header", file=file, line=start + 1)
             continue
         row = CsvRow(zip(header, cells))
-        row.lines, row.start, row.end, row.header = lines, start, end, header
+        row.where = (lines, start, end, header)
         if len(cells) != len(header):
             if len(cells) > len(header):
                 line, col = row_position(row, len(header))
@@ -168,14 +166,16 @@ def read_csv(text: str, file: str, required=("id", "date")) -> list[tuple[int, d
             if "id" in header[:len(cells)]:
                 row["id"] = cells[header.index("id")].strip()
         out.append((start + 1, row))
-        _count(len(out), file)
+        if len(out) > limits.MAX_LEDGER_ROWS:
+            _count(len(out), file)
     if header is None:
         raise InputError("the ledger is empty (no header line)", file=file)
     return out
 
 
 def row_position(row: CsvRow, k: int) -> tuple[int, int | None]:
-    cells, _, _ = _scan(row.lines[row.start:row.end])
+    lines, start, end, _ = row.where
+    cells, _, _ = _scan(lines[start:end])
     if k < len(cells):
         return row.start + 1 + cells[k][0], cells[k][1]
     return row.start + 1, None
