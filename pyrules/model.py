@@ -127,7 +127,7 @@ def _name(value: Any, where: str) -> str:
     if not value.isprintable():
         # clingo would cut a name at a NUL (merging "HoldCo\x00x" into "HoldCo"), and a
         # control character (or a line break) would act on the terminal that shows it
-        bad = next((c for c in value if unicodedata.category(c) in _REFUSED), None)
+        bad = next((c for c in value if unicodedata.category(c) in _REFUSED or c in _BIDI), None)
         if bad is not None:
             what = "the NUL character" if bad == "\x00" else f"the control character {repr(bad)[1:-1]}"
             raise InputError(f"a name cannot contain {what}, got {shown(value)}", field=where)
@@ -136,6 +136,9 @@ def _name(value: Any, where: str) -> str:
 
 # Control characters, line and paragraph separators, lone surrogates.
 _REFUSED = frozenset({"Cc", "Zl", "Zp", "Cs"})
+# Bidirectional embeddings, overrides and isolates: they reorder the text around a name
+# wherever it is shown.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _country(value: Any, where: str) -> str:

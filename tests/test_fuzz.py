@@ -121,9 +121,11 @@ SCENARIO = {
 @given(st.data())
 def test_fuzz_json_scenario_exit_0_or_2(data):
     text = as_json(data.draw, data.draw(mutated(SCENARIO)))
+    command = data.draw(st.sampled_from([["ask", "--json"]] * 4 + [["ask"], ["explain", "--json"], ["parse"],
+                                                                   ["ask", "--as-of", "2026-02-01"]]))
     p = in_file("s.json", text)
     try:
-        rc, out, err = cli_run("ask", "--json", p)
+        rc, out, err = cli_run(*command, p)
         assert rc in (0, 2), err
         assert "\x1b" not in err and "\x00" not in err
     finally:
@@ -174,11 +176,11 @@ def scn_text(draw):
 
 
 @settings(max_examples=60, **FUZZ)
-@given(scn_text())
-def test_fuzz_scenario_language_exit_0_or_2(text):
+@given(scn_text(), st.data())
+def test_fuzz_scenario_language_exit_0_or_2(text, data):
     p = in_file("s.scn", text)
     try:
-        rc, out, err = cli_run("ask", "--json", p)
+        rc, out, err = cli_run(data.draw(st.sampled_from(["ask", "ask", "parse", "explain"])), p)
         assert rc in (0, 2), err
         assert "\x1b" not in err and "\x00" not in err
     finally:

@@ -345,6 +345,11 @@ def test_control_characters_in_names_are_refused_and_shown_escaped(tmp_path, whe
     assert "\x1b" not in err and "\x07" not in err and "\\x1b" in err
 
 
+def test_bidi_override_in_a_name_is_refused():
+    with pytest.raises(InputError, match="control character \\\\u202e"):
+        Scenario.from_dict(scenario(consignee="Buyer\u202eoCdloH"))
+
+
 def test_messages_escape_unprintable_characters():
     e = InputError("unknown field 'a\u202eb\nc'", field="x\u0000")
     assert str(e) == "field 'x\\x00': unknown field 'a\\u202eb\\nc'"
