@@ -163,3 +163,36 @@ def test_arithmetic_on_a_value_that_is_not_a_number_gives_no_value():
     assert from_big(ar.plus(big(2**40), big(1))) == 2**40 + 1
     with pytest.raises(ValueError):
         from_big(clingo.Function("false"))
+
+
+@FAST
+@given(st.integers(0, MAX_VALUE), st.integers(0, MAX_VALUE), st.integers(0, 2000))
+def test_748_15_plus_scaled_percent_exact_for_every_accepted_value(x, y, k):
+    """748.15 UVEU shares (100 x share <= percent x total), 742.6(b)(10) multiplier: @plus,
+    @scaled and @percent are exact for every value an input may give (up to 10^30 - 1) and
+    every factor a regime may give (up to 2,000), past 10^30 (they raised there)."""
+    a = Arithmetic()
+    assert from_big(a.plus(big(x), big(y))) == x + y
+    assert from_big(a.scaled(big(x), clingo.Number(k))) == x * k
+    assert from_big(a.percent(big(x), clingo.Number(k))) == x * k // 100
+    # a total after a shipment (a ledger's running total: at most 10^6 rows of 2 x 10^18
+    # TPP) scaled by 100, and by a percentage
+    after = a.plus(big(x), big(y % (2 * 10**24)))
+    assert from_big(a.scaled(after, clingo.Number(100))) == (x + y % (2 * 10**24)) * 100
+    assert from_big(a.scaled(after, clingo.Number(k))) == (x + y % (2 * 10**24)) * k
+
+
+def test_3a090_kb_total_of_2200_addends_does_not_overflow():
+    """kb/arithmetic.lp total/2: 2,200 addends of 999,999 (the six-digit limb sums passed 2^31
+    at 2,148) total exactly 2,199,997,800."""
+    from pyrules import kb
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], (kb.kb_dir() / "arithmetic.lp").read_text() + "\n#show total/2.")
+    with ctl.backend() as b:
+        for i in range(2200):
+            v = big(999_999_999_999 + 999_999 * 10**18)
+            b.add_rule([b.add_atom(clingo.Function("addend", [clingo.Function("k"), clingo.Number(i), v]))])
+    ctl.ground([("base", [])], context=Arithmetic())
+    totals = []
+    ctl.solve(on_model=lambda m: totals.extend(m.symbols(shown=True)))
+    assert from_big(totals[0].arguments[1]) == 2200 * (999_999_999_999 + 999_999 * 10**18)

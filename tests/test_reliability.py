@@ -297,10 +297,12 @@ def test_748_15_uveu_shares_of_huge_totals_are_exact(value):
 
 
 def test_4e091_bare_json_1e26_reads_as_the_string_1e26(tmp_path):
-    """ECCN 4E091 (more than 10^26 operations): a bare JSON 1e26 is exactly 10^26, like the
-    string "1e26" (it was read as the float 1.00000000000000004e26 and counted as above)."""
-    outs = []
-    for ops in ("1e26", "1.0000000000000001e26", "10^26"):
+    """ECCN 4E091 (10^26 operations): a bare JSON 1e26 is exactly 10^26 and decides as the
+    string "1e26" does (it was read as the float 1.00000000000000004e26, above 10^26, so
+    the weights counted as controlled while the string did not); a bare number just
+    below or just above 10^26 (equal to 10^26 as a binary float) stays below or above."""
+    got = {}
+    for ops in ("1e26", "99999999999999999e9", "1.0000000000000001e26", "10^26"):
         for bare in (True, False):
             s = scenario(items=[{"model_weights": "M", "training_ops": ops, "published": False,
                                  "derived_from_published": False}])
@@ -309,9 +311,9 @@ def test_4e091_bare_json_1e26_reads_as_the_string_1e26(tmp_path):
                 text = text.replace(f'"{ops}"', ops)
             rc, out, err = cli_run("ask", "--json", write(tmp_path, "m.json", text))
             assert rc == 0, err
-            outs.append((ops, bare, [c["eccn"] for c in json.loads(out)["controls"]]))
-    got = {(ops, bare): c for ops, bare, c in outs}
-    assert got[("1e26", True)] == got[("1e26", False)] == got[("10^26", True)] == []
+            got[(ops, bare)] = [c["eccn"] for c in json.loads(out)["controls"]]
+    assert got[("1e26", True)] == got[("1e26", False)] == got[("10^26", False)]
+    assert got[("99999999999999999e9", True)] == got[("99999999999999999e9", False)] == []
     assert got[("1.0000000000000001e26", True)] == got[("1.0000000000000001e26", False)] == ["4E091"]
 
 
