@@ -37,7 +37,9 @@ def read_text(path: Path, what: str = "file", encoding: str = "utf-8") -> str:
             raise InputError(f"the {what} has {size:,} bytes; the largest accepted has {limits.MAX_FILE_BYTES:,}",
                              file=str(path))
         return path.read_text(encoding=encoding)
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read the {what}: not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    except OSError as exc:
         raise InputError(f"cannot read the {what} ({exc.__class__.__name__})", file=str(path)) from None
 
 

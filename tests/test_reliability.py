@@ -466,3 +466,12 @@ def test_whatif_quantity_combinations_at_and_past(monkeypatch):
     monkeypatch.setattr(limits, "MAX_QUANTITY_COMBINATIONS", combos - 1)
     with pytest.raises(InputError, match="combinations of candidate values"):
         whatif.repairs(s, "lpp", changes)
+
+
+def test_parse_prints_a_scenario_with_a_huge_unread_number(tmp_path):
+    """A bare 1e400 where no field reads it (a question's goal) is kept as written, and
+    'pyrules parse' prints it instead of failing to serialise it."""
+    text = json.dumps(scenario(questions=[{"goal": "GOAL"}])).replace('"GOAL"', "1e400")
+    rc, out, err = cli_run("parse", write(tmp_path, "s.json", text))
+    assert rc == 0, err
+    assert json.loads(out)["questions"][0]["goal"] == "1E+400"
