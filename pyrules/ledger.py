@@ -93,6 +93,10 @@ def row_to_scenario(row: dict) -> dict:
     for col in row:
         if col is None:
             raise InputError("the row has more cells than the header has columns", field="(extra cell)")
+        if col == "" and not (row[col] or "").strip():
+            continue            # a column without a name and an empty cell (a trailing comma)
+        if col == "":
+            raise InputError("a value in a column the header does not name", field="(unnamed column)")
         known = (col in REQUIRED or col in TRANSACTION_COLUMNS or col in ITEM_COLUMNS or col in ENTITY_COLUMNS
                  or col == "parent_headquartered" or col.startswith(("fact.", "status.")))
         if not known:

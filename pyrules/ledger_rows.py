@@ -148,13 +148,22 @@ def read_csv(text: str, file: str, required=("id", "date")) -> list[tuple[int, d
             missing = [c for c in required if c not in header]
             if missing:
                 raise InputError(f"the header lacks the column(s) {', '.join(missing)}", file=file, line=start + 1)
-            dup = next((c for i, c in enumerate(header) if c in header[:i]), None)
+            # (columns without a name, e.g. a spreadsheet's trailing commas, may repeat)
+            dup = next((c for i, c in enumerate(header) if c and c in header[:i]), None)
             if dup is not None:
                 raise InputError(f"the column {dup!r} appears twice in the header", file=file, line=start + 1)
+            unnamed = [i for i, c in enumerate(header) if not c]
             continue
         row = CsvRow(zip(header, cells))
         row.where = (lines, start, end, header)
-        if len(cells) != len(header):
+        filled = next((i for i in unnamed if i < len(cells) and cells[i].strip()), None)
+        if filled is not None:
+            line, col = row_position(row, filled)
+            row = _error(InputError(f"a value ({cells[filled].strip()!r}) in column {filled + 1}, "
+                                    "which the header does not name", line=line, column=col))
+            if "id" in header[:len(cells)]:
+                row["id"] = cells[header.index("id")].strip()
+        elif len(cells) != len(header):
             if len(cells) > len(header):
                 line, col = row_position(row, len(header))
                 exc = InputError(f"the row has {len(cells)} cells; the header has {len(header)} columns",

@@ -475,3 +475,12 @@ def test_parse_prints_a_scenario_with_a_huge_unread_number(tmp_path):
     rc, out, err = cli_run("parse", write(tmp_path, "s.json", text))
     assert rc == 0, err
     assert json.loads(out)["questions"][0]["goal"] == "1E+400"
+
+
+def test_ledger_header_with_trailing_commas(tmp_path):
+    """A spreadsheet's trailing commas (columns without a name) are ignored while their
+    cells are empty; a value under no name is an error row naming its line and column."""
+    head = CSV_HEAD.rstrip("\n") + ",,\n"
+    rows = ledger(tmp_path, "l.csv", head + f"r1,{GOOD},,\nr2,{GOOD},x,\n")
+    assert rows[0]["error"] is None
+    assert "line 3, column 45" in rows[1]["error"] and "which the header does not name" in rows[1]["error"]
