@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import functools
 import gc
-import io
 import json
 import multiprocessing
 import os

@@ -35,7 +35,6 @@ def parse_date(value: Any, where: str) -> int:
 
 
 _POWER = re.compile(r"(\d+)\s*\^\s*(\d+)")
-_DIGITS = re.compile(r"[0-9]+")
 _MAX_TEXT = f"{MAX_VALUE:,} (10^{limits.MAX_NUMBER_DIGITS} - 1)"
 
 
