@@ -274,11 +274,23 @@ def test_740_29_lpp_limit_with_4300_item_lines_is_exact():
 
 
 def test_740_29_lpp_limit_item_count_at_and_past():
-    """limits.MAX_ITEMS: 10,000 item lines are summed exactly; 10,001 are refused."""
-    d = run(lpp_case(items=[{"eccn": "3A090.a", "tpp": 999_999, "quantity": 1}] * limits.MAX_ITEMS))
-    from pyrules.arithmetic import from_big
-    (tpp,) = [a for a in d.atoms if a.name == "shipment_tpp"]
-    assert from_big(tpp.arguments[0]) == limits.MAX_ITEMS * 999_999
+    """limits.MAX_ITEMS: 10,000 item lines are accepted and their largest totals (10^8 units
+    of 2,000,000 TPP each: limbs of 999,999 below) sum exactly in kb/arithmetic.lp;
+    10,001 lines are refused."""
+    import clingo
+    from pyrules import kb
+    from pyrules.arithmetic import Arithmetic, big, from_big
+    Scenario.from_dict(scenario(items=[{"chip": "H100-SXM", "quantity": 1}] * limits.MAX_ITEMS))
+    line = 2 * 10**14 - 1
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], (kb.kb_dir() / "arithmetic.lp").read_text(encoding="utf-8") + "\n#show total/2.")
+    with ctl.backend() as b:
+        for i in range(limits.MAX_ITEMS):
+            b.add_rule([b.add_atom(clingo.Function("addend", [clingo.Function("k"), clingo.Number(i), big(line)]))])
+    ctl.ground([("base", [])], context=Arithmetic())
+    totals = []
+    ctl.solve(on_model=lambda m: totals.extend(m.symbols(shown=True)))
+    assert from_big(totals[0].arguments[1]) == limits.MAX_ITEMS * line
     with pytest.raises(InputError, match="at most 10,000"):
         Scenario.from_dict(scenario(items=[{"chip": "H100-SXM", "quantity": 1}] * (limits.MAX_ITEMS + 1)))
 
