@@ -9,16 +9,22 @@ import clingo
 
 BASE = 10**6
 LIMBS = 5
-MAX_VALUE = BASE**LIMBS - 1  # largest representable number (10^30 - 1)
+MAX_VALUE = BASE**LIMBS - 1  # largest number an input may give (10^30 - 1)
+# Largest value of an n(...) term: the top limb is a clingo integer (at most 2^31 - 1)
+# and may exceed 999,999; term order is still numeric order. Sums and products of
+# accepted inputs stay below it: inputs are at most MAX_VALUE, a factor (@scaled,
+# @percent) at most 2,000 (limits.MAX_REGIME_INT), shipments at most 2 * 10^18 TPP.
+MAX_TERM = (2**31 - 1) * BASE**(LIMBS - 1) + BASE**(LIMBS - 1) - 1
 
 
 def to_limbs(value: int) -> list[int]:
-    if value < 0 or value > MAX_VALUE:
-        raise ValueError(f"{value} is outside 0..{MAX_VALUE}")
+    if value < 0 or value > MAX_TERM:
+        raise ValueError(f"{value} is outside 0..{MAX_TERM}")
     limbs = []
-    for _ in range(LIMBS):
+    for _ in range(LIMBS - 1):
         value, r = divmod(value, BASE)
         limbs.append(r)
+    limbs.append(value)
     return list(reversed(limbs))
 
 
@@ -70,8 +76,11 @@ class Arithmetic:
             return []
         return big(from_big(x) * p.number // 100)
 
-    def norm(self, *limbs: clingo.Symbol) -> clingo.Symbol:
+    def norm(self, *sums: clingo.Symbol) -> clingo.Symbol:
+        """The n(...) value of limb sums: (high, low) pairs, most significant limb first,
+        where high sums the limbs' upper three digits and low their lower three
+        (kb/arithmetic.lp)."""
         value = 0
-        for s in limbs:
-            value = value * BASE + s.number
+        for hi, lo in zip(sums[::2], sums[1::2]):
+            value = value * BASE + hi.number * 1000 + lo.number
         return big(value)

@@ -258,7 +258,8 @@ def cmd_parse(args) -> int:
     raws = read_raw(Path(args.file))
     for raw in raws:
         Scenario.from_dict(raw)
-    print(json.dumps(raws[0] if len(raws) == 1 else raws, indent=2))
+    # default=str: a number too large for any field stays a Decimal where no field reads it
+    print(json.dumps(raws[0] if len(raws) == 1 else raws, indent=2, default=str))
     return 0
 
 

@@ -25,7 +25,16 @@ class InputError(ValueError):
         if self.field:
             where.append(f"field '{self.field}'")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return escape(f"{prefix}: {self.message}" if prefix else self.message)
+
+
+def escape(text: str) -> str:
+    """Text with every character that is not printable (control characters, NUL, line
+    and paragraph separators, bidirectional overrides) written as an escape (\\x1b,
+    \\u202e), so that input echoed in a message can never act on a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def did_you_mean(value, choices, n: int = 3) -> str:

@@ -43,7 +43,7 @@ import clingo
 from clingo import ast
 
 from . import kb, schema
-from .determination import Determination, term_text
+from .determination import Determination
 from .facts import scenario_facts
 from .model import Scenario
 

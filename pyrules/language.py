@@ -30,6 +30,7 @@ Design notes
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 import difflib
 import functools
@@ -43,6 +44,7 @@ from typing import Any
 import pyparsing as pp
 
 from pyrules.errors import InputError
+from pyrules.limits import MAX_NUMBER_CHARS
 
 __all__ = ["parse_text", "parse_file", "to_text", "ACTIONS", "KEYWORDS"]
 
@@ -137,11 +139,16 @@ def _classify(word: str) -> Any:
         return word.replace("_", "").replace("E", "e")
     if _DEC_FULL.fullmatch(word):
         text = word.replace("_", "").replace(",", "")
-        if abs(int(Decimal(text))) > INT32_MAX:
+        if abs(Decimal(text)) > INT32_MAX:
             return text
         return float(text)
     if _INT_FULL.fullmatch(word):
-        number = int(word.replace("_", "").replace(",", ""))
+        text = word.replace("_", "").replace(",", "")
+        if len(text) > MAX_NUMBER_CHARS:
+            # kept as written, for the field to refuse (int() of thousands of digits is
+            # slow, and refused by Python itself)
+            return text
+        number = int(text)
         if INT32_MIN <= number <= INT32_MAX:
             return number
         return str(number)
@@ -411,13 +418,16 @@ class _Builder:
     def __init__(self, text: str, filename: str):
         self.text = text
         self.filename = filename
+        # where each line starts: a line number is found by bisection, not by counting
+        # the newlines before it (which made a large file quadratic)
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def error(self, loc: int, message: str) -> InputError:
-        return InputError(message, file=self.filename, line=pp.lineno(loc, self.text),
-                          column=pp.col(loc, self.text))
+        line = self.line(loc)
+        return InputError(message, file=self.filename, line=line, column=loc - self.starts[line - 1] + 1)
 
     def line(self, loc: int) -> int:
-        return pp.lineno(loc, self.text)
+        return bisect.bisect_right(self.starts, loc)
 
     def value(self, tok: _Tok) -> Any:
         if tok.quoted:

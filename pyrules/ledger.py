@@ -21,10 +21,10 @@ from __future__ import annotations
 import csv
 import functools
 import gc
-import io
 import json
 import multiprocessing
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +32,13 @@ from pathlib import Path
 import clingo
 import clingo.ast
 
-from . import kb, schema
+from . import kb, ledger_rows, schema
 from .arithmetic import from_big
 from .batch import StagedBatch, staged_program
 from .determination import term_text
-from .errors import InputError
+from .errors import InputError, escape
 from .facts import Term, big_term, scenario_terms
+from .limits import shown
 from .model import Scenario, parse_big, parse_date
 
 # CSV columns -> where they go in the JSON form of a scenario (pyrules/schema.py LEDGER_COLUMNS).
@@ -74,12 +75,17 @@ def _cell(value: str):
         return True
     if v.lower() in ("false", "no"):
         return False
-    if v.isdigit():
-        return int(v)
-    try:
-        return float(v) if "." in v and v.replace(".", "", 1).isdigit() else v
-    except ValueError:
-        return v
+    # ASCII digits only ("²".isdigit() is true, and int("²") fails); a long digit
+    # string stays text for the field to refuse as too large
+    if _DIGITS.fullmatch(v):
+        return int(v) if len(v) <= 40 else v
+    if _DECIMAL.fullmatch(v):
+        return float(v)
+    return v
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]{1,20}\.[0-9]{1,20}")
 
 
 def row_to_scenario(row: dict) -> dict:
@@ -88,6 +94,10 @@ def row_to_scenario(row: dict) -> dict:
     for col in row:
         if col is None:
             raise InputError("the row has more cells than the header has columns", field="(extra cell)")
+        if col == "" and not (row[col] or "").strip():
+            continue            # a column without a name and an empty cell (a trailing comma)
+        if col == "":
+            raise InputError("a value in a column the header does not name", field="(unnamed column)")
         known = (col in REQUIRED or col in TRANSACTION_COLUMNS or col in ITEM_COLUMNS or col in ENTITY_COLUMNS
                  or col == "parent_headquartered" or col.startswith(("fact.", "status.")))
         if not known:
@@ -121,29 +131,15 @@ def row_to_scenario(row: dict) -> dict:
 
 
 def read_rows(path: Path) -> list[tuple[int, dict]]:
-    """(line number, raw scenario dict with 'id') for each row of a CSV or JSON-lines file."""
-    text = path.read_text(encoding="utf-8-sig")     # a spreadsheet's byte-order mark is not part of a column name
-    out = []
+    """(physical line, raw row) for each row of a CSV or JSON-lines file: a CsvRow
+    (column -> text), a JsonRow (a scenario with an 'id') or {"__error__": InputError}
+    (pyrules/ledger_rows.py: one entry per input row, whatever is wrong with it)."""
+    from .loader import read_text
+    # a spreadsheet's byte-order mark is not part of a column name
+    text = read_text(path, "ledger", encoding="utf-8-sig")
     if path.suffix in (".jsonl", ".ndjson"):
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                out.append((n, {"__error__": f"invalid JSON at column {exc.colno}: {exc.msg}"}))
-                continue
-            if not isinstance(obj, dict):
-                obj = {"__error__": f"expected a JSON object (a scenario with an 'id'), got {type(obj).__name__}"}
-            out.append((n, obj))
-        return out
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InputError(f"the header lacks the column(s) {', '.join(missing)}", file=str(path), line=1)
-    for n, row in enumerate(reader, start=2):
-        out.append((n, row))
-    return out
+        return ledger_rows.read_jsonl(text, str(path))
+    return ledger_rows.read_csv(text, str(path), REQUIRED)
 
 
 @dataclass
@@ -153,37 +149,75 @@ class LedgerResult:
 
 
 def _row_scenario(line: int, raw: dict) -> tuple[str, Scenario]:
-    if "__error__" in raw:
-        raise InputError(raw["__error__"], line=line)
-    if "transaction" in raw or "items" in raw:      # JSON-lines: a scenario with an id
+    rid, _ = _row_key(line, raw)
+    if isinstance(raw, ledger_rows.JsonRow):      # JSON-lines: a scenario with an id
         raw = dict(raw)
-        rid = raw.pop("id", None)
-        if rid is None:
-            raise InputError("missing 'id'", line=line, field="id")
+        raw.pop("id", None)
         raw.setdefault("scenario", f"row {rid}")
-        return str(rid), Scenario.from_dict(raw)
-    rid = (raw.get("id") or "").strip()
-    if not rid:
-        raise InputError("missing 'id'", line=line, field="id")
-    if not (raw.get("date") or "").strip():
-        raise InputError("missing 'date'", line=line, field="date")
+        try:
+            return rid, Scenario.from_dict(raw)
+        except InputError as exc:
+            exc.line = line
+            raise
     try:
         return rid, Scenario.from_dict(row_to_scenario(raw))
     except InputError as exc:
+        # name the CSV column and the place of its cell, not the JSON path
+        column = _csv_column(exc.field, raw)
         exc.line = line
+        if column is not None:
+            exc.field = column
+            exc.line, exc.column = raw.position(column) if isinstance(raw, ledger_rows.CsvRow) else (line, None)
         raise
+
+
+def _csv_column(path: str | None, raw: dict) -> str | None:
+    """The CSV column that a field of row_to_scenario's JSON form came from."""
+    if not path:
+        return None
+    if path in raw:
+        return path
+    head, _, rest = path.partition(".")
+    if head == "transaction":
+        return next((c for c, k in TRANSACTION_COLUMNS.items() if k == rest), None)
+    if head.startswith("items["):
+        return rest if rest in ITEM_COLUMNS else None
+    if head == "facts":
+        return f"fact.{rest}"
+    if path.startswith("entities."):
+        consignee = (raw.get("consignee") or "").strip()
+        parent = (raw.get("consignee_parent") or "").strip()
+        for name, cols in ((consignee, {v: k for k, v in ENTITY_COLUMNS.items()}),
+                           (parent, {"headquartered": "parent_headquartered"})):
+            prefix = f"entities.{name}"
+            if name and path.startswith(prefix + "."):
+                sub = path[len(prefix) + 1:]
+                if sub.startswith("status."):
+                    return sub
+                return cols.get(sub, "consignee" if name == consignee else "consignee_parent")
+            if name and path == prefix:
+                return "consignee" if name == consignee else "consignee_parent"
+    return None
 
 
 def _row_key(line: int, raw: dict) -> tuple[str, int]:
     """A row's id and date (YYYYMMDD, 0 for a JSON scenario without one): all that is
     needed to put the rows in order. The rest of the row is checked where it is decided."""
     if "__error__" in raw:
-        raise InputError(raw["__error__"], line=line)
-    json_row = "transaction" in raw or "items" in raw
+        err = raw["__error__"]
+        if isinstance(err, InputError):
+            raise err
+        raise InputError(str(err), line=line)
+    json_row = isinstance(raw, ledger_rows.JsonRow)
     rid = raw.get("id")
+    if json_row and rid is not None and (isinstance(rid, bool) or not isinstance(rid, (str, int))):
+        raise InputError(f"an id is a text or a whole number, got {shown(rid)}", line=line, field="id")
     rid = str(rid).strip() if rid is not None else ""
     if not rid:
         raise InputError("missing 'id'", line=line, field="id")
+    if not rid.isprintable():
+        raise InputError(f"an id cannot contain the character {repr(next(c for c in rid if not c.isprintable()))}",
+                         line=line, field="id")
     date = raw.get("date")
     if not json_row:
         date = str(date or "").strip()
@@ -193,11 +227,18 @@ def _row_key(line: int, raw: dict) -> tuple[str, int]:
         return rid, parse_date(date, "date") if date is not None else 0
     except InputError as exc:
         exc.line = line
+        if isinstance(raw, ledger_rows.CsvRow):
+            exc.field = "date"
+            exc.line, exc.column = raw.position("date")
         raise
 
 
 def _error_row(line: int, rid, exc: InputError, path: str) -> dict:
     exc.file = path
+    if rid is not None and (isinstance(rid, bool) or not isinstance(rid, (str, int))):
+        rid = shown(rid)                  # an id that is not one (a list, an object) shown as written
+    elif isinstance(rid, str):
+        rid = escape(rid)
     row = dict.fromkeys(ROW_FIELDS)
     row.update({"line": line, "id": rid, "error": str(exc)})
     return row

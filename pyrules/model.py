@@ -8,85 +8,136 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from . import kb, schema
+from . import kb, limits, schema
 from .arithmetic import MAX_VALUE
 from .errors import InputError, did_you_mean
+from .limits import shown
 
 _TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "expect"}
 
 
 def parse_date(value: Any, where: str) -> int:
     """'YYYY-MM-DD' -> YYYYMMDD."""
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise InputError(f"expected a date written YYYY-MM-DD, got {value!r}", field=where)
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise InputError(f"expected a date written YYYY-MM-DD, got {shown(value)}", field=where)
     try:
         d = _dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{value!r} is not a calendar date", field=where) from None
+        raise InputError(f"{shown(value)} is not a calendar date", field=where) from None
     return d.year * 10000 + d.month * 100 + d.day
+
+
+_POWER = re.compile(r"(\d+)\s*\^\s*(\d+)")
+_MAX_TEXT = f"{MAX_VALUE:,} (10^{limits.MAX_NUMBER_DIGITS} - 1)"
+
+
+def _too_large(value: Any, where: str) -> InputError:
+    return InputError(f"{shown(value)} is too large; the largest number accepted is {_MAX_TEXT}", field=where)
 
 
 def parse_big(value: Any, where: str) -> int:
     """An exact non-negative integer from an int or a string such as '26,900,000',
-    '1.2e26' or '10^26'."""
+    '1.2e26' or '10^26' (a float or Decimal is read as the number it is written as:
+    1e26 is 10^26). At most 10^30 - 1 (``limits``), checked before any big number is
+    built, so that no text makes this slow."""
     if isinstance(value, bool):
         raise InputError(f"expected a number, got {value!r}", field=where)
     if isinstance(value, int):
         n = value
-    elif isinstance(value, float):
-        if not value.is_integer():
-            raise InputError(f"expected a whole number, got {value!r}", field=where)
-        n = int(value)
+    elif isinstance(value, (float, Decimal)):
+        # a float stands for the number it is written as (its shortest repr)
+        d = value if isinstance(value, Decimal) else Decimal(repr(value))
+        n = _whole(d, value, where)
     elif isinstance(value, str):
         text = value.strip().replace("_", "").replace(",", "")
-        m = re.fullmatch(r"(\d+)\s*\^\s*(\d+)", text)
-        try:
-            if m:
-                n = int(m.group(1)) ** int(m.group(2))
-            else:
+        if len(text) > limits.MAX_NUMBER_CHARS:
+            raise InputError(f"a number is written with at most {limits.MAX_NUMBER_CHARS} characters, "
+                             f"got {shown(value)}", field=where)
+        m = _POWER.fullmatch(text)
+        if m:
+            base, exp = int(m.group(1)), int(m.group(2))
+            # the number of digits of base^exp, bounded before it is computed
+            if base > 1 and exp * math.log10(base) > limits.MAX_NUMBER_DIGITS + 1:
+                raise _too_large(value, where)
+            n = base ** exp
+        else:
+            try:
                 d = Decimal(text)
-                if d != d.to_integral_value():
-                    raise InputError(f"expected a whole number, got {value!r}", field=where)
-                n = int(d)
-        except (InvalidOperation, ValueError, OverflowError):
-            raise InputError(f"expected a number, got {value!r}", field=where) from None
+            except (InvalidOperation, ValueError):
+                raise InputError(f"expected a number, got {shown(value)}", field=where) from None
+            n = _whole(d, value, where)
     else:
-        raise InputError(f"expected a number, got {value!r}", field=where)
+        raise InputError(f"expected a number, got {shown(value)}", field=where)
     if n < 0:
-        raise InputError(f"must not be negative, got {value!r}", field=where)
+        raise InputError(f"must not be negative, got {shown(value)}", field=where)
     if n > MAX_VALUE:
-        raise InputError("is larger than pyrules can represent exactly (10^30)", field=where)
+        raise _too_large(value, where)
     return n
 
 
+def _whole(d: Decimal, value: Any, where: str) -> int:
+    """The integer value of a Decimal, its size checked before it is computed."""
+    if not d.is_finite():
+        raise InputError(f"expected a number, got {shown(value)}", field=where)
+    if d.is_zero():
+        return 0
+    if d.adjusted() >= limits.MAX_NUMBER_DIGITS:
+        if d < 0:
+            raise InputError(f"must not be negative, got {shown(value)}", field=where)
+        raise _too_large(value, where)
+    if d != d.to_integral_value():
+        raise InputError(f"expected a whole number, got {shown(value)}", field=where)
+    return int(d)
+
+
 def _int(value: Any, where: str, maximum: int = schema.MAX_INT, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and re.fullmatch(r"\d[\d_,]*", value.strip()):
-            value = int(value.strip().replace("_", "").replace(",", ""))
-        else:
-            raise InputError(f"expected a whole number, got {value!r}", field=where)
-    if value < minimum or value > maximum:
-        raise InputError(f"must be between {minimum:,} and {maximum:,}, got {value:,}", field=where)
-    return value
+    """A whole number within minimum..maximum (written as parse_big reads it)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        raise InputError(f"expected a whole number, got {shown(value)}", field=where)
+    if isinstance(value, str) and not value.strip():
+        raise InputError("expected a whole number, got an empty text", field=where)
+    try:
+        n = parse_big(value, where)
+    except InputError as exc:
+        if not exc.message.startswith(("must not be negative", shown(value) + " is too large")):
+            raise
+        n = -1 if exc.message.startswith("must not") else maximum + 1
+    if n < minimum or n > maximum:
+        raise InputError(f"must be between {minimum:,} and {maximum:,}, got {shown(value)}", field=where)
+    return n
 
 
 def _bool(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
-        raise InputError(f"expected true or false, got {value!r}", field=where)
+        raise InputError(f"expected true or false, got {shown(value)}", field=where)
     return value
 
 
 def _name(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"expected a non-empty name, got {value!r}", field=where)
-    if "\x00" in value:        # clingo would cut the name there
-        raise InputError(f"a name cannot contain the NUL character, got {value!r}", field=where)
+        raise InputError(f"expected a non-empty name, got {shown(value)}", field=where)
+    if not value.isprintable():
+        # clingo would cut a name at a NUL (merging "HoldCo\x00x" into "HoldCo"), and a
+        # control character (or a line break) would act on the terminal that shows it
+        bad = next((c for c in value if unicodedata.category(c) in _REFUSED or c in _BIDI), None)
+        if bad is not None:
+            what = "the NUL character" if bad == "\x00" else f"the control character {repr(bad)[1:-1]}"
+            raise InputError(f"a name cannot contain {what}, got {shown(value)}", field=where)
     return value
+
+
+# Control characters, line and paragraph separators, lone surrogates.
+_REFUSED = frozenset({"Cc", "Zl", "Zp", "Cs"})
+# Bidirectional embeddings, overrides and isolates: they reorder the text around a name
+# wherever it is shown.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _country_key(name: str) -> str:
@@ -115,7 +166,7 @@ def _country(value: Any, where: str) -> str:
     if code is None:
         known = kb.countries()
         hint = did_you_mean(value, list(known.values())) if isinstance(value, str) else ""
-        raise InputError(f"expected an ISO 3166-1 alpha-2 country code or a country name, got {value!r}{hint}",
+        raise InputError(f"expected an ISO 3166-1 alpha-2 country code or a country name, got {shown(value)}{hint}",
                          field=where)
     return code
 
@@ -136,19 +187,22 @@ def check_value(kind: str, value: Any, where: str) -> Any:
         parse_date(value, where)
         return value
     if kind == "eccn":
-        if value not in kb.eccns():
-            raise InputError(f"unknown ECCN {value!r}; known: {', '.join(sorted(kb.eccns()))}", field=where)
+        if not isinstance(value, str) or value not in kb.eccns():
+            raise InputError(f"unknown ECCN {shown(value)}; known: {', '.join(sorted(kb.eccns()))}", field=where)
         return value
     if kind == "area":
+        if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) < 10:
+            value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= schema.MAX_DIE_AREA_MM2:
-            raise InputError(f"expected a die area in mm2 between 0 and {schema.MAX_DIE_AREA_MM2:,}, got {value!r}", field=where)
+            raise InputError(f"expected a die area in mm2 between 0 and {schema.MAX_DIE_AREA_MM2:,}, "
+                             f"got {shown(value)}", field=where)
         return value
     if kind == "authorization":
         kind = "enum:" + "|".join(schema.AUTHORIZATIONS)
     if kind.startswith("enum:"):
         allowed = kind[5:].split("|")
-        if value not in allowed:
-            raise InputError(f"expected one of {', '.join(allowed)}, got {value!r}{did_you_mean(value, allowed)}",
+        if not isinstance(value, str) or value not in allowed:
+            raise InputError(f"expected one of {', '.join(allowed)}, got {shown(value)}{did_you_mean(value, allowed)}",
                              field=where)
         return value
     raise AssertionError(f"unknown schema type {kind}")
@@ -159,7 +213,7 @@ def _check_keys(obj: Any, allowed, where: str) -> dict:
         raise InputError(f"expected an object, got {type(obj).__name__}", field=where)
     for key in obj:
         if key not in allowed:
-            raise InputError(f"unknown field {key!r}{did_you_mean(key, allowed)}; "
+            raise InputError(f"unknown field {shown(key)}{did_you_mean(key, allowed)}; "
                              f"expected one of {', '.join(sorted(allowed))}",
                              field=f"{where}.{key}" if where else key)
     return obj
@@ -207,6 +261,8 @@ class Scenario:
         items = obj.get("items", [])
         if not isinstance(items, list):
             raise InputError("expected a list of item lines", field=p + "items")
+        if len(items) > limits.MAX_ITEMS:
+            raise InputError(f"{len(items):,} item lines; a scenario has at most {limits.MAX_ITEMS:,}", field=p + "items")
         data["items"] = []
         for i, it in enumerate(items):
             w = f"{p}items[{i}]"
@@ -227,9 +283,13 @@ class Scenario:
         ents = obj.get("entities", {})
         if not isinstance(ents, dict):
             raise InputError("expected an object of entities by name", field=p + "entities")
+        if len(ents) > limits.MAX_ENTITIES:
+            raise InputError(f"{len(ents):,} entities; a scenario has at most {limits.MAX_ENTITIES:,}",
+                             field=p + "entities")
         data["entities"] = {}
         for name, e in ents.items():
             w = f"{p}entities.{name}"
+            _name(name, w)
             e = _check_keys(e, set(schema.ENTITY_FIELDS) | {"status"}, w)
             ent = {k: check_value(schema.ENTITY_FIELDS[k][0], v, f"{w}.{k}")
                    for k, v in e.items() if k != "status" and v is not None}
@@ -250,7 +310,7 @@ class Scenario:
         data["readings"] = {}
         for k, v in readings.items():
             if v not in schema.READINGS[k]:
-                raise InputError(f"expected one of {', '.join(schema.READINGS[k])}, got {v!r}", field=f"{p}readings.{k}")
+                raise InputError(f"expected one of {', '.join(schema.READINGS[k])}, got {shown(v)}", field=f"{p}readings.{k}")
             data["readings"][k] = v
         if "questions" in obj:
             if not isinstance(obj["questions"], list):
@@ -266,13 +326,27 @@ class Scenario:
 
 
 def _check_ownership(entities: dict, p: str) -> None:
-    """Parents must not form a cycle (an input error naming the entities in it)."""
+    """Parents must not form a cycle (an input error naming the entities in it), and a
+    chain of parents has at most ``limits.MAX_OWNERSHIP_DEPTH`` links. Each entity is
+    visited once: linear in the number of entities."""
+    depth: dict[str, int] = {}          # links above an entity whose chain is known
     for start in entities:
-        seen = [start]
-        cur = entities[start].get("parent")
-        while cur is not None:
-            if cur in seen:
-                cycle = seen[seen.index(cur):] + [cur]
+        if start in depth:
+            continue
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        cur = start
+        while cur is not None and cur not in depth:
+            if cur in on_path:
+                cycle = path[on_path[cur]:] + [cur]
                 raise InputError("ownership cycle: " + " -> ".join(cycle), field=f"{p}entities.{start}.parent")
-            seen.append(cur)
+            on_path[cur] = len(path)
+            path.append(cur)
             cur = entities.get(cur, {}).get("parent")
+        above = -1 if cur is None else depth[cur]
+        for name in reversed(path):
+            above += 1
+            depth[name] = above
+            if above > limits.MAX_OWNERSHIP_DEPTH:
+                raise InputError(f"the chain of parents above {name} has more than {limits.MAX_OWNERSHIP_DEPTH} "
+                                 "links (the longest accepted)", field=f"{p}entities.{name}.parent")

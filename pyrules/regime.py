@@ -35,10 +35,11 @@ import clingo
 import clingo.ast
 from clingo import Function, Number, String
 
-from . import kb
+from . import kb, limits
 from .arithmetic import Arithmetic, big, from_big
 from .errors import InputError
-from .model import _int, parse_big, parse_date
+from .limits import shown
+from .model import _int, _name, parse_big, parse_date
 
 _TOP_KEYS = {"regime", "description", "tiers", "params", "dates", "nveu_allocation", "off"}
 
@@ -132,15 +133,9 @@ class Regime:
     # ---------------------------------------------------------------- reading
     @classmethod
     def load(cls, path) -> "Regime":
+        from .loader import loads, read_text
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read the regime file ({exc.__class__.__name__})", file=str(path)) from None
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno, column=exc.colno) from None
+        raw = loads(read_text(path, "regime file"), file=str(path))
         try:
             return cls.from_dict(raw)
         except InputError as exc:
@@ -157,12 +152,14 @@ class Regime:
         cat = catalogue()
         r = cls()
         if "regime" in raw:
-            if not isinstance(raw["regime"], str) or not raw["regime"].strip():
-                raise InputError("expected a non-empty name", field="regime")
-            r.name = raw["regime"]
+            r.name = _name(raw["regime"], "regime")
         if "description" in raw:
             if not isinstance(raw["description"], str):
-                raise InputError("expected a text", field="description")
+                raise InputError(f"expected a text, got {shown(raw['description'])}", field="description")
+            bad = [c for c in raw["description"] if not c.isprintable() and c not in "\n\t"]
+            if bad:
+                raise InputError(f"the description cannot contain the character {repr(bad[0])[1:-1]}",
+                                 field="description")
             r.description = raw["description"]
 
         for key in ("tiers", "params", "dates", "nveu_allocation"):
@@ -173,9 +170,9 @@ class Regime:
         for code, tier in raw.get("tiers", {}).items():
             where = f"tiers.{code}"
             if not isinstance(code, str) or code.upper() not in countries:
-                raise InputError(f"expected an ISO 3166-1 alpha-2 country code, got {code!r}", field=where)
-            if isinstance(tier, bool) or tier not in cat.tiers:
-                raise InputError(f"expected a tier 1, 2 or 3, got {tier!r}", field=where)
+                raise InputError(f"expected an ISO 3166-1 alpha-2 country code, got {shown(code)}", field=where)
+            if type(tier) is not int or tier not in cat.tiers:
+                raise InputError(f"expected a tier 1, 2 or 3, got {shown(tier)}", field=where)
             r.tiers[code.upper()] = tier
         for code, other in sorted(kb.treated_as().items()):   # e.g. a territory that takes a country's tier
             if other in r.tiers and code not in r.tiers:
@@ -187,7 +184,7 @@ class Regime:
         for name, value in raw.get("params", {}).items():
             where = f"params.{name}"
             if name not in cat.params:
-                raise InputError(f"unknown parameter {name!r}; the knowledge base has "
+                raise InputError(f"unknown parameter {shown(name)}; the knowledge base has "
                                  f"{', '.join(sorted(cat.params))}", field=where)
             since = None
             if isinstance(value, dict):            # {"value": V, "from": "YYYY-MM-DD"}: from a date on
@@ -198,7 +195,9 @@ class Regime:
                     raise InputError("a dated parameter needs 'value' and 'from'", field=where)
                 since = parse_date(value["from"], where + ".from")
                 where, value = where + ".value", value["value"]
-            v = parse_big(value, where) if _is_big(cat.params[name]) else _int(value, where)
+            # a plain parameter (a percentage, days, months, years) multiplies big
+            # numbers in the KB: bounded so that every product stays exact
+            v = parse_big(value, where) if _is_big(cat.params[name]) else _int(value, where, limits.MAX_REGIME_INT)
             if since is None:
                 r.params[name] = v
             else:
@@ -207,7 +206,7 @@ class Regime:
         for kid, value in raw.get("dates", {}).items():
             where = f"dates.{kid}"
             if kid not in cat.key_dates:
-                raise InputError(f"unknown key date {kid!r}; the knowledge base has "
+                raise InputError(f"unknown key date {shown(kid)}; the knowledge base has "
                                  f"{', '.join(sorted(cat.key_dates))}", field=where)
             r.dates[kid] = parse_date(value, where)
 
@@ -218,7 +217,7 @@ class Regime:
                 where = f"nveu_allocation.{quarter}"
                 m = re.fullmatch(r"(\d{4})-Q([1-4])", str(quarter))
                 if not m:
-                    raise InputError(f"expected a quarter written YYYY-Qn, got {quarter!r}", field=where)
+                    raise InputError(f"expected a quarter written YYYY-Qn, got {shown(quarter)}", field=where)
                 key = (int(m.group(1)), int(m.group(2)))
                 if key not in table:
                     known = ", ".join(f"{y}-Q{q}" for y, q in sorted(table))
@@ -233,7 +232,7 @@ class Regime:
         for i, pid in enumerate(off):
             where = f"off[{i}]"
             if not isinstance(pid, str) or pid not in cat.provisions:
-                raise InputError(f"unknown provision {pid!r}; the ids are those of kb/provisions.lp", field=where)
+                raise InputError(f"unknown provision {shown(pid)}; the ids are those of kb/provisions.lp", field=where)
             if pid not in cat.consulted:
                 r.warnings.append(f"provision {pid} is switched off, but the knowledge base never consults "
                                   f"whether it is in force: switching it off changes nothing")

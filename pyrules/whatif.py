@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import itertools
+import math
 import json
 import re
 from dataclasses import dataclass, field
@@ -42,10 +43,11 @@ from typing import Any, Iterable
 
 import clingo
 
-from . import kb, schema
+from . import kb, limits, schema
 from .arithmetic import Arithmetic, big, from_big
 from .errors import InputError
 from .facts import scenario_facts
+from .limits import shown
 from .model import Scenario, parse_big, parse_date
 
 ABSENT = clingo.Function("absent")
@@ -230,22 +232,24 @@ def _parse_change(spec: Any, s: Scenario, costs: dict | None, where: str) -> Var
         if k not in allowed:
             raise InputError(f"unknown field {k!r}; expected one of {', '.join(sorted(allowed))}", field=f"{where}.{k}")
     kind = spec["fact"]
+    for key in ("fact", "entity", "name"):
+        if key in spec and not isinstance(spec[key], str):
+            raise InputError(f"expected a name, got {shown(spec[key])}", field=f"{where}.{key}")
     if kind == "via distributor":
         kind = "via_distributor"
     if kind == "to":
         kind = "destination"
     if kind not in CHANGE_KINDS:
-        raise InputError(f"cannot change {kind!r}; expected one of {', '.join(CHANGE_KINDS)}", field=where + ".fact")
+        raise InputError(f"cannot change {shown(kind)}; expected one of {', '.join(CHANGE_KINDS)}", field=where + ".fact")
     d = s.data
     tx, ents = d.get("transaction", {}), d.get("entities", {})
-    cost = spec.get("cost", 1)
-    if isinstance(cost, bool) or not isinstance(cost, int) or cost < 0 or cost > 1_000_000:
-        raise InputError(f"a cost is a whole number from 0 to 1,000,000, got {cost!r}", field=where + ".cost")
+    cost = _cost(spec.get("cost", 1), where + ".cost")
     S, F = clingo.String, clingo.Function
     if kind in ("headquartered", "located", "parent", "status"):
         e = spec.get("entity")
         if e not in ents:
-            raise InputError(f"unknown entity {e!r}; the scenario has {', '.join(ents) or 'none'}", field=where + ".entity")
+            raise InputError(f"unknown entity {shown(e)}; the scenario has {', '.join(ents) or 'none'}",
+                             field=where + ".entity")
     if kind in ("headquartered", "located"):
         short = "hq" if kind == "headquartered" else "loc"
         v = Var(kind, F(short, [S(e)]), "country", cost, entity=e, current=ents[e].get(kind))
@@ -263,27 +267,54 @@ def _parse_change(spec: Any, s: Scenario, costs: dict | None, where: str) -> Var
         i = spec.get("item")
         items = d.get("items", [])
         if isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= len(items) or "quantity" not in items[i - 1]:
-            raise InputError(f"expected the number of an item line with a quantity (1..{len(items)}), got {i!r}",
+            raise InputError(f"expected the number of an item line with a quantity (1..{len(items)}), got {shown(i)}",
                              field=where + ".item")
         v = Var(kind, F("quantity", [clingo.Number(i)]), "quantity", cost, item=i, current=items[i - 1]["quantity"])
     elif kind == "fact":
         n = spec.get("name")
         if n not in schema.FACTS:
-            raise InputError(f"unknown fact {n!r}; known: {', '.join(schema.FACTS)}", field=where + ".name")
+            raise InputError(f"unknown fact {shown(n)}; known: {', '.join(schema.FACTS)}", field=where + ".name")
         v = Var(kind, F("fact", [F(n)]), _vtype(_change_input(kind, n).kind, where), cost, name=n,
                 current=d.get("facts", {}).get(n))
     else:  # status
         n = spec.get("name")
         if n not in schema.ENTITY_STATUS:
-            raise InputError(f"unknown status {n!r}; known: {', '.join(schema.ENTITY_STATUS)}", field=where + ".name")
+            raise InputError(f"unknown status {shown(n)}; known: {', '.join(schema.ENTITY_STATUS)}", field=where + ".name")
         v = Var(kind, F("status", [S(e), F(n)]), _vtype(_change_input(kind, n).kind, where), cost, entity=e, name=n,
                 current=ents[e].get("status", {}).get(n))
     if costs:
         for key in (v.label, v.kind):
             if key in costs:
-                v.cost = int(costs[key])
+                v.cost = costs[key]
                 break
     return v
+
+
+def _cost(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limits.MAX_CHANGE_COST:
+        raise InputError(f"a cost is a whole number from 0 to {limits.MAX_CHANGE_COST:,}, got {shown(value)}",
+                         field=where)
+    return value
+
+
+def check_costs(costs: Any, where: str = "costs") -> None:
+    """A question's "costs": an object from what may change (a label such as
+    "destination" or a kind such as "headquartered") to a cost."""
+    if costs is None:
+        return
+    if not isinstance(costs, dict):
+        raise InputError(f"expected an object from what may change to its cost, got {shown(costs)}", field=where)
+    for key, value in costs.items():
+        _cost(value, f"{where}.{key}")
+
+
+def check_changes(may_change: Any, where: str = "may_change") -> None:
+    """A question's "may_change": a list of at most ``limits.MAX_CHANGES`` changes."""
+    if not isinstance(may_change, list):
+        raise InputError(f"expected a list of changes, got {shown(may_change)}", field=where)
+    if len(may_change) > limits.MAX_CHANGES:
+        raise InputError(f"{len(may_change):,} things may change; a question names at most {limits.MAX_CHANGES}",
+                         field=where)
 
 
 def _vtype(kind: str, where: str) -> str:
@@ -591,6 +622,8 @@ class _Problem:
     def __init__(self, scenario: Scenario, goal: str, may_change: list, costs: dict | None):
         self.scenario = scenario
         self.goal_sym, self.goal = _goal_symbol(goal)
+        check_costs(costs)
+        check_changes(may_change)
         seen = set()
         self.vars: list[Var] = []
         for k, spec in enumerate(may_change):
@@ -921,6 +954,12 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
 
     # Outer loop over the quantity choices (cheapest first), inner optimisation over
     # the rest; stop once the quantity changes alone cost more than the best found.
+    n_combos = math.prod(1 + len(v.alts) for v in qvars)
+    if n_combos > limits.MAX_QUANTITY_COMBINATIONS:
+        # each combination is a solve of its own: too many would run for hours
+        raise InputError(f"the {len(qvars)} quantities that may change have {n_combos:,} combinations of "
+                         f"candidate values; at most {limits.MAX_QUANTITY_COMBINATIONS:,} are weighed "
+                         "(let fewer quantities change)", field="may_change")
     combos = []
     for choice in itertools.product(*[[None] + [a.number for a in v.alts] for v in qvars]):
         qcost = sum(v.cost for v, c in zip(qvars, choice) if c is not None)
@@ -1188,8 +1227,9 @@ def validate_questions(scenario: Scenario) -> None:
             exc.field = f"questions[{k}].goal"
             raise
         changes = q.get("may_change")
-        if changes is not None and not isinstance(changes, list):
-            raise InputError("expected a list of changes", field=f"questions[{k}].may_change")
+        if changes is not None:
+            check_changes(changes, f"questions[{k}].may_change")
+        check_costs(q.get("costs"), f"questions[{k}].costs")
         for j, spec in enumerate(changes or []):
             _parse_change(spec, scenario, q.get("costs"), f"questions[{k}].may_change[{j}]")
 
@@ -1207,7 +1247,15 @@ def answer_questions(scenario: Scenario | dict, questions: list | None = None,
         for key in q:
             if key not in ("goal", "may_change", "costs"):
                 raise InputError(f"unknown field {key!r}; expected goal, may_change, costs", field=f"questions[{k}].{key}")
-        out.append(repairs(scenario, q["goal"], q.get("may_change"), q.get("costs"), alternatives=alternatives))
+        if q.get("may_change") is not None:
+            check_changes(q["may_change"], f"questions[{k}].may_change")
+        check_costs(q.get("costs"), f"questions[{k}].costs")
+        try:
+            out.append(repairs(scenario, q["goal"], q.get("may_change"), q.get("costs"), alternatives=alternatives))
+        except InputError as exc:
+            if exc.field and not exc.field.startswith("questions["):
+                exc.field = f"questions[{k}].{exc.field}"
+            raise
     return out
 
 
@@ -1223,7 +1271,12 @@ def cli_main(args) -> int:
             questions = s.data.get("questions") or []
             if not questions:
                 raise InputError("the scenario asks no questions; give --goal (and --change)", file=str(path))
-        for r in answer_questions(s, questions, alternatives=getattr(args, "alternatives", 0)):
+        try:
+            results = answer_questions(s, questions, alternatives=getattr(args, "alternatives", 0))
+        except InputError as exc:
+            exc.file = exc.file or str(path)
+            raise
+        for r in results:
             if args.json:
                 out = r.to_json()
                 out["file"] = str(path)

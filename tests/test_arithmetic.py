@@ -7,7 +7,7 @@ import clingo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pyrules.arithmetic import BASE, MAX_VALUE, Arithmetic, big, from_big, to_limbs
+from pyrules.arithmetic import BASE, MAX_TERM, MAX_VALUE, Arithmetic, big, from_big, to_limbs
 
 values = st.one_of(st.integers(0, 2**40), st.integers(0, MAX_VALUE),
                    st.sampled_from([0, 1, BASE - 1, BASE, 2**31 - 1, 2**31, 790_000_000, 1_580_000_000,
@@ -26,11 +26,21 @@ def test_3a090_tpp_numbers_round_trip(v):
     assert to_limbs(v) == [a.number for a in s.arguments]
 
 
-@pytest.mark.parametrize("v", [-1, MAX_VALUE + 1])
+@pytest.mark.parametrize("v", [-1, MAX_TERM + 1])
 def test_3a090_numbers_out_of_range_rejected(v):
-    """Arithmetic range (0..10^30-1): out-of-range values raise instead of wrapping."""
+    """Arithmetic range (0..MAX_TERM, the top limb a 32-bit integer): out-of-range values
+    raise instead of wrapping."""
     with pytest.raises(ValueError):
         to_limbs(v)
+
+
+@pytest.mark.parametrize("v", [MAX_VALUE, MAX_VALUE + 1, 10**32, MAX_TERM])
+def test_3a090_values_past_10_30_keep_a_numeric_top_limb(v):
+    """A computed value past 10^30 (a UVEU share of 100 x 10^28) is a term whose top limb
+    exceeds 999,999; it is exact and still ordered numerically."""
+    s = big(v)
+    assert from_big(s) == v
+    assert big(v - 1) < s
 
 
 @FAST
@@ -153,3 +163,36 @@ def test_arithmetic_on_a_value_that_is_not_a_number_gives_no_value():
     assert from_big(ar.plus(big(2**40), big(1))) == 2**40 + 1
     with pytest.raises(ValueError):
         from_big(clingo.Function("false"))
+
+
+@FAST
+@given(st.integers(0, MAX_VALUE), st.integers(0, MAX_VALUE), st.integers(0, 2000))
+def test_748_15_plus_scaled_percent_exact_for_every_accepted_value(x, y, k):
+    """748.15 UVEU shares (100 x share <= percent x total), 742.6(b)(10) multiplier: @plus,
+    @scaled and @percent are exact for every value an input may give (up to 10^30 - 1) and
+    every factor a regime may give (up to 2,000), past 10^30 (they raised there)."""
+    a = Arithmetic()
+    assert from_big(a.plus(big(x), big(y))) == x + y
+    assert from_big(a.scaled(big(x), clingo.Number(k))) == x * k
+    assert from_big(a.percent(big(x), clingo.Number(k))) == x * k // 100
+    # a total after a shipment (a ledger's running total: at most 10^6 rows of 2 x 10^18
+    # TPP) scaled by 100, and by a percentage
+    after = a.plus(big(x), big(y % (2 * 10**24)))
+    assert from_big(a.scaled(after, clingo.Number(100))) == (x + y % (2 * 10**24)) * 100
+    assert from_big(a.scaled(after, clingo.Number(k))) == (x + y % (2 * 10**24)) * k
+
+
+def test_3a090_kb_total_of_2200_addends_does_not_overflow():
+    """kb/arithmetic.lp total/2: 2,200 addends of 999,999 (the six-digit limb sums passed 2^31
+    at 2,148) total exactly 2,199,997,800."""
+    from pyrules import kb
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], (kb.kb_dir() / "arithmetic.lp").read_text() + "\n#show total/2.")
+    with ctl.backend() as b:
+        for i in range(2200):
+            v = big(999_999_999_999 + 999_999 * 10**18)
+            b.add_rule([b.add_atom(clingo.Function("addend", [clingo.Function("k"), clingo.Number(i), v]))])
+    ctl.ground([("base", [])], context=Arithmetic())
+    totals = []
+    ctl.solve(on_model=lambda m: totals.extend(m.symbols(shown=True)))
+    assert from_big(totals[0].arguments[1]) == 2200 * (999_999_999_999 + 999_999 * 10**18)
