@@ -49,11 +49,13 @@ class Engine:
             raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
         return found[0]
 
-    def evaluate(self, scenario: Scenario | dict, as_of: str | None = None, regime=None):
+    def evaluate(self, scenario: Scenario | dict, as_of: str | None = None, regime=None, view: str | None = None):
+        """``view``: "as_written" (the default: the CFR as codified) or "as_enforced"
+        (what BIS enforces; kb/earlier_controls.lp)."""
         from .determination import Determination
         if isinstance(scenario, dict):
             scenario = Scenario.from_dict(scenario)
-        facts = scenario_facts(scenario, as_of)
+        facts = scenario_facts(scenario, as_of, view)
         if regime is not None:
             facts = facts + regime.facts()
         atoms = self.answer(facts)
@@ -70,6 +72,7 @@ def default_engine() -> Engine:
     return _ENGINE
 
 
-def evaluate(scenario: Scenario | dict, as_of: str | None = None, regime=None):
-    """Evaluate one scenario under the rule as written (or under ``regime``)."""
-    return default_engine().evaluate(scenario, as_of=as_of, regime=regime)
+def evaluate(scenario: Scenario | dict, as_of: str | None = None, regime=None, view: str | None = None):
+    """Evaluate one scenario under the rule as written (or under ``regime``), in the
+    view ``view`` ("as_written", the default, or "as_enforced")."""
+    return default_engine().evaluate(scenario, as_of=as_of, regime=regime, view=view)
