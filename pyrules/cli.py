@@ -13,6 +13,20 @@ def _evaluation_options(parser) -> None:
     parser.add_argument("--as-of", metavar="DATE", help="evaluate on this date (YYYY-MM-DD) instead of the scenario's")
     parser.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
                         help="read an ambiguous provision this way (see 'pyrules readings')")
+    _view_option(parser)
+
+
+def _view_option(parser) -> None:
+    """--view: the law as written (the CFR as codified, default) or as BIS enforces it."""
+    from .schema import VIEWS
+    parser.add_argument("--view", choices=VIEWS, default=None,
+                        help="as_written (default: the CFR as codified) or as_enforced (what BIS enforces "
+                             "after its 2025-05-13 announcement); a scenario's own 'view' is replaced")
+
+
+def _apply_view(scenario, view):
+    """The scenario with the view the command line chose (None: its own, or as_written)."""
+    return scenario if not view else scenario.with_changes({"view": view})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,11 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     led.add_argument("--screen", action="store_true",
                      help="weigh every authorization for every row, as 'pyrules ask' does "
                           "(default: only the authorization a row claims)")
+    _view_option(led)
 
     cmp_ = sub.add_parser("compare", help="evaluate scenarios under the rule as written and under a regime file; list what changed")
     cmp_.add_argument("--regime", required=True, metavar="FILE", help="a regime file (JSON, see docs/regimes.md)")
     cmp_.add_argument("files", nargs="+", metavar="QUERIES")
     cmp_.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    _view_option(cmp_)
 
     chk = sub.add_parser("check", help="search the abstract space of transactions for overlaps, gaps and dead authorizations")
     chk.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -66,6 +82,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="what may change, e.g. 'headquartered of HoldCo', 'quantity of item 1 cost 2', 'destination', "
                           "'date', 'via_distributor', 'fact lpp_certification_obtained', 'status uveu of X' (repeatable)")
     wif.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
+    _view_option(wif)
+
+    tl = sub.add_parser("timeline", help="the dates at which a scenario's determination changes (licence, policy, "
+                        "available authorizations), each with the provision that changed it")
+    tl.add_argument("file")
+    tl.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    tl.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
+                    help="read an ambiguous provision this way (see 'pyrules readings')")
+    _view_option(tl)
     return p
 
 
@@ -90,7 +115,7 @@ def cmd_ask(args) -> int:
         parse_date(args.as_of, "--as-of")
     engine = default_engine()
     for path, scenario in load_scenarios(args.files):
-        scenario = _apply_readings(scenario, args.reading)
+        scenario = _apply_view(_apply_readings(scenario, args.reading), args.view)
         if scenario.data.get("questions"):
             from .whatif import validate_questions
             try:
@@ -137,7 +162,7 @@ def cmd_ledger(args) -> int:
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     try:
-        result = run_ledger(path, progress=args.progress, screen=args.screen)
+        result = run_ledger(path, progress=args.progress, screen=args.screen, view=args.view)
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the file: not UTF-8 text (byte {exc.start})", file=str(path)) from None
     fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")
@@ -176,6 +201,29 @@ def cmd_whatif(args) -> int:
 
 
 COMMANDS["whatif"] = cmd_whatif
+
+
+def cmd_timeline(args) -> int:
+    from pathlib import Path
+    from .loader import load_scenarios
+    from .timeline import timeline
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputError("no such file", file=str(path))
+    for p, scenario in load_scenarios([args.file]):
+        scenario = _apply_view(_apply_readings(scenario, args.reading), args.view)
+        t = timeline(scenario)
+        if args.json:
+            out = t.to_json()
+            out["file"] = str(p)
+            print(json.dumps(out))
+        else:
+            print(t.to_text())
+            print()
+    return 0
+
+
+COMMANDS["timeline"] = cmd_timeline
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,7 +85,7 @@ def fact_symbol(fact: Fact) -> Symbol:
     return Function(name, [to_symbol(a) for a in args])
 
 
-VIEWS = ("as_written", "as_enforced")
+VIEWS = schema.VIEWS
 
 
 def check_view(view: str | None, where: str = "view") -> None:
@@ -106,6 +106,7 @@ def scenario_terms(s: Scenario, as_of: str | None = None, view: str | None = Non
     d = s.data
     out: list[Fact] = []
     check_view(view)
+    view = view or d.get("view")
     if view:
         out.append(("view", (Term(view),)))
     date = as_of or d.get("date")

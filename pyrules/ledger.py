@@ -153,6 +153,11 @@ class LedgerResult:
 def _row_scenario(line: int, raw: dict) -> tuple[str, Scenario]:
     if "__error__" in raw:
         raise InputError(raw["__error__"], line=line)
+    if "__view__" in raw:       # the view the command line chose (pyrules ledger --view)
+        raw = dict(raw)
+        view = raw.pop("__view__")
+        rid, s = _row_scenario(line, raw)
+        return rid, s.with_changes({"view": view})
     if "transaction" in raw or "items" in raw:      # JSON-lines: a scenario with an id
         raw = dict(raw)
         rid = raw.pop("id", None)
@@ -201,25 +206,31 @@ def _error_row(line: int, rid, exc: InputError, path: str) -> dict:
     return row
 
 
-def run_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False) -> LedgerResult:
+def run_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False,
+               view: str | None = None) -> LedgerResult:
     """Account for the rows of ``path``. ``workers``: processes to decide the rows in
     (default: two on a machine with two or more CPUs, for large ledgers). ``screen``:
-    weigh every authorization for every row, not only the one a row claims."""
+    weigh every authorization for every row, not only the one a row claims. ``view``:
+    as_written (default) or as_enforced, for every row."""
     gc_was_on = gc.isenabled()
     gc.disable()        # many long-lived objects and no cycles: collections would only cost time
     try:
-        return _run_ledger(path, progress, workers, screen)
+        return _run_ledger(path, progress, workers, screen, view)
     finally:
         if gc_was_on:
             gc.enable()
 
 
-def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -> LedgerResult:
+def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, view: str | None = None) -> LedgerResult:
     result = LedgerResult()
     keyed: list[tuple[int, str, int, dict]] = []
     errors: dict[int, dict] = {}
     seen: set[str] = set()
     raw_rows = read_rows(path)
+    if view:
+        for _, raw in raw_rows:
+            if isinstance(raw, dict) and "__error__" not in raw:
+                raw["__view__"] = view
     if not progress and len(raw_rows) >= 20000 and sys.stderr.isatty():
         progress = True                      # long runs show progress on a terminal
     bar = _Bar(len(raw_rows), "reading rows", progress)

@@ -115,7 +115,11 @@ READINGS: dict[str, tuple[str, ...]] = {
     "aia_weights_headquarters": ("both_in_tier1", "either_in_tier1"),
     "aca_scope": ("non_data_center_only", "as_summarized"),
     "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
+    "cambodia_d5_exit": ("state_department_list", "bis_rule"),
 }
+
+# The views of the law (kb/earlier_controls.lp, view/1); the first is the default.
+VIEWS = ("as_written", "as_enforced")
 
 MAX_INT = 2**31 - 1
 MAX_QUANTITY = 100_000_000
