@@ -17,7 +17,8 @@ from . import kb, schema
 from .arithmetic import MAX_VALUE
 from .errors import InputError
 
-_TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "view"}
+_TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "view",
+             "expect"}   # expect: a bundled case's expected outcome (checked by the tests), not input
 
 
 def parse_date(value: Any, where: str) -> int:
