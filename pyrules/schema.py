@@ -58,6 +58,8 @@ ITEM_FIELDS: dict[str, tuple[str, str]] = {
     "data_center": ("bool", "designed or marketed for use in a data center"),
     "designer": ("name", "the IC designer (an entity)"),
     "memory_bandwidth_gbps": ("int", "memory bandwidth in GB/s (NAC notification)"),
+    "dram_bandwidth_gbps": ("int", "total DRAM bandwidth in GB/s (742.6(b)(10)(iii)(A)(1), 91 FR 1684; "
+                                   "catalogue chips have it in kb/later_amendments.lp)"),
     "model_weights": ("name", "a model whose weights are exported (ECCN 4E091 analysis)"),
     # ECCN 4E091 model weights (kb/model_weights.lp)
     "training_ops": ("ops", "4E091: operations used to train the model, counted as the ECCN counts them"),

@@ -305,7 +305,8 @@ QUERIES = ROOT / "queries"
 
 
 @pytest.mark.parametrize("name", ["time_h100_germany_compliance_window", "time_h100_germany_as_enforced",
-                                  "time_3a090b_china", "time_earlier_chinese_parent_india"])
+                                  "time_3a090b_china", "time_earlier_chinese_parent_india",
+                                  "time_h200_china_case_by_case"])
 def test_bundled_time_cases_meet_their_expect(name):
     """queries/time_*.json: each states its expected outcome in 'expect'."""
     raw = json.loads((QUERIES / f"{name}.json").read_text())
@@ -316,3 +317,35 @@ def test_bundled_time_cases_meet_their_expect(name):
             assert d[key] == exp[key], key
     for sub in exp.get("notes", []):
         assert any(sub in n["text"] for n in d["notes"]), sub
+
+
+# --- 91 FR 1684: case-by-case for China and Macau ------------------------------------------------
+def china(items, date="2026-01-15", to="CN", **kw):
+    return buyer(to, items=items, date=date, **kw)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_742_6_b_10_iii_A_1_h200_to_china_case_by_case_from_2026_01_15(view):
+    """742.6(b)(10)(iii)(A)(1) (91 FR 1684, effective 2026-01-15): H200s (15,832 TPP, 4,800 GB/s)
+    to China: presumption of denial on 2026-01-14, case by case on 2026-01-15, in both views."""
+    line = [{"chip": "H200", "quantity": 10}]
+    assert run(china(line, date="2026-01-14"), view=view).licensing_policy == "presumption_of_denial"
+    d = run(china(line), view=view)
+    assert d.licensing_policy == "case_by_case" and d.overlaps == []
+    assert run(china(line, to="MO"), view=view).licensing_policy == "case_by_case"
+
+
+@pytest.mark.parametrize("tpp, bw, policy", [(20999, 6499, "case_by_case"), (21000, 6499, "presumption_of_denial"),
+                                             (20999, 6500, "presumption_of_denial")])
+def test_742_6_b_10_iii_A_1_thresholds_21000_tpp_6500_gbps(tpp, bw, policy):
+    """742.6(b)(10)(iii)(A)(1): below 21,000 TPP and below 6,500 GB/s (both strict)."""
+    line = [{"tpp": tpp, "die_area_mm2": 800, "quantity": 10, "dram_bandwidth_gbps": bw}]
+    assert run(china(line)).licensing_policy == policy
+
+
+def test_742_6_b_10_iii_A_1_bandwidth_unknown_names_it():
+    """742.6(b)(10)(iii)(A)(1): a chip below 21,000 TPP with no DRAM bandwidth: no policy, the
+    missing bandwidth is named; a B200 (8,000 GB/s, catalogued) stays under the denial."""
+    d = run(china([{"tpp": 15000, "die_area_mm2": 800, "quantity": 10}]))
+    assert d.licensing_policy is None and "item_dram_bandwidth(1)" in d.missing_facts
+    assert run(china([{"chip": "B200", "quantity": 10}])).licensing_policy == "presumption_of_denial"
