@@ -118,6 +118,7 @@ READINGS: dict[str, tuple[str, ...]] = {
     "aca_scope": ("non_data_center_only", "as_summarized"),
     "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
     "cambodia_d5_exit": ("state_department_list", "bis_rule"),
+    "pre_compliance_rows": ("counted", "not_counted"),
 }
 
 # The views of the law (kb/earlier_controls.lp, view/1); the first is the default.

@@ -349,3 +349,25 @@ def test_742_6_b_10_iii_A_1_bandwidth_unknown_names_it():
     d = run(china([{"tpp": 15000, "die_area_mm2": 800, "quantity": 10}]))
     assert d.licensing_policy is None and "item_dram_bandwidth(1)" in d.missing_facts
     assert run(china([{"chip": "B200", "quantity": 10}])).licensing_policy == "presumption_of_denial"
+
+
+# --- ledger: rows dated before the compliance date -------------------------------------------------
+@pytest.mark.parametrize("reading, second_available", [("counted", False), ("not_counted", True)])
+def test_740_29_ledger_pre_compliance_rows_reading(tmp_path, reading, second_available):
+    """740.29 LPP limit with 90 FR 4544's compliance date (reading pre_compliance_rows): 1,000
+    H100s to Vietnam under LPP on 2025-04-01 (licensed under the earlier controls, D:1), then
+    800 on 2025-06-01: counted, the second exceeds 26,900,000 TPP; not counted, it fits."""
+    from pyrules.ledger import run_ledger
+
+    def row(i, date, q):
+        return {"id": i, "date": date, "readings": {"pre_compliance_rows": reading},
+                "transaction": {"action": "export", "from": "US", "to": "VN", "consignee": "Acme",
+                                "via_distributor": False, "purpose": "data_center", "authorization_claimed": "LPP"},
+                "items": [{"chip": "H100-SXM", "quantity": q}],
+                "entities": {"Acme": {"located": "VN", "headquartered": "VN"}},
+                "facts": {"lpp_certification_obtained": True}}
+    p = tmp_path / "l.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in [row("a", "2025-04-01", 1000), row("b", "2025-06-01", 800)]) + "\n")
+    rows = {r["id"]: r for r in run_ledger(p, workers=1).rows}
+    assert rows["a"]["claim_available"] is True
+    assert rows["b"]["claim_available"] is second_available
