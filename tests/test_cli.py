@@ -56,7 +56,8 @@ def test_cli_ask_queries_dir_json_one_object_per_scenario_exit_0():
         obj = json.loads(ln)
         assert REQUIRED_KEYS <= set(obj)
         assert obj["license_required"] in (True, False, None)
-        assert obj["licensing_policy"] in ("presumption_of_approval", "presumption_of_denial", "policy_of_denial", None)
+        assert obj["licensing_policy"] in ("presumption_of_approval", "presumption_of_denial", "policy_of_denial",
+                                           "case_by_case", None)   # case by case: earlier controls, 91 FR 1684
     assert "Traceback" not in r.stderr
 
 
