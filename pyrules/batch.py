@@ -51,7 +51,7 @@ TXN = "T__"
 CTX = "K__"
 # Inputs that make up a transaction's context (see the module's docstring).
 CONTEXT_INPUTS = frozenset({("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1),
-                            ("via_distributor", 1)})
+                            ("via_distributor", 1), ("view", 1)})
 SUFFIX = "__c"          # p/n context-indexed -> p__c/(n+1)
 
 

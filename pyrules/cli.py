@@ -33,6 +33,20 @@ def _evaluation_options(parser) -> None:
     parser.add_argument("--as-of", metavar="DATE", help="evaluate on this date (YYYY-MM-DD) instead of the scenario's")
     parser.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
                         help="read an ambiguous provision this way (see 'pyrules readings')")
+    _view_option(parser)
+
+
+def _view_option(parser) -> None:
+    """--view: the law as written (the CFR as codified, default) or as BIS enforces it."""
+    from .schema import VIEWS
+    parser.add_argument("--view", choices=VIEWS, default=None,
+                        help="as_written (default: the CFR as codified) or as_enforced (what BIS enforces "
+                             "after its 2025-05-13 announcement); a scenario's own 'view' is replaced")
+
+
+def _apply_view(scenario, view):
+    """The scenario with the view the command line chose (None: its own, or as_written)."""
+    return scenario if not view else scenario.with_changes({"view": view})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     led.add_argument("--screen", action="store_true",
                      help="weigh every authorization for every row, as 'pyrules ask' does "
                           "(default: only the authorization a row claims)")
+    _view_option(led)
 
     cmp_ = sub.add_parser("compare", help="evaluate scenarios under the rule as written and under a regime file; list what changed")
     cmp_.add_argument("--regime", required=True, metavar="FILE", help="a regime file (JSON, see docs/regimes.md)")
@@ -89,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--json", action="store_true", help="print the comparison as JSON (same as --format json)")
     cmp_.add_argument("--format", choices=["text", "csv", "json"], default=None,
                       help="text: a table of the changes in words (default); csv: the same table; json: everything")
+    _view_option(cmp_)
 
     chk = sub.add_parser("check", help="search the abstract space of transactions for overlaps, gaps and dead authorizations")
     chk.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -106,6 +122,15 @@ def _parser() -> argparse.ArgumentParser:
     wif.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     wif.add_argument("--alternatives", type=int, default=1, metavar="N",
                      help="also list the repairs of the next N cost levels, cheapest first (default 1; 0: only the optimal ones)")
+    _view_option(wif)
+
+    tl = sub.add_parser("timeline", help="the dates at which a scenario's determination changes (licence, policy, "
+                        "available authorizations), each with the provision that changed it")
+    tl.add_argument("file")
+    tl.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    tl.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
+                    help="read an ambiguous provision this way (see 'pyrules readings')")
+    _view_option(tl)
     return p
 
 
@@ -202,7 +227,7 @@ def cmd_ask(args) -> int:
     done: list[tuple[str, object]] = []
     for path, label, scenario in _scenarios_reporting_errors(args.files, errors):
         try:
-            scenario = _apply_readings(scenario, args.reading)
+            scenario = _apply_view(_apply_readings(scenario, args.reading), args.view)
             if scenario.data.get("questions"):
                 from .whatif import validate_questions
                 try:
@@ -211,7 +236,7 @@ def cmd_ask(args) -> int:
                     exc.file = str(path)
                     raise
         except InputError as exc:
-            if exc.field == "--reading":
+            if exc.field in ("--reading", "--view"):
                 raise
             errors.append(exc)
             print(f"pyrules: error: {exc}", file=sys.stderr)
@@ -325,7 +350,7 @@ def cmd_ledger(args) -> int:
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     try:
-        result = run_ledger(path, progress=args.progress, screen=args.screen)
+        result = run_ledger(path, progress=args.progress, screen=args.screen, view=args.view)
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the file: not UTF-8 text (byte {exc.start})", file=str(path)) from None
     fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")
@@ -379,6 +404,29 @@ def cmd_whatif(args) -> int:
 
 
 COMMANDS["whatif"] = cmd_whatif
+
+
+def cmd_timeline(args) -> int:
+    from pathlib import Path
+    from .loader import load_scenarios
+    from .timeline import timeline
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputError("no such file", file=str(path))
+    for p, scenario in load_scenarios([args.file]):
+        scenario = _apply_view(_apply_readings(scenario, args.reading), args.view)
+        t = timeline(scenario)
+        if args.json:
+            out = t.to_json()
+            out["file"] = str(p)
+            print(json.dumps(out))
+        else:
+            print(t.to_text())
+            print()
+    return 0
+
+
+COMMANDS["timeline"] = cmd_timeline
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -134,6 +134,7 @@ class Determination:
     red_flags: list[dict] = field(default_factory=list)
     foreign_direct_product: list[dict] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
+    view: str = "as_written"
     atoms: list[clingo.Symbol] = field(default_factory=list, repr=False)
     source: Scenario | None = field(default=None, repr=False)
 
@@ -227,6 +228,10 @@ class Determination:
             d.red_flags.append({"flag": term_text(kind), "about": term_text(who), "citation": cite(prov.name)})
         for item, rule, prov in sorted(get("fdp_applies")):
             d.foreign_direct_product.append({"item": term_text(item), "rule": term_text(rule), "citation": cite(prov.name)})
+        views = [a[0].name for a in get("active_view")]
+        d.view = views[0] if views else "as_written"
+        for (p,) in get("view_basis"):      # the as-enforced view rests on BIS statements
+            cite(p.name)
         d.citations = sorted({citation(p) for p in cited})
         return d
 
@@ -235,7 +240,7 @@ class Determination:
         """The answer as the JSON object of ``pyrules ask --json`` (see the README)."""
         return {
             "format_version": JSON_FORMAT_VERSION,
-            "scenario": self.scenario, "as_of": self.as_of,
+            "scenario": self.scenario, "as_of": self.as_of, "view": self.view,
             "license_required": self.license_required, "authorized": self.authorized,
             "controls": self.controls, "items": self.items, "shipment_tpp": self.shipment_tpp,
             "licensing_policy": self.licensing_policy, "policy_citation": self.policy_citation,

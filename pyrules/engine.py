@@ -51,12 +51,14 @@ class Engine:
             raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
         return found[0]
 
-    def evaluate(self, scenario: Scenario | dict, as_of: str | None = None, regime=None):
-        """Evaluate one scenario (a dict or a Scenario); see :func:`pyrules.evaluate`."""
+    def evaluate(self, scenario: Scenario | dict, as_of: str | None = None, regime=None, view: str | None = None):
+        """Evaluate one scenario (a dict or a Scenario); see :func:`pyrules.evaluate`.
+        ``view``: "as_written" (the default: the CFR as codified) or "as_enforced"
+        (what BIS enforces; kb/earlier_controls.lp)."""
         from .determination import Determination
         if isinstance(scenario, dict):
             scenario = Scenario.from_dict(scenario)
-        facts = scenario_facts(scenario, as_of)
+        facts = scenario_facts(scenario, as_of, view)
         if regime is not None:
             facts = facts + regime.facts()
         atoms = self.answer(facts)
@@ -73,8 +75,9 @@ def default_engine() -> Engine:
     return _ENGINE
 
 
-def evaluate(scenario, as_of: str | None = None, regime=None):
-    """Evaluate one scenario under the rule as written (or under ``regime``).
+def evaluate(scenario, as_of: str | None = None, regime=None, view: str | None = None):
+    """Evaluate one scenario under the rule as written (or under ``regime``), in the
+    view ``view`` ("as_written", the default, or "as_enforced").
 
     ``scenario``: a dict in the JSON form, a :class:`Scenario`, or the path of a
     ``.json`` or ``.scn`` file holding exactly one scenario. ``as_of``: judge on
@@ -89,4 +92,4 @@ def evaluate(scenario, as_of: str | None = None, regime=None):
             raise InputError(f"the file holds {len(found)} scenarios; evaluate takes one "
                              "(use pyrules.loader.load_scenarios for several)", file=str(scenario))
         scenario = found[0][1]
-    return default_engine().evaluate(scenario, as_of=as_of, regime=regime)
+    return default_engine().evaluate(scenario, as_of=as_of, regime=regime, view=view)

@@ -950,13 +950,13 @@ def explain_determination(d: Determination, assumed=(), regime=None) -> Explanat
 def cli_main(args) -> int:
     import json
 
-    from .cli import _apply_readings
+    from .cli import _apply_readings, _apply_view
     from .loader import load_scenarios
     from .model import parse_date
     if args.as_of:
         parse_date(args.as_of, "--as-of")
     for path, scenario in load_scenarios(args.files):
-        scenario = _apply_readings(scenario, args.reading)
+        scenario = _apply_view(_apply_readings(scenario, args.reading), getattr(args, "view", None))
         d, ex = explain_scenario(scenario, as_of=args.as_of)
         if args.json:
             out = d.to_json()

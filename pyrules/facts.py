@@ -95,16 +95,30 @@ def _fact(inp: "schema.Input", owner: tuple, value) -> Fact:
     return (inp.pred_name, owner + key + (value_term(inp.kind, value),))
 
 
-def scenario_facts(s: Scenario, as_of: str | None = None) -> list[Symbol]:
+VIEWS = schema.VIEWS
+
+
+def check_view(view: str | None, where: str = "view") -> None:
+    """A view is one of VIEWS (kb/earlier_controls.lp: as_written, as_enforced)."""
+    from .errors import InputError
+    if view is not None and view not in VIEWS:
+        raise InputError(f"unknown view {view!r}; one of {', '.join(VIEWS)}", field=where)
+
+
+def scenario_facts(s: Scenario, as_of: str | None = None, view: str | None = None) -> list[Symbol]:
     """The input facts for one scenario, as clingo symbols. ``as_of`` overrides the
-    scenario's date."""
-    return [fact_symbol(f) for f in scenario_terms(s, as_of)]
+    scenario's date; ``view`` (as_written, the default, or as_enforced) is view/1."""
+    return [fact_symbol(f) for f in scenario_terms(s, as_of, view)]
 
 
-def scenario_terms(s: Scenario, as_of: str | None = None) -> list[Fact]:
+def scenario_terms(s: Scenario, as_of: str | None = None, view: str | None = None) -> list[Fact]:
     """The input facts for one scenario, as (predicate, arguments)."""
     d = s.data
     out: list[Fact] = []
+    check_view(view)
+    view = view or d.get("view")
+    if view:
+        out.append(("view", (Term(view),)))
     date = as_of or d.get("date")
     if date:
         out.append(("as_of", (parse_date(date, "date"),)))

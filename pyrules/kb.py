@@ -52,7 +52,8 @@ def chips() -> dict[str, int]:
 
 @functools.lru_cache(maxsize=None)
 def eccns() -> set[str]:
-    return {a[0].string for a in _facts_of("items.lp", "eccn", 3)}
+    # items.lp declares most; licence_requirements.lp those only 742.6(a)(6) names.
+    return {a[0].string for f in ("items.lp", "licence_requirements.lp") for a in _facts_of(f, "eccn", 3)}
 
 
 @functools.lru_cache(maxsize=None)

@@ -150,6 +150,11 @@ class LedgerResult:
 
 def _row_scenario(line: int, raw: dict) -> tuple[str, Scenario]:
     rid, _ = _row_key(line, raw)
+    if "__view__" in raw:       # the view the command line chose (pyrules ledger --view)
+        rest = type(raw)(raw)
+        view = rest.pop("__view__")
+        rid, s = _row_scenario(line, rest)
+        return rid, s.with_changes({"view": view})
     if isinstance(raw, ledger_rows.JsonRow):      # JSON-lines: a scenario with an id
         raw = dict(raw)
         raw.pop("id", None)
@@ -244,25 +249,31 @@ def _error_row(line: int, rid, exc: InputError, path: str) -> dict:
     return row
 
 
-def run_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False) -> LedgerResult:
+def run_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False,
+               view: str | None = None) -> LedgerResult:
     """Account for the rows of ``path``. ``workers``: processes to decide the rows in
     (default: two on a machine with two or more CPUs, for large ledgers). ``screen``:
-    weigh every authorization for every row, not only the one a row claims."""
+    weigh every authorization for every row, not only the one a row claims. ``view``:
+    as_written (default) or as_enforced, for every row."""
     gc_was_on = gc.isenabled()
     gc.disable()        # many long-lived objects and no cycles: collections would only cost time
     try:
-        return _run_ledger(path, progress, workers, screen)
+        return _run_ledger(path, progress, workers, screen, view)
     finally:
         if gc_was_on:
             gc.enable()
 
 
-def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -> LedgerResult:
+def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, view: str | None = None) -> LedgerResult:
     result = LedgerResult()
     keyed: list[tuple[int, str, int, dict]] = []
     errors: dict[int, dict] = {}
     seen: set[str] = set()
     raw_rows = read_rows(path)
+    if view:
+        for _, raw in raw_rows:
+            if isinstance(raw, dict) and "__error__" not in raw:
+                raw["__view__"] = view
     if not progress and len(raw_rows) >= 20000 and sys.stderr.isatty():
         progress = True                      # long runs show progress on a terminal
     bar = _Bar(len(raw_rows), "reading rows", progress)

@@ -20,7 +20,8 @@ from .arithmetic import MAX_VALUE
 from .errors import InputError, did_you_mean
 from .limits import shown
 
-_TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "expect"}
+_TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "view",
+             "expect"}   # expect: a bundled case's expected outcome (checked by the tests), not input
 
 
 def parse_date(value: Any, where: str) -> int:
@@ -312,6 +313,11 @@ class Scenario:
             if v not in schema.READINGS[k]:
                 raise InputError(f"expected one of {', '.join(schema.READINGS[k])}, got {shown(v)}", field=f"{p}readings.{k}")
             data["readings"][k] = v
+        if obj.get("view") is not None:
+            # as_written (default) or as_enforced: kb/earlier_controls.lp
+            if obj["view"] not in schema.VIEWS:
+                raise InputError(f"expected one of {', '.join(schema.VIEWS)}, got {obj['view']!r}", field=p + "view")
+            data["view"] = obj["view"]
         if "questions" in obj:
             if not isinstance(obj["questions"], list):
                 raise InputError("expected a list of questions", field=p + "questions")

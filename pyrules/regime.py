@@ -433,8 +433,9 @@ def cmd_compare(args) -> int:
     """``pyrules compare --regime FILE QUERIES... [--json]``."""
     import sys
     from .loader import load_scenarios
+    from .cli import _apply_view
     regime = Regime.load(args.regime)
-    scenarios = load_scenarios(args.files)
+    scenarios = [(p, _apply_view(s, getattr(args, "view", None))) for p, s in load_scenarios(args.files)]
     result = compare(regime, scenarios)
     fmt = "json" if args.json else (getattr(args, "format", None) or "text")
     if fmt == "json":

@@ -19,6 +19,8 @@ def render_text(d) -> str:
     w(f"== {d.scenario}")
     w(f"   as of {d.as_of or '(no date given)'}")
     w(d.summary())
+    if getattr(d, "view", "as_written") != "as_written":
+        w(f"   view: {d.view.replace('_', ' ')} (what BIS enforces, not the CFR as written)")
     w(f"Licence required: {_TRI_WORDS[d.license_required]}")
     for c in d.controls:
         w(f"  - item {c['item']}: {c['eccn']}  [{c['citation']}]")

@@ -77,6 +77,8 @@ ITEM_FIELDS: dict[str, tuple[str, str]] = {
     "data_center": ("bool", "designed or marketed for use in a data center"),
     "designer": ("name", "the IC designer (an entity)"),
     "memory_bandwidth_gbps": ("int", "memory bandwidth in GB/s (NAC notification)"),
+    "dram_bandwidth_gbps": ("int", "total DRAM bandwidth in GB/s (742.6(b)(10)(iii)(A)(1), 91 FR 1684; "
+                                   "catalogue chips have it in kb/later_amendments.lp)"),
     "model_weights": ("name", "a model whose weights are exported (ECCN 4E091 analysis)"),
     # ECCN 4E091 model weights (kb/model_weights.lp)
     "training_ops": ("ops", "4E091: operations used to train the model, counted as the ECCN counts them"),
@@ -133,6 +135,9 @@ FACTS: dict[str, tuple[str, str]] = {
     "nveu_installed_tpp": ("tpp", "NVEU: the company's installed base in that country (TPP of 3A090.a-level chips), before this shipment"),
 }
 
+
+# The views of the law (kb/earlier_controls.lp, view/1); the first is the default.
+VIEWS = ("as_written", "as_enforced")
 
 MAX_INT = 2**31 - 1
 MAX_QUANTITY = 100_000_000
@@ -586,6 +591,7 @@ def json_schema() -> dict[str, Any]:
                          "properties": {t: {"enum": list(c), "default": c[0]} for t, c in kb.readings().items()}},
             "questions": {"type": "array"},
             "expect": {"type": "object"},
+            "view": {"enum": list(VIEWS), "default": VIEWS[0]},
         },
     }
 

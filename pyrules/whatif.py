@@ -1264,7 +1264,9 @@ def cli_main(args) -> int:
     from .loader import load_scenarios
     if args.change and not args.goal:
         raise InputError("--change needs --goal", field="--change")
+    from .cli import _apply_view
     for path, s in load_scenarios(args.files):
+        s = _apply_view(s, getattr(args, "view", None))
         if args.goal:
             questions = [{"goal": args.goal, "may_change": args.change or None}]
         else:

@@ -6,9 +6,24 @@ The generated file is committed; pyrules never imports pycountry at run time.
 
 Sources for the memberships (facts, not text):
 - Tier 1: 15 CFR part 740, Supplement No. 5, paragraph (a), plus the United States.
-- Country groups A:1, A:5, A:6, D:5: 15 CFR part 740, Supplement No. 1, as in force
-  when the AI Diffusion rule was published (90 FR 4544, 2025-01-15).
-- United Arab Emirates added to A:5 from 2026-07-10 by 91 FR 43034 (secondary source).
+- Country groups A:1, A:5, A:6, D:1, D:4, D:5: 15 CFR part 740, Supplement No. 1,
+  checked against a transcription of the eCFR of 2026-07-23 generated from the eCFR
+  XML (public repository seelpeed-debug/export-controls-agent-mcp,
+  src/data/country-groups.json). Memberships with no change found are given from
+  2000-01-01 (before anything this knowledge base encodes, 2023-11-17) to 9999-12-31.
+- Dated changes (DATED below), each with its source:
+  * United Arab Emirates into A:5 from 2026-07-10 (91 FR 43034, effective 2026-07-10;
+    secondary source); the 2026-07-23 transcription no longer lists it in D:4, where
+    it stood when the 2023 advanced-computing rule made D:4 destinations licensable
+    (press and law-firm reports) [S]: in D:4 until 2026-07-09.
+  * Cambodia in D:5 from 2021-12-09 (the BIS rule of that date adding it; FR page not
+    checked here); out of D:5 on
+    a date that is a reading (cambodia_d5_exit, kb/tiers.lp): 2025-11-07 (the State
+    Department lifted its arms embargo, 22 CFR 126.1, and the note to D:5 makes the
+    State list control) or 2026-02-03 (the BIS rule that removed it). It stays in D:1.
+- Corrections against the transcription: Iceland is in A:1 (it was missing here);
+  Brazil is not in A:6. No date of a change was found for either: both are taken
+  as they stand in the transcription for the whole encoded period (2023-11-17 on).
 """
 import pycountry
 
@@ -16,17 +31,23 @@ import pycountry
 TIER1_SUPP5 = "AU BE CA DK FI FR DE IE IT JP NL NZ NO KR ES SE TW GB".split()
 
 # Supp. No. 1 to part 740. A:1 = Wassenaar participants except Malta, Russia, Ukraine.
-A1 = ("AR AU AT BE BG CA HR CZ DK EE FI FR DE GR HU IN IE IT JP KR LV LT LU MX NL NZ "
+A1 = ("AR AU AT BE BG CA HR CZ DK EE FI FR DE GR HU IS IN IE IT JP KR LV LT LU MX NL NZ "
       "NO PL PT RO SK SI ZA ES SE CH TR GB US").split()
 A5 = ("AR AU AT BE BG CA HR CZ DK EE FI FR DE GR HU IS IN IE IT JP KR LV LT LU NL NZ "
       "NO PL PT RO SK SI ES SE CH TR GB").split()
-A6 = "AL BR CY IL MT MX SG ZA TW".split()
+A6 = "AL CY IL MT MX SG ZA TW".split()
 # D:5 (U.S. arms embargoed countries) as of January 2025. Burma (MM) is in D:5 even
 # though the law firm's list of Tier 3 countries leaves it out.
-D5 = ("AF BY MM KH CF CN CD CU ER HT IR IQ KP LB LY NI RU SO SD SS SY VE ZW").split()
+# Cambodia (KH) is not listed here: its membership is dated (kb/tiers.lp, a reading).
+D5 = ("AF BY MM CF CN CD CU ER HT IR IQ KP LB LY NI RU SO SD SS SY VE ZW").split()
+# D:1 (national security) and D:4 (missile technology), needed by 742.6(a)(6)(iii)(B)
+# and by the 2023 advanced-computing controls. Macau (MO) is in both.
+D1 = ("AM AZ BY MM KH CN GE IQ KZ KP KG LA LY MO MD MN NI RU TJ TM UZ VE VN YE").split()
+D4 = ("BH BY CN EG IR IQ IL JO KP KW LB LY MO OM PK QA RU SA SY VE YE").split()
 
-# Dated changes to the groups: (group, country, from, to)
-DATED = [("a5", "AE", 20260710, 99991231)]
+# Dated changes to the groups: (group, country, from, to, source)
+DATED = [("a5", "AE", 20260710, 99991231, "91 FR 43034"),
+         ("d4", "AE", 20000101, 20260709, "out of D:4 by 2026-07-23 (eCFR transcription); moved to A:5 by 91 FR 43034")]
 
 def main():
     out = []
@@ -36,7 +57,7 @@ def main():
     w("% Countries and country groups used by the AI Diffusion rule.")
     w("% country(Code, Name): every ISO 3166-1 alpha-2 destination.")
     w("% group_member(Group, Code, From, To): membership in a country group of")
-    w("%   15 CFR part 740 Supp. No. 1 (a1, a5, a6, d5) or in the list of")
+    w("%   15 CFR part 740 Supp. No. 1 (a1, a5, a6, d1, d4, d5) or in the list of")
     w("%   15 CFR part 740 Supp. No. 5 para (a) (supp5a), in force From..To (YYYYMMDD).")
     w("")
     for c in sorted(pycountry.countries, key=lambda c: c.alpha_2):
@@ -49,6 +70,8 @@ def main():
         ("a1", A1, "15 CFR part 740 Supp. No. 1, Country Group A:1"),
         ("a5", A5, "15 CFR part 740 Supp. No. 1, Country Group A:5"),
         ("a6", A6, "15 CFR part 740 Supp. No. 1, Country Group A:6"),
+        ("d1", D1, "15 CFR part 740 Supp. No. 1, Country Group D:1"),
+        ("d4", D4, "15 CFR part 740 Supp. No. 1, Country Group D:4"),
         ("d5", D5, "15 CFR part 740 Supp. No. 1, Country Group D:5"),
     ]:
         w(f"% {cite}")
@@ -57,8 +80,8 @@ def main():
             w(f'group_member({group}, "{code}", 20000101, 99991231).')
         w("")
     w("% Dated amendments to the country groups")
-    for group, code, start, end in DATED:
-        w(f'group_member({group}, "{code}", {start}, {end}).  % 91 FR 43034')
+    for group, code, start, end, source in DATED:
+        w(f'group_member({group}, "{code}", {start}, {end}).  % {source}')
     print("\n".join(out))
 
 if __name__ == "__main__":

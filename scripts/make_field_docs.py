@@ -46,6 +46,10 @@ def main():
             "| topic | choices |", "|---|---|"]
     for topic, choices in kb.readings().items():
         out.append(f"| `readings.{topic}` | {', '.join(choices)} |")
+    out += ["", "## view", "",
+            "| field | choices | meaning |", "|---|---|---|",
+            f"| `view` | {', '.join(schema.VIEWS)} | the law as written (the CFR as codified, default) or as "
+            "BIS enforces it (kb/earlier_controls.lp); `--view` replaces it |"]
     print("\n".join(out))
 
 

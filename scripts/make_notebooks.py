@@ -61,6 +61,35 @@ assert lpp["available"] is False'''),
 result = whatif.repairs(deal, goal="authorized", may_change=[{"fact": "headquartered", "entity": "HoldCo"}])
 print(result.to_text())
 assert result.reachable'''),
+    new_markdown_cell("## What applied then? The deal over time, as written and as enforced\n"
+                      "`pyrules.timeline` evaluates the deal on each date the knowledge base names and reports where "
+                      "the answer changes, with the provisions that entered or left force."),
+    new_code_cell('''from pyrules.timeline import timeline
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+for view in ("as_written", "as_enforced"):
+    t = timeline(deal, view=view, until="2026-08-01")
+    print(t.to_text().splitlines()[0])
+    for c in t.changes:
+        print(" ", c.date, {k: v["to"] for k, v in c.changed.items()})
+steps = {}
+for view in ("as_written", "as_enforced"):
+    t = timeline(deal, view=view, until="2026-08-01")
+    level = {None: 0.5, False: 0, True: 1}
+    xs, ys, cur = [t.start], [level[t.initial["license_required"]]], t.initial["license_required"]
+    for c in t.changes:
+        if "license_required" in c.changed:
+            cur = c.changed["license_required"]["to"]
+        xs.append(c.date); ys.append(level[cur])
+    xs.append(t.end); ys.append(ys[-1])
+    steps[view] = (xs, ys)
+fig, ax = plt.subplots(figsize=(7, 2))
+for view, (xs, ys) in steps.items():
+    ax.step(range(len(xs)), ys, where="post", label=view)
+ax.set_yticks([0, 0.5, 1], ["no", "?", "yes"]); ax.set_title("Licence required over time"); ax.legend()
+plt.close(fig)
+assert steps["as_written"][1][-1] == 1'''),
     new_markdown_cell("## Save the record"),
     new_code_cell('''record = d.to_json()
 print(json.dumps({k: record[k] for k in ("scenario", "as_of", "license_required", "licensing_policy", "citations")}, indent=2))'''),
@@ -91,7 +120,9 @@ random.seed(7)
 rows = ["id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,authorization,via_distributor,fact.government_assurances"]
 for i in range(60):
     c = random.choice(["AE", "IN", "BR", "SG"])
-    rows.append(f"r{i},2025-{1 + i % 12:02d}-{1 + i % 27:02d},export,US,{c},Co{c},{c},{c},H100-SXM,{random.randint(500, 4000)},,no,no")
+    month = 5 + i % 12                           # June 2025 to May 2026: after the compliance date
+    day = f"{2025 + month // 12}-{1 + month % 12:02d}-{1 + i % 27:02d}"
+    rows.append(f"r{i},{day},export,US,{c},Co{c},{c},{c},H100-SXM,{random.randint(500, 4000)},,no,no")
 path = pathlib.Path("_ledger_demo.csv"); path.write_text("\\n".join(rows) + "\\n")
 ledger = run_ledger(path)
 path.unlink()

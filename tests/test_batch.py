@@ -94,7 +94,8 @@ def test_batch_mixing_dates_no_date_and_readings_equals_single_evaluations():
 def test_date_and_reading_predicates_are_grounded_per_context():
     from pyrules.batch import _context
     context, inputs = _context("")
-    assert inputs == {("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1), ("via_distributor", 1)}
+    assert inputs == {("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1), ("via_distributor", 1),
+                      ("view", 1)}   # view/1: as written or as enforced (kb/earlier_controls.lp)
     for sig in [("in_force", 1), ("rule_status", 3), ("compliance_required", 0), ("before_rule", 0),
                 ("reading", 2), ("aca_route_member", 2)]:
         assert sig in context, sig

@@ -56,7 +56,8 @@ def test_cli_ask_queries_dir_json_one_object_per_scenario_exit_0():
         obj = json.loads(ln)
         assert REQUIRED_KEYS <= set(obj)
         assert obj["license_required"] in (True, False, None)
-        assert obj["licensing_policy"] in ("presumption_of_approval", "presumption_of_denial", "policy_of_denial", None)
+        assert obj["licensing_policy"] in ("presumption_of_approval", "presumption_of_denial", "policy_of_denial",
+                                           "case_by_case", None)   # case by case: earlier controls, 91 FR 1684
     assert "Traceback" not in r.stderr
 
 
@@ -94,7 +95,8 @@ EXPECTED = {
     "core_missing_die_area": (None, None),
     "core_overlap_tier1_location_tier3_parent": (True, None),
     "core_deemed_export": (False, None),
-    "core_before_compliance_date": (True, "presumption_of_approval"),
+    # Before 2025-05-15 the earlier controls govern: H100s to Germany need no licence.
+    "core_before_compliance_date": (False, None),
 }
 
 
@@ -170,15 +172,17 @@ def test_cli_missing_file_exit_2(tmp_path):
 
 
 def test_cli_as_of_changes_the_date():
-    """90 FR 4544: --as-of replaces the scenario's date (before 2025-01-13: indeterminate;
-    2025-03-01: compliance not yet required)."""
+    """90 FR 4544: --as-of replaces the scenario's date (before 2023-11-17: indeterminate;
+    2024-12-31: the earlier controls, no licence to Germany; 2025-03-01: compliance not yet required)."""
     f = QUERIES / "core_tier1_destination.json"
     base = json.loads(pyrules("ask", f, "--json").stdout)
     assert base["as_of"] == "2025-06-01" and base["license_required"] is True
     early = pyrules("ask", f, "--json", "--as-of", "2024-12-31")
     assert early.returncode == 0
     e = json.loads(early.stdout)
-    assert e["as_of"] == "2024-12-31" and e["license_required"] is None
+    assert e["as_of"] == "2024-12-31" and e["license_required"] is False
+    earliest = json.loads(pyrules("ask", f, "--json", "--as-of", "2023-11-16").stdout)
+    assert earliest["license_required"] is None
     mid = json.loads(pyrules("ask", f, "--json", "--as-of", "2025-03-01").stdout)
     assert mid["rule_status"]["compliance_required"] is False
     bad = pyrules("ask", f, "--as-of", "yesterday")

@@ -148,8 +148,9 @@ POLICY_BY_TIER = {1: "presumption_of_approval", 2: "presumption_of_approval", 3:
 
 @settings(max_examples=30, deadline=None)
 @given(st.sampled_from(sorted(set(kb.countries()) - {"US"})),
-       st.dates(min_value=datetime.date(2025, 1, 13), max_value=datetime.date(2028, 12, 31)))
+       st.dates(min_value=datetime.date(2025, 5, 15), max_value=datetime.date(2028, 12, 31)))
 def test_742_6_b_10_property_destination_policy_follows_its_tier(country, day):
+    # From 2025-05-15 only: before it the earlier controls govern (kb/earlier_controls.lp).
     """742.6(b)(10) (property): a consignee located and headquartered in its destination gets
     the policy of that destination's single tier (Tier 2 with its allocation unused). The
     scenario ships from the United States, so the US itself is left out: a movement within
@@ -161,5 +162,11 @@ def test_742_6_b_10_property_destination_policy_follows_its_tier(country, day):
                      entities={"Buyer": {"located": country, "headquartered": country}},
                      facts={"tier2_allocation_used_tpp": 0, "government_assurances": False}))
     assert d.license_required is True
-    assert d.licensing_policy == POLICY_BY_TIER[tier]
+    if d.licensing_policy == "case_by_case":
+        # 91 FR 1684 (from 2026-01-15): H100-class chips to China and Macau are reviewed
+        # case by case instead (tested at its boundaries in tests/test_time.py).
+        assert day >= datetime.date(2026, 1, 15) and tier == 3
+        assert [c["provision"] for c in d.policy_candidates] == ["policy_dram_case_by_case"]
+    else:
+        assert d.licensing_policy == POLICY_BY_TIER[tier]
     assert d.overlaps == []

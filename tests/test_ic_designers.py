@@ -132,11 +132,18 @@ def test_foundry_rule_designer_parent_headquarters_missing_is_undecided():
 
 def test_foundry_rule_condition_not_before_compliance_date():
     """90 FR 5298: compliance with the designer condition is required from 2025-01-31; on
-    2025-01-30 a line with no designer still qualifies for AIA."""
-    d = run(designer_case(None, with_designer=False, date="2025-01-30"))
+    2025-01-30 a line with no designer still qualifies for AIA. Both dates fall in the AI
+    Diffusion rule's own compliance window (to 2025-05-14), when the earlier controls
+    require no licence for this German case, so the IFR's compliance date is moved to
+    2025-01-13 by a regime to see the foundry date alone."""
+    from pyrules.regime import Regime
+    early = Regime.from_dict({"dates": {"compliance": "2025-01-13"}})
+    d = run(designer_case(None, with_designer=False, date="2025-01-30"), regime=early)
     assert auth(d, "AIA")["available"] is True
-    d = run(designer_case(None, with_designer=False, date="2025-01-31"))
+    d = run(designer_case(None, with_designer=False, date="2025-01-31"), regime=early)
     assert auth(d, "AIA")["available"] is None
+    # as written: no licence in the window (the earlier controls govern)
+    assert run(designer_case(None, with_designer=False, date="2025-01-30")).license_required is False
 
 
 @pytest.mark.parametrize("eccn", ["3A090.a", "5A002.z.1.a", "5A002.z.3.a", "5A002.z.5.a", "5A992.z.1"])

@@ -61,14 +61,16 @@ def test_742_6_a_6_iii_missing_action_is_indeterminate():
     assert "action" in d.missing_facts
 
 
-def test_90fr4544_before_2025_01_13_indeterminate():
-    """90 FR 4544: the rule is effective 2025-01-13; before it the KB gives no answer."""
-    d = run(scenario(date="2025-01-12"))
+def test_88fr73458_before_2023_11_17_indeterminate():
+    """88 FR 73458: the earliest version encoded takes effect 2023-11-17; before it the KB
+    gives no answer. (Before 2025-01-13 the earlier controls govern: H100s to a German
+    buyer need no licence then.)"""
+    d = run(scenario(date="2023-11-16"))
     assert d.license_required is None
     assert d.rule_status["before_rule"] is True
     assert "before_rule" in {n["id"] for n in d.notes}
-    d = run(scenario(date="2025-01-13"))
-    assert d.license_required is True
+    d = run(scenario(date="2025-01-12"))
+    assert d.license_required is False
     assert d.rule_status["before_rule"] is False
 
 
@@ -79,7 +81,8 @@ def test_90fr4544_compliance_required_from_2025_05_15(day, required):
     rule is effective but compliance_required is false."""
     d = run(scenario(date=day))
     assert d.rule_status["compliance_required"] is required
-    assert d.license_required is True
+    # Before compliance the earlier controls govern: H100s to Germany need no licence.
+    assert d.license_required is required
     assert ("compliance_not_required" in {n["id"] for n in d.notes}) is (not required)
 
 
@@ -87,10 +90,11 @@ def test_90fr4544_rule_status_events_by_date():
     """90 FR 4544 status timeline: only the events up to the scenario's date are reported."""
     def events(day):
         return [e["event"] for e in run(scenario(date=day)).rule_status["events"]]
-    assert events("2025-01-13") == ["effective"]
-    assert events("2025-01-15") == ["effective", "published"]
-    assert events("2025-05-13") == ["effective", "published", "foundry_effective", "foundry_compliance",
-                                    "non_enforcement"]
+    earlier = ["advanced_computing_effective", "nac_aca_split", "fdp_amendment"]
+    assert events("2025-01-13") == earlier + ["effective"]
+    assert events("2025-01-15") == earlier + ["effective", "published"]
+    assert events("2025-05-13") == earlier + ["effective", "published", "foundry_effective", "foundry_compliance",
+                                              "non_enforcement"]
     assert "compliance" in events("2025-05-15")
     later = events("2026-06-01")
     assert later[-3:] == ["designer_deadline", "gao_decision", "bis_guidance"]
@@ -99,10 +103,11 @@ def test_90fr4544_rule_status_events_by_date():
 
 
 def test_as_of_override_changes_the_date():
-    """90 FR 4544: evaluate(as_of=...) replaces the scenario's date (before the rule: indeterminate)."""
+    """90 FR 4544: evaluate(as_of=...) replaces the scenario's date (before the IFR: the
+    earlier controls, under which H100s to a German buyer need no licence)."""
     d = run(scenario(date="2025-06-01"), as_of="2024-12-01")
     assert d.as_of == "2024-12-01"
-    assert d.license_required is None
+    assert d.license_required is False
 
 
 # --- 742.6(b)(10): policy by tier of destination, headquarters and ultimate parent ------------

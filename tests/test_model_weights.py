@@ -355,9 +355,12 @@ def test_742_6_b_10_weights_policy_does_not_overlap_chip_policy():
 
 
 def test_742_6_a_13_weights_requirement_not_before_rule():
-    """742.6(a)(13): before 2025-01-13 the rule does not exist: no answer."""
+    """742.6(a)(13): 4E091 was made by the IFR (2025-01-13). On 2024-12-31 the earlier
+    controls govern, and they do not reach model weights: no licence, no missing date.
+    Before 2023-11-17 nothing is encoded: no answer."""
     d = run(weights(), as_of="2024-12-31")
-    assert d.license_required is None
+    assert d.license_required is False and d.missing_facts == []
+    assert run(weights(), as_of="2023-11-16").license_required is None
 
 
 # --- issue 10: the frontier as a dated parameter a regime names ---------------------------------

@@ -170,6 +170,14 @@ def test_742_6_b_10_complete_scenario_policy_matches_ties(s):
         top = ents[top]["parent"]
     ties = {TIER_OF[s["transaction"]["to"]], TIER_OF[ents["Buyer"]["headquartered"]],
             TIER_OF[ents[top]["headquartered"]]}
+    if d.licensing_policy == "case_by_case":
+        # Review case by case comes only from the earlier controls (in force until the
+        # IFR's compliance date, 2025-05-15) or from 91 FR 1684 (from 2026-01-15, for
+        # China and Macau), never from the IFR's tier policies.
+        provisions = {c["provision"] for c in d.policy_candidates}
+        assert provisions <= {"earlier_policy_case_by_case", "policy_dram_case_by_case"}, provisions
+        assert s["date"] < "2025-05-15" or "policy_dram_case_by_case" in provisions
+        return
     if 3 in ties:
         assert d.licensing_policy == "presumption_of_denial"
     elif 1 in ties:

@@ -116,9 +116,14 @@ def test_742_6_a_6_iii_switching_the_worldwide_requirement_off_means_no_licence(
 
 
 def test_moving_the_effective_date_later_leaves_the_scenario_before_the_rule():
+    """Before the (moved) effective date the earlier controls govern (kb/earlier_controls.lp):
+    H100s to Germany need no licence under them; 'before_rule' now means before 2023-11-17."""
     d = run(scenario(date="2025-06-01"), regime=Regime.from_dict({"dates": {"effective": "2025-07-01"}}))
-    assert d.license_required is None
-    assert d.rule_status["before_rule"] is True
+    assert d.license_required is False
+    assert d.rule_status["before_rule"] is False
+    assert "worldwide_chips" not in {c["provision"] for c in d.controls}
+    d = run(scenario(date="2025-06-01"), regime=Regime.from_dict({"dates": {"advanced_computing_effective": "2025-07-01"}}))
+    assert d.license_required is None and d.rule_status["before_rule"] is True
 
 
 def test_switching_off_a_provision_the_kb_never_consults_warns():

@@ -280,10 +280,13 @@ ALLOCATION = [  # (first day, last day of the quarter, cumulative allocation)
 @pytest.mark.parametrize("first,last,alloc", ALLOCATION)
 def test_748_15_nveu_allocation_exact_boundary(first, last, alloc):
     """748.15 NVEU allocation table: installed base after the shipment equal to the quarter's allocation is within; one TPP more fails."""
+    # In the IFR's compliance window (to 2025-05-14) India needs no licence under the
+    # earlier controls; Vietnam (D:1, Tier 2) does, so the NVEU is weighed there.
+    to = "VN" if first < "2025-05-15" else "IN"
     for date in (first, last):
-        at = nveu(date=date, facts={"nveu_installed_tpp": alloc - SHIP})
+        at = nveu(to=to, date=date, facts={"nveu_installed_tpp": alloc - SHIP})
         assert auth(at, "NVEU")["available"] is True, (date, at.authorizations)
-        over = nveu(date=date, facts={"nveu_installed_tpp": alloc - SHIP + 1})
+        over = nveu(to=to, date=date, facts={"nveu_installed_tpp": alloc - SHIP + 1})
         assert failed(over, "NVEU") == {"nveu_allocation"}, date
 
 
@@ -297,7 +300,8 @@ def test_748_15_nveu_2027_allocation_5_064_000_000_and_one_more():
 
 def test_748_15_nveu_shipment_alone_above_allocation_fails():
     """748.15: a shipment larger than the quarter's allocation fails even with the installed base unknown."""
-    d = nveu(date="2025-02-01", items=[{"chip": "H100-SXM", "quantity": 40_000}],  # 633,280,000 TPP
+    # Vietnam (D:1): a licence under the earlier controls in the IFR's compliance window.
+    d = nveu(to="VN", date="2025-02-01", items=[{"chip": "H100-SXM", "quantity": 40_000}],  # 633,280,000 TPP
              facts={"nveu_installed_tpp": None})
     assert failed(d, "NVEU") == {"nveu_allocation"}
 
@@ -320,10 +324,13 @@ def test_748_15_nveu_after_2027_q4_is_undecided_with_note(date):
 
 
 def test_748_15_nveu_before_rule_is_not_considered():
-    """748.15 with 90 FR 4544: before 2025-01-13 the rule (and the NVEU table) does not apply: no answer."""
+    """748.15 with 90 FR 4544: before 2025-01-13 the rule (and the NVEU table) does not apply:
+    the earlier controls govern, under which India needs no licence; NVEU is not weighed."""
     d = nveu(date="2025-01-10")
-    assert d.license_required is None
+    assert d.license_required is False
     assert all(a["name"] != "NVEU" for a in d.authorizations)
+    vn = nveu(to="VN", date="2025-01-10")      # D:1: a licence, but NVEU not yet in force
+    assert vn.license_required is True and "provision_in_force" in failed(vn, "NVEU")
 
 
 def test_748_15_nveu_tier1_destination_fails():

@@ -194,15 +194,16 @@ def test_costs_choose_the_cheaper_repair():
 
 
 def test_date_change_uses_key_dates():
-    """Before the rule's effective date (2025-01-13) the KB gives no answer; a date change
-    to a key date makes the determination possible again."""
+    """Before the IFR's compliance date (2025-05-15) the earlier controls govern and need no
+    licence for this Indian lab, so LPP is not weighed; a date change to a key date from
+    2025-05-15 on reaches LPP (the day before, 2025-05-14, does not)."""
     s = lpp_lab(100)
     s["date"] = "2025-01-10"
     assert not whatif.reaches(pyrules.evaluate(s), goal_symbol("lpp"))
     r = whatif.repairs(s, "lpp", [{"fact": "date"}])
     assert r.reachable and r.optimal_cost == 1
     dates = {c.value for rep in r.repairs for c in rep.changes}
-    assert "2025-01-13" in dates and "2025-01-12" not in dates
+    assert "2025-05-15" in dates and "2025-05-14" not in dates and "2025-01-13" not in dates
     check_properties(s, "lpp", r)
 
 
