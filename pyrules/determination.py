@@ -107,9 +107,17 @@ class Determination:
                                "citation": cite(prov.name)})
         classes = {a[0].number: a[1].string for a in get("item_class")}
         outside = {a[0].number: a[1].name for a in get("item_outside_rule")}
+        why: dict[int, list[str]] = {}
+        for i, _r, prov in sorted(get("outside_citation")):
+            why.setdefault(i.number, []).append(cite(prov.name))
+        below: dict[int, list[dict]] = {}
+        for i, par, val in sorted(get("below_parameter_value")):
+            below.setdefault(i.number, []).append({"parameter": par.name, "threshold": val.number})
         for i, line in enumerate(scenario.data.get("items", []), start=1):
             d.items.append({"item": i, "line": line, "eccn": classes.get(i),
-                            "outside_rule": outside.get(i)})
+                            "outside_rule": outside.get(i),
+                            "outside_citations": sorted(set(why.get(i, []))),
+                            "fails_parameters": below.get(i, [])})
         tpp = get("shipment_tpp")
         d.shipment_tpp = from_big(tpp[0][0]) if tpp else None
         pol = get("policy")
