@@ -113,7 +113,6 @@ READINGS: dict[str, tuple[str, ...]] = {
     "employee_exclusion_hq": ("both", "either"),
     "lpp_notification_basis": ("per_shipment", "cumulative_year"),
     "aia_weights_headquarters": ("both_in_tier1", "either_in_tier1"),
-    "aca_scope": ("non_data_center_only", "as_summarized"),
     "uveu_headquarters": ("entity_and_parent", "entity_or_parent"),
 }
 
