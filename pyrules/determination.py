@@ -126,6 +126,11 @@ class Determination:
             d.policy_citation = cite(pol[0][1].name)
         for x, p in sorted(get("policy_candidate")):
             d.policy_candidates.append({"policy": x.name, "provision": p.name, "citation": cite(p.name)})
+        # a policy that holds only for one value of a missing fact (kb/licensing_policy.lp)
+        for x, p, fact, value in sorted(get("conditional_policy")):
+            d.policy_candidates.append({"policy": x.name, "provision": p.name, "citation": cite(p.name),
+                                        "if": {term_text(fact): value.name == "true" if value.name in ("true", "false")
+                                               else term_text(value)}})
         for p1, p2 in sorted(get("overlap")):
             d.overlaps.append({"provisions": [p1.name, p2.name], "citations": [cite(p1.name), cite(p2.name)],
                                "resolved_by_reading": d.licensing_policy is not None})

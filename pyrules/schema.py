@@ -71,6 +71,9 @@ ITEM_FIELDS: dict[str, tuple[str, str]] = {
     "us_technology_plant_product": ("bool", "734.9(h): made by a plant (or major component) that is such a direct product"),
     "mask_or_die_technology": ("bool", "734.9(h): the line is technology for producing a mask or an IC wafer or die"),
     "developer": ("name", "734.9(h): the entity that developed the technology"),
+    # De minimis U.S. content, 15 CFR 734.4 (kb/foreign_direct_product.lp)
+    "us_content": ("bool", "734.4: the foreign-made item incorporates (or is commingled with) controlled U.S.-origin content"),
+    "us_controlled_content_percent": ("int", "734.4: value of that content as a percentage of the item's value (Supp. No. 2 to part 734), rounded up"),
 }
 
 # Scenario facts (fact(Name, Value)).

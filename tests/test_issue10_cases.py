@@ -1,0 +1,73 @@
+"""The bundled cases of issue 10's classification part (Note 2 to 3A090, NAC/ACA on the
+3A090 entry, de minimis 734.4, origin, the Tier 2 allocation): each states its outcome
+in "expect", checked here as well as by `pyrules test`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import pyrules
+from pyrules.expect import compare
+
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
+CASES = [
+    "core_note2_non_data_center_chip_below_4800",
+    "nac_data_center_h100_chinese_cloud_not_eligible",
+    "nac_chinese_parent_data_center_chips_not_available",
+    "aca_data_center_chips_outside_route1",
+    "fdp_h100_reexport_from_mexico_origin_not_asked",
+    "fdp_de_minimis_foreign_server_us_content_above_25_percent",
+    "fdp_de_minimis_us_content_unknown",
+    "core_shipment_above_doubled_allocation",
+    "core_allocation_assurances_unknown_both_outcomes",
+]
+
+
+def _answer(name):
+    raw = json.loads((QUERIES / f"{name}.json").read_text())
+    d = pyrules.evaluate(raw)
+    return raw["expect"], d, json.loads(d.to_json()) if isinstance(d.to_json(), str) else d.to_json()
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_issue10_bundled_case_meets_its_expect(name):
+    expect, _, j = _answer(name)
+    assert compare(expect, j) == []
+
+
+def test_note2_to_3a090_case_is_outside_with_citation():
+    """Note 2 to 3A090: the case's item is outside 3A090 and the 'no' cites Note 2."""
+    _, d, _ = _answer("core_note2_non_data_center_chip_below_4800")
+    assert d.license_required is False
+    assert d.items[0]["outside_citations"] == ["15 CFR part 774, Supp. No. 1, ECCN 3A090, Note 2"]
+
+
+def test_3a090_lble_cases_nac_unavailable_not_pending():
+    """ECCN 3A090 List Based License Exceptions: both NAC cases are 'not available'."""
+    for name in ("nac_data_center_h100_chinese_cloud_not_eligible", "nac_chinese_parent_data_center_chips_not_available"):
+        _, d, _ = _answer(name)
+        nac = next(a for a in d.authorizations if a["name"] == "NAC")
+        assert nac["available"] is False
+        assert "nac_notification_submitted" not in d.missing_facts
+
+
+def test_734_4_cases():
+    """734.4(d): 26% U.S. content is above the 25% level (subject); unknown content is asked."""
+    _, d, _ = _answer("fdp_de_minimis_foreign_server_us_content_above_25_percent")
+    assert d.license_required is True
+    _, d, _ = _answer("fdp_de_minimis_us_content_unknown")
+    assert d.license_required is None and d.missing_facts == ["us_content(1)"]
+
+
+def test_742_6_b_10_allocation_cases():
+    """742.6(b)(10): above the doubled allocation -> denial, no used/assurance facts asked;
+    between the allocations with assurances unknown -> both outcomes named."""
+    _, d, _ = _answer("core_shipment_above_doubled_allocation")
+    assert d.licensing_policy == "policy_of_denial"
+    assert not {"tier2_allocation_used_tpp", "government_assurances"} & set(d.missing_facts)
+    _, d, _ = _answer("core_allocation_assurances_unknown_both_outcomes")
+    assert d.licensing_policy is None
+    assert {(c["policy"], c["if"]["government_assurances"]) for c in d.policy_candidates} == {
+        ("policy_of_denial", False), ("presumption_of_approval", True)}
