@@ -41,7 +41,8 @@ ENTITY_FIELDS: dict[str, tuple[str, str]] = {
 ENTITY_STATUS: dict[str, tuple[str, str]] = {
     "approved_ic_designer": ("bool", "listed in Supp. No. 6 to part 740 as an approved IC designer"),
     "reports_under_743_9": ("bool", "its transactions are subject to the 743.9 foundry reporting"),
-    "applied_for_approval": ("bool", "an authorized IC designer that applied for approved status by the deadline"),
+    "applied_for_approval": ("bool", "Note 1 to 3A090.a: the IC designer has applied for approved status (Supp. No. 6 to part 740)"),
+    "applied_for_approval_on": ("date", "Note 1 to 3A090.a (3): the date it applied; its authorized status ceases 180 days later"),
     "private_sector": ("bool", "a private-sector end user (740.28)"),
     # Data center VEU, 15 CFR 748.15 (kb/data_center_veu.lp)
     "uveu": ("bool", "748.15: listed as a universal validated end user (UVEU)"),
