@@ -245,3 +245,97 @@ def test_743_9_reporting_obligation_when_relying_on_an_authorized_designer():
     s = designer_case(authorized("TW"))
     s["facts"]["aia_certification_obtained"] = False
     assert not [o for o in run(s).obligations if o["id"] == "designer_743_9_reporting"]
+
+
+# --- the foundry presumption, Note 1 to 3A090.a -----------------------------------------------
+def foundry(line=None, role="front_end_fabricator", date="2025-06-01", ents=None, readings=None):
+    """A front-end fabricator (or OSAT) exports a logic IC whose own TPP (1000) is below 3A090."""
+    item = {"tpp": 1000, "quantity": 10, "process_node_nm": 5, **(line or {})}
+    e = {"Buyer": {"located": "DE", "headquartered": "DE"}, **(ents or {})}
+    s = scenario(date=date, items=[item], entities=e, facts={"exporter_role": role} if role else {})
+    if readings:
+        s["readings"] = readings
+    return run(s)
+
+
+OSAT = {"Osat": {"located": "MY", "status": {"approved_osat": True}}}
+
+
+@pytest.mark.parametrize("node, non_planar, presumed", [
+    (16, None, True),      # the 16/14 nm node
+    (17, None, False),     # just above it, planar unknown... and planar:
+    (17, False, False),
+    (17, True, True),      # non-planar at any node
+])
+def test_note1_3a090a_foundry_presumption_applicable_logic_ic(node, non_planar, presumed):
+    """Note 1 to 3A090.a: a logic IC at 16/14 nm or below, or non-planar, exported by a front-end
+    fabricator is presumed 3A090.a (and data center); otherwise its own parameters decide."""
+    line = {"process_node_nm": node}
+    if non_planar is not None:
+        line["non_planar"] = non_planar
+    d = foundry(line)
+    assert (d.items[0]["eccn"] == "3A090.a") is presumed
+    assert d.license_required is presumed
+    assert any(n["id"] == "foundry_presumption(1)" for n in d.notes) is presumed
+
+
+def test_note1_3a090a_foundry_presumption_binds_only_fabricators_and_osats():
+    """Note 1 to 3A090.a: the presumption binds the front-end fabricator and the OSAT only; with
+    the exporter's role unknown the line is undecided naming exporter_role (never 'no')."""
+    assert foundry(role="osat").license_required is True
+    assert foundry(role="other").license_required is False
+    d = foundry(role=None)
+    assert d.license_required is None and "exporter_role" in d.missing_facts
+
+
+@pytest.mark.parametrize("count, date, hbm, rebutted", [
+    (29_999, "2026-06-01", None, True),     # below 30 billion
+    (30_000, "2026-06-01", False, False),   # 30 billion: no longer below; before 2027 no higher figure
+    (34_999, "2027-03-01", False, True),    # 2027, no HBM: below 35 billion
+    (34_999, "2027-03-01", True, False),    # with HBM only 30 billion counts
+    (35_000, "2027-03-01", False, False),
+    (39_999, "2029-01-01", False, True),    # 2029 and later, no HBM: below 40 billion
+    (40_000, "2029-01-01", False, False),
+])
+def test_note1_3a090a_foundry_presumption_rebutted_by_approved_osat_count(count, date, hbm, rebutted):
+    """Note 1 to 3A090.a: an approved OSAT attesting a transistor count below 30 billion (35
+    billion without HBM in 2027, 40 billion from 2029) rebuts the presumption."""
+    line = {"attestation": "osat", "attested_by": "Osat", "transistor_count_millions": count}
+    if hbm is not None:
+        line["hbm"] = hbm
+    d = foundry(line, date=date, ents=OSAT)
+    assert d.license_required is (not rebutted)
+    assert any(n["id"] == "foundry_presumption_rebutted(1)" for n in d.notes) is rebutted
+
+
+def test_note1_3a090a_foundry_presumption_2028_is_a_reading():
+    """Note 1 to 3A090.a names 35 billion for 2027 and 40 billion from 2029, not 2028: under
+    base_only (default) 34,999 million in 2028 does not rebut; under as_2027 it does; the
+    output says the reading matters."""
+    line = {"attestation": "osat", "attested_by": "Osat", "transistor_count_millions": 34_999, "hbm": False}
+    d = foundry(line, date="2028-03-01", ents=OSAT)
+    assert d.license_required is True and "foundry_count_2028" in d.readings_that_matter
+    d = foundry(line, date="2028-03-01", ents=OSAT, readings={"foundry_count_2028": "as_2027"})
+    assert d.license_required is False
+
+
+def test_note1_3a090a_foundry_presumption_attesters():
+    """Note 1 to 3A090.a: an unapproved OSAT, or a fabricator located in D:5, does not rebut;
+    a fabricator outside Macau and D:5 does; an approved or authorized designer's attestation
+    does; unknown OSAT status or HBM (when it decides) are named missing."""
+    count = {"transistor_count_millions": 20_000}
+    assert foundry({"attestation": "osat", "attested_by": "O", **count},
+                   ents={"O": {"located": "MY", "status": {"approved_osat": False}}}).license_required is True
+    d = foundry({"attestation": "osat", "attested_by": "O", **count}, ents={"O": {"located": "MY"}})
+    assert d.license_required is None and "approved_osat(O)" in d.missing_facts
+    assert foundry({"attestation": "fabricator", "attested_by": "F", **count},
+                   ents={"F": {"located": "CN"}}).license_required is True
+    assert foundry({"attestation": "fabricator", "attested_by": "F", **count},
+                   ents={"F": {"located": "TW"}}).license_required is False
+    des = {"Des": {"located": "TW", "headquartered": "TW", "status": {"approved_ic_designer": True}}}
+    assert foundry({"attestation": "designer", "designer": "Des"}, ents=des).license_required is False
+    d = foundry({"attestation": "osat", "attested_by": "Osat", "transistor_count_millions": 34_000},
+                date="2027-03-01", ents=OSAT)
+    assert d.license_required is None and "hbm(1)" in d.missing_facts
+    # no attestation (or the end user's, which the Note does not accept): the presumption stands
+    assert foundry({"attestation": "none"}).license_required is True

@@ -22,6 +22,8 @@ CASES = [
     "fdp_de_minimis_us_content_unknown",
     "core_shipment_above_doubled_allocation",
     "core_allocation_assurances_unknown_both_outcomes",
+    "foundry_presumption_logic_ic_presumed_3a090a",
+    "foundry_presumption_rebutted_by_approved_osat",
 ]
 
 
@@ -71,3 +73,12 @@ def test_742_6_b_10_allocation_cases():
     assert d.licensing_policy is None
     assert {(c["policy"], c["if"]["government_assurances"]) for c in d.policy_candidates} == {
         ("policy_of_denial", False), ("presumption_of_approval", True)}
+
+
+def test_note1_3a090a_foundry_presumption_cases():
+    """Note 1 to 3A090.a: without an accepted attestation the 5 nm ICs are 3A090.a; with an
+    approved OSAT's count below 30 billion they are below 3A090."""
+    _, d, _ = _answer("foundry_presumption_logic_ic_presumed_3a090a")
+    assert d.license_required is True and d.items[0]["eccn"] == "3A090.a"
+    _, d, _ = _answer("foundry_presumption_rebutted_by_approved_osat")
+    assert d.license_required is False and d.items[0]["outside_rule"] == "below_3a090"
