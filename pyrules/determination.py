@@ -168,9 +168,17 @@ class Determination:
                                "citation": cite(prov.name)})
         classes = {a[0].number: a[1].string for a in get("item_class")}
         outside = {a[0].number: a[1].name for a in get("item_outside_rule")}
+        why: dict[int, list[str]] = {}
+        for i, _r, prov in sorted(get("outside_citation")):
+            why.setdefault(i.number, []).append(cite(prov.name))
+        below: dict[int, list[dict]] = {}
+        for i, par, val in sorted(get("below_parameter_value")):
+            below.setdefault(i.number, []).append({"parameter": par.name, "threshold": val.number})
         for i, line in enumerate(scenario.data.get("items", []), start=1):
             d.items.append({"item": i, "line": line, "eccn": classes.get(i),
-                            "outside_rule": outside.get(i)})
+                            "outside_rule": outside.get(i),
+                            "outside_citations": sorted(set(why.get(i, []))),
+                            "fails_parameters": below.get(i, [])})
         tpp = get("shipment_tpp")
         d.shipment_tpp = from_big(tpp[0][0]) if tpp else None
         pol = get("policy")
@@ -179,6 +187,11 @@ class Determination:
             d.policy_citation = cite(pol[0][1].name)
         for x, p in sorted(get("policy_candidate")):
             d.policy_candidates.append({"policy": x.name, "provision": p.name, "citation": cite(p.name)})
+        # a policy that holds only for one value of a missing fact (kb/licensing_policy.lp)
+        for x, p, fact, value in sorted(get("conditional_policy")):
+            d.policy_candidates.append({"policy": x.name, "provision": p.name, "citation": cite(p.name),
+                                        "if": {term_text(fact): value.name == "true" if value.name in ("true", "false")
+                                               else term_text(value)}})
         for p1, p2 in sorted(get("overlap")):
             d.overlaps.append({"provisions": [p1.name, p2.name], "citations": [cite(p1.name), cite(p2.name)],
                                "resolved_by_reading": d.licensing_policy is not None})

@@ -326,9 +326,44 @@ class Scenario:
             from .expect import validate_expect
             data["expect"] = copy.deepcopy(validate_expect(obj["expect"], p + "expect"))
         _check_ownership(data["entities"], p)
-        if "consignee" in data["transaction"] and data["transaction"]["consignee"] not in data["entities"]:
-            data["entities"].setdefault(data["transaction"]["consignee"], {})
+        _check_described(data, p)
         return cls(data)
+
+
+def _closest(name: str, names) -> str:
+    """' (did you mean ...?)' with the closest described name, or ''."""
+    import difflib
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.0)
+    return f"; the closest described name is {close[0]!r}" if close else "; no other entity is described"
+
+
+def _check_described(data: dict, p: str) -> None:
+    """A transaction moves at least one item line, and every entity it names is described.
+
+    A missing fact must never read as "no licence": a scenario with no item lines would
+    answer "no licence required" for want of anything to judge, and a consignee or parent
+    named but not described would silently become an entity about which nothing is known
+    (most often a misspelling). Both are input errors naming the field. A scenario about
+    a computing service rather than items (red flag 28: facts.iaas_provider or
+    facts.planned_training_ops) needs no line; nor does a bare question with no action
+    (say, a destination's tier), which is indeterminate for want of the action anyway.
+    """
+    service = {"iaas_provider", "planned_training_ops"} & data["facts"].keys()
+    if not data["items"] and "action" in data["transaction"] and not service:
+        raise InputError("the scenario lists no item lines; give at least one (a 'chip', 'eccn', 'tpp' "
+                         "or 'model_weights' line), or, for a computing service, facts.iaas_provider",
+                         field=p + "items")
+    entities = data["entities"]
+    consignee = data["transaction"].get("consignee")
+    if consignee is not None and consignee not in entities:
+        raise InputError(f"the consignee {consignee!r} is not described under 'entities'"
+                         + _closest(consignee, entities), field=p + "transaction.consignee")
+    for name, ent in entities.items():
+        parent = ent.get("parent")
+        if parent is not None and parent not in entities:
+            raise InputError(f"the parent {parent!r} is not described under 'entities'"
+                             + _closest(parent, [n for n in entities if n != name]),
+                             field=f"{p}entities.{name}.parent")
 
 
 def _check_ownership(entities: dict, p: str) -> None:

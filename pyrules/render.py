@@ -26,7 +26,12 @@ def render_text(d) -> str:
         w(f"  - item {c['item']}: {c['eccn']}  [{c['citation']}]")
     for it in d.items:
         if it["outside_rule"]:
-            w(f"  - item {it['item']}: outside this rule ({it['outside_rule'].replace('_', ' ')})")
+            why = "; ".join(it.get("outside_citations", []))
+            w(f"  - item {it['item']}: outside this rule ({it['outside_rule'].replace('_', ' ')})"
+              + (f" [{why}]" if why else ""))
+            fails = ", ".join(f"{p['parameter']} {p['threshold']}" for p in it.get("fails_parameters", []))
+            if fails:
+                w(f"    below the parameters: {fails}")
     if d.shipment_tpp:
         w(f"Shipment TPP: {_tpp(d.shipment_tpp)}")
     if d.license_required:

@@ -60,8 +60,10 @@ ENTITY_FIELDS: dict[str, tuple[str, str]] = {
 ENTITY_STATUS: dict[str, tuple[str, str]] = {
     "approved_ic_designer": ("bool", "listed in Supp. No. 6 to part 740 as an approved IC designer"),
     "reports_under_743_9": ("bool", "its transactions are subject to the 743.9 foundry reporting"),
-    "applied_for_approval": ("bool", "an authorized IC designer that applied for approved status by the deadline"),
+    "applied_for_approval": ("bool", "Note 1 to 3A090.a: the IC designer has applied for approved status (Supp. No. 6 to part 740)"),
+    "applied_for_approval_on": ("date", "Note 1 to 3A090.a (3): the date it applied; its authorized status ceases 180 days later"),
     "private_sector": ("bool", "a private-sector end user (740.28)"),
+    "approved_osat": ("bool", "Note 1 to 3A090.a: an approved OSAT company (Supp. No. 7 to part 740)"),
     # Data center VEU, 15 CFR 748.15 (kb/data_center_veu.lp)
     "uveu": ("bool", "748.15: listed as a universal validated end user (UVEU)"),
     "nveu": ("bool", "748.15: listed as a national validated end user (NVEU)"),
@@ -94,6 +96,16 @@ ITEM_FIELDS: dict[str, tuple[str, str]] = {
     "us_technology_plant_product": ("bool", "734.9(h): made by a plant (or major component) that is such a direct product"),
     "mask_or_die_technology": ("bool", "734.9(h): the line is technology for producing a mask or an IC wafer or die"),
     "developer": ("name", "734.9(h): the entity that developed the technology"),
+    # Foundry presumption, Note 1 to 3A090.a (kb/ic_designers.lp)
+    "process_node_nm": ("int", "Note 1 to 3A090.a: the process node (nm) a logic IC is made at (16/14 nm or below: presumption)"),
+    "non_planar": ("bool", "Note 1 to 3A090.a: the logic IC uses a non-planar transistor architecture"),
+    "transistor_count_millions": ("int", "Note 1 to 3A090.a: attested aggregated approximated transistor count, in millions"),
+    "hbm": ("bool", "Note 1 to 3A090.a: the final packaged IC contains high-bandwidth memory"),
+    "attestation": ("enum:designer|fabricator|osat|none", "Note 1 to 3A090.a: who attests to rebut the foundry presumption"),
+    "attested_by": ("name", "Note 1 to 3A090.a: the front-end fabricator or OSAT that attests (an entity)"),
+    # De minimis U.S. content, 15 CFR 734.4 (kb/foreign_direct_product.lp)
+    "us_content": ("bool", "734.4: the foreign-made item incorporates (or is commingled with) controlled U.S.-origin content"),
+    "us_controlled_content_percent": ("int", "734.4: value of that content as a percentage of the item's value (Supp. No. 2 to part 734), rounded up"),
 }
 
 # Scenario facts (fact(Name, Value)).
@@ -105,6 +117,8 @@ FACTS: dict[str, tuple[str, str]] = {
     "employee_located": ("country", "742.6(a)(13): where the permanent regular employee receives the weights (a deemed export: the United States)"),
     "iaas_provider": ("bool", "red flag 28: the exporter provides IaaS or other computing services to the consignee"),
     "planned_training_ops": ("ops", "red flag 28: operations the customer's model is to be trained with"),
+    # Foundry presumption, Note 1 to 3A090.a (kb/ic_designers.lp)
+    "exporter_role": ("enum:front_end_fabricator|osat|other", "Note 1 to 3A090.a: the exporter is a front-end fabricator, an OSAT company, or neither"),
     # License Exceptions AIA, ACM, LPP (15 CFR 740.27-740.29)
     "eccn_furnished": ("bool", "AIA: the exporter gave the ultimate consignee the ECCN of the chips"),
     "aia_certification_obtained": ("bool", "AIA: the ultimate consignee's prior certification was obtained"),

@@ -187,10 +187,11 @@ def test_740_28_acm_known_ultimate_destination(dest, ok):
 
 def test_740_8_b_aca_route1_fails_for_known_tier3_onward_destination():
     """740.8(b) route (1) is for parties outside Tier 3: a known onward destination in China fails it
-    (as_summarized reading, so that the data-center test does not already fail the route)."""
+    (chips not designed for data centers, so that the data-center test of the 3A090 entry's
+    NAC/ACA lines does not already fail the route)."""
     s = acm()
+    s["items"] = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 500, "data_center": False, "designer": "Nv"}]
     s["facts"]["ultimate_destination"] = "CN"
-    s["readings"] = {"aca_scope": "as_summarized"}
     d = run(s)
     assert "aca_r1_onward_outside_tier3" in failed(d, "ACA")
     s["facts"]["ultimate_destination"] = "JP"

@@ -97,7 +97,7 @@ def test_date_and_reading_predicates_are_grounded_per_context():
     assert inputs == {("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1), ("via_distributor", 1),
                       ("view", 1)}   # view/1: as written or as enforced (kb/earlier_controls.lp)
     for sig in [("in_force", 1), ("rule_status", 3), ("compliance_required", 0), ("before_rule", 0),
-                ("reading", 2), ("aca_route_member", 2)]:
+                ("reading", 2)]:
         assert sig in context, sig
     # depends on more of the transaction than its date and readings
     assert ("licence_required", 1) not in context and ("missing_fact", 1) not in context

@@ -166,7 +166,7 @@ def test_742_6_b_10_property_destination_policy_follows_its_tier(country, day):
         # 91 FR 1684 (from 2026-01-15): H100-class chips to China and Macau are reviewed
         # case by case instead (tested at its boundaries in tests/test_time.py).
         assert day >= datetime.date(2026, 1, 15) and tier == 3
-        assert [c["provision"] for c in d.policy_candidates] == ["policy_dram_case_by_case"]
+        assert "policy_dram_case_by_case" in [c["provision"] for c in d.policy_candidates]
     else:
         assert d.licensing_policy == POLICY_BY_TIER[tier]
     assert d.overlaps == []

@@ -71,9 +71,10 @@ def test_742_6_b_10_tier1_ultimate_parent_three_levels_up():
 
 
 def test_742_6_b_10_parent_named_but_not_described_is_missing_fact():
-    """742.6(b)(10): a parent whose headquarters is not given leaves the policy open and
+    """742.6(b)(10): a parent described without its headquarters leaves the policy open and
     names the missing fact headquartered(<parent>)."""
-    d = run(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN", "parent": "Mystery"}}))
+    d = run(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN", "parent": "Mystery"},
+                                        "Mystery": {}}))
     assert d.license_required is True
     assert d.licensing_policy is None
     assert "headquartered(Mystery)" in d.missing_facts
@@ -126,9 +127,21 @@ def test_742_6_b_10_kb_reports_cycle_even_without_python_check():
     assert {a.arguments[0].string for a in models[0] if a.name == "ownership_cycle"} == {"A", "B"}
 
 
-def test_742_6_b_10_consignee_with_no_entity_entry_is_created_and_missing_hq():
-    """742.6(b)(10): a consignee named only in the transaction is an entity with unknown headquarters."""
-    s = scenario(entities={})
-    d = run(s)
+def test_742_6_b_10_consignee_with_no_entity_entry_is_input_error_with_closest_name():
+    """742.6(b)(10): a consignee named only in the transaction is not described: an input error
+    naming transaction.consignee and the closest described name (a missing fact never reads as
+    'no licence'); a parent named but not described likewise names entities.NAME.parent."""
+    with pytest.raises(pyrules.InputError) as exc:
+        run(scenario(entities={}))
+    assert exc.value.field == "transaction.consignee" and "'Buyer'" in str(exc.value)
+    with pytest.raises(pyrules.InputError) as exc:
+        run(scenario(consignee="Buyr"))
+    assert exc.value.field == "transaction.consignee" and "closest described name is 'Buyer'" in str(exc.value)
+    with pytest.raises(pyrules.InputError) as exc:
+        run(scenario(entities={"Buyer": {"located": "IN", "parent": "HoldCo"}, "HoldCorp": {"headquartered": "CN"}}))
+    assert exc.value.field == "entities.Buyer.parent" and "closest described name is 'HoldCorp'" in str(exc.value)
+    # described, even with nothing known about it: not an error, the facts are missing
+    d = run(scenario(entities={"Buyer": {}}))
     assert "headquartered(Buyer)" in d.missing_facts
-    assert d.licensing_policy is None
+
+

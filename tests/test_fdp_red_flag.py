@@ -25,9 +25,9 @@ def fdp_rules(d):
     return {(f["rule"], f["citation"]) for f in d.foreign_direct_product}
 
 
-def chip_reexport(frm="TW", to="IN", **line):
+def chip_reexport(frm="TW", to="IN", chip="H100-SXM", **line):
     """3A090.a chips moving from a foreign country to an Indian company."""
-    return scenario(items=[{"chip": "H100-SXM", "quantity": 10, **line}], action="reexport",
+    return scenario(items=[{"chip": chip, "quantity": 10, **line}], action="reexport",
                     to=to, consignee="Buyer", entities={"Buyer": {"located": to, "headquartered": to}},
                     **{"from": frm})
 
@@ -55,16 +55,70 @@ def test_734_3_a_1_foreign_made_chip_in_us_is_subject():
 
 
 def test_734_3_origin_unknown_abroad_is_indeterminate():
-    """734.3: a reexport from Taiwan with the chips' origin unknown: indeterminate, origin named."""
-    d = run(chip_reexport())
+    """734.3: a reexport from Taiwan of chips not designed in the U.S. (Gaudi 3), origin unknown:
+    indeterminate, origin named."""
+    d = run(chip_reexport(chip="Gaudi3"))
     assert d.license_required is None
     assert "foreign_produced(1)" in d.missing_facts
+
+
+@pytest.mark.parametrize("origin", [None, False, True])
+def test_734_3_and_734_9_h_h100_reexported_from_mexico_subject_whatever_its_origin(origin):
+    """734.3(a)(2) / 734.9(h): an H100 reexported from Mexico is subject to the EAR whether
+    U.S.-origin or a foreign-made direct product of U.S. technology: no question about origin."""
+    line = {} if origin is None else {"foreign_produced": origin}
+    d = run(chip_reexport(frm="MX", **line))
+    assert d.license_required is True
+    assert "foreign_produced(1)" not in d.missing_facts
+    assert not [m for m in d.missing_facts if m.startswith(("us_technology", "us_content"))]
 
 
 def test_734_3_a_2_us_origin_chip_abroad_is_subject():
     """734.3(a)(2) with 742.6(a)(6)(iii): U.S.-origin chips reexported from Taiwan need a licence."""
     d = run(chip_reexport(foreign_produced=False))
     assert d.license_required is True
+
+
+# --- 734.4: de minimis U.S. content -------------------------------------------------------------
+NO_FDP = {"foreign_produced": True, "us_technology_direct_product": False, "us_technology_plant_product": False}
+
+
+def test_734_4_foreign_chip_outside_fdp_with_us_content_unknown_is_indeterminate():
+    """734.4: a foreign-made chip outside the FDP rules is never 'not subject' by default:
+    whether it has controlled U.S. content is named missing; given it, the percentage is."""
+    d = run(chip_reexport(**NO_FDP))
+    assert d.license_required is None and "us_content(1)" in d.missing_facts
+    d = run(chip_reexport(**NO_FDP, us_content=True))
+    assert d.license_required is None and "us_controlled_content_percent(1)" in d.missing_facts
+
+
+@pytest.mark.parametrize("to, pct, subject", [
+    ("IN", 25, False), ("IN", 26, True),        # 734.4(d): 25% or less is de minimis
+    ("IR", 10, False), ("IR", 11, True),        # 734.4(c): E:1 destination, 10%
+    ("CU", 10, False), ("CU", 11, True),        # 734.4(c): E:2 destination, 10%
+    ("CN", 11, False),                          # China is in neither E:1 nor E:2: 25%
+])
+def test_734_4_de_minimis_levels_at_their_boundaries(to, pct, subject):
+    """734.4(c), (d): a foreign-made chip outside the FDP rules is subject to the EAR when its
+    controlled U.S. content is above 10% (E:1, E:2 destinations) or 25% (elsewhere)."""
+    d = run(chip_reexport(to=to, **NO_FDP, us_content=True, us_controlled_content_percent=pct))
+    assert d.license_required is subject
+    if subject:
+        assert any(n["id"] == "de_minimis_exceeded(1)" for n in d.notes)
+    else:
+        assert d.items[0]["outside_rule"] == "not_subject_to_ear"
+        assert "15 CFR 734.4" in d.items[0]["outside_citations"]
+
+
+def test_734_4_destination_unknown_between_the_levels_names_the_destination():
+    """734.4(c)/(d): 15% of U.S. content is decided only once the destination is known; 26% is
+    subject to the EAR whatever the destination."""
+    s = chip_reexport(**NO_FDP, us_content=True, us_controlled_content_percent=15)
+    del s["transaction"]["to"]
+    assert "ship_to" in run(s).missing_facts
+    s = chip_reexport(**NO_FDP, us_content=True, us_controlled_content_percent=26)
+    del s["transaction"]["to"]
+    assert ("1",) in atoms(run(s), "subject_to_ear")
 
 
 # --- 734.9(h): advanced computing FDP rule -----------------------------------------------------
@@ -89,15 +143,16 @@ def test_734_9_h_foreign_chip_without_us_technology_not_subject():
     """734.9(h): a foreign-made chip with no U.S. technology or plant behind it is outside the
     FDP rule, not subject to the EAR: no licence under this rule."""
     d = run(chip_reexport(foreign_produced=True, us_technology_direct_product=False,
-                          us_technology_plant_product=False))
+                          us_technology_plant_product=False, us_content=False))
     assert d.foreign_direct_product == []
     assert d.license_required is False
     assert d.items[0]["outside_rule"] == "not_subject_to_ear"
+    assert d.items[0]["outside_citations"] == ["15 CFR 734.3", "15 CFR 734.4"]
 
 
 def test_734_9_h_product_scope_unknown_is_indeterminate():
     """734.9(h): a foreign-made chip whose U.S.-technology origin is unknown: indeterminate."""
-    d = run(chip_reexport(foreign_produced=True))
+    d = run(chip_reexport(chip="Gaudi3", foreign_produced=True))
     assert d.license_required is None
     assert "us_technology_direct_product(1)" in d.missing_facts
 
@@ -154,7 +209,7 @@ def test_734_9_l_foreign_weights_trained_on_ear_chips_subject():
 
 def test_734_9_l_foreign_weights_not_trained_on_ear_chips_not_subject():
     """734.9(l): foreign weights trained without EAR-controlled advanced ICs: not subject, no licence."""
-    d = run(weights_reexport(foreign_produced=True, trained_on_ear_ics=False))
+    d = run(weights_reexport(foreign_produced=True, trained_on_ear_ics=False, us_content=False))
     assert d.foreign_direct_product == []
     assert d.license_required is False
     assert d.items[0]["outside_rule"] == "not_subject_to_ear"
@@ -180,7 +235,7 @@ def test_734_9_l_fdp_switched_off_by_regime():
     class Off:
         def facts(self):
             return [Function("regime_off", [Function("fdp_model_weights")])]
-    d = run(weights_reexport(foreign_produced=True, trained_on_ear_ics=True), regime=Off())
+    d = run(weights_reexport(foreign_produced=True, trained_on_ear_ics=True, us_content=False), regime=Off())
     assert d.license_required is False
 
 

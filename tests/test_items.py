@@ -72,7 +72,7 @@ def test_3a090_a_l4_classified_by_performance_density():
 def test_3a090_classification_from_tpp_and_die_area(tpp, area, eccn):
     """ECCN 3A090.a: TPP >= 4800, or TPP >= 1600 and PD >= 5.92; 3A090.b: TPP 2400..<4800 with
     PD 1.6..<5.92, or TPP >= 1600 with PD 3.2..<5.92 (Technical Notes: PD = TPP / die area)."""
-    line = item(tpp=tpp) if area is None else item(tpp=tpp, die_area_mm2=area)
+    line = item(tpp=tpp, data_center=True) if area is None else item(tpp=tpp, die_area_mm2=area, data_center=True)
     d, got, outside = classify(line)
     assert got == eccn
     if eccn == "3A090.a":
@@ -89,7 +89,7 @@ def test_3a090_classification_from_tpp_and_die_area(tpp, area, eccn):
 def test_3a090_missing_die_area_is_indeterminate_naming_item_die_area(tpp):
     """ECCN 3A090 Technical Notes: with TPP 1600..<4800 the class turns on performance
     density; without the die area the licence requirement is indeterminate."""
-    d = run(scenario(items=[item(tpp=tpp)]))
+    d = run(scenario(items=[item(tpp=tpp, data_center=True)]))
     assert d.license_required is None
     assert "item_die_area(1)" in d.missing_facts
     assert d.licensing_policy is None
@@ -97,7 +97,7 @@ def test_3a090_missing_die_area_is_indeterminate_naming_item_die_area(tpp):
 
 def test_3a090_missing_die_area_does_not_hide_another_controlled_line():
     """742.6(a)(6)(iii): one controlled line requires a licence even if another is undecided."""
-    d = run(scenario(items=[item(chip="H100-SXM"), item(tpp=3000)]))
+    d = run(scenario(items=[item(chip="H100-SXM"), item(tpp=3000, data_center=True)]))
     assert d.license_required is True
     assert "item_die_area(2)" in d.missing_facts
 
@@ -157,7 +157,7 @@ def test_3a090_shipment_tpp_product_exact(q, t):
 
 def test_3a090_shipment_tpp_counts_only_advanced_items():
     """742.6(b)(10) allocations are measured in TPP of 3A090.a-level items: a 3A090.b line is not counted."""
-    d = run(scenario(items=[item(chip="H100-SXM", quantity=3), item(tpp=3000, die_area_mm2=600, quantity=1000)]))
+    d = run(scenario(items=[item(chip="H100-SXM", quantity=3), item(tpp=3000, die_area_mm2=600, quantity=1000, data_center=True)]))
     assert d.shipment_tpp == 3 * 15832
 
 
@@ -165,3 +165,65 @@ def test_3a090_catalogue_tpp_overridden_by_given_tpp():
     """ECCN 3A090 Technical Notes: a TPP given for a catalogue chip replaces the catalogue figure."""
     d = run(scenario(items=[item(chip="H100-SXM", tpp=10000, quantity=2)]))
     assert d.shipment_tpp == 20000
+
+
+# --- Note 2 to 3A090: items not designed or marketed for data centers -------------------------
+@pytest.mark.parametrize("tpp, area, eccn, outside", [
+    (4799, 500, None, "note2_not_data_center"),      # PD 9.6 would meet 3A090.a; TPP just below 4800
+    (4800, 500, "3A090.a", None),                    # at 4800 Note 2 no longer applies
+    (4801, None, "3A090.a", None),
+    (3000, 600, None, "note2_not_data_center"),      # would be 3A090.b
+    (1600, None, None, "note2_not_data_center"),     # no die area needed to exclude it
+    (1599, None, None, "below_3a090"),               # below 1600: below 3A090 anyway
+])
+def test_3a090_note2_non_data_center_below_4800_tpp_is_outside(tpp, area, eccn, outside):
+    """Note 2 to 3A090: 3A090 does not apply to items not designed or marketed for use in
+    data centers whose TPP is below 4800 (param note2_tpp); at 4800 and above it does."""
+    line = item(tpp=tpp, data_center=False)
+    if area is not None:
+        line["die_area_mm2"] = area
+    d, got, why = classify(line)
+    assert got == eccn
+    assert why == outside
+    assert d.license_required is (eccn is not None)
+    if outside == "note2_not_data_center":
+        assert d.items[0]["outside_citations"] == ["15 CFR part 774, Supp. No. 1, ECCN 3A090, Note 2"]
+
+
+def test_3a090_note2_data_center_use_unknown_is_indeterminate_naming_item_data_center():
+    """Note 2 to 3A090: TPP 4799 and PD meeting 3A090.a, data-center use not given: the
+    class turns on it, so the answer is indeterminate naming item_data_center(1)."""
+    d, got, _ = classify(item(tpp=4799, die_area_mm2=500))
+    assert got is None and d.license_required is None
+    assert "item_data_center(1)" in d.missing_facts
+    # at 4800 the class no longer turns on it (the licence requirement is decided)
+    d, got, _ = classify(item(tpp=4800))
+    assert got == "3A090.a" and d.license_required is True
+    # below both density bands it does not matter either
+    d, got, _ = classify(item(tpp=2000, die_area_mm2=700))
+    assert got is None and d.license_required is False and "item_data_center(1)" not in d.missing_facts
+
+
+def test_3a090_note2_consumer_catalogue_chip_above_4800_stays_3a090a():
+    """Note 2 to 3A090 reaches only TPP below 4800: the RTX 4090 (5285, consumer) is 3A090.a."""
+    d, got, _ = classify(item(chip="RTX4090"))
+    assert got == "3A090.a" and d.license_required is True
+
+
+def test_3a090_below_parameters_are_cited_with_the_no():
+    """ECCN 3A090 and its Technical Notes: an item below 3A090 cites the parameters it fails."""
+    d, got, why = classify(item(chip="H20"))   # TPP 2368, PD 2.9
+    assert why == "below_3a090" and d.license_required is False
+    failed = {p["parameter"]: p["threshold"] for p in d.items[0]["fails_parameters"]}
+    assert failed == {"tpp_3a090a": 4800, "tpp_3a090b_band": 2400, "pd_3a090a_x100": 592, "pd_3a090b_mid_x100": 320}
+    assert "15 CFR part 774, Supp. No. 1, ECCN 3A090, Technical Notes" in d.items[0]["outside_citations"]
+    d, _, _ = classify(item(tpp=1599, data_center=True))
+    assert {p["parameter"] for p in d.items[0]["fails_parameters"]} == {"tpp_3a090_floor", "tpp_3a090a"}
+
+
+def test_734_13_movement_within_the_united_states_cites_734_13():
+    """15 CFR 734.13: a shipment from the US to the US is not an export; the "no" cites it."""
+    d = run(scenario(to="US", entities={"Buyer": {"located": "US", "headquartered": "US"}}))
+    assert d.license_required is False
+    assert d.items[0]["outside_rule"] == "within_united_states"
+    assert d.items[0]["outside_citations"] == ["15 CFR 734.13-734.16"]

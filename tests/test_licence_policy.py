@@ -2,6 +2,8 @@
 the Tier 2 allocation, overlaps, the rule's dates (90 FR 4544) and the provision registry."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pyrules import kb
@@ -343,3 +345,54 @@ def test_742_6_b_10_tier1_parented_buyer_allocation_is_an_open_question_note():
     assert any(n["id"] == "tier1_parented_buyer_allocation" for n in d.notes)
     d = run(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}}))
     assert not any(n["id"] == "tier1_parented_buyer_allocation" for n in d.notes)
+# --- 742.6(b)(10) Tier 2 allocation: needless "indeterminate" (issue 10) ------------------------
+def _tier2(items, facts):
+    s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}}, items=items)
+    s["facts"] = dict(facts)
+    return run(s)
+
+
+BIG = {"tpp": 1_000_000, "quantity": 1580}          # 1,580,000,000 TPP: exactly the doubled allocation
+ONE = {"tpp": 4800, "quantity": 1}                  # the smallest 3A090.a unit by TPP
+
+
+def test_742_6_b_10_shipment_above_doubled_allocation_denied_whatever_was_used():
+    """742.6(b)(10): a shipment of more than 1,580,000,000 TPP cannot fit the allocation even with
+    assurances: policy of denial, with neither what was used nor the assurances asked."""
+    d = _tier2([BIG, ONE], {})
+    assert d.licensing_policy == "policy_of_denial"
+    assert "tier2_allocation_used_tpp" not in d.missing_facts
+    assert "government_assurances" not in d.missing_facts
+    # exactly the doubled allocation: what was used before decides
+    d = _tier2([BIG], {})
+    assert d.licensing_policy is None and "tier2_allocation_used_tpp" in d.missing_facts
+
+
+def test_742_6_b_10_shipment_above_single_allocation_without_assurances_denied_whatever_was_used():
+    """742.6(b)(10): without assurances, a shipment above 790,000,000 TPP alone is denied; with
+    the assurances unknown it is not decided."""
+    big = {"tpp": 1_000_000, "quantity": 790}
+    assert _tier2([big, ONE], {"government_assurances": False}).licensing_policy == "policy_of_denial"
+    assert _tier2([big], {"government_assurances": False}).licensing_policy is None
+    assert _tier2([big, ONE], {}).licensing_policy is None
+
+
+@pytest.mark.parametrize("used, policy, both", [
+    (789_995_200, "presumption_of_approval", False),    # used + 4,800 = 790,000,000: within even without
+    (789_995_201, None, True),                          # just over the single allocation
+    (1_579_995_200, None, True),                        # exactly the doubled allocation after this shipment
+    (1_579_995_201, "policy_of_denial", False),         # over even the doubled allocation
+])
+def test_742_6_b_10_assurances_unknown_policy_candidates_name_both_outcomes(used, policy, both):
+    """742.6(b)(10): assurances unknown and the allocation reached between 790,000,000 and
+    1,580,000,000 TPP: policy_candidates names both outcomes, denial without assurances and
+    approval with them; outside that band the policy is decided."""
+    d = _tier2([ONE], {"tier2_allocation_used_tpp": used})
+    assert d.licensing_policy == policy
+    cands = {(c["policy"], json.dumps(c.get("if"))) for c in d.policy_candidates}
+    if both:
+        assert cands == {("policy_of_denial", '{"government_assurances": false}'),
+                         ("presumption_of_approval", '{"government_assurances": true}')}
+        assert "government_assurances" in d.missing_facts
+    else:
+        assert "government_assurances" not in d.missing_facts

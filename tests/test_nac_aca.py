@@ -51,8 +51,10 @@ EXPECTED = {
     "nac_tier2_party_outside_scope": ("NAC", False, {"nac_tier3_scope"}),
     "nac_in_country_transfer_not_covered": ("NAC", False, {"nac_export_or_reexport"}),
     "nac_model_weights_not_covered": ("NAC", False, {"nac_items_eligible"}),
+    "nac_data_center_h100_chinese_cloud_not_eligible": ("NAC", False, {"nac_not_data_center_items"}),
+    "nac_chinese_parent_data_center_chips_not_available": ("NAC", False, {"nac_not_data_center_items"}),
     "aca_indian_company_route1": ("ACA", True, set()),
-    "aca_non_data_center_only_reading_blocks_route1": (
+    "aca_data_center_chips_outside_route1": (
         "ACA", False, {"aca_r1_not_data_center", "aca_r2_in_country_transfer", "aca_r2_located_in_tier3",
                        "aca_r2_not_data_center"}),
     "aca_in_country_transfer_china_non_data_center": ("ACA", True, set()),
@@ -66,8 +68,7 @@ EXPECTED = {
         "ACA", False, {"aca_r1_headquarters_outside_tier3", "aca_r2_located_in_tier3"}),
     "aca_model_weights_not_covered": ("ACA", False, {"aca_items_eligible"}),
     "aca_onward_destination_china": (
-        "ACA", False, {"aca_r1_onward_outside_tier3", "aca_r2_in_country_transfer", "aca_r2_located_in_tier3",
-                       "aca_r2_not_data_center"}),
+        "ACA", False, {"aca_r1_onward_outside_tier3", "aca_r2_in_country_transfer", "aca_r2_located_in_tier3"}),
 }
 
 
@@ -103,7 +104,7 @@ def _conditions(d):
 # ---------------------------------------------------------------- NAC, 740.8(a)
 def test_740_8a_nac_available_for_tier3_destination_with_route_note():
     """740.8(a): notified export to China, no BIS objection: NAC available, noted as the Tier 3 route."""
-    d = run(scenario(to="CN", entities=party("CN", "CN"), facts=NAC_OK))
+    d = run(scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts=NAC_OK))
     assert auth(d, "NAC")["available"] is True
     assert "tier3_route(nac)" in note_ids(d)
     assert d.authorized is True
@@ -111,14 +112,14 @@ def test_740_8a_nac_available_for_tier3_destination_with_route_note():
 
 def test_740_8a_nac_tier3_headquartered_consignee_in_tier2_is_in_scope():
     """740.8(a): a consignee in Malaysia headquartered in China is a Tier 3-tied party."""
-    d = run(scenario(to="MY", entities=party("MY", "CN"), facts=NAC_OK))
+    d = run(scenario(items=NON_DC_EXPORT, to="MY", entities=party("MY", "CN"), facts=NAC_OK))
     assert auth(d, "NAC")["available"] is True
     assert "tier3_route(nac)" in note_ids(d)
 
 
 def test_740_8a_nac_tier3_ultimate_parent_is_in_scope():
     """740.8(a): a German consignee whose ultimate parent is headquartered in Russia may use NAC."""
-    d = run(scenario(to="DE", entities=party("DE", "DE", parent_hq="RU"), facts=NAC_OK))
+    d = run(scenario(items=NON_DC_EXPORT, to="DE", entities=party("DE", "DE", parent_hq="RU"), facts=NAC_OK))
     assert auth(d, "NAC")["available"] is True
     assert "tier3_route(nac)" in note_ids(d)
 
@@ -126,20 +127,20 @@ def test_740_8a_nac_tier3_ultimate_parent_is_in_scope():
 def test_740_8a_nac_reexport_is_covered():
     """740.8(a): reexports are covered as exports are."""
     d = run(scenario(to="CN", action="reexport", transaction={"from": "SG"}, entities=party("CN", "CN"),
-                     items=[{"chip": "H100-SXM", "quantity": 10, "foreign_produced": False}], facts=NAC_OK))
+                     items=[{"chip": "RTX4090", "quantity": 10, "foreign_produced": False}], facts=NAC_OK))
     assert auth(d, "NAC")["available"] is True
 
 
 def test_740_8a_nac_tier1_party_is_outside_scope():
     """740.8(a): a German company with no Tier 3 tie does not use NAC."""
-    d = run(scenario(facts=NAC_OK))
+    d = run(scenario(items=NON_DC_EXPORT, facts=NAC_OK))
     assert failed(d, "NAC") == {"nac_tier3_scope"}
     assert "tier3_route(nac)" not in note_ids(d)
 
 
 def test_740_8a_nac_without_notification_facts_is_indeterminate():
     """740.8(a): whether BIS was notified is a missing fact, not a default."""
-    d = run(scenario(to="CN", entities=party("CN", "CN")))
+    d = run(scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN")))
     a = auth(d, "NAC")
     assert a["available"] is None
     assert undecided(d, "NAC") == {("nac_notification_submitted", "nac_notification_submitted")}
@@ -148,7 +149,7 @@ def test_740_8a_nac_without_notification_facts_is_indeterminate():
 
 def test_740_8a_nac_notified_but_content_and_objection_unknown():
     """740.8(a) as amended: once notified, completeness and BIS's silence must be known."""
-    d = run(scenario(to="CN", entities=party("CN", "CN"), facts={"nac_notification_submitted": True}))
+    d = run(scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts={"nac_notification_submitted": True}))
     assert auth(d, "NAC")["available"] is None
     assert undecided(d, "NAC") == {("nac_notification_complete", "nac_notification_complete"),
                                    ("nac_bis_no_objection", "nac_bis_no_objection")}
@@ -156,14 +157,14 @@ def test_740_8a_nac_notified_but_content_and_objection_unknown():
 
 def test_740_8a_nac_unknown_headquarters_leaves_scope_open():
     """740.8(a): a Tier 2 consignee of unknown headquarters may be Tier 3-tied: undecided, not failed."""
-    d = run(scenario(to="IN", entities={"Buyer": {"located": "IN"}}, facts=NAC_OK))
+    d = run(scenario(items=NON_DC_EXPORT, to="IN", entities={"Buyer": {"located": "IN"}}, facts=NAC_OK))
     assert auth(d, "NAC")["available"] is None
     assert ("nac_tier3_scope", "headquartered(Buyer)") in undecided(d, "NAC")
 
 
 def test_740_8a_nac_notification_contents_are_listed_as_obligations():
     """740.8(a) as amended by 90 FR 4544: past-12-month approvals, memory bandwidth, aggregation."""
-    d = run(scenario(to="CN", entities=party("CN", "CN"), facts=NAC_OK))
+    d = run(scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts=NAC_OK))
     ids = {o["id"] for o in d.obligations}
     assert {"nac_notify_bis", "nac_content_prior_approvals", "nac_content_memory_bandwidth",
             "nac_content_aggregation"} <= ids
@@ -174,7 +175,7 @@ def test_740_8a_nac_notification_contents_are_listed_as_obligations():
 
 def test_740_8a_nac_obligations_absent_when_unavailable():
     """740.8(a): the notification obligations come with NAC only when it is used."""
-    d = run(scenario(to="CN", entities=party("CN", "CN"), facts={**NAC_OK, "nac_bis_no_objection": False}))
+    d = run(scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts={**NAC_OK, "nac_bis_no_objection": False}))
     assert not any(o["id"].startswith("nac_") for o in d.obligations)
 
 
@@ -256,50 +257,65 @@ def test_740_8b_aca_open_route_hides_other_route_failures():
     assert undecided(d, "ACA") == set()
 
 
-# ---------------------------------------------------------------- reading aca_scope
-def test_740_8b_aca_scope_as_summarized_reading_lets_route_1_take_data_center_chips():
-    """740.8(b)(1) reading aca_scope=as_summarized lets route (1) take data-center chips (the default is non_data_center_only)."""
-    assert run(scenario(to="IN", entities=party("IN", "IN"))).readings["aca_scope"] == "non_data_center_only"
-    s = scenario(to="IN", entities=party("IN", "IN"))
-    s["readings"] = {"aca_scope": "as_summarized"}
-    d = run(s)
-    assert d.readings["aca_scope"] == "as_summarized"
-    assert auth(d, "ACA")["available"] is True
-    assert "aca_scope" in d.readings_that_matter
+# ------------------------------------------- ECCN 3A090, List Based License Exceptions (NAC/ACA)
+def test_3a090_lble_nac_notified_does_not_authorize_data_center_h100s_to_chinese_cloud():
+    """ECCN 3A090 List Based License Exceptions: NAC covers 3A090.a only if not designed or
+    marketed for data centers; a notified, unobjected export of H100s to China is not NAC."""
+    d = run(scenario(to="CN", entities=party("CN", "CN"), facts=NAC_OK))
+    nac = auth(d, "NAC")
+    assert nac["available"] is False
+    assert failed(d, "NAC") == {"nac_not_data_center_items"}
+    assert {f["citation"] for f in nac["failed_conditions"]} == {
+        "15 CFR part 774, Supp. No. 1, ECCN 3A090, List Based License Exceptions (NAC/ACA)"}
+    assert "tier3_route(nac)" not in note_ids(d)
+    assert d.authorized is False
 
 
-def test_740_8b_aca_scope_non_data_center_only_excludes_data_center_chips():
-    """740.8(b)(1) reading aca_scope=non_data_center_only: data-center H100s are not in route (1)."""
-    s = scenario(to="IN", entities=party("IN", "IN"))
-    s["readings"] = {"aca_scope": "non_data_center_only"}
-    d = run(s)
+@pytest.mark.parametrize("dc, available", [(False, True), (True, False), (None, None)])
+def test_3a090_lble_nac_turns_on_data_center_use(dc, available):
+    """ECCN 3A090 List Based License Exceptions: the same 3A090.a item, notified to China:
+    not for data centers -> NAC; for data centers -> not; unknown -> undecided naming it."""
+    line = {"eccn": "3A090.a", "tpp": 5000, "quantity": 10}
+    if dc is not None:
+        line["data_center"] = dc
+    d = run(scenario(to="CN", entities=party("CN", "CN"), items=[line], facts=NAC_OK))
+    assert auth(d, "NAC")["available"] is available
+    if dc is None:
+        assert ("nac_not_data_center_items", "item_data_center(1)") in undecided(d, "NAC")
+        assert "item_data_center(1)" in d.missing_facts
+
+
+def test_3a090_lble_chinese_parented_consignee_of_data_center_chips_gets_no_exception():
+    """ECCN 3A090 List Based License Exceptions: data-center H100s to an Indian company with a
+    Chinese parent: NAC and ACA are not available - not 'pending notification'."""
+    d = run(scenario(to="IN", entities=party("IN", "IN", parent_hq="CN")))
+    assert auth(d, "NAC")["available"] is False
+    assert auth(d, "ACA")["available"] is False
+    assert "nac_notification_submitted" not in d.missing_facts
+    assert d.authorized is False
+
+
+def test_3a090_lble_aca_route1_excludes_data_center_chips_for_untied_party():
+    """ECCN 3A090 List Based License Exceptions: ACA route (1) does not take data-center
+    H100s even to an Indian company with no Tier 3 tie (no reading: the entry decides)."""
+    d = run(scenario(to="IN", entities=party("IN", "IN")))
     assert auth(d, "ACA")["available"] is False
     assert "aca_r1_not_data_center" in failed(d, "ACA")
-    assert "aca_scope" in d.readings_that_matter
+    assert "aca_scope" not in d.readings and "aca_scope" not in d.readings_that_matter
 
 
-def test_740_8b_aca_scope_does_not_matter_for_non_data_center_items():
-    """740.8(b)(1) reading aca_scope: for non-data-center chips both readings allow route (1)."""
-    items = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 5, "data_center": False}]
-    for reading in ("as_summarized", "non_data_center_only"):
-        s = scenario(to="IN", items=items, entities=party("IN", "IN"))
-        s["readings"] = {"aca_scope": reading}
-        d = run(s)
-        assert auth(d, "ACA")["available"] is True
-        assert "aca_scope" not in d.readings_that_matter
+def test_3a090_lble_former_aca_scope_reading_is_refused():
+    """The retired reading aca_scope (decided by the 3A090 entry's NAC/ACA lines) is an input error."""
+    import pyrules
+    s = scenario(to="IN", entities=party("IN", "IN"))
+    s["readings"] = {"aca_scope": "as_summarized"}
+    with pytest.raises(pyrules.InputError):
+        run(s)
 
 
-def test_740_8b_aca_scope_does_not_matter_for_tier3_tied_party():
-    """740.8(b)(1) reading aca_scope: irrelevant where route (1) is closed by a Tier 3 tie."""
-    d = run(scenario(to="IN", entities=party("IN", "IN", parent_hq="CN")))
-    assert "aca_scope" not in d.readings_that_matter
-
-
-def test_740_8b_aca_scope_unknown_data_center_use_under_alternative_reading():
-    """740.8(b)(1) reading non_data_center_only: an item of unknown data-center use leaves ACA open."""
-    s = scenario(to="IN", items=[{"eccn": "4A090.a", "tpp": 40000, "quantity": 2}], entities=party("IN", "IN"))
-    s["readings"] = {"aca_scope": "non_data_center_only"}
-    d = run(s)
+def test_3a090_lble_aca_unknown_data_center_use_is_undecided():
+    """ECCN 3A090 List Based License Exceptions: a 4A090.a line of unknown data-center use leaves ACA open."""
+    d = run(scenario(to="IN", items=[{"eccn": "4A090.a", "tpp": 40000, "quantity": 2}], entities=party("IN", "IN")))
     assert auth(d, "ACA")["available"] is None
     assert ("aca_r1_not_data_center", "item_data_center(1)") in undecided(d, "ACA")
 
@@ -325,7 +341,8 @@ TIER = {c: t for t, cs in TIER_COUNTRIES.items() for c in cs}
        action=st.sampled_from(["export", "reexport", "in_country_transfer"]), dc=st.booleans())
 def test_740_8_property_tier3_tied_availability_comes_with_route_note(dest, loc, hq, parent, action, dc):
     """740.8(a)/(b): whenever NAC or ACA is available to a Tier 3-tied party, the tier3_route note says so;
-    NAC is never available without a Tier 3 tie; ACA route (1) never serves a Tier 3-tied party."""
+    NAC is never available without a Tier 3 tie, nor for data-center items (ECCN 3A090 LBLE);
+    ACA route (1) never serves a Tier 3-tied party."""
     frm = dest if action == "in_country_transfer" else "US"
     items = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 10, "data_center": dc, "foreign_produced": False}]
     d = run(scenario(to=dest, action=action, transaction={"from": frm}, items=items,
@@ -339,7 +356,8 @@ def test_740_8_property_tier3_tied_availability_comes_with_route_note(dest, loc,
         assert "tier3_route(aca_in_country)" in notes
     if aca["available"] and not tied:
         assert "tier3_route(aca_in_country)" not in notes
-    # With every notification fact favourable, NAC is available exactly for a Tier 3-tied export.
-    assert nac["available"] is (tied and action != "in_country_transfer")
+    # With every notification fact favourable, NAC is available exactly for a Tier 3-tied export
+    # of items not designed or marketed for data centers (ECCN 3A090, List Based License Exceptions).
+    assert nac["available"] is (tied and action != "in_country_transfer" and not dc)
     # ACA is decided for fully described parties.
     assert aca["available"] is not None

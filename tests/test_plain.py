@@ -125,7 +125,8 @@ def test_sentence_when_no_licence_or_undecided():
     leaves the classification and the requirement undecided."""
     assert pyrules.evaluate(QUERIES / "core_deemed_export.json").summary() == "No licence is required."
     d = pyrules.evaluate(QUERIES / "core_missing_die_area.json")
-    assert d.summary() == "Whether a licence is required is undecided until 1 missing fact is given."
+    # the die area, and (Note 2 to 3A090) whether the item is designed for data centers
+    assert d.summary() == "Whether a licence is required is undecided until 2 missing facts are given."
     assert "Licence required: undecided" in d.to_text()
     assert "indeterminate" not in d.to_text().split("Note:")[0].lower().replace(d.scenario.lower(), "")
 
@@ -322,7 +323,12 @@ def test_748_15_whatif_unreachable_names_the_conditions_blocking_every_alternati
 def test_740_8_a_whatif_nac_blocked_by_one_of_its_steps_in_each_alternative():
     """740.8(a): notifying BIS opens the next steps (complete notification, no objection by
     BIS), so no single condition blocks every alternative; one of the three always does."""
-    r = _whatif("core_tier3_destination.json", "nac", [{"fact": "fact", "name": "nac_notification_submitted"}])
+    from pyrules.loader import load_scenarios
+    from pyrules.whatif import repairs
+    data = json.loads(json.dumps(load_scenarios([QUERIES / "core_tier3_destination.json"])[0][1].data))
+    # chips not designed for data centers: the 3A090 entry's NAC lines cover them
+    data["items"] = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 100, "data_center": False}]
+    r = repairs(data, "nac", [{"fact": "fact", "name": "nac_notification_submitted"}])
     assert not r.reachable
     [b] = r.blocking
     assert b["authorization"] == "NAC" and b["state"] == "one of"

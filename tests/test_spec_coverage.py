@@ -179,14 +179,27 @@ def test_732_supp3_para28_training_purpose_without_iaas_fact_names_the_missing_f
     assert [r["flag"] for r in d.red_flags] == ["rf28"]
 
 
-def test_no_item_lines_is_said_not_silent():
-    """742.6(a)(6)(iii), (a)(13): a transaction with no items gets 'no licence' with a note saying why."""
+def test_no_item_lines_is_an_input_error_naming_items():
+    """742.6(a)(6)(iii), (a)(13): a transaction with no item lines is an input error naming
+    'items' (it never answers 'no licence' for want of anything to judge); exit code 2."""
+    import subprocess as _sp, sys as _sys, json as _json, tempfile as _tf, os as _os
     import pyrules
-    d = pyrules.evaluate({"scenario": "nothing", "date": "2025-06-01",
-                          "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "B"},
-                          "entities": {"B": {"located": "DE", "headquartered": "DE"}}})
-    assert d.license_required is False
-    assert any(n["id"] == "no_items" for n in d.notes)
+    s = {"scenario": "nothing", "date": "2025-06-01",
+         "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "B"},
+         "entities": {"B": {"located": "DE", "headquartered": "DE"}}}
+    for items in (None, []):
+        if items is not None:
+            s["items"] = items
+        with pytest.raises(pyrules.InputError) as exc:
+            pyrules.evaluate(s)
+        assert exc.value.field == "items"
+    with _tf.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        _json.dump(s, fh)
+    try:
+        out = _sp.run([_sys.executable, "-m", "pyrules.cli", "ask", fh.name], capture_output=True, text=True)
+    finally:
+        _os.unlink(fh.name)
+    assert out.returncode == 2 and "items" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_reading_defaults_in_python_match_the_knowledge_base():
