@@ -1,7 +1,8 @@
 """Run clingo on the knowledge base and a scenario's facts."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from itertools import islice
+from typing import Iterable, Iterator, Sequence
 
 import clingo
 import clingo.ast as ast
@@ -16,10 +17,16 @@ class KnowledgeBaseError(RuntimeError):
     """The knowledge base produced no answer, or more than one: a bug in kb/, never the user's fault."""
 
 
+# Scenarios per clingo control in evaluate_many: each control grounds the static part of
+# the KB once, so larger batches share more of it; beyond a few hundred the gain is small.
+BATCH_SIZE = 500
+
+
 class Engine:
     """Holds the knowledge base text, loaded once per process."""
 
     def __init__(self, extra_program: str = ""):
+        self.extra_program = extra_program
         self.program = kb.kb_text() + "\n" + extra_program
         # Parsed once; each evaluation hands clingo the parsed statements, which is
         # cheaper than parsing the text again.
@@ -59,6 +66,27 @@ class Engine:
         atoms = self.answer(facts)
         return Determination.from_atoms(scenario, atoms, as_of=as_of or scenario.date)
 
+    def evaluate_many(self, scenarios: Iterable[Scenario | dict], as_of: str | None = None, regime=None,
+                      batch_size: int = BATCH_SIZE) -> Iterator:
+        """Evaluate many scenarios: one Determination per scenario, in input order, each
+        exactly what ``evaluate`` gives for it. The scenarios are decided ``batch_size``
+        at a time in one clingo control each (pyrules.batch.solve_batch), and read
+        lazily: a generator or a very long list is fine. A scenario that is not valid
+        raises InputError when it is reached."""
+        from .batch import solve_batch
+        from .determination import Determination
+        from .facts import scenario_terms
+        extra = regime.facts() if regime is not None else ()
+        it = iter(scenarios)
+        while True:
+            chunk = [s if isinstance(s, Scenario) else Scenario.from_dict(s) for s in islice(it, max(batch_size, 1))]
+            if not chunk:
+                return
+            answers = solve_batch([scenario_terms(s, as_of) for s in chunk], extra_facts=extra,
+                                  extra_program=self.extra_program)
+            for i, s in enumerate(chunk, start=1):
+                yield Determination.from_atoms(s, answers[i], as_of=as_of or s.date)
+
 
 _ENGINE: Engine | None = None
 
@@ -73,3 +101,11 @@ def default_engine() -> Engine:
 def evaluate(scenario: Scenario | dict, as_of: str | None = None, regime=None):
     """Evaluate one scenario under the rule as written (or under ``regime``)."""
     return default_engine().evaluate(scenario, as_of=as_of, regime=regime)
+
+
+def evaluate_many(scenarios: Iterable[Scenario | dict], as_of: str | None = None, regime=None,
+                  batch_size: int = BATCH_SIZE) -> Iterator:
+    """Evaluate many scenarios (dicts in the JSON form, or Scenario objects): an iterator
+    of Determinations in input order, each the same as ``evaluate`` gives, many times
+    faster (one clingo control per ``batch_size`` scenarios)."""
+    return default_engine().evaluate_many(scenarios, as_of=as_of, regime=regime, batch_size=batch_size)
