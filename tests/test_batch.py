@@ -190,3 +190,19 @@ def test_evaluate_many_of_nothing_and_a_bad_scenario():
     assert list(pyrules.evaluate_many([])) == []
     with pytest.raises(pyrules.InputError):
         list(pyrules.evaluate_many([{"scenario": "bad", "date": "2025-13-01"}]))
+
+
+def test_count_answer_sets_of_a_batch_is_one_only_when_each_transaction_has_one():
+    """pyrules check counts the answer sets of its samples as one batch (a batch has exactly
+    one answer set exactly when each of its transactions has): none when one transaction
+    has none, several when one has several."""
+    from pyrules.batch import count_answer_sets
+    pairs = load_scenarios(_json_files())[:5]
+    facts = [scenario_terms(s) for _, s in pairs]
+    assert count_answer_sets(facts) == 1
+    assert count_answer_sets(facts, extra_program=':- consignee("AcmeCloud").') in (0, 1)
+    named = [i for i, (_, s) in enumerate(pairs) if s.data["transaction"].get("consignee")]
+    c = pairs[named[0]][1].data["transaction"]["consignee"]
+    assert count_answer_sets(facts, extra_program=f':- consignee("{c}").') == 0
+    assert count_answer_sets(facts, extra_program=f'{{ pick__ }} :- consignee("{c}").') == 2
+    assert count_answer_sets([]) == 1
