@@ -44,7 +44,7 @@ import clingo
 import clingo.ast as ast
 
 from . import kb
-from .arithmetic import Arithmetic
+from .arithmetic import BASE, Arithmetic, big
 from .facts import arg_text
 
 TXN = "T__"
@@ -53,6 +53,57 @@ CTX = "K__"
 CONTEXT_INPUTS = frozenset({("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1),
                             ("via_distributor", 1)})
 SUFFIX = "__c"          # p/n context-indexed -> p__c/(n+1)
+
+
+class _Memo(Arithmetic):
+    """The grounding context of a batch: the functions of pyrules.arithmetic.Arithmetic
+    with the same values, each computed once per distinct arguments (the rows of a
+    ledger repeat the same chips and quantities), and each n(...) argument read once."""
+
+    def __init__(self):
+        self._memo: dict = {}
+        self._ints: dict = {}
+
+    def _int(self, sym):
+        """The value of an n(...) number (as arithmetic.from_big reads it), None for
+        another term (as arithmetic._is_big tells)."""
+        v = self._ints.get(sym, False)
+        if v is False:
+            text = str(sym)
+            v = None
+            if text.startswith("n("):
+                v = 0
+                for part in text[2:-1].split(","):
+                    v = v * BASE + int(part)
+            self._ints[sym] = v
+        return v
+
+    def times(self, q, t):
+        key = ("times", q, t)
+        r = self._memo.get(key)
+        if r is None:
+            r = self._memo[key] = Arithmetic.times(self, q, t)
+        return r
+
+    def _op(self, name, x, k, fn):
+        key = (name, x, k)
+        r = self._memo.get(key)
+        if r is None:
+            a = self._int(x)
+            r = self._memo[key] = [] if a is None else fn(a)
+        return r
+
+    def plus(self, x, y):
+        b = self._int(y)
+        if b is None:
+            return []
+        return self._op("plus", x, y, lambda a: big(a + b))
+
+    def scaled(self, x, k):
+        return self._op("scaled", x, k, lambda a: big(a * k.number))
+
+    def percent(self, x, p):
+        return self._op("percent", x, p, lambda a: big(a * p.number // 100))
 
 
 def input_signatures() -> set[tuple[str, int]]:
@@ -372,7 +423,7 @@ def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[cli
     with ctl.backend() as b:
         for f in extra_facts:
             b.add_rule([b.add_atom(f)])
-    ctl.ground([("facts", []), ("base", [])], context=Arithmetic())
+    ctl.ground([("facts", []), ("base", [])], context=_Memo())
     models: list[list[clingo.Symbol]] = []
     ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
     if len(models) != 1:
@@ -393,7 +444,7 @@ def count_answer_sets(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterab
     with ctl.backend() as b:
         for f in extra_facts:
             b.add_rule([b.add_atom(f)])
-    ctl.ground([("facts", []), ("base", [])], context=Arithmetic())
+    ctl.ground([("facts", []), ("base", [])], context=_Memo())
     n = 0
     with ctl.solve(yield_=True) as handle:
         for _ in handle:
@@ -698,7 +749,8 @@ class StagedBatch:
         self.ctl.add("step1", [], p1)
         self.ctl.add("step2", [], p2)
         self.ctl.add("facts", [], _tagged_text(fact_lists, start, self.ctx_of, ctx_inputs))
-        self.ctl.ground([("facts", []), ("step1", [])], context=Arithmetic())
+        self.memo = _Memo()
+        self.ctl.ground([("facts", []), ("step1", [])], context=self.memo)
 
     def _solve(self) -> dict[int, list[tuple[str, list]]]:
         models: list = []
@@ -731,5 +783,5 @@ class StagedBatch:
         only now, e.g. the running totals (arguments as in pyrules.facts)."""
         text = "\n".join(f"{name}({i},{','.join(map(arg_text, args))})." for i, name, args in late_facts)
         self.ctl.add("late", [], text)
-        self.ctl.ground([("late", []), ("step2", [])], context=Arithmetic())
+        self.ctl.ground([("late", []), ("step2", [])], context=self.memo)
         return self._solve()

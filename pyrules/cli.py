@@ -138,7 +138,7 @@ def cmd_ledger(args) -> int:
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     try:
-        result = run_ledger(path, progress=args.progress, screen=args.screen)
+        result = run_ledger(path, progress=args.progress, screen=args.screen, stream=True)
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the file: not UTF-8 text (byte {exc.start})", file=str(path)) from None
     fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")

@@ -201,106 +201,237 @@ def _error_row(line: int, rid, exc: InputError, path: str) -> dict:
     return row
 
 
-def run_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False) -> LedgerResult:
+def run_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False,
+               stream: bool = False, dask_client=None) -> LedgerResult:
     """Account for the rows of ``path``. ``workers``: processes to decide the rows in
-    (default: two on a machine with two or more CPUs, for large ledgers). ``screen``:
-    weigh every authorization for every row, not only the one a row claims."""
+    (default: one per CPU, at most BATCH_WORKERS, for large ledgers). ``screen``: weigh
+    every authorization for every row, not only the one a row claims. ``stream``: the
+    result's ``rows`` is an iterator that reads the results back from a temporary file
+    (memory stays bounded whatever the number of rows) instead of a list.
+    ``dask_client``: decide the batches on a Dask cluster (``pip install pyrules[dask]``)."""
     gc_was_on = gc.isenabled()
     gc.disable()        # many long-lived objects and no cycles: collections would only cost time
     try:
-        return _run_ledger(path, progress, workers, screen)
+        result = _run_ledger(Path(path), progress, workers, screen, dask_client)
     finally:
         if gc_was_on:
             gc.enable()
+    if not stream:
+        result.rows = list(result.rows)
+    return result
 
 
-def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool) -> LedgerResult:
+def _scan(path: Path):
+    """The rows of a CSV or JSON-lines file, one at a time: (header or None for JSON lines,
+    iterator of (line number, raw row, the row's own text)). The raw row is what
+    read_rows gives; the text is all a worker needs to rebuild it (_decode)."""
+    f = open(path, encoding="utf-8-sig")        # a spreadsheet's byte-order mark is not part of a column name
+    if path.suffix in (".jsonl", ".ndjson"):
+        def rows():
+            with f:
+                for n, line in enumerate(f, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        yield n, {"__error__": f"invalid JSON at column {exc.colno}: {exc.msg}"}, None
+                        continue
+                    if not isinstance(obj, dict):
+                        obj = {"__error__": f"expected a JSON object (a scenario with an 'id'), got {type(obj).__name__}"}
+                    yield n, obj, line
+        return None, rows()
+    taken: list[str] = []
+
+    def lines():
+        for line in f:
+            taken.append(line)
+            yield line
+    reader = csv.reader(lines())
+    try:
+        header = next(reader)
+    except StopIteration:
+        header = []
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        f.close()
+        raise InputError(f"the header lacks the column(s) {', '.join(missing)}", file=str(path), line=1)
+
+    def rows():
+        with f:
+            n = 1
+            taken.clear()
+            for cells in reader:
+                text = "".join(taken)
+                taken.clear()
+                if not cells:           # a blank line is no row (as csv.DictReader reads it)
+                    continue
+                n += 1
+                yield n, _csv_dict(header, cells), text
+    return header, rows()
+
+
+def _csv_dict(header: list[str], cells: list[str]) -> dict:
+    """A CSV record as csv.DictReader makes it: column -> cell, extra cells under None,
+    missing cells None."""
+    d = dict(zip(header, cells))
+    if len(cells) > len(header):
+        d[None] = cells[len(header):]
+    elif len(cells) < len(header):
+        for h in header[len(cells):]:
+            d.setdefault(h, None)
+    return d
+
+
+def _decode(text: str, header: list[str] | None) -> dict:
+    if header is None:
+        return json.loads(text)
+    return _csv_dict(header, next(csv.reader(io.StringIO(text))))
+
+
+class _Spill:
+    """The result rows, written to a temporary file as they are decided (in date order)
+    and read back in the order of the input (record by record): memory holds only one
+    offset per row."""
+
+    def __init__(self, n: int):
+        import array
+        import tempfile
+        self.file = tempfile.TemporaryFile("w+b")
+        self.offsets = array.array("q", [-1]) * n
+
+    def put(self, record: int, row: dict) -> None:
+        self.offsets[record] = self.file.tell()
+        self.file.write(json.dumps(row).encode() + b"\n")
+
+    def rows(self):
+        f = self.file
+        f.flush()
+        try:
+            for off in self.offsets:
+                if off >= 0:
+                    f.seek(off)
+                    yield json.loads(f.readline())
+        finally:
+            f.close()
+
+
+def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, dask_client) -> LedgerResult:
     result = LedgerResult()
-    keyed: list[tuple[int, str, int, dict]] = []
-    errors: dict[int, dict] = {}
-    seen: set[str] = set()
-    raw_rows = read_rows(path)
-    if not progress and len(raw_rows) >= 20000 and sys.stderr.isatty():
+    header, scanned = _scan(path)
+    if not progress and path.stat().st_size >= 2_000_000 and sys.stderr.isatty():
         progress = True                      # long runs show progress on a terminal
-    bar = _Bar(len(raw_rows), "reading rows", progress)
-    for line, raw in raw_rows:
-        bar.step()
+    # Only what orders a row is kept of it (its date, id, line and own text); the rest
+    # is checked and decided in the worker that decides its batch.
+    keyed: list[tuple[int, str, int, int, str]] = []
+    errors: list[tuple[int, dict]] = []
+    seen: set[str] = set()
+    bar = _Bar(path.stat().st_size, "reading rows", progress)
+    record = -1
+    for record, (line, raw, text) in enumerate(scanned):
+        if progress:
+            bar.step(len(text or ""))
         try:
             rid, date = _row_key(line, raw)
             if rid in seen:
                 raise InputError(f"duplicate id {rid!r}", line=line, field="id")
             seen.add(rid)
-            keyed.append((date, rid, line, raw))
+            keyed.append((date, rid, record, line, text))
         except InputError as exc:
-            errors[line] = _error_row(line, raw.get("id") if isinstance(raw, dict) else None, exc, str(path))
-    bar.done()
+            errors.append((record, _error_row(line, raw.get("id") if isinstance(raw, dict) else None, exc, str(path))))
+    del seen
+    bar.finish()
+    spill = _Spill(record + 1)
+    for r, row in errors:
+        spill.put(r, row)
+    del errors
     # date order, ties by id: the order never depends on the order of the file
     keyed.sort(key=lambda t: (t[0], t[1]))
-    ordered = [(rid, line, raw) for _, rid, line, raw in keyed]     # each row is checked in its worker
+    batches = [[(r, rid, line, text) for _, rid, r, line, text in keyed[k:k + BATCH_ROWS]]
+               for k in range(0, len(keyed), BATCH_ROWS)]
+    n_rows = len(keyed)
+    del keyed
     if workers is None:
-        workers = 2 if len(ordered) >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) >= 2 else 1
+        workers = min(os.cpu_count() or 1, BATCH_WORKERS) if n_rows >= PARALLEL_MIN_ROWS else 1
+    workers = max(1, min(workers, len(batches)))
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
-    size = -(-len(ordered) // max(workers, 1)) if ordered else 0
-    # the bar counts each row twice (step 1 and step 2), across the processes
-    shared = multiprocessing.get_context("fork").Value("q", 0) if progress and workers > 1 else None
-    work = _Bar(2 * len(ordered), "deciding rows", progress, shared=shared)
-    chunks = [(ordered[k:k + size], k + 1, str(path), screen, work.step if progress else None)
-              for k in range(0, len(ordered), size)] if ordered else []
-    _say(progress, f"{len(ordered)} rows in {len(chunks)} process(es), two steps each")
-    if chunks:      # rewrite the KB once, before any fork
-        _staged(screen)
-    # With several processes, every chunk is decided in a child: clingo never frees the
-    # symbols a grounding makes, so this process stays as small (and a second ledger
-    # in it as fast) as before the first.
-    if len(chunks) > 1:
-        local, remote = None, [_Remote(*c) for c in chunks]
+    work = _Bar(2 * n_rows, "deciding rows", progress)
+    _say(progress, f"{n_rows} rows in {len(batches)} batch(es), "
+                   + ("on a Dask cluster" if dask_client is not None else f"{workers} process(es)"))
+    totals = _Totals()
+    if batches:
+        _staged(screen)         # rewrite the KB once, before any fork
+    if dask_client is not None:
+        _decide_on_dask(dask_client, batches, header, str(path), screen, totals, spill, work)
+    elif workers > 1:
+        _decide_in_pool(workers, batches, header, str(path), screen, totals, spill, work)
     else:
-        local, remote = (_Chunk(*chunks[0]) if chunks else None), []
-    firsts = ([local.first()] if local else []) + [r.first() for r in remote]
-    # running totals in date order (chunk after chunk, each in order)
-    running: dict[str, int] = {}
-    key_texts: dict[str, str] = {}
-    caps: dict[str, int] = {}
-    lates: list[dict[int, dict[str, int]]] = []
-    for first in firsts:
+        for items in batches:
+            batch = _Batch(items, header, str(path), screen)
+            firsts = batch.first()
+            work.step(len(items))
+            for r, row in batch.second(totals.late(firsts)):
+                spill.put(r, row)
+            work.step(len(items))
+            del batch           # its clingo control is freed here
+    work.done()
+    result.rows = spill.rows()
+    result.summary = totals.summary()
+    return result
+
+
+class _Totals:
+    """The running totals, in date order: each row's totals of the rows before it (the
+    facts its second step reads), then what it adds. Cheap sums: the KB has already
+    said, in each row's first step, which totals the row counts toward and sees."""
+
+    def __init__(self):
+        self.running: dict[str, int] = {}
+        self.key_texts: dict[str, str] = {}
+        self.caps: dict[str, int] = {}
+
+    def late(self, firsts: list) -> dict[int, dict[str, int]]:
+        """``firsts``: a batch's first steps in date order. Per row of the batch (its index),
+        {fact name: total of the earlier rows}."""
+        running = self.running
         late: dict[int, dict[str, int]] = {}
-        for i, tpp, counts, observes, row_caps, given in first:
+        for j, (tpp, counts, observes, row_caps, given) in enumerate(firsts):
             for key, fact_name in observes:       # what earlier rows used
-                late.setdefault(i, {})[fact_name] = given.get(fact_name, 0) + running.get(key, 0)
+                late.setdefault(j, {})[fact_name] = given.get(fact_name, 0) + running.get(key, 0)
             for key, text, fact_name in counts:   # this row adds to it
                 running[key] = running.get(key, 0) + tpp
-                key_texts[key] = text
-            caps.update(row_caps)
-        lates.append(late)
-    for r, late in zip(remote, lates):
-        r.send(late)
-    rows = (local.second(lates[0]) if local else []) + [row for r in remote for row in r.second()]
-    work.done()
-    out_rows: dict[int, dict] = dict(errors)
-    for row in rows:
-        out_rows[row["line"]] = row
-    result.rows = [out_rows[k] for k in sorted(out_rows)]
-    h100 = kb.chips()["H100-SXM"]
-    for key in sorted(running):
-        used = running[key]
-        cap = caps.get(key)
-        result.summary.append({
-            "total": key_texts[key], "used_tpp": used, "cap_tpp": cap,
-            "remaining_tpp": None if cap is None else cap - used,
-            "used_h100_equivalents": round(used / h100, 1),
-            "remaining_h100_equivalents": None if cap is None else round((cap - used) / h100, 1),
-        })
-    return result
+                self.key_texts[key] = text
+            self.caps.update(row_caps)
+        return late
+
+    def summary(self) -> list[dict]:
+        h100 = kb.chips()["H100-SXM"]
+        out = []
+        for key in sorted(self.running):
+            used = self.running[key]
+            cap = self.caps.get(key)
+            out.append({
+                "total": self.key_texts[key], "used_tpp": used, "cap_tpp": cap,
+                "remaining_tpp": None if cap is None else cap - used,
+                "used_h100_equivalents": round(used / h100, 1),
+                "remaining_h100_equivalents": None if cap is None else round((cap - used) / h100, 1),
+            })
+        return out
 
 
 # Ledgers with fewer rows are decided in one process (a second one costs more than it saves).
 PARALLEL_MIN_ROWS = 4000
-# Rows per clingo control (see _Chunk). Each control grounds the static part of the
-# KB and every date context of its rows again, so very small batches waste time;
-# very large ones ground more slowly per row. Measured on 100,000 rows (two
-# processes): 2,500 rows 16.1 s, 5,000 14.4-14.9 s, 12,500-50,000 about 14 s.
-BATCH_ROWS = 25000
+# Rows per clingo control (see _Batch). Each control grounds the static part of the KB
+# and every date context of its rows again, so very small batches waste time; a
+# control's memory grows with its rows (about 20 KB a row), and a worker holds one
+# at a time.
+BATCH_ROWS = 10000
+# Worker processes at most (one per CPU up to this).
+BATCH_WORKERS = 8
+# A worker process decides this many batches, then a fresh one takes over: clingo
+# keeps every symbol it ever made for the life of a process.
+WORKER_BATCHES = 10
 
 # What the first step reads: each row's shipment TPP and the totals it counts toward.
 FIRST_SHOW = {("shipment_tpp", 1), ("ledger_count", 3), ("observes", 2)}
@@ -320,27 +451,26 @@ def _late_names() -> frozenset:
     return frozenset(names)
 
 
-class _Chunk:
-    """Consecutive rows (in date order), numbered from ``start``, decided in two steps.
-    The rows are split into batches of at most ``BATCH_ROWS`` rows, one clingo control
-    each (which bounds the memory of one control)."""
+class _Batch:
+    """Consecutive rows (in date order) decided in two steps of one clingo control
+    (pyrules.batch.StagedBatch): ``first()`` gives what the running totals need of each
+    row, ``second(late)`` each row's result given the totals of the rows before it.
+    ``items``: (record number, id, line, the row's text). The rows are numbered from 1 in
+    every batch, so that batches share clingo's symbols for them."""
 
-    def __init__(self, raw_rows: list[tuple[str, int, dict]], start: int, path: str, screen: bool = False,
-                 report=None):
+    def __init__(self, items: list, header, path: str, screen: bool = False):
         # each row is checked here, in the process that decides it; a row that fails
         # the check becomes an error row naming its line and field
-        self.rows: list[tuple[str, Scenario, int]] = []
-        self.errors: list[dict] = []
-        for rid, line, raw in raw_rows:
+        self.rows: list[tuple[int, str, Scenario, int]] = []
+        self.errors: list[tuple[int, dict]] = []
+        for r, rid, line, text in items:
             try:
-                self.rows.append((rid, _row_scenario(line, raw)[1], line))
+                self.rows.append((r, rid, _row_scenario(line, _decode(text, header))[1], line))
             except InputError as exc:
-                self.errors.append(_error_row(line, rid, exc, path))
-        self.start = start
-        rows = self.rows
+                self.errors.append((r, _error_row(line, rid, exc, path)))
         late_names = _late_names()
         facts, self.held = [], []
-        for _, s, _ in rows:
+        for _, _, s, _ in self.rows:
             fs = scenario_terms(s)
             given = s.data.get("facts", {})
             held = {}
@@ -350,23 +480,16 @@ class _Chunk:
                 fs = [f for f in fs if not (f[0] == "fact" and f[1][0].name in late_names)]
             facts.append(fs)
             self.held.append(held)
-        self.report = report or (lambda n: None)     # rows done, for the progress bar
-        self.report(len(self.errors))                # an error row is done in each step at once
-        self.batches = []
-        for k in range(0, len(rows), BATCH_ROWS):
-            self.batches.append(StagedBatch(facts[k:k + BATCH_ROWS], ledger_program(screen), FIRST_SHOW, LEDGER_SHOW,
-                                            late_names, start=start + k, gate=True, convert=_atom))
-            self.report(self.batches[-1].n)
+        self.batch = StagedBatch(facts, ledger_program(screen), FIRST_SHOW, LEDGER_SHOW, late_names,
+                                 start=1, gate=True, convert=_atom) if self.rows else None
 
-    def first(self) -> list[tuple[int, int, list, dict, dict]]:
-        """Per row: (number, shipment TPP, [(total key, its text, fact name)] it counts toward,
-        [(total key, fact name)] it sees, {key: cap}, {fact name: given TPP})."""
-        atoms: dict = {}
-        for batch in self.batches:
-            atoms.update(batch.first())
+    def first(self) -> list[tuple[int, list, dict, dict]]:
+        """Per row (in order): (shipment TPP, [(total key, its text, fact name)] it counts
+        toward, [(total key, fact name)] it sees, {key: cap}, {fact name: given TPP})."""
+        atoms = self.batch.first() if self.batch else {}
         out = []
         self.tpp: dict[int, int] = {}
-        for i, (rid, s, line) in enumerate(self.rows, start=self.start):
+        for i, (_, rid, s, line) in enumerate(self.rows, start=1):
             tpp, counts, observes, caps = 0, [], [], {}
             for a in atoms[i]:
                 name = a[0]
@@ -382,74 +505,162 @@ class _Chunk:
             if observes:
                 facts = s.data.get("facts", {})
                 given = {n: parse_big(facts[n], n) for _, n in observes if facts.get(n) is not None}
-            out.append((i, tpp, counts, observes, caps, given))
+            out.append((tpp, counts, observes, caps, given))
         return out
 
-    def second(self, late: dict[int, dict[str, int]]) -> list[dict]:
-        def late_facts(lo, hi):
-            for i in range(lo, hi):
-                held = self.held[i - self.start]
-                totals = late.get(i, {})
+    def second(self, late: dict[int, dict[str, int]]) -> list[tuple[int, dict]]:
+        """(record number, result row) for every row of the batch, error rows included."""
+        def late_facts():
+            for j, held in enumerate(self.held):
+                totals = late.get(j, {})
                 for name, value in totals.items():
-                    yield i, "fact", (Term(name), big_term(value))
+                    yield j + 1, "fact", (Term(name), big_term(value))
                 for name, f in held.items():
                     if name not in totals:
-                        yield i, "fact", f[1]
-        atoms: dict = {}
-        for batch in self.batches:
-            atoms.update(batch.second(late_facts(batch.start, batch.start + batch.n)))
-            self.report(batch.n)
-        self.report(len(self.errors))
-        return [_row_result(rid, s, line, atoms[i], self.tpp.get(i))
-                for i, (rid, s, line) in enumerate(self.rows, start=self.start)] + self.errors
+                        yield j + 1, "fact", f[1]
+        atoms = self.batch.second(late_facts()) if self.batch else {}
+        self.batch = None       # the control is not needed any more
+        return [(r, _row_result(rid, s, line, atoms[i], self.tpp.get(i)))
+                for i, (r, rid, s, line) in enumerate(self.rows, start=1)] + self.errors
 
 
-class _Remote:
-    """A chunk decided in a forked process; the same two steps over a pipe."""
+def _decide_in_pool(workers: int, batches: list, header, path: str, screen: bool, totals: "_Totals",
+                    spill: _Spill, work: "_Bar") -> None:
+    """The batches decided by ``workers`` forked processes, each holding one batch (one
+    clingo control) at a time: a worker decides a batch's first step and sends it; once
+    the first steps of every earlier batch are in, this process sends it the batch's
+    running totals; the worker decides the second step, sends the rows and takes the
+    next batch. First steps run ahead in parallel; totals are added in date order."""
+    from multiprocessing.connection import wait
+    ctx = multiprocessing.get_context("fork")
+    conns: dict = {}            # connection -> (process, batches it has taken)
+    owner: dict[int, object] = {}
+    firsts: dict[int, list] = {}
+    sizes = [len(b) for b in batches]
+    nxt = 0                     # next batch to hand out
+    next_first = 0              # next batch whose running totals are due
+    done = 0
 
-    def __init__(self, rows, start, path, screen, report):
-        ctx = multiprocessing.get_context("fork")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(rows, start, path, screen, report, child), daemon=True)
-        self.proc.start()
+    def start():
+        mine, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(child, header, path, screen), daemon=True)
+        proc.start()
         child.close()
+        conns[mine] = [proc, 0]
+        return mine
 
-    def _recv(self):
-        ok, value = self.conn.recv()
-        if not ok:
-            self.proc.join()
-            raise RuntimeError(f"ledger worker failed:\n{value}")
-        return value
+    def hand_out(conn):
+        nonlocal nxt
+        if nxt < len(batches):
+            conn.send((nxt, batches[nxt]))
+            batches[nxt] = None         # sent: this process keeps no copy
+            owner[nxt] = conn
+            conns[conn][1] += 1
+            nxt += 1
+        else:                           # nothing left: the worker leaves
+            conn.send(None)
+            proc = conns.pop(conn)[0]
+            conn.close()
+            proc.join()
 
-    def first(self):
-        return self._recv()
+    try:
+        for _ in range(workers):
+            hand_out(start())
+        while done < len(batches):
+            for conn in wait(list(conns)):
+                try:
+                    kind, k, data = conn.recv()
+                except EOFError:
+                    raise RuntimeError("a ledger worker ended unexpectedly") from None
+                if kind == "error":
+                    raise RuntimeError(f"ledger worker failed:\n{data}")
+                if kind == "first":
+                    work.step(sizes[k])
+                    firsts[k] = data
+                    while next_first in firsts:
+                        owner[next_first].send(totals.late(firsts.pop(next_first)))
+                        next_first += 1
+                    continue
+                for r, row in data:         # "rows"
+                    spill.put(r, row)
+                work.step(len(data))
+                done += 1
+                if conns[conn][1] >= WORKER_BATCHES and nxt < len(batches):
+                    # a fresh process for the next batches (clingo's symbols are never freed)
+                    conn.send(None)
+                    proc = conns.pop(conn)[0]
+                    conn.close()
+                    proc.join()
+                    conn = start()
+                hand_out(conn)
+    finally:
+        for conn, (proc, _) in conns.items():
+            try:
+                conn.close()
+            except OSError:
+                pass
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
 
-    def send(self, late):
-        self.conn.send(late)
 
-    def second(self):
-        try:
-            return self._recv()
-        finally:
-            self.conn.close()
-            self.proc.join()
-
-
-def _serve(rows, start, path, screen, report, conn) -> None:
+def _worker(conn, header, path: str, screen: bool) -> None:
     code = 0
     try:
-        chunk = _Chunk(rows, start, path, screen, report)
-        conn.send((True, chunk.first()))
-        conn.send((True, chunk.second(conn.recv())))
+        while True:
+            msg = conn.recv()
+            if msg is None:
+                break
+            k, items = msg
+            batch = _Batch(items, header, path, screen)
+            conn.send(("first", k, batch.first()))
+            conn.send(("rows", k, batch.second(conn.recv())))
+            del batch
+    except EOFError:
+        pass
     except BaseException:
         import traceback
-        conn.send((False, traceback.format_exc()))
+        try:
+            conn.send(("error", -1, traceback.format_exc()))
+        except OSError:
+            pass
         code = 1
     finally:
         conn.close()
-    # The results are sent: leave at once, without freeing the clingo controls one by
-    # one (the parent is waiting for this process to end).
+    # leave at once, without freeing clingo's objects one by one
     os._exit(code)
+
+
+def _dask_first(items, header, path, screen):
+    return _Batch(items, header, path, screen).first()
+
+
+def _dask_second(items, header, path, screen, late):
+    batch = _Batch(items, header, path, screen)
+    batch.first()
+    return batch.second(late)
+
+
+def _decide_on_dask(client, batches: list, header, path: str, screen: bool, totals: "_Totals",
+                    spill: _Spill, work: "_Bar") -> None:
+    """The same batches on a Dask cluster (``client``: a dask.distributed Client). Dask
+    tasks hold no state between calls, so each batch is sent twice: its first steps are
+    mapped over the cluster, the running totals added here in date order, then each
+    batch decided again, with its totals, to its results."""
+    n = len(batches)
+    futures = client.map(_dask_first, batches, [header] * n, [path] * n, [screen] * n, pure=False)
+    lates = []
+    for items, fut in zip(batches, futures):
+        firsts = fut.result()
+        work.step(len(items))
+        lates.append(totals.late(firsts))
+    del futures
+    futures = client.map(_dask_second, batches, [header] * n, [path] * n, [screen] * n, lates, pure=False)
+    from dask.distributed import as_completed
+    for fut, rows in as_completed(futures, with_results=True):
+        for r, row in rows:
+            spill.put(r, row)
+        work.step(len(rows))
 
 
 _TRI = {"yes": True, "no": False}
@@ -543,6 +754,12 @@ class _Bar:
             fill = self.width * n // self.total
             print(f"\r[ledger] {self.label} [{'#' * fill}{'.' * (self.width - fill)}] {pct:3d}%",
                   end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        """Shown complete (a total that was only an estimate), then done."""
+        if self.enabled and self.shown != 100:
+            self.step(self.total - self.n)
+        self.done()
 
     def done(self) -> None:
         if self.enabled:

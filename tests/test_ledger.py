@@ -329,3 +329,50 @@ def test_rows_split_over_several_clingo_controls_give_the_same_results(tmp_path,
     assert split.summary == whole.summary
     assert any(r["claim_available"] is False for r in whole.rows)      # some LPP caps are crossed
     assert [r["id"] for r in whole.rows if r["error"]] == ["bad"]
+
+
+def _mixed_ledger(tmp_path, n=60, seed=11):
+    rnd = random.Random(seed)
+    lines = []
+    for i in range(n):
+        c = rnd.choice(["IN", "AE", "DE"])
+        claim = rnd.choice(["LPP", ""])
+        lines.append(f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 4},{c},{c},"
+                     f"H100-SXM,,,{rnd.randint(100, 900)},{claim},no,yes")
+    lines.append("bad,2025-07-01,export,US,IN,Co1,IN,IN,NoSuchChip,,,5,,no,yes")
+    lines.append("r3,2025-07-01,export,US,IN,Co1,IN,IN,H100-SXM,,,5,,no,yes")        # duplicate id
+    return _write(tmp_path, lines)
+
+
+def test_streamed_ledger_with_recycled_workers_gives_the_same_rows(tmp_path, monkeypatch):
+    """The streaming ledger (740.29 LPP and 742.6(b)(10) running totals in date order):
+    batches of 4 rows handed out to a pool of 2 processes, each replaced by a fresh one
+    after 2 batches, results read back from the spill file in input order: exactly the
+    rows and summary of one process deciding one batch."""
+    import pyrules.ledger as ledger
+    path = _mixed_ledger(tmp_path)
+    whole = run_ledger(path, workers=1)
+    monkeypatch.setattr(ledger, "BATCH_ROWS", 4)
+    monkeypatch.setattr(ledger, "WORKER_BATCHES", 2)
+    streamed = run_ledger(path, workers=2, stream=True)
+    assert not isinstance(streamed.rows, list)
+    rows = list(streamed.rows)
+    assert rows == whole.rows and streamed.summary == whole.summary
+    assert [r["line"] for r in rows] == sorted(r["line"] for r in rows)
+    assert {r["id"] for r in rows if r["error"]} == {"bad", "r3"}
+    assert any(r["claim_available"] is False for r in rows)
+
+
+def test_ledger_on_a_local_dask_cluster_gives_the_same_rows(tmp_path, monkeypatch):
+    """pyrules[dask]: the same batches mapped over a Dask cluster (here a local one of
+    two worker processes) give exactly the rows and summary of the process pool."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client, LocalCluster
+    import pyrules.ledger as ledger
+    path = _mixed_ledger(tmp_path, n=30)
+    whole = run_ledger(path, workers=1)
+    monkeypatch.setattr(ledger, "BATCH_ROWS", 8)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        on_dask = run_ledger(path, dask_client=client)
+    assert on_dask.rows == whole.rows and on_dask.summary == whole.summary
