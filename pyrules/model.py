@@ -231,13 +231,19 @@ class Scenario:
 
 
 def _check_ownership(entities: dict, p: str) -> None:
-    """Parents must not form a cycle (an input error naming the entities in it)."""
+    """Parents must not form a cycle (an input error naming the entities in it).
+    Linear in the number of entities: a walk stops at an entity an earlier walk has
+    already followed to the top of its chain."""
+    done: set = set()
     for start in entities:
         seen = [start]
+        at = {start: 0}         # entity -> its place on this walk
         cur = entities[start].get("parent")
-        while cur is not None:
-            if cur in seen:
-                cycle = seen[seen.index(cur):] + [cur]
+        while cur is not None and cur not in done:
+            if cur in at:
+                cycle = seen[at[cur]:] + [cur]
                 raise InputError("ownership cycle: " + " -> ".join(cycle), field=f"{p}entities.{start}.parent")
+            at[cur] = len(seen)
             seen.append(cur)
             cur = entities.get(cur, {}).get("parent")
+        done.update(seen)
