@@ -17,6 +17,44 @@ class KnowledgeBaseError(RuntimeError):
     """The knowledge base produced no answer, or more than one: a bug in kb/, never the user's fault."""
 
 
+def _sigs(node) -> frozenset:
+    from .batch import _sigs as sigs
+    return frozenset(sigs(node))
+
+
+def _required(rule) -> frozenset:
+    """The predicates of the rule's positive body literals (outside conditions and
+    aggregates): the rule applies only where each has an atom."""
+    from .batch import _sigs as sigs
+    out: set = set()
+    for b in rule.body:
+        if (b.ast_type == ast.ASTType.Literal and b.sign == ast.Sign.NoSign
+                and b.atom.ast_type == ast.ASTType.SymbolicAtom):
+            out |= sigs(b.atom)
+    return frozenset(out)
+
+
+# A clingo control takes a while to free (its ground program): that is done on a
+# thread of its own, off the path of the answer (clingo lets go of Python's lock
+# while it frees).
+_TO_FREE: "queue.SimpleQueue | None" = None
+
+
+def _release(ctl) -> None:
+    global _TO_FREE
+    if _TO_FREE is None:
+        import queue
+        import threading
+        _TO_FREE = queue.SimpleQueue()
+
+        def free():
+            while True:
+                item = _TO_FREE.get()
+                del item
+        threading.Thread(target=free, name="pyrules-free-controls", daemon=True).start()
+    _TO_FREE.put(ctl)
+
+
 # Scenarios per clingo control in evaluate_many: each control grounds the static part of
 # the KB once, so larger batches share more of it; beyond a few hundred the gain is small.
 BATCH_SIZE = 500
@@ -29,15 +67,49 @@ class Engine:
         self.extra_program = extra_program
         self.program = kb.kb_text() + "\n" + extra_program
         # Parsed once; each evaluation hands clingo the parsed statements, which is
-        # cheaper than parsing the text again.
-        self._statements: list = []
-        ast.parse_string(self.program, self._statements.append)
+        # cheaper than parsing the text again. Comments are not handed over.
+        statements: list = []
+        ast.parse_string(self.program, statements.append)
+        self._statements = [st for st in statements if st.ast_type != ast.ASTType.Comment]
+        self._others = [st for st in self._statements if st.ast_type != ast.ASTType.Rule]
+        self._rules = [st for st in self._statements if st.ast_type == ast.ASTType.Rule]
+        self._rule_sigs = [(_sigs(r.head), _required(r)) for r in self._rules]
+        self._always = frozenset(sig for st in self._others if st.ast_type == ast.ASTType.External
+                                 for sig in _sigs(st.atom))
+        self._pruned: dict = {}
+
+    def _for_inputs(self, present: frozenset) -> list:
+        """The statements that can matter when the input facts have the signatures
+        ``present``: a rule with a positive body literal of a predicate that no fact
+        and no rule that can fire gives is never applicable (that literal is false in
+        every model), so leaving it out changes no answer set; grounding it would cost
+        time all the same. Computed once per set of signatures."""
+        kept = self._pruned.get(present)
+        if kept is None:
+            can = set(present) | self._always
+            fire = [False] * len(self._rules)
+            changed = True
+            while changed:
+                changed = False
+                for i, (heads, needs) in enumerate(self._rule_sigs):
+                    if not fire[i] and needs <= can:
+                        fire[i] = True
+                        if heads - can:
+                            can |= heads
+                            changed = True
+            kept = self._pruned[present] = self._others + [r for r, f in zip(self._rules, fire) if f]
+        return kept
 
     def models(self, facts: Iterable[clingo.Symbol], extra_program: str = "",
                max_models: int = 2, shown_only: bool = True) -> list[list[clingo.Symbol]]:
         ctl = clingo.Control(["--warn=none", f"--models={max_models}"])
+        facts = list(facts)
+        if extra_program:       # a mode's own rules may use any predicate: nothing is left out
+            statements = self._statements
+        else:
+            statements = self._for_inputs(frozenset((f.name, len(f.arguments)) for f in facts))
         with ast.ProgramBuilder(ctl) as builder:
-            for stmt in self._statements:
+            for stmt in statements:
                 builder.add(stmt)
         if extra_program:
             ctl.add("base", [], extra_program)
@@ -47,6 +119,7 @@ class Engine:
         ctl.ground([("base", [])], context=Arithmetic())
         found: list[list[clingo.Symbol]] = []
         ctl.solve(on_model=lambda m: found.append(list(m.symbols(shown=shown_only, atoms=not shown_only))))
+        _release(ctl)
         return found
 
     def answer(self, facts: Sequence[clingo.Symbol], extra_program: str = "", shown_only: bool = True) -> list[clingo.Symbol]:

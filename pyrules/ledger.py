@@ -347,8 +347,7 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, d
     del errors
     # date order, ties by id: the order never depends on the order of the file
     keyed.sort(key=lambda t: (t[0], t[1]))
-    batches = [[(r, rid, line, text) for _, rid, r, line, text in keyed[k:k + BATCH_ROWS]]
-               for k in range(0, len(keyed), BATCH_ROWS)]
+    batches = _Batches(keyed, BATCH_ROWS)
     n_rows = len(keyed)
     del keyed
     if workers is None:
@@ -379,6 +378,29 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, d
     result.rows = spill.rows()
     result.summary = totals.summary()
     return result
+
+
+class _Batches:
+    """The sorted rows, cut into batches of ``size`` when each is handed out; a batch's
+    rows are let go of once it has been taken (``batches[k]`` once only)."""
+
+    def __init__(self, keyed: list, size: int):
+        self.keyed, self.size = keyed, size
+        self.n = -(-len(keyed) // size)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, k: int) -> list:
+        lo, hi = k * self.size, min((k + 1) * self.size, len(self.keyed))
+        if not 0 <= k < self.n:
+            raise IndexError(k)
+        out = [(r, rid, line, text) for _, rid, r, line, text in self.keyed[lo:hi]]
+        self.keyed[lo:hi] = [None] * (hi - lo)
+        return out
+
+    def __iter__(self):
+        return (self[k] for k in range(self.n))
 
 
 class _Totals:
@@ -536,7 +558,7 @@ def _decide_in_pool(workers: int, batches: list, header, path: str, screen: bool
     conns: dict = {}            # connection -> (process, batches it has taken)
     owner: dict[int, object] = {}
     firsts: dict[int, list] = {}
-    sizes = [len(b) for b in batches]
+    sizes = [min(batches.size, len(batches.keyed) - k * batches.size) for k in range(len(batches))]
     nxt = 0                     # next batch to hand out
     next_first = 0              # next batch whose running totals are due
     done = 0
@@ -552,8 +574,7 @@ def _decide_in_pool(workers: int, batches: list, header, path: str, screen: bool
     def hand_out(conn):
         nonlocal nxt
         if nxt < len(batches):
-            conn.send((nxt, batches[nxt]))
-            batches[nxt] = None         # sent: this process keeps no copy
+            conn.send((nxt, batches[nxt]))      # sent: this process keeps no copy
             owner[nxt] = conn
             conns[conn][1] += 1
             nxt += 1
@@ -647,6 +668,7 @@ def _decide_on_dask(client, batches: list, header, path: str, screen: bool, tota
     tasks hold no state between calls, so each batch is sent twice: its first steps are
     mapped over the cluster, the running totals added here in date order, then each
     batch decided again, with its totals, to its results."""
+    batches = list(batches)         # each is sent twice
     n = len(batches)
     futures = client.map(_dask_first, batches, [header] * n, [path] * n, [screen] * n, pure=False)
     lates = []
