@@ -9,7 +9,7 @@ import clingo.ast as ast
 
 from . import kb
 from .arithmetic import Arithmetic
-from .facts import scenario_facts
+from .facts import fact_symbol, scenario_terms
 from .model import Scenario
 
 
@@ -101,13 +101,18 @@ class Engine:
         return kept
 
     def models(self, facts: Iterable[clingo.Symbol], extra_program: str = "",
-               max_models: int = 2, shown_only: bool = True) -> list[list[clingo.Symbol]]:
+               max_models: int = 2, shown_only: bool = True,
+               signatures: frozenset | None = None) -> list[list[clingo.Symbol]]:
+        """The answer sets (at most ``max_models``). ``signatures``: those of ``facts``, if
+        the caller knows them (reading them off the symbols costs a call into clingo each)."""
         ctl = clingo.Control(["--warn=none", f"--models={max_models}"])
         facts = list(facts)
         if extra_program:       # a mode's own rules may use any predicate: nothing is left out
             statements = self._statements
         else:
-            statements = self._for_inputs(frozenset((f.name, len(f.arguments)) for f in facts))
+            if signatures is None:
+                signatures = frozenset((f.name, len(f.arguments)) for f in facts)
+            statements = self._for_inputs(signatures)
         with ast.ProgramBuilder(ctl) as builder:
             for stmt in statements:
                 builder.add(stmt)
@@ -122,9 +127,10 @@ class Engine:
         _release(ctl)
         return found
 
-    def answer(self, facts: Sequence[clingo.Symbol], extra_program: str = "", shown_only: bool = True) -> list[clingo.Symbol]:
+    def answer(self, facts: Sequence[clingo.Symbol], extra_program: str = "", shown_only: bool = True,
+               signatures: frozenset | None = None) -> list[clingo.Symbol]:
         """The unique answer set. The knowledge base is built to have exactly one."""
-        found = self.models(facts, extra_program, shown_only=shown_only)
+        found = self.models(facts, extra_program, shown_only=shown_only, signatures=signatures)
         if len(found) != 1:
             raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
         return found[0]
@@ -133,10 +139,14 @@ class Engine:
         from .determination import Determination
         if isinstance(scenario, dict):
             scenario = Scenario.from_dict(scenario)
-        facts = scenario_facts(scenario, as_of)
+        terms = scenario_terms(scenario, as_of)
+        facts = [fact_symbol(t) for t in terms]
+        sigs = {(name, len(args)) for name, args in terms}
         if regime is not None:
-            facts = facts + regime.facts()
-        atoms = self.answer(facts)
+            extra = regime.facts()
+            facts += extra
+            sigs |= {(f.name, len(f.arguments)) for f in extra}
+        atoms = self.answer(facts, signatures=frozenset(sigs))
         return Determination.from_atoms(scenario, atoms, as_of=as_of or scenario.date)
 
     def evaluate_many(self, scenarios: Iterable[Scenario | dict], as_of: str | None = None, regime=None,
