@@ -321,9 +321,11 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, d
     header, scanned = _scan(path)
     if not progress and path.stat().st_size >= 2_000_000 and sys.stderr.isatty():
         progress = True                      # long runs show progress on a terminal
-    # Only what orders a row is kept of it (its date, id, line and own text); the rest
-    # is checked and decided in the worker that decides its batch.
-    keyed: list[tuple[int, str, int, int, str]] = []
+    # Only what orders a row is kept of it in memory (its date, id and record number);
+    # its line number and own text go to a temporary file, read back when its batch is
+    # handed out. The rest is checked and decided in the worker that decides its batch.
+    keyed: list[tuple[int, str, int]] = []
+    texts = _Texts()
     errors: list[tuple[int, dict]] = []
     seen: set[str] = set()
     bar = _Bar(path.stat().st_size, "reading rows", progress)
@@ -336,7 +338,8 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, d
             if rid in seen:
                 raise InputError(f"duplicate id {rid!r}", line=line, field="id")
             seen.add(rid)
-            keyed.append((date, rid, record, line, text))
+            keyed.append((date, rid, record))
+            texts.put(record, line, text)
         except InputError as exc:
             errors.append((record, _error_row(line, raw.get("id") if isinstance(raw, dict) else None, exc, str(path))))
     del seen
@@ -347,7 +350,7 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, d
     del errors
     # date order, ties by id: the order never depends on the order of the file
     keyed.sort(key=lambda t: (t[0], t[1]))
-    batches = _Batches(keyed, BATCH_ROWS)
+    batches = _Batches(keyed, BATCH_ROWS, texts)
     n_rows = len(keyed)
     del keyed
     if workers is None:
@@ -380,12 +383,41 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, d
     return result
 
 
+class _Texts:
+    """Each row's line number and own text, by record number, in a temporary file."""
+
+    def __init__(self):
+        import array
+        import tempfile
+        self.file = tempfile.TemporaryFile("w+b")
+        self.where = array.array("q")       # record -> offset, or -1
+        self.size = array.array("l")        # record -> length of the text in bytes
+        self.line = array.array("l")        # record -> line number
+
+    def put(self, record: int, line: int, text: str) -> None:
+        while len(self.where) <= record:
+            self.where.append(-1)
+            self.size.append(0)
+            self.line.append(0)
+        data = text.encode()
+        self.where[record] = self.file.tell()
+        self.size[record] = len(data)
+        self.line[record] = line
+        self.file.write(data)
+
+    def get(self, record: int) -> tuple[int, str]:
+        self.file.seek(self.where[record])
+        text = self.file.read(self.size[record]).decode()
+        self.file.seek(0, 2)
+        return self.line[record], text
+
+
 class _Batches:
     """The sorted rows, cut into batches of ``size`` when each is handed out; a batch's
     rows are let go of once it has been taken (``batches[k]`` once only)."""
 
-    def __init__(self, keyed: list, size: int):
-        self.keyed, self.size = keyed, size
+    def __init__(self, keyed: list, size: int, texts: _Texts):
+        self.keyed, self.size, self.texts = keyed, size, texts
         self.n = -(-len(keyed) // size)
 
     def __len__(self) -> int:
@@ -395,7 +427,10 @@ class _Batches:
         lo, hi = k * self.size, min((k + 1) * self.size, len(self.keyed))
         if not 0 <= k < self.n:
             raise IndexError(k)
-        out = [(r, rid, line, text) for _, rid, r, line, text in self.keyed[lo:hi]]
+        out = []
+        for _, rid, r in self.keyed[lo:hi]:
+            line, text = self.texts.get(r)
+            out.append((r, rid, line, text))
         self.keyed[lo:hi] = [None] * (hi - lo)
         return out
 
@@ -453,7 +488,7 @@ BATCH_ROWS = 10000
 BATCH_WORKERS = 8
 # A worker process decides this many batches, then a fresh one takes over: clingo
 # keeps every symbol it ever made for the life of a process.
-WORKER_BATCHES = 10
+WORKER_BATCHES = 4
 
 # What the first step reads: each row's shipment TPP and the totals it counts toward.
 FIRST_SHOW = {("shipment_tpp", 1), ("ledger_count", 3), ("observes", 2)}
@@ -637,6 +672,7 @@ def _worker(conn, header, path: str, screen: bool) -> None:
             conn.send(("first", k, batch.first()))
             conn.send(("rows", k, batch.second(conn.recv())))
             del batch
+            gc.collect()            # the parent turned collections off; nothing may pile up here
     except EOFError:
         pass
     except BaseException:
