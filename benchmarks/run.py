@@ -286,15 +286,17 @@ def _ledger_file(rows: int) -> Path:
     path = ROOT / "benchmarks" / f"_ledger_{rows}.csv"
     if path.exists():
         return path
-    lines = ["id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
-             "authorization,via_distributor,fact.lpp_certification_obtained"]
     countries = ["IN", "AE", "BR", "DE", "JP", "SG", "MX", "VN"]
-    for i in range(rows):
-        c = rnd.choice(countries)
-        claim = rnd.choice(["LPP", "", ""])
-        lines.append(f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
-                     f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{claim},no,yes")
-    path.write_text("\n".join(lines) + "\n")
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as f:        # written line by line: a large ledger is never in memory
+        f.write("id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+                "authorization,via_distributor,fact.lpp_certification_obtained\n")
+        for i in range(rows):
+            c = rnd.choice(countries)
+            claim = rnd.choice(["LPP", "", ""])
+            f.write(f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
+                    f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{claim},no,yes\n")
+    tmp.replace(path)
     return path
 
 
