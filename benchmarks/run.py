@@ -461,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         r = fn(args.runs or default_runs)
         r["description"] = desc
         old = before.get(name, {}).get("median_s")
-        if old:
+        if old and before[name].get("rows") == r.get("rows"):      # the same work (a ledger: as many rows)
             # the previous figure (the last results.json); the machine's load varies, so
             # the ratios measured within this run (raw clingo, ...) are the firmer ones
             r["previous_median_s"] = old

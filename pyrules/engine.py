@@ -22,6 +22,25 @@ def _sigs(node) -> frozenset:
     return frozenset(sigs(node))
 
 
+def _rule_signatures(program: str, rules: list) -> list[tuple[frozenset, frozenset]]:
+    """Per rule, the predicates of its head and those its body requires (_required).
+    Walking the rules takes most of 0.1 s, a good part of a cold start, so the result is
+    kept on disk with the batch programs (pyrules.batch's cache, keyed by the text)."""
+    from .batch import _cache_key, _cache_read, _cache_write
+    key = _cache_key("rulesigs", program)
+    data = _cache_read(key)
+    if data is not None:
+        try:
+            out = [(frozenset(tuple(x) for x in h), frozenset(tuple(x) for x in b)) for h, b in data["rules"]]
+            if len(out) == len(rules):
+                return out
+        except (KeyError, TypeError, ValueError):
+            pass
+    out = [(_sigs(r.head), _required(r)) for r in rules]
+    _cache_write(key, {"rules": [[sorted(h), sorted(b)] for h, b in out]})
+    return out
+
+
 def _required(rule) -> frozenset:
     """The predicates of the rule's positive body literals (outside conditions and
     aggregates): the rule applies only where each has an atom."""
@@ -73,7 +92,7 @@ class Engine:
         self._statements = [st for st in statements if st.ast_type != ast.ASTType.Comment]
         self._others = [st for st in self._statements if st.ast_type != ast.ASTType.Rule]
         self._rules = [st for st in self._statements if st.ast_type == ast.ASTType.Rule]
-        self._rule_sigs = [(_sigs(r.head), _required(r)) for r in self._rules]
+        self._rule_sigs = _rule_signatures(self.program, self._rules)
         self._always = frozenset(sig for st in self._others if st.ast_type == ast.ASTType.External
                                  for sig in _sigs(st.atom))
         self._pruned: dict = {}
