@@ -350,11 +350,13 @@ def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, d
     del errors
     # date order, ties by id: the order never depends on the order of the file
     keyed.sort(key=lambda t: (t[0], t[1]))
-    batches = _Batches(keyed, BATCH_ROWS, texts)
     n_rows = len(keyed)
-    del keyed
     if workers is None:
         workers = min(os.cpu_count() or 1, BATCH_WORKERS) if n_rows >= PARALLEL_MIN_ROWS else 1
+    # at least one batch per worker (a ledger of a few thousand rows still uses them all)
+    size = max(1, min(BATCH_ROWS, -(-n_rows // workers))) if workers > 1 else BATCH_ROWS
+    batches = _Batches(keyed, size, texts)
+    del keyed
     workers = max(1, min(workers, len(batches)))
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         workers = 1
