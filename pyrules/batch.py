@@ -44,7 +44,7 @@ import clingo
 import clingo.ast as ast
 
 from . import kb
-from .arithmetic import BASE, Arithmetic, big
+from .arithmetic import Arithmetic
 from .facts import arg_text
 
 TXN = "T__"
@@ -56,54 +56,31 @@ SUFFIX = "__c"          # p/n context-indexed -> p__c/(n+1)
 
 
 class _Memo(Arithmetic):
-    """The grounding context of a batch: the functions of pyrules.arithmetic.Arithmetic
-    with the same values, each computed once per distinct arguments (the rows of a
-    ledger repeat the same chips and quantities), and each n(...) argument read once."""
+    """The grounding context of a batch: the functions of pyrules.arithmetic.Arithmetic,
+    each value computed once per distinct arguments (the rows of a ledger repeat the
+    same chips and quantities). The values are Arithmetic's own."""
 
     def __init__(self):
         self._memo: dict = {}
-        self._ints: dict = {}
 
-    def _int(self, sym):
-        """The value of an n(...) number (as arithmetic.from_big reads it), None for
-        another term (as arithmetic._is_big tells)."""
-        v = self._ints.get(sym, False)
-        if v is False:
-            text = str(sym)
-            v = None
-            if text.startswith("n("):
-                v = 0
-                for part in text[2:-1].split(","):
-                    v = v * BASE + int(part)
-            self._ints[sym] = v
-        return v
+    def _once(self, fn, *args):
+        key = (fn,) + args
+        r = self._memo.get(key)
+        if r is None:
+            r = self._memo[key] = fn(self, *args)
+        return r
 
     def times(self, q, t):
-        key = ("times", q, t)
-        r = self._memo.get(key)
-        if r is None:
-            r = self._memo[key] = Arithmetic.times(self, q, t)
-        return r
-
-    def _op(self, name, x, k, fn):
-        key = (name, x, k)
-        r = self._memo.get(key)
-        if r is None:
-            a = self._int(x)
-            r = self._memo[key] = [] if a is None else fn(a)
-        return r
+        return self._once(Arithmetic.times, q, t)
 
     def plus(self, x, y):
-        b = self._int(y)
-        if b is None:
-            return []
-        return self._op("plus", x, y, lambda a: big(a + b))
+        return self._once(Arithmetic.plus, x, y)
 
     def scaled(self, x, k):
-        return self._op("scaled", x, k, lambda a: big(a * k.number))
+        return self._once(Arithmetic.scaled, x, k)
 
     def percent(self, x, p):
-        return self._op("percent", x, p, lambda a: big(a * p.number // 100))
+        return self._once(Arithmetic.percent, x, p)
 
 
 def input_signatures() -> set[tuple[str, int]]:

@@ -27,7 +27,8 @@ def _rule_signatures(program: str, rules: list) -> list[tuple[frozenset, frozens
     Walking the rules takes most of 0.1 s, a good part of a cold start, so the result is
     kept on disk with the batch programs (pyrules.batch's cache, keyed by the text)."""
     from .batch import _cache_key, _cache_read, _cache_write
-    key = _cache_key("rulesigs", program)
+    from pathlib import Path
+    key = _cache_key("rulesigs", program, Path(__file__).read_text(encoding="utf-8"))
     data = _cache_read(key)
     if data is not None:
         try:
