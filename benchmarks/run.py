@@ -75,14 +75,134 @@ def bench_kb_load(runs: int) -> dict:
     return result
 
 
-@benchmark("warm_evaluate", f"pyrules.evaluate on {SCENARIO.name}, KB already loaded", 30)
+def _raw_clingo_single(facts):
+    """Raw clingo on the same program and facts as one evaluation: the KB's text parsed
+    once into statements, then per run a control, the statements, the facts, ground,
+    solve, the shown atoms taken (no pyrules code but the arithmetic context)."""
+    import clingo
+    import clingo.ast as ast
+    from pyrules import kb
+    from pyrules.arithmetic import Arithmetic
+    stmts: list = []
+    ast.parse_string(kb.kb_text(), stmts.append)
+
+    def once():
+        ctl = clingo.Control(["--warn=none", "--models=2"])
+        with ast.ProgramBuilder(ctl) as b:
+            for st in stmts:
+                b.add(st)
+        with ctl.backend() as b:
+            for f in facts:
+                b.add_rule([b.add_atom(f)])
+        ctl.ground([("base", [])], context=Arithmetic())
+        found = []
+        ctl.solve(on_model=lambda m: found.append(m.symbols(shown=True)))
+        return found
+    return once
+
+
+def _interleaved(fns: dict, runs: int) -> dict:
+    """Median seconds of each function, called in turn (all see the same machine load)."""
+    for fn in fns.values():
+        fn()
+    samples: dict = {k: [] for k in fns}
+    for _ in range(runs):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            samples[k].append(time.perf_counter() - t0)
+    return {k: (statistics.median(v), min(v), max(v)) for k, v in samples.items()}
+
+
+@benchmark("warm_evaluate", f"pyrules.evaluate on {SCENARIO.name}, KB already loaded; against raw clingo on "
+                            "the same statements and facts, called in turn", 30)
 def bench_warm_evaluate(runs: int) -> dict:
     import pyrules
+    from pyrules.facts import scenario_facts
+    from pyrules.model import Scenario
     raw = json.loads(SCENARIO.read_text())
-    pyrules.evaluate(raw)  # load the KB text once
-    result = timed(lambda: pyrules.evaluate(raw), runs)
-    result["scenario"] = SCENARIO.name
-    return result
+    m = _interleaved({"evaluate": lambda: pyrules.evaluate(raw),
+                      "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(raw)))}, runs)
+    med, lo, hi = m["evaluate"]
+    return {"median_s": med, "min_s": lo, "max_s": hi, "runs": runs, "scenario": SCENARIO.name,
+            "raw_clingo_s": m["raw"][0], "ratio_to_raw_clingo": round(med / m["raw"][0], 2)}
+
+
+@benchmark("evaluate_many", "pyrules.evaluate_many over the bundled corpus (x5), per scenario, against one "
+                            "pyrules.evaluate per scenario and raw clingo on the same batch program and facts", 3)
+def bench_evaluate_many(runs: int) -> dict:
+    import clingo
+    import pyrules
+    from pyrules.arithmetic import Arithmetic
+    from pyrules.batch import _batch_info, _tagged_text
+    from pyrules.facts import scenario_terms
+    from pyrules.loader import load_scenarios
+    scen = [s for _, s in load_scenarios(sorted((ROOT / "queries").glob("*.json")))] * 5
+    program, _, _, ctx_inputs = _batch_info("", None)
+    text = _tagged_text([scenario_terms(s) for s in scen], ctx_inputs=ctx_inputs)
+
+    def raw():
+        ctl = clingo.Control(["--warn=none", "--models=2"])
+        ctl.add("base", [], program)
+        ctl.add("facts", [], text)
+        ctl.ground([("facts", []), ("base", [])], context=Arithmetic())
+        ctl.solve(on_model=lambda m: m.symbols(shown=True))
+    m = _interleaved({"many": lambda: list(pyrules.evaluate_many(scen)),
+                      "single": lambda: [pyrules.evaluate(s) for s in scen[:100]],
+                      "raw": raw}, runs)
+    n = len(scen)
+    per = m["many"][0] / n
+    single = m["single"][0] / 100
+    return {"median_s": per, "min_s": m["many"][1] / n, "max_s": m["many"][2] / n, "runs": runs,
+            "scenarios": n, "per_scenario_single_s": single, "speedup_over_single": round(single / per, 1),
+            "raw_clingo_s": m["raw"][0] / n, "ratio_to_raw_clingo": round(per / (m["raw"][0] / n), 2)}
+
+
+def _chain(n: int) -> dict:
+    ents = {"E0": {"located": "IN", "headquartered": "IN", "parent": "E1"}}
+    for i in range(1, n):
+        ents[f"E{i}"] = {"headquartered": "IN", "parent": f"E{i + 1}"}
+    ents[f"E{n}"] = {"headquartered": "CN"}
+    return {"scenario": "chain", "date": "2025-06-01",
+            "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "E0"},
+            "items": [{"chip": "H100-SXM", "quantity": 10}], "entities": ents}
+
+
+def _items(n: int) -> dict:
+    return {"scenario": "items", "date": "2025-06-01",
+            "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "A"},
+            "items": [{"chip": "H100-SXM", "quantity": 10 + i} for i in range(n)],
+            "entities": {"A": {"located": "IN", "headquartered": "IN"}}}
+
+
+@benchmark("chain_1000", "pyrules.evaluate with a 1,000-deep ownership chain, against a 1-deep one "
+                         "(target: at most 4x) and raw clingo on the same facts", 3)
+def bench_chain(runs: int) -> dict:
+    import pyrules
+    from pyrules.facts import scenario_facts
+    from pyrules.model import Scenario
+    deep, flat = _chain(1000), _chain(1)
+    m = _interleaved({"deep": lambda: pyrules.evaluate(deep), "flat": lambda: pyrules.evaluate(flat),
+                      "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(deep)))}, runs)
+    med, lo, hi = m["deep"]
+    return {"median_s": med, "min_s": lo, "max_s": hi, "runs": runs, "one_deep_s": m["flat"][0],
+            "ratio_to_one_deep": round(med / m["flat"][0], 2),
+            "raw_clingo_s": m["raw"][0], "ratio_to_raw_clingo": round(med / m["raw"][0], 2)}
+
+
+@benchmark("items_1000", "pyrules.evaluate with 1,000 item lines, against 100 (linear: about 10x) and raw "
+                         "clingo on the same facts", 3)
+def bench_items(runs: int) -> dict:
+    import pyrules
+    from pyrules.facts import scenario_facts
+    from pyrules.model import Scenario
+    big, small = _items(1000), _items(100)
+    m = _interleaved({"big": lambda: pyrules.evaluate(big), "small": lambda: pyrules.evaluate(small),
+                      "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(big)))}, runs)
+    med, lo, hi = m["big"]
+    return {"median_s": med, "min_s": lo, "max_s": hi, "runs": runs, "items_100_s": m["small"][0],
+            "ratio_to_100_items": round(med / m["small"][0], 2),
+            "raw_clingo_s": m["raw"][0], "ratio_to_raw_clingo": round(med / m["raw"][0], 2)}
 
 
 def _cli_command() -> list[str]:
@@ -166,15 +286,17 @@ def _ledger_file(rows: int) -> Path:
     path = ROOT / "benchmarks" / f"_ledger_{rows}.csv"
     if path.exists():
         return path
-    lines = ["id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
-             "authorization,via_distributor,fact.lpp_certification_obtained"]
     countries = ["IN", "AE", "BR", "DE", "JP", "SG", "MX", "VN"]
-    for i in range(rows):
-        c = rnd.choice(countries)
-        claim = rnd.choice(["LPP", "", ""])
-        lines.append(f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
-                     f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{claim},no,yes")
-    path.write_text("\n".join(lines) + "\n")
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as f:        # written line by line: a large ledger is never in memory
+        f.write("id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+                "authorization,via_distributor,fact.lpp_certification_obtained\n")
+        for i in range(rows):
+            c = rnd.choice(countries)
+            claim = rnd.choice(["LPP", "", ""])
+            f.write(f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
+                    f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{claim},no,yes\n")
+    tmp.replace(path)
     return path
 
 
@@ -244,6 +366,68 @@ def bench_ledger_raw(runs: int) -> dict:
     return r
 
 
+BIG_LEDGER_ROWS = int(os.environ.get("PYRULES_BENCH_BIG_LEDGER_ROWS", "20000"))
+
+
+def _tree_memory(stop, peak: list) -> None:
+    """Sample the memory of this process and its children (proportional set size, so
+    pages shared after a fork count once) until ``stop`` is set; the peak in ``peak[0]``."""
+    def pss(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def children(pid: int) -> list[int]:
+        out = []
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    out += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+        return out
+    me = os.getpid()
+    while not stop.is_set():
+        todo, total = [me], 0
+        while todo:
+            pid = todo.pop()
+            total += pss(pid)
+            todo += children(pid)
+        peak[0] = max(peak[0], total)
+        stop.wait(0.1)
+
+
+@benchmark("ledger_big", f"the ledger on {BIG_LEDGER_ROWS:,} synthetic rows (PYRULES_BENCH_BIG_LEDGER_ROWS): "
+                         "time and peak memory of this process and its workers, rows read back in input order", 1)
+def bench_ledger_big(runs: int) -> dict:
+    import resource
+    import threading
+    from pyrules.ledger import run_ledger
+    path = _ledger_file(BIG_LEDGER_ROWS)
+    run_ledger(_ledger_file(200))
+    stop, peak = threading.Event(), [0]
+    sampler = threading.Thread(target=_tree_memory, args=(stop, peak), daemon=True)
+    sampler.start()
+    usage = lambda: sum(getattr(resource.getrusage(w), a) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                        for a in ("ru_utime", "ru_stime"))
+    cpu0 = usage()
+    t0 = time.perf_counter()
+    res = run_ledger(path)
+    n = sum(1 for _ in res.rows)
+    elapsed = time.perf_counter() - t0
+    cpu = usage() - cpu0
+    stop.set()
+    sampler.join()
+    return {"median_s": elapsed, "min_s": elapsed, "max_s": elapsed, "runs": 1, "rows": n,
+            "rows_per_second": round(n / elapsed), "cpu_s": round(cpu, 1), "cpu_us_per_row": round(cpu / n * 1e6),
+            "peak_memory_mb": round(peak[0] / 1e6)}
+
+
 # --- running ---------------------------------------------------------------------------------------
 def _fmt(seconds: float) -> str:
     return f"{seconds * 1000:9.1f} ms"
@@ -266,13 +450,34 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
     results = {}
-    print(f"{'benchmark':16} {'median':>12} {'min':>12} {'max':>12} {'runs':>5}  description")
+    try:
+        previous = json.loads(Path(args.out).read_text())
+    except (OSError, ValueError):
+        previous = {}
+    before = previous.get("results", {})
+    print(f"{'benchmark':16} {'median':>12} {'min':>12} {'max':>12} {'runs':>5} {'/raw':>6} {'/prev':>6}  description")
     for name in names:
         desc, fn, default_runs = BENCHMARKS[name]
         r = fn(args.runs or default_runs)
         r["description"] = desc
+        old = before.get(name, {}).get("median_s")
+        if old and before[name].get("rows") == r.get("rows"):      # the same work (a ledger: as many rows)
+            # the previous figure (the last results.json); the machine's load varies, so
+            # the ratios measured within this run (raw clingo, ...) are the firmer ones
+            r["previous_median_s"] = old
+            r["ratio_to_previous"] = round(r["median_s"] / old, 2)
         results[name] = r
-        print(f"{name:16} {_fmt(r['median_s']):>12} {_fmt(r['min_s']):>12} {_fmt(r['max_s']):>12} {r['runs']:>5}  {desc}")
+        raw = f"{r['ratio_to_raw_clingo']:.2f}" if "ratio_to_raw_clingo" in r else ""
+        prev = f"{r['ratio_to_previous']:.2f}" if "ratio_to_previous" in r else ""
+        print(f"{name:16} {_fmt(r['median_s']):>12} {_fmt(r['min_s']):>12} {_fmt(r['max_s']):>12} {r['runs']:>5} "
+              f"{raw:>6} {prev:>6}  {desc}")
+    for name in ("ledger_batch", "ledger_screen"):
+        if name in results and "ledger_raw_clingo" in results and name in names and "ledger_raw_clingo" in names:
+            results[name]["ratio_to_raw_clingo"] = round(results[name]["median_s"]
+                                                         / results["ledger_raw_clingo"]["median_s"], 2)
+            print(f"{name}: {results[name]['ratio_to_raw_clingo']:.2f}x raw clingo on the same program and facts")
+    if previous.get("meta") and args.only:      # a partial run keeps the other figures
+        results = {**{k: v for k, v in before.items() if k not in results}, **results}
     meta = {"python": platform.python_version(), "platform": platform.platform(),
             "cpus": os.cpu_count(), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
     try:

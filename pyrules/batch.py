@@ -55,6 +55,34 @@ CONTEXT_INPUTS = frozenset({("as_of", 1), ("chosen_reading", 2), ("action", 1), 
 SUFFIX = "__c"          # p/n context-indexed -> p__c/(n+1)
 
 
+class _Memo(Arithmetic):
+    """The grounding context of a batch: the functions of pyrules.arithmetic.Arithmetic,
+    each value computed once per distinct arguments (the rows of a ledger repeat the
+    same chips and quantities). The values are Arithmetic's own."""
+
+    def __init__(self):
+        self._memo: dict = {}
+
+    def _once(self, fn, *args):
+        key = (fn,) + args
+        r = self._memo.get(key)
+        if r is None:
+            r = self._memo[key] = fn(self, *args)
+        return r
+
+    def times(self, q, t):
+        return self._once(Arithmetic.times, q, t)
+
+    def plus(self, x, y):
+        return self._once(Arithmetic.plus, x, y)
+
+    def scaled(self, x, k):
+        return self._once(Arithmetic.scaled, x, k)
+
+    def percent(self, x, p):
+        return self._once(Arithmetic.percent, x, p)
+
+
 def input_signatures() -> set[tuple[str, int]]:
     """The per-transaction input predicates: the #defined lines of kb/input.lp
     before the regime section (regime facts apply to every transaction)."""
@@ -211,8 +239,31 @@ def _context_defined(ctx_inputs) -> list[str]:
         f"#defined {n}{SUFFIX}/{a + 1}." for n, a in sorted(ctx_inputs)]
 
 
-@functools.lru_cache(maxsize=None)
 def _batch_program(extra: str = "", show: frozenset | None = None) -> tuple[str, frozenset]:
+    return _batch_info(extra, show)[:2]
+
+
+@functools.lru_cache(maxsize=None)
+def _batch_info(extra: str = "", show: frozenset | None = None) -> tuple[str, frozenset, frozenset, frozenset]:
+    """The rewritten program, the dynamic signatures, the context-indexed ones and the
+    context inputs; kept on disk like the staged program (see staged_program), as the
+    rewrite takes about half a second."""
+    key = _cache_key("batch", extra, sorted(show) if show is not None else None)
+    data = _cache_read(key)
+    if data is not None:
+        try:
+            return (data["program"],) + tuple(frozenset(tuple(sig) for sig in data[k])
+                                              for k in ("dynamic", "context", "ctx_inputs"))
+        except (KeyError, TypeError):
+            pass
+    program, dynamic = _batch_program_uncached(extra, show)
+    context, ctx_inputs = _context(extra)
+    _cache_write(key, {"program": program, "dynamic": sorted(dynamic), "context": sorted(context),
+                       "ctx_inputs": sorted(ctx_inputs)})
+    return program, dynamic, context, ctx_inputs
+
+
+def _batch_program_uncached(extra: str, show: frozenset | None) -> tuple[str, frozenset]:
     stmts, rules, dynamic = _parsed(extra)
     context, ctx_inputs = _context(extra)
     keep = _needed(rules, show) if show is not None else None
@@ -342,21 +393,40 @@ def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[cli
     """
     ctl = clingo.Control(["--warn=none", "--models=2"])
     show_set = frozenset(show) if show is not None else None
-    program, dynamic = _batch_program(extra_program, show_set)
-    context, ctx_inputs = _context(extra_program)
+    program, dynamic, context, ctx_inputs = _batch_info(extra_program, show_set)
     ctl.add("base", [], program)
     ctx_of: dict = {}
     ctl.add("facts", [], _tagged_text(fact_lists, 1, ctx_of, ctx_inputs))
     with ctl.backend() as b:
         for f in extra_facts:
             b.add_rule([b.add_atom(f)])
-    ctl.ground([("facts", []), ("base", [])], context=Arithmetic())
+    ctl.ground([("facts", []), ("base", [])], context=_Memo())
     models: list[list[clingo.Symbol]] = []
     ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
     if len(models) != 1:
         from .engine import KnowledgeBaseError
         raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
     return _distribute(_split(models[0], dynamic, {}, context), range(1, len(fact_lists) + 1), ctx_of)
+
+
+def count_answer_sets(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[clingo.Symbol] = (),
+                      extra_program: str = "") -> int:
+    """How many answer sets (0, 1, or 2 for "more than one") the batch of ``fact_lists``
+    has. The transactions of a batch are independent, so the batch has exactly one
+    answer set exactly when each transaction alone has exactly one."""
+    ctl = clingo.Control(["--warn=none", "--models=2"])
+    program, _, _, ctx_inputs = _batch_info(extra_program, None)
+    ctl.add("base", [], program)
+    ctl.add("facts", [], _tagged_text(fact_lists, 1, {}, ctx_inputs))
+    with ctl.backend() as b:
+        for f in extra_facts:
+            b.add_rule([b.add_atom(f)])
+    ctl.ground([("facts", []), ("base", [])], context=_Memo())
+    n = 0
+    with ctl.solve(yield_=True) as handle:
+        for _ in handle:
+            n += 1
+    return min(n, 2)
 
 
 # --- two steps in one clingo control (the ledger) ---------------------------------------------------
@@ -495,29 +565,51 @@ def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: f
     made of everything it depends on (the KB's text, ``extra``, the arguments, this
     module's source and clingo's version): a changed KB or rewrite never reads an old
     program. A cache that cannot be read or written is simply not used."""
-    key = hashlib.sha256(repr((kb.kb_text(), extra, sorted(show1), sorted(show2), sorted(late_names), gate,
-                               Path(__file__).read_text(encoding="utf-8"), clingo.__version__)).encode()).hexdigest()
-    path = _cache_dir() / f"staged-{key[:32]}.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Staged(data["p1"], data["p2"], *(frozenset(tuple(sig) for sig in data[k])
-                                                 for k in ("dynamic", "context", "ctx_inputs")))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    key = _cache_key("staged", extra, sorted(show1), sorted(show2), sorted(late_names), gate)
+    data = _cache_read(key)
+    if data is not None:
+        try:
+            return Staged(data["p1"], data["p2"], *(frozenset(tuple(sig) for sig in data[k])
+                                                     for k in ("dynamic", "context", "ctx_inputs")))
+        except (KeyError, TypeError):
+            pass
     p1, p2, dynamic = _staged_program(extra, show1, show2, late_names, gate)
     context, ctx_inputs = _context(extra)
+    _cache_write(key, {"p1": p1, "p2": p2, "dynamic": sorted(dynamic), "context": sorted(context),
+                       "ctx_inputs": sorted(ctx_inputs)})
+    return Staged(p1, p2, dynamic, context, ctx_inputs)
+
+
+def _cache_key(kind: str, *parts) -> str:
+    """The cache file's name: a hash of everything the program depends on (the KB's text,
+    the arguments, this module's source and clingo's version)."""
+    key = hashlib.sha256(repr((kb.kb_text(),) + parts + (Path(__file__).read_text(encoding="utf-8"),
+                                                         clingo.__version__)).encode()).hexdigest()
+    return f"{kind}-{key[:32]}.json"
+
+
+def _cache_read(name: str) -> dict | None:
+    try:
+        data = json.loads((_cache_dir() / name).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _cache_write(name: str, data: dict) -> None:
+    """Written atomically (a reader sees the whole file or none); only the newest
+    CACHE_KEEP files of the kind are kept. A cache that cannot be written is not used."""
+    path = _cache_dir() / name
+    kind = name.split("-", 1)[0]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"p1": p1, "p2": p2, "dynamic": sorted(dynamic), "context": sorted(context),
-                                   "ctx_inputs": sorted(ctx_inputs)}), encoding="utf-8")
-        tmp.replace(path)       # atomic: a reader sees the whole file or none
-        # keep the newest few (each change of the KB makes a new one)
-        for old in sorted(path.parent.glob("staged-*.json"), key=lambda f: f.stat().st_mtime)[:-CACHE_KEEP]:
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+        for old in sorted(path.parent.glob(f"{kind}-*.json"), key=lambda f: f.stat().st_mtime)[:-CACHE_KEEP]:
             old.unlink(missing_ok=True)
     except OSError:
         pass
-    return Staged(p1, p2, dynamic, context, ctx_inputs)
 
 
 def _staged_program(extra, show1, show2, late_names, gate):
@@ -634,7 +726,8 @@ class StagedBatch:
         self.ctl.add("step1", [], p1)
         self.ctl.add("step2", [], p2)
         self.ctl.add("facts", [], _tagged_text(fact_lists, start, self.ctx_of, ctx_inputs))
-        self.ctl.ground([("facts", []), ("step1", [])], context=Arithmetic())
+        self.memo = _Memo()
+        self.ctl.ground([("facts", []), ("step1", [])], context=self.memo)
 
     def _solve(self) -> dict[int, list[tuple[str, list]]]:
         models: list = []
@@ -667,5 +760,5 @@ class StagedBatch:
         only now, e.g. the running totals (arguments as in pyrules.facts)."""
         text = "\n".join(f"{name}({i},{','.join(map(arg_text, args))})." for i, name, args in late_facts)
         self.ctl.add("late", [], text)
-        self.ctl.ground([("late", []), ("step2", [])], context=Arithmetic())
+        self.ctl.ground([("late", []), ("step2", [])], context=self.memo)
         return self._solve()

@@ -724,10 +724,19 @@ def answer_set_findings(space: Space, samples: int, regime=None) -> tuple[list[F
     from .engine import default_engine
     from .facts import scenario_facts
     from .model import Scenario
+    from .batch import count_answer_sets
+    from .facts import scenario_terms
     eng = default_engine()
     out: list[Finding] = []
     counts = {0: 0, 1: 0, 2: 0}
-    for sc in sample_scenarios(space, samples):
+    sampled = sample_scenarios(space, samples)
+    extra = regime.facts() if regime is not None else []
+    # All samples in one batch: it has exactly one answer set exactly when each sample
+    # has; only otherwise is each sample counted alone, to name the ones that do not.
+    if count_answer_sets([scenario_terms(Scenario.from_dict(sc)) for sc in sampled], extra) == 1:
+        counts[1] = len(sampled)
+        sampled = []
+    for sc in sampled:
         facts = scenario_facts(Scenario.from_dict(sc))
         if regime is not None:
             facts += regime.facts()

@@ -99,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     _view_option(led)
 
     cmp_ = sub.add_parser("compare", help="evaluate scenarios under the rule as written and under a regime file; list what changed")
-    cmp_.add_argument("--regime", required=True, metavar="FILE", help="a regime file (JSON, see docs/regimes.md)")
+    cmp_.add_argument("--regime", required=True, action="append", metavar="FILE",
+                      help="a regime file (JSON, see docs/regimes.md); repeat to compare several regimes at once")
     cmp_.add_argument("files", nargs="+", metavar="QUERIES")
     cmp_.add_argument("--json", action="store_true", help="print the comparison as JSON (same as --format json)")
     cmp_.add_argument("--format", choices=["text", "csv", "json"], default=None,

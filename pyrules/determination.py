@@ -89,6 +89,53 @@ def deadline_text(sym: clingo.Symbol) -> str | None:
     return term_text(sym)
 
 
+class _Sym:
+    """A clingo symbol read once into Python: the same attributes (type, name, number,
+    string, arguments, its text) without a call into clingo each time they are read.
+    Ordered as clingo orders the symbols; equal exactly when the symbols are (one mirror
+    per distinct symbol)."""
+    __slots__ = ("sym", "type", "name", "number", "string", "arguments", "text")
+
+    def __init__(self, sym: clingo.Symbol):
+        self.sym = sym
+        self.type = t = sym.type
+        self.name = self.string = None
+        self.number = 0
+        self.arguments: tuple = ()
+        if t == clingo.SymbolType.Function:
+            self.name = sym.name
+            self.arguments = tuple(_mirror(a) for a in sym.arguments)
+        elif t == clingo.SymbolType.Number:
+            self.number = sym.number
+        elif t == clingo.SymbolType.String:
+            self.string = sym.string
+        self.text = None
+
+    def __str__(self) -> str:
+        if self.text is None:
+            self.text = str(self.sym)
+        return self.text
+
+    __repr__ = __str__
+
+    def __lt__(self, other: "_Sym") -> bool:
+        return self.sym < other.sym
+
+    def __gt__(self, other: "_Sym") -> bool:
+        return self.sym > other.sym
+
+
+_MIRRORS: dict = {}
+_MIRRORS_MAX = 200_000      # distinct symbols kept; then the cache starts afresh
+
+
+def _mirror(sym: clingo.Symbol) -> _Sym:
+    m = _MIRRORS.get(sym)
+    if m is None:
+        m = _MIRRORS[sym] = _Sym(sym)
+    return m
+
+
 # One vocabulary for the three states, used by every rendering (text, HTML, web).
 CONDITION_STATES = {True: "met", False: "not met", None: "undecided"}
 AUTHORIZATION_STATES = {True: "available", False: "not available", None: "undecided"}
@@ -142,9 +189,15 @@ class Determination:
     @classmethod
     def from_atoms(cls, scenario: Scenario, atoms: list[clingo.Symbol], as_of: str | None) -> "Determination":
         """Read a determination off the answer set ``atoms`` of ``scenario``."""
+        # Each atom is read through the clingo API once (Python mirrors, cached per
+        # distinct symbol and shared by the answers of a batch), and sorted into its
+        # predicate once: no step below scans the whole answer again.
+        if len(_MIRRORS) >= _MIRRORS_MAX:        # never within one answer: one mirror per symbol
+            _MIRRORS.clear()
         by: dict[str, list[tuple]] = {}
         for a in atoms:
-            by.setdefault(a.name, []).append(tuple(a.arguments))
+            m = _mirror(a)
+            by.setdefault(m.name, []).append(m.arguments)
         get = lambda name: by.get(name, [])
         cited: set[str] = set()
 
@@ -204,18 +257,24 @@ class Determination:
         brings = {}
         for a, o in get("brings"):
             brings.setdefault(a.name, []).append(o.name)
+        fails_of: dict[str, list] = {}
+        for a, c in sorted(get("fails")):
+            fails_of.setdefault(a.name, []).append(c)
+        undecided_of: dict[str, list] = {}
+        for a, c, f in sorted(get("undecided")):
+            undecided_of.setdefault(a.name, []).append((c, f))
         for name, prov in sorted(get("authorization"), key=lambda t: t[0].name):
             n = name.name
             if n not in status:
                 continue
             failed = [{"condition": c.name, "description": conds.get((n, c.name), ("", c.name))[1],
                        "citation": cite(conds.get((n, c.name), (prov.name, ""))[0])}
-                      for a, c in sorted(get("fails")) if a.name == n]
+                      for c in fails_of.get(n, ())]
             undecided = [{"condition": c.name, "description": conds.get((n, c.name), ("", c.name))[1],
                           "citation": cite(conds.get((n, c.name), (prov.name, ""))[0]),
                           "missing_fact": term_text(f),
                           **{k: v for k, v in _missing(f).items() if k != "id"}}
-                         for a, c, f in sorted(get("undecided")) if a.name == n]
+                         for c, f in undecided_of.get(n, ())]
             d.authorizations.append({
                 "name": n.upper(), "available": _TRI[{"available": "yes", "unavailable": "no"}.get(status[n], "indeterminate")],
                 "provision": prov.name, "citation": cite(prov.name),

@@ -27,7 +27,7 @@ MAX_NUMBER_CHARS = 100
 # parent, the parent's parent ...: at most this many links above an entity).
 MAX_ITEMS = 10_000
 MAX_ENTITIES = 10_000
-MAX_OWNERSHIP_DEPTH = 100
+MAX_OWNERSHIP_DEPTH = 1_000   # the KB follows a chain linearly (kb/entities.lp)
 
 # What-if questions: the things a question may change, the cost of one change, and a
 # regime's plain-integer parameters (percentages, days, months, years).

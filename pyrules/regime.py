@@ -328,22 +328,35 @@ def _diff(before: dict, after: dict) -> list[dict]:
 
 def compare(regime: Regime, scenarios, engine=None) -> dict:
     """Evaluate each (path, Scenario) under the rule as written and under ``regime``."""
+    return compare_many([regime], scenarios, engine)[0]
+
+
+def compare_many(regimes: list, scenarios, engine=None) -> list[dict]:
+    """``compare`` for each of ``regimes`` over the same (path, Scenario) pairs: the
+    scenarios are evaluated once as written and once under each regime, each time as
+    one batch (Engine.evaluate_many)."""
     from .engine import default_engine
     engine = engine or default_engine()
-    rows = []
-    counts: dict[str, int] = {}
-    for path, scenario in scenarios:
-        before = _outcome(engine.evaluate(scenario))
-        after = _outcome(engine.evaluate(scenario, regime=regime))
-        changes = _diff(before, after)
-        for c in changes:
-            key = c["what"]
-            counts[key] = counts.get(key, 0) + 1
-        rows.append({"file": str(path), "scenario": scenario.name, "changed": bool(changes),
-                     "changes": changes, "as_written": before, "under_regime": after})
-    summary = {"scenarios": len(rows), "changed": sum(r["changed"] for r in rows),
-               "unchanged": sum(not r["changed"] for r in rows), "by_aspect": dict(sorted(counts.items()))}
-    return {"regime": regime.to_json(), "results": rows, "summary": summary}
+    scenarios = list(scenarios)
+    plain = [s for _, s in scenarios]
+    before = [_outcome(d) for d in engine.evaluate_many(plain)]
+    out = []
+    for regime in regimes:
+        rows = []
+        counts: dict[str, int] = {}
+        after = engine.evaluate_many(plain, regime=regime)
+        for (path, scenario), b, d in zip(scenarios, before, after):
+            a = _outcome(d)
+            changes = _diff(b, a)
+            for c in changes:
+                key = c["what"]
+                counts[key] = counts.get(key, 0) + 1
+            rows.append({"file": str(path), "scenario": scenario.name, "changed": bool(changes),
+                         "changes": changes, "as_written": b, "under_regime": a})
+        summary = {"scenarios": len(rows), "changed": sum(r["changed"] for r in rows),
+                   "unchanged": sum(not r["changed"] for r in rows), "by_aspect": dict(sorted(counts.items()))}
+        out.append({"regime": regime.to_json(), "results": rows, "summary": summary})
+    return out
 
 
 def _word(what: str, value) -> str:
@@ -430,20 +443,24 @@ def compare_csv(result: dict) -> str:
 
 
 def cmd_compare(args) -> int:
-    """``pyrules compare --regime FILE QUERIES... [--json]``."""
+    """``pyrules compare --regime FILE [--regime FILE ...] QUERIES... [--json]``: with one
+    regime, its comparison; with several, one comparison per regime (in JSON, a list under
+    ``comparisons``)."""
     import sys
     from .loader import load_scenarios
     from .cli import _apply_view
-    regime = Regime.load(args.regime)
+    paths = args.regime if isinstance(args.regime, list) else [args.regime]
+    regimes = [Regime.load(p) for p in paths]
     scenarios = [(p, _apply_view(s, getattr(args, "view", None))) for p, s in load_scenarios(args.files)]
-    result = compare(regime, scenarios)
+    results = compare_many(regimes, scenarios)
     fmt = "json" if args.json else (getattr(args, "format", None) or "text")
     if fmt == "json":
-        print(json.dumps(result, indent=2, default=str))
+        print(json.dumps(results[0] if len(results) == 1 else {"comparisons": results}, indent=2, default=str))
     elif fmt == "csv":
-        sys.stdout.write(compare_csv(result))
+        sys.stdout.write("".join(compare_csv(r) for r in results))
     else:
-        for w in regime.warnings:
-            print(f"pyrules: warning: {w}", file=sys.stderr)
-        print(compare_text(result))
+        for regime in regimes:
+            for w in regime.warnings:
+                print(f"pyrules: warning: {w}", file=sys.stderr)
+        print("\n\n".join(compare_text(r) for r in results))
     return 0

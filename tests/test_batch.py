@@ -158,3 +158,75 @@ def test_rewritten_ledger_program_is_kept_on_disk_and_a_bad_cache_file_is_ignore
         assert len(kept) == batch.CACHE_KEEP and file in kept
     finally:
         batch.staged_program.cache_clear()
+
+
+def test_evaluate_many_equals_evaluate_for_every_bundled_scenario_in_input_order():
+    """pyrules.evaluate_many (the public batch call) gives, scenario by scenario and in
+    input order, exactly what pyrules.evaluate gives; across several clingo controls
+    (batch_size 7) and from a generator of plain dicts."""
+    import json
+    raws = []
+    for path in _json_files():
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw.pop("questions", None)
+        raws.append(raw)
+    raws = raws[::-1]       # not the order of the files
+    many = list(pyrules.evaluate_many((r for r in raws), batch_size=7))
+    assert len(many) == len(raws)
+    for raw, d in zip(raws, many):
+        assert d.to_json() == pyrules.evaluate(raw).to_json(), raw.get("scenario")
+
+
+def test_evaluate_many_with_a_date_and_a_regime_equals_evaluate():
+    from pyrules.regime import Regime
+    pairs = load_scenarios(_json_files())[:20]
+    regime = Regime.load(sorted((QUERIES.parent / "regimes").glob("*.json"))[0])
+    scen = [s for _, s in pairs]
+    many = list(pyrules.evaluate_many(scen, as_of="2026-02-01", regime=regime))
+    for s, d in zip(scen, many):
+        assert d.to_json() == pyrules.evaluate(s, as_of="2026-02-01", regime=regime).to_json(), s.name
+
+
+def test_evaluate_many_of_nothing_and_a_bad_scenario():
+    assert list(pyrules.evaluate_many([])) == []
+    with pytest.raises(pyrules.InputError):
+        list(pyrules.evaluate_many([{"scenario": "bad", "date": "2025-13-01"}]))
+
+
+def test_count_answer_sets_of_a_batch_is_one_only_when_each_transaction_has_one():
+    """pyrules check counts the answer sets of its samples as one batch (a batch has exactly
+    one answer set exactly when each of its transactions has): none when one transaction
+    has none, several when one has several."""
+    from pyrules.batch import count_answer_sets
+    pairs = load_scenarios(_json_files())[:5]
+    facts = [scenario_terms(s) for _, s in pairs]
+    assert count_answer_sets(facts) == 1
+    assert count_answer_sets(facts, extra_program=':- consignee("AcmeCloud").') in (0, 1)
+    named = [i for i, (_, s) in enumerate(pairs) if s.data["transaction"].get("consignee")]
+    c = pairs[named[0]][1].data["transaction"]["consignee"]
+    assert count_answer_sets(facts, extra_program=f':- consignee("{c}").') == 0
+    assert count_answer_sets(facts, extra_program=f'{{ pick__ }} :- consignee("{c}").') == 2
+    assert count_answer_sets([]) == 1
+
+
+def test_single_evaluation_grounding_only_the_applicable_rules_gives_the_same_answers():
+    """Engine leaves out the rules that cannot apply to the inputs present (a positive
+    body literal of a predicate nothing can give); every bundled scenario, with its
+    readings switched and under a regime, has exactly the answer set of the whole KB."""
+    import json
+    from pyrules.engine import Engine
+    from pyrules.facts import scenario_facts
+    from pyrules.regime import Regime
+    eng = Engine()
+    regime = Regime.load(sorted((QUERIES.parent / "regimes").glob("*.json"))[0])
+    pruned_some = False
+    for _, s in _mixed_batch()[::3]:
+        for extra in ([], regime.facts()):
+            facts = scenario_facts(s) + extra
+            kept = eng._for_inputs(frozenset((f.name, len(f.arguments)) for f in facts))
+            pruned_some |= len(kept) < len(eng._statements)
+            got = eng.models(facts, shown_only=False)
+            whole = eng.models(facts, extra_program="% nothing", shown_only=False)     # no pruning
+            assert len(got) == len(whole) == 1
+            assert set(got[0]) == set(whole[0]), s.name
+    assert pruned_some

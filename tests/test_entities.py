@@ -143,5 +143,53 @@ def test_742_6_b_10_consignee_with_no_entity_entry_is_input_error_with_closest_n
     # described, even with nothing known about it: not an error, the facts are missing
     d = run(scenario(entities={"Buyer": {}}))
     assert "headquartered(Buyer)" in d.missing_facts
+    assert d.licensing_policy is None
 
 
+def _chain(n: int) -> dict:
+    ents = {"E0": {"located": "IN", "headquartered": "IN", "parent": "E1"}}
+    for i in range(1, n):
+        ents[f"E{i}"] = {"headquartered": "IN", "parent": f"E{i + 1}"}
+    ents[f"E{n}"] = {"headquartered": "CN"}
+    return {"scenario": "chain", "date": "2025-06-01",
+            "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "E0"},
+            "items": [{"chip": "H100-SXM", "quantity": 10}], "entities": ents}
+
+
+def test_742_6_b_10_ultimate_parent_at_the_end_of_a_1000_deep_chain_is_found_linearly():
+    """The ultimate parent (742.6(b)(10), 740.27-29) 1,000 links up is found, and the KB
+    grounds one ultimate_parent atom per entity (no ancestor pairs: linear in the chain)."""
+    import clingo
+    from pyrules import kb
+    from pyrules.arithmetic import Arithmetic
+    from pyrules.facts import scenario_facts
+    from pyrules.model import Scenario
+    s = Scenario.from_dict(_chain(1000))
+    d = pyrules.evaluate(s)
+    assert clingo.Function("ultimate_parent", [clingo.String("E0"), clingo.String("E1000")]) in d.atoms
+    assert d.licensing_policy == "presumption_of_denial"           # the top, in CN, ties the consignee to Tier 3
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], kb.kb_text())
+    with ctl.backend() as b:
+        for f in scenario_facts(s):
+            b.add_rule([b.add_atom(f)])
+    ctl.ground([("base", [])], context=Arithmetic())
+    assert len(list(ctl.symbolic_atoms.by_signature("ultimate_parent", 2))) == 1001
+    assert not list(ctl.symbolic_atoms.by_signature("ancestor", 2))
+
+
+def test_ownership_cycle_check_is_linear_and_names_the_same_cycle():
+    """The input check of ownership cycles follows each chain once: a chain as deep as
+    accepted (1,000 links) is checked at once, and a cycle at its top is named as before
+    (entities in the cycle)."""
+    import time
+    from pyrules.errors import InputError
+    from pyrules.model import Scenario
+    raw = _chain(1000)
+    t0 = time.perf_counter()
+    Scenario.from_dict(raw)
+    assert time.perf_counter() - t0 < 5
+    raw["entities"]["E1000"]["parent"] = "E998"
+    with pytest.raises(InputError) as e:
+        Scenario.from_dict(raw)
+    assert "ownership cycle: E998 -> E999 -> E1000 -> E998" in str(e.value)

@@ -329,3 +329,4 @@ def test_rows_split_over_several_clingo_controls_give_the_same_results(tmp_path,
     assert split.summary == whole.summary
     assert any(r["claim_available"] is False for r in whole.rows)      # some LPP caps are crossed
     assert [r["id"] for r in whole.rows if r["error"]] == ["bad"]
+

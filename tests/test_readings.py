@@ -98,3 +98,21 @@ def test_red_flag_28_united_states_reading_changes_the_red_flag():
     t = res["topics"]["rf28_united_states"]
     assert t["depends"] and "red_flags" in t["differences"]
     assert t["outcomes"]["literal"]["red_flags"] != t["outcomes"]["us_included"]["red_flags"]
+
+
+def test_readings_of_many_scenarios_through_the_batch_equal_one_by_one():
+    """`pyrules readings` over several files decides every scenario's readings in one
+    batch; the result of each is exactly evaluate_all_readings' (external readings)."""
+    import json
+    from pathlib import Path
+    from pyrules.readings import evaluate_all_readings, evaluate_all_readings_many
+    raws = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "queries").glob("*.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw.pop("questions", None)
+        raws.append(raw)
+    many = list(evaluate_all_readings_many(raws, batch_size=100))
+    assert len(many) == len(raws)
+    for raw, res in zip(raws, many):
+        assert res == evaluate_all_readings(raw), raw.get("scenario")
+    assert any(res["depends_on"] for res in many)

@@ -214,3 +214,30 @@ def test_ask_with_a_bad_regime_file_exits_2(tmp_path, capsys):
     case = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "queries" / "core_burma.json")
     assert main(["ask", case, "--regime", str(bad)]) == 2
     assert "bad.json" in capsys.readouterr().err
+def test_cli_compare_several_regimes_at_once_equals_each_alone(capsys):
+    """`pyrules compare --regime A --regime B`: one comparison per regime, each the same
+    as comparing under that regime alone (all through the batch call)."""
+    files = [str(REGIMES / "uae_to_tier1.json"), str(REGIMES / "lpp_doubled.json")]
+    alone = []
+    for f in files:
+        assert main(["compare", "--regime", f, str(ROOT / "queries"), "--json"]) == 0
+        alone.append(json.loads(capsys.readouterr().out))
+    assert main(["compare", "--regime", files[0], "--regime", files[1], str(ROOT / "queries"), "--json"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert both["comparisons"] == alone
+    assert alone[0]["summary"]["changed"] >= 1 and alone[0]["regime"] != alone[1]["regime"]
+    assert main(["compare", "--regime", files[0], "--regime", files[1], str(ROOT / "queries")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Summary:") == 2 and "Regime: UAE moved to Tier 1" in out
+
+
+def test_compare_through_the_batch_equals_one_evaluation_each():
+    from pyrules.loader import load_scenarios
+    from pyrules.regime import _diff, _outcome
+    import pyrules
+    regime = Regime.load(REGIMES / "uae_to_tier1.json")
+    pairs = load_scenarios(sorted((ROOT / "queries").glob("*.json")))
+    result = compare(regime, pairs)
+    for (path, s), row in zip(pairs, result["results"]):
+        before, after = _outcome(pyrules.evaluate(s)), _outcome(pyrules.evaluate(s, regime=regime))
+        assert row["as_written"] == before and row["under_regime"] == after and row["changes"] == _diff(before, after)
