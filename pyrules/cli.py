@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="what may change, e.g. 'headquartered of HoldCo', 'quantity of item 1 cost 2', 'destination', "
                           "'date', 'via_distributor', 'fact lpp_certification_obtained', 'status uveu of X' (repeatable)")
     wif.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
+    from .web.commands import add_commands as _add_web_commands
+    _add_web_commands(sub)      # serve, mcp, coverage, schema
     return p
 
 
@@ -176,6 +178,10 @@ def cmd_whatif(args) -> int:
 
 
 COMMANDS["whatif"] = cmd_whatif
+
+from .web.commands import COMMANDS as _WEB_COMMANDS  # noqa: E402
+
+COMMANDS.update(_WEB_COMMANDS)
 
 
 def main(argv: list[str] | None = None) -> int:
