@@ -189,6 +189,8 @@ def create_app() -> FastAPI:
     templates.env.globals.update(ecfr_url=ecfr_url, citation_links=citation_links, fid=forms.fid,
                                  coverage_line=coverage_line, version=__version__)
     templates.env.filters["words"] = lambda s: (s or "").replace("_", " ")
+    templates.env.filters["num"] = _num
+    templates.env.filters["yn"] = lambda v: "" if v is None or v == "" else {True: "yes", False: "no"}.get(v, str(v))
     templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2)
     app.add_middleware(BodyLimit, limit=MAX_BODY, upload_limit=MAX_UPLOAD)
 
@@ -204,6 +206,16 @@ def create_app() -> FastAPI:
     from .pages import register_pages
     register_pages(app, templates)
     return app
+
+
+def _num(v) -> str:
+    if v is None or v == "":
+        return ""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return f"{int(f):,}" if f == int(f) else f"{f:,.1f}"
 
 
 def _openapi_body(model, many: bool = True) -> dict:
