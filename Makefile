@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test setup bench clean
+.PHONY: run test setup browser serve bench clean
 
 $(BIN)/pyrules: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,24 @@ setup: $(BIN)/pyrules
 run: setup
 	$(BIN)/pyrules ask queries/
 
-test: setup
+# The browser tests drive Debian's Chromium (Playwright cannot download its own
+# browser here). Installed when missing and we are root; otherwise those tests
+# are skipped with the reason.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing and we are not root: the browser tests will be skipped"; \
+	  fi; \
+	fi
+
+test: setup browser
 	$(BIN)/python -m pytest
+
+serve: setup
+	$(BIN)/pyrules serve
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -82,7 +82,10 @@ def register_pages(app: FastAPI, templates) -> None:
         layout = forms.form_layout(ne, ni)
         readings = [{"topic": t, "choices": list(schema.READINGS.get(t, ())), "used": d.readings.get(t)}
                     for t in d.readings_that_matter]
+        from ..whatif import _spec_label, default_changes
+        changeables = [(json.dumps(c), _spec_label(c)) for c in default_changes(s)]
         return render(request, "answer.html", status, title=f"pyrules: {d.scenario}", d=d, j=j,
+                      changeables=changeables,
                       sentence=one_sentence(d), questions=questions, readings=readings,
                       explanation=explanation, scenario_json=json.dumps(s.to_dict()),
                       values=values, layout=layout, errors={}, STATE=_STATE, TRI=_TRI,
@@ -145,8 +148,12 @@ def register_pages(app: FastAPI, templates) -> None:
         form = await request.form()
         raw, s = _scenario_from_json_text(str(form.get("scenario_json", "")))
         goal = str(form.get("goal") or "authorized")
+        q: dict[str, Any] = {"goal": goal}
+        chosen = [json.loads(str(v)) for v in form.getlist("may_change") if str(v).strip()]
+        if chosen:
+            q["may_change"] = chosen
         try:
-            result = answer_questions(s, [{"goal": goal}])[0]
+            result = answer_questions(s, [q])[0]
         except InputError as exc:
             raise RequestError(422, exc.message, "goal") from None
         repairs = []
