@@ -258,3 +258,42 @@ def test_one_sentence_no_licence_and_undecided():
     d = pyrules.evaluate(s)
     assert d.license_required is False
     assert one_sentence(d) == "No licence is required under this rule."
+
+
+# ----------------------------------------------------------------------------- pages
+def test_pages_form_error_is_shown_beside_its_field(client):
+    """A bad country in the form comes back (422) with the message beside that field."""
+    r = client.post("/answer", data={"transaction.to": "XX", "entities[0].name": "A",
+                                     "items[0].chip": "H100-SXM", "items[0].quantity": "1"})
+    assert r.status_code == 422
+    assert 'id="f-transaction-to-error"' in r.text and "ISO 3166-1" in r.text
+
+
+def test_pages_pasted_scenario_language_is_evaluated(client):
+    text = (Q / "lang_india_cloud_chinese_parent.scn").read_text()
+    r = client.post("/answer", data={"source": text, "source_format": "scn"})
+    assert r.status_code == 200
+    assert "presumption of denial" in r.text
+    r = client.post("/answer", data={"source": "{\n  nonsense", "source_format": "json"})
+    assert r.status_code == 422 and "line 2" in r.text
+
+
+def test_pages_compare_in_words_and_checker_witness_opens_as_determination(client):
+    """Regime lpp_doubled (740.29 limit doubled) changes the LPP-over-limit scenarios; a
+    checker finding's witness (the 742.6(b)(10) overlap) opens as a determination."""
+    r = client.post("/compare", data={"regime": "lpp_doubled"})
+    assert r.status_code == 200
+    assert "authorization LPP: not available → available" in r.text
+    r = client.get("/check")
+    assert r.status_code == 200
+    import html
+    import re
+    m = re.search(r'name="scenario_json" value="([^"]+)"', r.text)
+    witness = html.unescape(m.group(1))
+    r = client.post("/answer", data={"scenario_json": witness})
+    assert r.status_code == 200 and 'id="answer-sentence"' in r.text
+
+
+def test_pages_coverage_and_docs_links(client):
+    r = client.get("/coverage")
+    assert "740.2(a)(9)(ii)" in r.text and "https://www.ecfr.gov/current/title-15/section-740.2#p-740.2(a)(9)(ii)" in r.text

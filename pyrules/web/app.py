@@ -191,6 +191,7 @@ def create_app() -> FastAPI:
     templates.env.filters["words"] = lambda s: (s or "").replace("_", " ")
     templates.env.filters["num"] = _num
     templates.env.filters["yn"] = lambda v: "" if v is None or v == "" else {True: "yes", False: "no"}.get(v, str(v))
+    templates.env.filters["changeword"] = _changeword
     templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2)
     app.add_middleware(BodyLimit, limit=MAX_BODY, upload_limit=MAX_UPLOAD)
 
@@ -216,6 +217,17 @@ def _num(v) -> str:
     except (TypeError, ValueError):
         return str(v)
     return f"{int(f):,}" if f == int(f) else f"{f:,.1f}"
+
+
+def _changeword(value, what: str) -> str:
+    """A compared value in words (as `pyrules compare` writes it)."""
+    if what.startswith("authorization "):
+        return {True: "available", False: "not available", None: "undecided"}.get(value, str(value))
+    if isinstance(value, bool) or value is None:
+        return {True: "yes", False: "no", None: "undecided"}[value]
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return str(value).replace("_", " ")
 
 
 def _openapi_body(model, many: bool = True) -> dict:
