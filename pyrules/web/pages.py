@@ -84,8 +84,9 @@ def register_pages(app: FastAPI, templates) -> None:
                     for t in d.readings_that_matter]
         from ..whatif import _spec_label, default_changes
         changeables = [(json.dumps(c), _spec_label(c)) for c in default_changes(s)]
+        mfmap = _mfmap(d, s)
         return render(request, "answer.html", status, title=f"pyrules: {d.scenario}", d=d, j=j,
-                      changeables=changeables,
+                      changeables=changeables, mfmap=mfmap,
                       sentence=one_sentence(d), questions=questions, readings=readings,
                       explanation=explanation, scenario_json=json.dumps(s.to_dict()),
                       values=values, layout=layout, errors={}, STATE=_STATE, TRI=_TRI,
@@ -190,7 +191,8 @@ def register_pages(app: FastAPI, templates) -> None:
         questions = [forms.missing_fact_field(f, s.data) for f in d.missing_facts]
         html = templates.get_template("record.html").render(
             d=d, j=j, sentence=one_sentence(d), questions=questions, explanation=explanation,
-            STATE=_STATE, TRI=_TRI, record_json=json.dumps(j, indent=2), readings=[], standalone=True)
+            STATE=_STATE, TRI=_TRI, record_json=json.dumps(j, indent=2), readings=[], standalone=True,
+            mfmap=_mfmap(d, s))
         name = f"pyrules-record-{_slug(d.scenario)}.html"
         return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -276,6 +278,12 @@ def register_pages(app: FastAPI, templates) -> None:
 def _check_result() -> dict:
     from ..check import run_check
     return run_check(samples=20)
+
+
+def _mfmap(d, s: Scenario) -> dict:
+    """Each undecided condition's missing fact -> the input field that answers it."""
+    facts = {c["missing_fact"] for a in d.authorizations for c in a["undecided_conditions"]}
+    return {f: forms.missing_fact_field(f, s.data) for f in facts}
 
 
 def _goals(d) -> list[tuple[str, str]]:
