@@ -297,3 +297,43 @@ def test_pages_compare_in_words_and_checker_witness_opens_as_determination(clien
 def test_pages_coverage_and_docs_links(client):
     r = client.get("/coverage")
     assert "740.2(a)(9)(ii)" in r.text and "https://www.ecfr.gov/current/title-15/section-740.2#p-740.2(a)(9)(ii)" in r.text
+
+
+def test_api_ledger_json_lines_in(client):
+    """A JSON-lines ledger (one scenario with an id per line) is accepted as ndjson."""
+    s = load("lpp_small_order_indian_research_firm_available.json")
+    s.pop("expect", None)
+    rows = [dict(s, id="a"), dict(s, id="b")]
+    body = "\n".join(json.dumps(r) for r in rows) + "\n"
+    r = client.post("/api/v1/ledger", content=body.encode(), headers={"content-type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    out = [json.loads(x) for x in r.text.splitlines()]
+    assert [o["id"] for o in out[:-1]] == ["a", "b"] and "summary" in out[-1]
+
+
+def test_cli_serve_starts_and_answers(tmp_path):
+    """`pyrules serve --port N` serves the API on the loopback address."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import httpx
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "pyrules.cli", "serve", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/version", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["kb_sha256"] == kb_sha256()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
