@@ -102,6 +102,7 @@ class Scenario(BaseModel):
     facts: Optional[Facts] = None  # type: ignore[valid-type]
     readings: Optional[Readings] = None  # type: ignore[valid-type]
     questions: Optional[list[Question]] = None
+    expect: Optional[dict[str, Any]] = Field(None, description="a bundled case's expected outcome (checked by `pyrules test`)")
 
 
 # ----------------------------------------------------------------------------- the answer

@@ -196,6 +196,10 @@ def test_api_openapi_and_docs(client):
               "/api/v1/readings", "/api/v1/ledger", "/api/v1/coverage", "/api/v1/schema/scenario"):
         assert p in spec["paths"], p
     assert "Scenario" in json.dumps(spec["paths"]["/api/v1/determinations"])
+    # every $ref resolves within the description
+    refs = set(__import__("re").findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)))
+    assert refs and refs <= set(spec["components"]["schemas"]), refs - set(spec["components"]["schemas"])
+    assert {"Scenario", "Item", "Facts", "Transaction"} <= set(spec["components"]["schemas"])
     assert client.get("/docs").status_code == 200
 
 
@@ -215,6 +219,12 @@ def test_schema_scenario_fields_come_from_pyrules_schema():
     assert set(s["Transaction"]["properties"]) == set(schema.TRANSACTION_FIELDS)
     assert set(s["EntityStatus"]["properties"]) == set(schema.ENTITY_STATUS)
     assert set(s["Readings"]["properties"]) == set(schema.READINGS)
+
+
+def test_schema_scenario_top_level_keys_are_the_models():
+    """Every top-level key Scenario.from_dict accepts is in the typed model."""
+    from pyrules import model
+    assert model._TOP_KEYS <= set(api_models.Scenario.model_fields)
 
 
 def test_schema_models_accept_every_bundled_scenario_and_answer():

@@ -204,6 +204,7 @@ def create_app() -> FastAPI:
         return JSONResponse(_from_input_error(exc).body(), status_code=422)
 
     _register_api(app)
+    _openapi_with_scenario(app)
     from .pages import register_pages
     register_pages(app, templates)
     return app
@@ -228,6 +229,29 @@ def _changeword(value, what: str) -> str:
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "none"
     return str(value).replace("_", " ")
+
+
+def _openapi_with_scenario(app: FastAPI) -> None:
+    """The request bodies are read as raw JSON (so that errors name the field path the
+    way ``pyrules ask`` does); their schema, the Scenario model, is added to the
+    OpenAPI description's components here."""
+    from fastapi.openapi.utils import get_openapi
+    from ..api_models import Question
+
+    def openapi():
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        comps = spec.setdefault("components", {}).setdefault("schemas", {})
+        for model in (ScenarioModel, Question):
+            js = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+            for name, sub in js.pop("$defs", {}).items():
+                comps.setdefault(name, sub)
+            comps[model.__name__] = js
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi
 
 
 def _openapi_body(model, many: bool = True) -> dict:

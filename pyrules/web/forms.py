@@ -179,6 +179,8 @@ def missing_fact_field(fact: str, data: dict) -> dict:
     """For a missing fact as the KB names it ('uveu(AcmeCloud)', 'item_designer(1)',
     'tier2_allocation_used_tpp'): the JSON path that answers it, the form field and a
     question in words. ``path`` is None for rule data no input can give."""
+    if isinstance(fact, dict):      # a richer form of the answer: {"id": ..., ...}
+        fact = str(fact.get("id") or fact.get("fact") or fact)
     m = re.fullmatch(r"(\w+)(?:\((.*)\))?", fact.strip())
     name = m.group(1) if m else fact
     argt = [a.strip() for a in m.group(2).split(",")] if m and m.group(2) is not None else []
