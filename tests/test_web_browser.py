@@ -112,6 +112,9 @@ def test_browser_error_beside_its_field_and_missing_fact_links_to_field(page, ba
     target = q.get_attribute("href")
     assert target.startswith("#f-")
     assert page.locator(target).count() == 1
+    q.click()
+    assert page.locator(target).is_visible()
+    assert page.url.endswith(target)
 
 
 def test_browser_flip_a_reading_re_evaluates(page, base_url):

@@ -87,6 +87,7 @@ def register_pages(app: FastAPI, templates) -> None:
         mfmap = _mfmap(d, s)
         return render(request, "answer.html", status, title=f"pyrules: {d.scenario}", d=d, j=j,
                       changeables=changeables, mfmap=mfmap,
+                      wanted={q["field"] for q in list(questions) + list(mfmap.values()) if q.get("field")},
                       sentence=one_sentence(d), questions=questions, readings=readings,
                       explanation=explanation, scenario_json=json.dumps(s.to_dict()),
                       values=values, layout=layout, errors={}, STATE=_STATE, TRI=_TRI,
