@@ -43,10 +43,17 @@ def record(scenario_input: Any) -> dict:
 
 
 def answer_json(d, scenario_input: Any | None = None) -> dict:
-    """``pyrules ask --json`` output of a Determination, with ``summary`` (one sentence)
-    and ``record``."""
+    """``pyrules ask --json`` output of a Determination, with ``summary`` (one sentence),
+    ``missing_fact_fields`` (the input that answers each missing fact, and the question
+    in words) and ``record``."""
+    from .web.forms import missing_fact_field
     out = d.to_json()
     out["summary"] = one_sentence(d)
+    data = d.source.data if d.source is not None else {}
+    out["missing_fact_fields"] = []
+    for f in d.missing_facts:
+        m = missing_fact_field(f, data)
+        out["missing_fact_fields"].append({"id": m["id"], "path": m["path"], "question": m["question"]})
     out["record"] = record(scenario_input if scenario_input is not None
                            else (d.source.to_dict() if d.source is not None else None))
     return out

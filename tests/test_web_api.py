@@ -347,3 +347,20 @@ def test_cli_serve_starts_and_answers(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_api_missing_fact_names_its_input_field(client):
+    """A missing fact is named by the input that answers it: the NAC notification
+    (740.8(a)) of the Indian cloud case is facts.nac_notification_submitted."""
+    j = client.post("/api/v1/determinations", json=load("india_cloud_chinese_parent.json")).json()
+    fields = {m["id"]: m for m in j["missing_fact_fields"]}
+    assert fields["nac_notification_submitted"]["path"] == "facts.nac_notification_submitted"
+    assert fields["nac_notification_submitted"]["question"].startswith("Is it so that")
+
+
+def test_pages_escape_what_the_user_typed(client):
+    s = load("core_tier1_destination.json")
+    s["scenario"] = "<script>alert(1)</script>"
+    r = client.post("/answer", data={"scenario_json": json.dumps(s)})
+    assert r.status_code == 200
+    assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text

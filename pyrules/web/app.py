@@ -168,14 +168,8 @@ def readings_list() -> list[dict]:
 
 def enrich(d, raw: Any = None) -> dict:
     """The API answer: ``pyrules ask --json`` plus summary, record and the input
-    field behind each missing fact."""
-    out = answer_json(d, raw)
-    data = d.source.data if d.source is not None else {}
-    out["missing_fact_fields"] = [forms.missing_fact_field(f, data) for f in d.missing_facts]
-    for f in out["missing_fact_fields"]:
-        f.pop("field", None)
-        f.pop("field_id", None)
-    return out
+    field behind each missing fact (pyrules.records.answer_json)."""
+    return answer_json(d, raw)
 
 
 # ----------------------------------------------------------------------------- the app
