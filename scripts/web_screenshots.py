@@ -72,6 +72,7 @@ def main() -> int:
         page.click("#run-ledger")
         page.wait_for_selector("#ledger-sentence")
         page.screenshot(path=str(out / "ledger.png"))
+        page.locator("#ledger-chart").screenshot(path=str(out / "ledger_chart.png"))
         page.goto(base + "/check")
         page.wait_for_selector("#check-sentence")
         page.screenshot(path=str(out / "check.png"))

@@ -176,3 +176,6 @@ def test_browser_upload_a_ledger(page, base_url):
     assert "rows accounted" in page.text_content("#ledger-sentence")
     assert "lpp_year(Acme, 2025)" in page.text_content("#ledger-summary")
     assert "lpp annual limit" in page.text_content("#ledger-table")
+    # the chart of shipments over time: one line per destination (AE and IN in the sample)
+    assert page.locator("#ledger-chart svg polyline").count() == 2
+    assert "2025-06-01" in page.text_content("#ledger-chart svg")

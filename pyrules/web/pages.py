@@ -259,7 +259,7 @@ def register_pages(app: FastAPI, templates) -> None:
         errors = sum(1 for r in result.rows if r.get("error"))
         peak = max([float(s.get("used_h100_equivalents") or 0) for s in result.summary] or [0]) or 1
         return render(request, "ledger.html", title="pyrules: ledger", result=result, error=None,
-                      errors=errors, peak=peak, filename=upload.filename)
+                      errors=errors, peak=peak, filename=upload.filename, chart=shipments_chart(result.rows))
 
     # ------------------------------------------------------------------ researchers
     @app.get("/check", response_class=HTMLResponse, include_in_schema=False)
@@ -273,6 +273,55 @@ def register_pages(app: FastAPI, templates) -> None:
     def coverage_page(request: Request):
         from ..coverage import coverage
         return render(request, "coverage.html", title="pyrules: coverage", c=coverage())
+
+
+_COLOURS = ["#1f4e79", "#a12a2a", "#1b6e3a", "#8a5a00", "#6a3d9a", "#2b8cbe", "#555555"]
+
+
+def shipments_chart(rows: list[dict], width: int = 760, height: int = 260) -> dict | None:
+    """An inline SVG of the cumulative TPP shipped to each destination over time, in
+    H100-equivalents (a display of the result rows: which rows count toward which cap
+    is the ledger's summary above, decided by the KB)."""
+    from .. import kb
+    h100 = kb.chips()["H100-SXM"]
+    series: dict[str, list[tuple[_dt.date, float]]] = {}
+    for r in sorted((r for r in rows if not r.get("error") and r.get("date") and r.get("shipment_tpp")),
+                    key=lambda r: (r["date"], str(r.get("id")))):
+        try:
+            day = _dt.date.fromisoformat(str(r["date"]))
+        except ValueError:
+            continue
+        pts = series.setdefault(str(r.get("to") or "?"), [])
+        total = (pts[-1][1] if pts else 0.0) + float(r["shipment_tpp"]) / h100
+        pts.append((day, total))
+    if not series:
+        return None
+    days = [d for pts in series.values() for d, _ in pts]
+    d0, d1 = min(days), max(days)
+    span = max((d1 - d0).days, 1)
+    top = max(v for pts in series.values() for _, v in pts) or 1.0
+    left, right, up, down = 70, 45, 15, 40
+    w, h = width - left - right, height - up - down
+
+    def x(d):
+        return left + w * (d - d0).days / span
+
+    def y(v):
+        return up + h - h * v / top
+
+    lines = []
+    for k, (country, pts) in enumerate(sorted(series.items(), key=lambda t: -t[1][-1][1])[:len(_COLOURS)]):
+        path, prev = [], 0.0
+        for d, v in pts:            # a step line: the total holds until the next shipment
+            path.append(f"{x(d):.1f},{y(prev):.1f}")
+            path.append(f"{x(d):.1f},{y(v):.1f}")
+            prev = v
+        path.append(f"{left + w:.1f},{y(prev):.1f}")
+        lines.append({"country": country, "points": " ".join(path), "colour": _COLOURS[k], "last": prev})
+    ticks = [d0 + _dt.timedelta(days=round(span * i / 4)) for i in range(5)] if span > 1 else [d0, d1]
+    return {"width": width, "height": height, "left": left, "up": up, "w": w, "h": h, "lines": lines,
+            "xticks": [(x(d), d.isoformat()) for d in ticks],
+            "yticks": [(y(top * i / 4), f"{top * i / 4:,.0f}") for i in range(5)]}
 
 
 @functools.lru_cache(maxsize=1)
