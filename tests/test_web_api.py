@@ -364,3 +364,24 @@ def test_pages_escape_what_the_user_typed(client):
     r = client.post("/answer", data={"scenario_json": json.dumps(s)})
     assert r.status_code == 200
     assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
+
+
+def test_pages_compare_uploaded_regime_and_corpus(client):
+    """An uploaded regime (the UAE into Tier 1, Supp. No. 5 to part 740) over an uploaded
+    one-scenario corpus; a bad regime upload names its field."""
+    regime = (ROOT / "regimes" / "uae_to_tier1.json").read_bytes()
+    s = load("core_tier2_destination.json")
+    r = client.post("/compare", files={"regime_file": ("r.json", regime, "application/json"),
+                                       "corpus_file": ("c.json", json.dumps([s]).encode(), "application/json")})
+    assert r.status_code == 200
+    assert "of 1 scenarios change" in r.text
+    r = client.post("/compare", files={"regime_file": ("r.json", b'{"tiers": {"XX": 1}}', "application/json")})
+    assert r.status_code == 422 and 'id="compare-error"' in r.text
+
+
+def test_pages_add_a_party_row(client):
+    """'add a party' re-renders the form with one more entity row, values kept."""
+    r = client.post("/answer", data={"action": "add_entity", "entities[0].name": "A", "entities[1].name": "B",
+                                     "entities[2].name": "C", "transaction.to": "IN"})
+    assert r.status_code == 200
+    assert 'id="f-entities-3-name"' in r.text and 'value="C"' in r.text and 'value="IN"' in r.text
