@@ -7,7 +7,6 @@ Runs the app on a free loopback port and drives Debian's Chromium
 """
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
 from .. import kb, schema
@@ -25,7 +25,7 @@ from ..coverage import coverage, coverage_line
 from ..engine import default_engine
 from ..errors import InputError
 from ..model import Scenario
-from ..records import answer_json, citation_links, ecfr_url, one_sentence
+from ..records import answer_json, citation_links, ecfr_url
 from . import forms
 
 HERE = Path(__file__).resolve().parent

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from .. import schema
 from ..errors import InputError
 from ..model import Scenario
-from ..records import answer_json, one_sentence
+from ..records import one_sentence
 from . import forms
 from .app import RequestError, bundled_corpus, bundled_regimes, enrich, run_uploaded_ledger
 
