@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test setup browser serve bench clean
+.PHONY: run test setup bench clean
 
 $(BIN)/pyrules: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,21 @@ setup: $(BIN)/pyrules
 run: setup
 	$(BIN)/pyrules ask queries/
 
-# The browser tests drive Debian's Chromium (Playwright cannot download its own
-# browser here). Installed when missing and we are root; otherwise those tests
-# are skipped with the reason.
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
+
+# The browser tests of the web application drive Debian's Chromium (Playwright
+# cannot download its own browser here). 'make test' installs it when it is
+# missing and we are root; otherwise those tests are skipped, saying why.
+.PHONY: browser serve
+test: browser
+
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -32,14 +44,6 @@ browser:
 	  fi; \
 	fi
 
-test: setup browser
-	$(BIN)/python -m pytest
-
+# The web application and HTTP API on http://127.0.0.1:8000 (docs/web.md).
 serve: setup
 	$(BIN)/pyrules serve
-
-bench: setup
-	$(BIN)/python benchmarks/run.py
-
-clean:
-	rm -rf $(VENV) build dist *.egg-info

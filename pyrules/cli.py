@@ -66,8 +66,6 @@ def _parser() -> argparse.ArgumentParser:
                      help="what may change, e.g. 'headquartered of HoldCo', 'quantity of item 1 cost 2', 'destination', "
                           "'date', 'via_distributor', 'fact lpp_certification_obtained', 'status uveu of X' (repeatable)")
     wif.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
-    from .web.commands import add_commands as _add_web_commands
-    _add_web_commands(sub)      # serve, mcp, coverage, schema
     return p
 
 
@@ -179,10 +177,6 @@ def cmd_whatif(args) -> int:
 
 COMMANDS["whatif"] = cmd_whatif
 
-from .web.commands import COMMANDS as _WEB_COMMANDS  # noqa: E402
-
-COMMANDS.update(_WEB_COMMANDS)
-
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -204,6 +198,13 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"pyrules: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+
+
+# serve, mcp, coverage and schema: pyrules/web/commands.py
+from .web.commands import COMMANDS as _WEB_COMMANDS, extend_parser as _extend_parser  # noqa: E402
+
+COMMANDS.update(_WEB_COMMANDS)
+_parser = _extend_parser(_parser)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The commands ``serve``, ``mcp``, ``coverage`` and ``schema`` of the ``pyrules`` CLI."""
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -16,6 +17,16 @@ def add_commands(sub) -> None:
     cov.add_argument("--json", action="store_true", help="print the statement as JSON")
     sch = sub.add_parser("schema", help="the JSON Schema of a scenario or of an answer")
     sch.add_argument("which", choices=["scenario", "determination"])
+
+
+def extend_parser(make):
+    """Wrap ``pyrules.cli._parser`` so that its subcommands include these."""
+    def parser():
+        p = make()
+        sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+        add_commands(sub)
+        return p
+    return parser
 
 
 def cmd_serve(args) -> int:
