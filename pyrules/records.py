@@ -49,11 +49,12 @@ def answer_json(d, scenario_input: Any | None = None) -> dict:
     from .web.forms import missing_fact_field
     out = d.to_json()
     out["summary"] = one_sentence(d)
-    data = d.source.data if d.source is not None else {}
-    out["missing_fact_fields"] = []
-    for f in d.missing_facts:
-        m = missing_fact_field(f, data)
-        out["missing_fact_fields"].append({"id": m["id"], "path": m["path"], "question": m["question"]})
+    if "missing_fact_fields" not in out:       # the Determination's own, when it has them
+        data = d.source.data if d.source is not None else {}
+        out["missing_fact_fields"] = []
+        for f in d.missing_facts:
+            m = missing_fact_field(f, data)
+            out["missing_fact_fields"].append({"id": m["id"], "field": m["path"], "question": m["question"]})
     out["record"] = record(scenario_input if scenario_input is not None
                            else (d.source.to_dict() if d.source is not None else None))
     return out
@@ -74,7 +75,11 @@ def _names(xs: list[str]) -> str:
 
 def one_sentence(d) -> str:
     """The answer first, in one sentence, read off the determination's fields
-    (a rendering: every value comes from the knowledge base's answer)."""
+    (a rendering: every value comes from the knowledge base's answer). The
+    Determination's own ``summary()`` when it has one."""
+    own = getattr(d, "summary", None)
+    if callable(own):
+        return own()
     auth = d.authorizations if isinstance(d.authorizations, list) else []
     avail = [a["name"] for a in auth if a.get("available") is True]
     undecided = [a["name"] for a in auth if a.get("available") is None]

@@ -354,8 +354,8 @@ def test_api_missing_fact_names_its_input_field(client):
     (740.8(a)) of the Indian cloud case is facts.nac_notification_submitted."""
     j = client.post("/api/v1/determinations", json=load("india_cloud_chinese_parent.json")).json()
     fields = {m["id"]: m for m in j["missing_fact_fields"]}
-    assert fields["nac_notification_submitted"]["path"] == "facts.nac_notification_submitted"
-    assert fields["nac_notification_submitted"]["question"].startswith("Is it so that")
+    assert fields["nac_notification_submitted"]["field"] == "facts.nac_notification_submitted"
+    assert fields["nac_notification_submitted"]["question"].endswith("?")
 
 
 def test_pages_escape_what_the_user_typed(client):

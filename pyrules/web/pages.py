@@ -77,7 +77,7 @@ def register_pages(app: FastAPI, templates) -> None:
     def answer_page(request: Request, raw: dict, s: Scenario, status: int = 200):
         d, explanation = _explanation(s)
         j = enrich(d, raw)
-        questions = [forms.missing_fact_field(f, s.data) for f in d.missing_facts]
+        questions = _questions(d, s)
         values, ne, ni = forms.scenario_to_form(s.to_dict())
         layout = forms.form_layout(ne, ni)
         readings = [{"topic": t, "choices": list(schema.READINGS.get(t, ())), "used": d.readings.get(t)}
@@ -189,7 +189,7 @@ def register_pages(app: FastAPI, templates) -> None:
         raw, s = _scenario_from_json_text(str(form.get("scenario_json", "")))
         d, explanation = _explanation(s)
         j = enrich(d, raw)
-        questions = [forms.missing_fact_field(f, s.data) for f in d.missing_facts]
+        questions = _questions(d, s)
         html = templates.get_template("record.html").render(
             d=d, j=j, sentence=one_sentence(d), questions=questions, explanation=explanation,
             STATE=_STATE, TRI=_TRI, record_json=json.dumps(j, indent=2), readings=[], standalone=True,
@@ -330,10 +330,27 @@ def _check_result() -> dict:
     return run_check(samples=20)
 
 
+def _questions(d, s: Scenario) -> list[dict]:
+    """The missing facts as questions: id, path (the JSON path of the input that answers
+    it), field and field_id (the form field), question. The Determination's own
+    ``missing_fact_fields`` when it has them."""
+    own = getattr(d, "missing_fact_fields", None)
+    if not own:
+        return [forms.missing_fact_field(f, s.data) for f in d.missing_facts]
+    out = []
+    for m in own:
+        path = m.get("field") or m.get("path")
+        field = forms.error_field(path, s.data)
+        out.append({"id": m.get("id"), "path": path, "field": field,
+                    "field_id": forms.fid(field) if field else None, "question": m.get("question") or m.get("id")})
+    return out
+
+
 def _mfmap(d, s: Scenario) -> dict:
     """Each undecided condition's missing fact -> the input field that answers it."""
     facts = {c["missing_fact"] for a in d.authorizations for c in a["undecided_conditions"]}
-    return {f: forms.missing_fact_field(f, s.data) for f in facts}
+    known = {q["id"]: q for q in _questions(d, s)}
+    return {f: known.get(f) or forms.missing_fact_field(f, s.data) for f in facts}
 
 
 def _goals(d) -> list[tuple[str, str]]:
