@@ -48,7 +48,8 @@ def test_cli_coverage_text_and_json(capsys):
 def test_cli_schema_prints_the_published_schemas(capsys):
     for name in ("scenario", "determination"):
         assert main(["schema", name]) == 0
-        assert capsys.readouterr().out == (ROOT / "docs" / "schema" / f"{name}.json").read_text()
+        assert capsys.readouterr().out == (ROOT / "docs" / "schema" / f"{name}.json").read_text(), \
+            f"regenerate: pyrules schema {name} > docs/schema/{name}.json"
 
 
 def test_cli_serve_bad_port_is_exit_2():

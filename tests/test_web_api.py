@@ -207,7 +207,8 @@ def test_api_schemas_are_the_published_ones(client):
     """docs/schema/*.json are what `pyrules schema` prints (regenerate them when they differ)."""
     for name in ("scenario", "determination"):
         served = client.get(f"/api/v1/schema/{name}").json()
-        assert served == json.loads((ROOT / "docs" / "schema" / f"{name}.json").read_text())
+        assert served == json.loads((ROOT / "docs" / "schema" / f"{name}.json").read_text()), \
+            f"regenerate: pyrules schema {name} > docs/schema/{name}.json"
 
 
 def test_schema_scenario_fields_come_from_pyrules_schema():
@@ -262,12 +263,12 @@ def test_one_sentence_no_licence_and_undecided():
     import pyrules
     d = pyrules.evaluate(load("core_missing_die_area.json"))
     assert d.license_required is None
-    assert one_sentence(d).startswith("Whether a licence is required is undecided")
+    assert "undecided" in one_sentence(d)
     s = load("core_tier1_destination.json")
     s["items"] = [{"tpp": 1000, "die_area_mm2": 800, "quantity": 1}]
     d = pyrules.evaluate(s)
     assert d.license_required is False
-    assert one_sentence(d) == "No licence is required under this rule."
+    assert one_sentence(d).startswith("No licence is required")
 
 
 # ----------------------------------------------------------------------------- pages
