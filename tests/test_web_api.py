@@ -400,3 +400,16 @@ def test_form_round_trip_of_every_bundled_scenario():
         values, _, _ = forms.scenario_to_form(want)
         got = Scenario.from_dict(forms.form_to_scenario(values)).to_dict()
         assert got == want, p.name
+
+
+def test_api_timeline_or_501(client):
+    """/api/v1/timeline answers with the changes over time where pyrules.timeline exists,
+    and 501 (naming the reason) where it does not."""
+    import importlib.util
+    s = load("core_tier3_destination.json")
+    r = client.post("/api/v1/timeline", json=s)
+    if importlib.util.find_spec("pyrules.timeline") is None:
+        assert r.status_code == 501 and "timeline" in r.json()["error"]["message"]
+    else:
+        assert r.status_code == 200, r.text
+        assert r.json()["scenario"] == s["scenario"]

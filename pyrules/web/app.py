@@ -363,6 +363,23 @@ def _register_api(app: FastAPI) -> None:
         return StreamingResponse(_ledger_stream(result, fmt),
                                  media_type="application/x-ndjson" if fmt == "jsonl" else "text/csv")
 
+    @app.post(api + "/timeline", tags=["reasoning"],
+              summary="The scenario's determination over time: the dates at which it changes "
+                      "(?view=as_written|as_enforced, ?until=DATE); 501 where pyrules.timeline is absent",
+              openapi_extra=_openapi_body(ScenarioModel, many=False))
+    async def timeline(request: Request):
+        try:
+            from ..timeline import timeline as run_timeline
+        except ImportError:
+            raise RequestError(501, "the timeline is not available in this version of pyrules") from None
+        raw = await _json_body(request)
+        s = _scenario(raw)
+        kwargs = {k: request.query_params[k] for k in ("view", "until") if k in request.query_params}
+        try:
+            return JSONResponse(run_timeline(s, **kwargs).to_json())
+        except InputError as exc:
+            raise _from_input_error(exc) from None
+
     @app.get(api + "/coverage", tags=["coverage"], summary="Which provisions are modelled, which only flagged")
     def coverage_api():
         return coverage()
