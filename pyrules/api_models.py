@@ -105,6 +105,14 @@ class Scenario(BaseModel):
     expect: Optional[dict[str, Any]] = Field(None, description="a bundled case's expected outcome (checked by `pyrules test`)")
 
 
+# The views of the law ("as written", "as enforced"), where the input declaration has them.
+_VIEWS = getattr(schema, "VIEWS", None)
+if _VIEWS:
+    Scenario = create_model(  # type: ignore[misc]
+        "Scenario", __base__=Scenario,
+        view=(Optional[Literal[tuple(_VIEWS)]], Field(None, description=f"the view of the law (default {_VIEWS[0]})")))
+
+
 # ----------------------------------------------------------------------------- the answer
 Tri = Optional[bool]
 

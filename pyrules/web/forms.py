@@ -60,7 +60,10 @@ def form_layout(n_entities: int = ENTITY_ROWS, n_items: int = ITEM_ROWS) -> dict
     facts = [_input(f"facts.{k}", kind, desc) for k, (kind, desc) in schema.FACTS.items()]
     readings = [{"name": f"readings.{t}", "id": fid(f"readings.{t}"), "widget": "select", "choices": list(c),
                  "description": f"default {c[0]}"} for t, c in schema.READINGS.items()]
-    return {"transaction": tx, "entities": ents, "items": items, "facts": facts, "readings": readings,
+    views = getattr(schema, "VIEWS", None)
+    view = ({"name": "view", "id": fid("view"), "widget": "select", "choices": list(views),
+             "description": f"the view of the law (default {views[0]})"} if views else None)
+    return {"transaction": tx, "entities": ents, "items": items, "facts": facts, "readings": readings, "view": view,
             "countries": sorted(kb.countries().items())}
 
 
@@ -79,6 +82,8 @@ def scenario_to_form(data: dict) -> tuple[dict[str, str], int, int]:
         out["scenario"] = data["scenario"]
     if data.get("date"):
         out["date"] = data["date"]
+    if data.get("view"):
+        out["view"] = data["view"]
     for k, v in (data.get("transaction") or {}).items():
         out[f"transaction.{k}"] = _text(v)
     ents = list((data.get("entities") or {}).items())
@@ -126,6 +131,8 @@ def form_to_scenario(form: dict[str, str]) -> dict:
         raw["scenario"] = g["scenario"].strip()
     if "date" in g:
         raw["date"] = g["date"].strip()
+    if "view" in g:
+        raw["view"] = g["view"].strip()
     raw["transaction"] = {k: _value(kind, g[f"transaction.{k}"]) for k, (kind, _) in schema.TRANSACTION_FIELDS.items()
                           if f"transaction.{k}" in g}
     raw["entities"] = {}
