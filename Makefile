@@ -30,3 +30,24 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# The browser tests of the web application drive Debian's Chromium (Playwright
+# cannot download its own browser here). 'make test' installs it when it is
+# missing and we are root; otherwise those tests are skipped, saying why.
+.PHONY: browser serve
+test: browser
+
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	      || echo "could not install chromium: the browser tests will be skipped"; \
+	  else \
+	    echo "chromium is missing and we are not root: the browser tests will be skipped"; \
+	  fi; \
+	fi
+
+# The web application and HTTP API on http://127.0.0.1:8000 (docs/web.md).
+serve: setup
+	$(BIN)/pyrules serve

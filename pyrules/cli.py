@@ -452,5 +452,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+# serve, mcp, coverage and schema: pyrules/web/commands.py
+from .web.commands import COMMANDS as _WEB_COMMANDS, extend_parser as _extend_parser  # noqa: E402
+
+COMMANDS.update(_WEB_COMMANDS)
+_parser = _extend_parser(_parser)
+
+
 if __name__ == "__main__":
     sys.exit(main())

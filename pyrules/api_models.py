@@ -1,0 +1,258 @@
+"""Typed (pydantic v2) models of the scenario and of the answer, for the JSON Schema
+published at ``/api/v1/schema/...``, by ``pyrules schema scenario|determination``
+and in ``docs/schema/``.
+
+The scenario's fields are not restated here: they are derived from the one input
+declaration, ``pyrules/schema.py`` (transaction fields, entity fields and status
+flags, item fields, facts, readings, each with its type and description). The
+answer's models follow ``Determination.to_json`` (tests validate every bundled
+scenario's answer against them). Validation of a scenario stays with
+``Scenario.from_dict`` (it names the field path of a bad value); these models
+describe the same form.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from . import kb, schema
+
+_BIG = Union[int, str]        # exact numbers may be written "26,900,000", "1.2e26" or "10^26"
+
+
+def _type_of(kind: str):
+    """The Python type (for pydantic) of a schema.py type."""
+    if kind == "bool":
+        return bool
+    if kind in ("tpp", "ops"):
+        return _BIG
+    if kind == "int":
+        return int
+    if kind == "area":
+        return float
+    if kind in ("name",):
+        return str
+    if kind == "country":
+        return str
+    if kind == "date":
+        return str
+    if kind == "eccn":
+        return Literal[tuple(sorted(kb.eccns()))]  # type: ignore[misc]
+    if kind.startswith("enum:"):
+        return Literal[tuple(kind[5:].split("|"))]  # type: ignore[misc]
+    raise AssertionError(f"unknown schema type {kind}")
+
+
+def _extra(kind: str) -> dict:
+    if kind == "country":
+        return {"examples": ["IN", "CN", "DE"]}
+    if kind == "date":
+        return {"pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2025-06-01"]}
+    if kind in ("tpp", "ops"):
+        return {"examples": [4992, "26,900,000", "1.2e26"]}
+    if kind == "name":
+        return {"min_length": 1}
+    return {}
+
+
+def _fields(decl: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    out = {}
+    for name, (kind, description) in decl.items():
+        alias = None
+        py = name
+        if name in ("from",):          # a Python keyword
+            py, alias = "from_", name
+        out[py] = (Optional[_type_of(kind)],
+                   Field(None, description=f"{description} (type {kind})", alias=alias, **_extra(kind)))
+    return out
+
+
+_STRICT = ConfigDict(extra="forbid", populate_by_name=True)
+
+Transaction = create_model("Transaction", __config__=_STRICT, **_fields(schema.TRANSACTION_FIELDS))
+EntityStatus = create_model("EntityStatus", __config__=_STRICT, **_fields(schema.ENTITY_STATUS))
+Entity = create_model("Entity", __config__=_STRICT,
+                      status=(Optional[EntityStatus], Field(None, description="status flags of the entity")),
+                      **_fields(schema.ENTITY_FIELDS))
+Item = create_model("Item", __config__=_STRICT, **_fields(schema.ITEM_FIELDS))
+Facts = create_model("Facts", __config__=_STRICT, **_fields(schema.FACTS))
+Readings = create_model("Readings", __config__=_STRICT, **{
+    topic: (Optional[Literal[choices]], Field(None, description=f"reading of an ambiguous provision (default {choices[0]})"))
+    for topic, choices in schema.READINGS.items()})
+
+
+class Question(BaseModel):
+    """A what-if question (see docs/whatif.md)."""
+    model_config = ConfigDict(extra="forbid")
+    goal: str = Field(description="authorized, no_licence_required, an authorization (lpp, AIA ...) or a policy")
+    may_change: Optional[list[Union[str, dict[str, Any]]]] = Field(None, description="what may change; absent: the default")
+    costs: Optional[dict[str, int]] = None
+
+
+class Scenario(BaseModel):
+    """A transaction to evaluate: the JSON form of ``pyrules ask``."""
+    model_config = ConfigDict(extra="forbid", title="Scenario")
+    scenario: Optional[str] = Field(None, description="a name for the scenario")
+    date: Optional[str] = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="the date of the transaction")
+    transaction: Optional[Transaction] = None  # type: ignore[valid-type]
+    items: Optional[list[Item]] = None  # type: ignore[valid-type]
+    entities: Optional[dict[str, Entity]] = Field(None, description="the parties by name, with their ownership chain")  # type: ignore[valid-type]
+    facts: Optional[Facts] = None  # type: ignore[valid-type]
+    readings: Optional[Readings] = None  # type: ignore[valid-type]
+    questions: Optional[list[Question]] = None
+    expect: Optional[dict[str, Any]] = Field(None, description="a bundled case's expected outcome (checked by `pyrules test`)")
+
+
+# The views of the law ("as written", "as enforced"), where the input declaration has them.
+_VIEWS = getattr(schema, "VIEWS", None)
+if _VIEWS:
+    Scenario = create_model(  # type: ignore[misc]
+        "Scenario", __base__=Scenario,
+        view=(Optional[Literal[tuple(_VIEWS)]], Field(None, description=f"the view of the law (default {_VIEWS[0]})")))
+
+
+# ----------------------------------------------------------------------------- the answer
+Tri = Optional[bool]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Control(_Open):
+    item: int
+    eccn: str
+    provision: str
+    citation: str
+
+
+class ItemLine(_Open):
+    item: int
+    line: dict[str, Any]
+    eccn: Optional[str]
+    outside_rule: Optional[str]
+
+
+class PolicyCandidate(_Open):
+    policy: str
+    provision: str
+    citation: str
+
+
+class Condition(_Open):
+    condition: str
+    description: str
+    citation: str
+    missing_fact: Optional[str] = Field(None, description="for an undecided condition: the fact that would decide it")
+
+
+class Authorization(_Open):
+    name: str = Field(description="AIA, ACM, LPP, NAC, ACA, UVEU or NVEU")
+    available: Tri = Field(description="true: available; false: not available; null: undecided")
+    provision: str
+    citation: str
+    failed_conditions: list[Condition]
+    undecided_conditions: list[Condition]
+    obligations: list[str]
+
+
+class Obligation(_Open):
+    id: str
+    description: str
+    provision: str
+    citation: str
+    deadline: Optional[str]
+
+
+class Overlap(_Open):
+    provisions: list[str]
+    citations: list[str]
+    resolved_by_reading: bool
+
+
+class RuleEvent(_Open):
+    date: str
+    event: str
+    description: str
+
+
+class RuleStatus(_Open):
+    as_of: Optional[str]
+    events: list[RuleEvent]
+    compliance_required: bool
+    before_rule: bool
+
+
+class Note(_Open):
+    id: str
+    text: str
+
+
+class RedFlag(_Open):
+    flag: str
+    about: str
+    citation: str
+
+
+class FDP(_Open):
+    item: str
+    rule: str
+    citation: str
+
+
+class Record(BaseModel):
+    """What the answer was computed from (for a file kept under 15 CFR 762)."""
+    input: Any = Field(description="the scenario as read")
+    pyrules_version: str
+    kb_sha256: str = Field(description="SHA-256 of the knowledge base text evaluated")
+    rule_text_date: Optional[str] = Field(description="the date of the rule text (kb/coverage.lp)")
+    evaluated_at: str = Field(description="UTC time of the evaluation")
+    coverage: str = Field(description="one line: what the answer does not decide")
+
+
+class Determination(_Open):
+    """The answer for one scenario: ``pyrules ask --json`` (with ``summary`` and ``record``
+    from the HTTP API and the MCP server)."""
+    model_config = ConfigDict(extra="allow", title="Determination")
+    format_version: int
+    scenario: str
+    as_of: Optional[str]
+    license_required: Tri = Field(description="null: undecided (facts are missing)")
+    authorized: Tri
+    controls: list[Control]
+    items: list[ItemLine]
+    shipment_tpp: Optional[int]
+    licensing_policy: Optional[str]
+    policy_citation: Optional[str]
+    policy_candidates: list[PolicyCandidate]
+    authorizations: list[Authorization]
+    obligations: list[Obligation]
+    overlaps: list[Overlap]
+    missing_facts: list[Any]
+    red_flags: list[RedFlag]
+    foreign_direct_product: list[FDP]
+    readings: dict[str, str]
+    readings_that_matter: list[str]
+    notes: list[Note]
+    rule_status: RuleStatus
+    citations: list[str]
+    summary: Optional[str] = Field(None, description="the answer in one sentence")
+    record: Optional[Record] = None
+
+
+SCHEMAS = {"scenario": Scenario, "determination": Determination}
+
+
+def json_schema(name: str) -> dict:
+    """The JSON Schema of 'scenario' or 'determination'."""
+    model = SCHEMAS[name]
+    s = model.model_json_schema(by_alias=True)
+    s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    s["$id"] = f"https://pyrules.invalid/api/v1/schema/{name}"
+    return s
+
+
+def json_schema_text(name: str) -> str:
+    return json.dumps(json_schema(name), indent=2, sort_keys=True) + "\n"

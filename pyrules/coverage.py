@@ -1,0 +1,67 @@
+"""What pyrules models, what it only flags, and the date of the rule text.
+
+The statement lives in the knowledge base (``kb/coverage.lp``, with the provision
+registry of ``kb/provisions.lp``); this module grounds those two files and renders
+the facts. It decides nothing.
+
+    >>> from pyrules.coverage import coverage
+    >>> coverage()["rule_text"]["date"]
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import clingo
+
+from . import kb
+
+
+def _date(n: int) -> str:
+    return f"{n // 10000:04d}-{n // 100 % 100:02d}-{n % 100:02d}"
+
+
+@functools.lru_cache(maxsize=None)
+def _atoms() -> tuple[clingo.Symbol, ...]:
+    ctl = clingo.Control(["--warn=none"])
+    for name in ("provisions.lp", "coverage.lp"):
+        ctl.add("base", [], (kb.kb_dir() / name).read_text(encoding="utf-8"))
+    ctl.ground([("base", [])])
+    return tuple(a.symbol for a in ctl.symbolic_atoms
+                 if a.symbol.name.startswith("coverage_") and a.is_fact)
+
+
+def coverage() -> dict[str, Any]:
+    """The coverage statement as JSON: rule_text {date, source}, modelled provisions
+    (id, citation, title) and flagged questions (id, citation, text)."""
+    provs = kb.provisions()
+    text = [a for a in _atoms() if a.name == "coverage_rule_text"]
+    modelled = sorted((a.arguments[0].name for a in _atoms() if a.name == "coverage_modelled"),
+                      key=lambda p: (provs[p]["citation"], p))
+    flagged = sorted(((a.arguments[0].name, a.arguments[1].string, a.arguments[2].string, a.arguments[3].string)
+                      for a in _atoms() if a.name == "coverage_flagged"))
+    rule_text = ({"date": _date(text[0].arguments[0].number), "source": text[0].arguments[1].string}
+                 if text else {"date": None, "source": None})
+    return {
+        "format_version": 1,
+        "rule_text": rule_text,
+        "modelled": [{"id": p, "citation": provs[p]["citation"], "title": provs[p]["title"]} for p in modelled],
+        "flagged": [{"id": i, "label": lab, "citation": c, "text": t} for i, lab, c, t in flagged],
+    }
+
+
+def coverage_line() -> str:
+    """One line for every answer: where silence means nothing."""
+    c = coverage()
+    return (f"Coverage: {len(c['modelled'])} provisions modelled, rule text as of {c['rule_text']['date']}; "
+            "not decided: " + "; ".join(f["label"] for f in c["flagged"]) + " (see 'pyrules coverage')")
+
+
+def coverage_text() -> str:
+    c = coverage()
+    out = [f"Rule text: {c['rule_text']['source']}", "",
+           f"Modelled ({len(c['modelled'])} provisions; each conclusion cites one):"]
+    out += [f"  {m['citation']}: {m['title']}" for m in c["modelled"]]
+    out += ["", "Only flagged, never decided (silence in an answer means nothing here):"]
+    out += [f"  - {f['text']}  [{f['citation']}]" for f in c["flagged"]]
+    return "\n".join(out)

@@ -1,0 +1,415 @@
+"""The HTTP API of ``pyrules serve`` (/api/v1), tested with the ASGI test client.
+
+Each answer is the JSON of ``pyrules ask --json`` plus ``summary`` and ``record``;
+bad input is a 4xx whose JSON names the field path; bodies are size-limited; no
+request names a file that the server reads."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from pyrules import api_models  # noqa: E402
+from pyrules.records import ecfr_url, kb_sha256, one_sentence  # noqa: E402
+from pyrules.web.app import MAX_BODY, create_app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+Q = ROOT / "queries"
+
+
+@pytest.fixture(scope="module")
+def client():
+    return TestClient(create_app())
+
+
+def load(name: str) -> dict:
+    return json.loads((Q / name).read_text())
+
+
+def test_api_determination_of_india_cloud_is_presumption_of_denial_with_record(client):
+    """742.6(b)(10): Indian consignee with a Chinese parent -> licence, presumption of denial;
+    the answer carries its record (input, version, KB hash, rule-text date, time)."""
+    s = load("india_cloud_chinese_parent.json")
+    r = client.post("/api/v1/determinations", json=s)
+    assert r.status_code == 200
+    j = r.json()
+    assert j["license_required"] is True
+    assert j["licensing_policy"] == "presumption_of_denial"
+    assert j["summary"].startswith("A licence is required")
+    assert "presumption of denial" in j["summary"]
+    rec = j["record"]
+    assert rec["input"] == s
+    assert rec["kb_sha256"] == kb_sha256() and len(rec["kb_sha256"]) == 64
+    assert rec["rule_text_date"] == "2026-07-23"
+    assert rec["evaluated_at"].endswith("Z")
+    assert "740.2(a)(9)(ii)" in rec["coverage"]
+    api_models.Determination.model_validate(j)
+
+
+def test_api_determinations_accepts_a_list_and_names_the_bad_element(client):
+    """A list in, a list out; an error in element 1 names 'items' of [1]."""
+    a, b = load("core_tier1_destination.json"), load("core_tier3_destination.json")
+    r = client.post("/api/v1/determinations", json=[a, b])
+    assert r.status_code == 200 and len(r.json()) == 2
+    assert r.json()[0]["license_required"] is True
+    bad = dict(b, items=[{"chip": "H100-SXM", "quantity": 0}])
+    r = client.post("/api/v1/determinations", json=[a, bad])
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == "[1].items[0].quantity"
+
+
+def test_api_same_answer_as_ask_json(client):
+    """The API answer is `pyrules ask --json` plus summary, record and missing_fact_fields."""
+    import pyrules
+    s = load("lpp_year_limit_exceeded_by_one.json")
+    j = client.post("/api/v1/determinations", json=s).json()
+    d = pyrules.evaluate(s).to_json()
+    for k, v in d.items():
+        assert j[k] == v, k
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"transaction": {"to": "XX"}}, "transaction.to"),
+    ({"transaction": {"action": "export"}, "items": [{"chip": "H100-SXM"}]}, "items[0]"),
+    ({"entities": {"A": {"headquartered": "Mars"}}}, "entities.A.headquartered"),
+    ({"bogus": 1}, "bogus"),
+    ({"facts": {"lpp_prior_shipments_tpp": -1}}, "facts.lpp_prior_shipments_tpp"),
+])
+def test_api_bad_input_is_422_naming_the_field_path(client, body, field):
+    r = client.post("/api/v1/determinations", json=body)
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == field
+
+
+def test_api_invalid_json_is_400_with_line_and_column(client):
+    r = client.post("/api/v1/determinations", content=b'{"date": "2025-06-01",\n  "items": [}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    err = r.json()["error"]
+    assert err["line"] == 2 and err["column"] == 13
+
+
+def test_api_body_size_limit_is_413(client):
+    big = b'{"scenario": "' + b"x" * (MAX_BODY + 10) + b'"}'
+    r = client.post("/api/v1/determinations", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    just = b'{"scenario": "' + b"x" * (MAX_BODY - 100) + b'"}'
+    assert client.post("/api/v1/determinations", content=just,
+                       headers={"content-type": "application/json"}).status_code == 200
+
+
+def test_api_compare_never_reads_a_file_the_request_names(client):
+    """A regime is a bundled name or an inline object, never a path."""
+    r = client.post("/api/v1/compare", json={"regime": "/etc/passwd", "scenarios": []})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "regime"
+    r = client.post("/api/v1/compare", json={"regime": "../kb/provisions"})
+    assert r.status_code == 422
+
+
+def test_api_compare_bundled_regime_uae_to_tier1(client):
+    """Regime uae_to_tier1: a Tier 2 export to the UAE changes; names its aspects."""
+    s = load("core_tier2_destination.json")
+    s["transaction"]["to"] = "AE"
+    for e in s.get("entities", {}).values():
+        if e.get("located") and e.get("located") != "US":
+            e["located"] = "AE"
+        if e.get("headquartered") and e.get("headquartered") != "US":
+            e["headquartered"] = "AE"
+    r = client.post("/api/v1/compare", json={"regime": "uae_to_tier1", "scenarios": [s]})
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert j["summary"]["scenarios"] == 1
+    assert j["results"][0]["changed"] is True
+
+
+def test_api_whatif_lpp_over_limit_has_a_verified_repair(client):
+    """740.29: the bundled whatif question on an LPP order over the limit has repairs,
+    each re-checked."""
+    s = load("whatif_lpp_over_limit.json")
+    r = client.post("/api/v1/whatif", json=s)
+    assert r.status_code == 200, r.text
+    res = r.json()["results"][0]
+    assert res["reachable"] is True and res["repairs"]
+    assert all(rep["verified"] for rep in res["repairs"])
+
+
+def test_api_whatif_bad_goal_names_the_field(client):
+    s = load("core_tier3_destination.json")
+    r = client.post("/api/v1/whatif", json={"scenario": s, "goal": "world_peace"})
+    assert r.status_code == 422
+    assert "goal" in r.json()["error"]["field"]
+
+
+def test_api_explain_cites_742_6(client):
+    r = client.post("/api/v1/explain", json=load("core_tier3_destination.json"))
+    assert r.status_code == 200
+    conc = r.json()["explanation"]["conclusions"]
+    assert any("licence" in c["conclusion"] for c in conc)
+    assert "15 CFR 742.6(a)(6)(iii)" in json.dumps(conc)
+
+
+def test_api_readings_overlap_depends_on_tier_overlap(client):
+    """742.6(b)(10) states no precedence: Tier 1 location with a Tier 3 parent depends on
+    the reading tier_overlap."""
+    topics = client.get("/api/v1/readings").json()
+    assert any(t["topic"] == "tier_overlap" for t in topics)
+    r = client.post("/api/v1/readings", json=load("core_overlap_tier1_location_tier3_parent.json"))
+    assert r.status_code == 200
+    assert "tier_overlap" in r.json()["depends_on"]
+
+
+def test_api_ledger_csv_in_jsonl_out_with_summary(client):
+    """740.29 LPP year limit in a ledger: rows streamed out, then the summary."""
+    body = (Q / "ledgers" / "sample.csv").read_bytes()
+    r = client.post("/api/v1/ledger", content=body, headers={"content-type": "text/csv"})
+    assert r.status_code == 200
+    lines = [json.loads(x) for x in r.text.splitlines() if x.strip()]
+    assert "summary" in lines[-1]
+    rows = lines[:-1]
+    assert len(rows) == body.decode().count("\n") - 1 or len(rows) >= 5
+    assert any(r_.get("claim_failed_conditions") == ["lpp_annual_limit"] for r_ in rows)
+    assert all("/tmp" not in (r_.get("error") or "") for r_ in rows)
+    r = client.post("/api/v1/ledger?format=csv", content=body, headers={"content-type": "text/csv"})
+    assert r.text.startswith("line,id,date")
+
+
+def test_api_ledger_bad_header_is_422(client):
+    r = client.post("/api/v1/ledger", content=b"foo,bar\n1,2\n", headers={"content-type": "text/csv"})
+    assert r.status_code == 422
+    assert "line" in r.json()["error"]
+
+
+def test_api_coverage_lists_flagged_provisions(client):
+    j = client.get("/api/v1/coverage").json()
+    ids = {f["id"] for f in j["flagged"]}
+    assert {"csl_screening", "part744_end_uses", "other_exceptions"} <= ids
+    assert any(m["id"] == "lic_lpp" for m in j["modelled"])
+
+
+def test_api_openapi_and_docs(client):
+    spec = client.get("/openapi.json").json()
+    for p in ("/api/v1/determinations", "/api/v1/explain", "/api/v1/whatif", "/api/v1/compare",
+              "/api/v1/readings", "/api/v1/ledger", "/api/v1/coverage", "/api/v1/schema/scenario"):
+        assert p in spec["paths"], p
+    assert "Scenario" in json.dumps(spec["paths"]["/api/v1/determinations"])
+    # every $ref resolves within the description
+    refs = set(__import__("re").findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)))
+    assert refs and refs <= set(spec["components"]["schemas"]), refs - set(spec["components"]["schemas"])
+    assert {"Scenario", "Item", "Facts", "Transaction"} <= set(spec["components"]["schemas"])
+    assert client.get("/docs").status_code == 200
+
+
+def test_api_schemas_are_the_published_ones(client):
+    """docs/schema/*.json are what `pyrules schema` prints (regenerate them when they differ)."""
+    for name in ("scenario", "determination"):
+        served = client.get(f"/api/v1/schema/{name}").json()
+        assert served == json.loads((ROOT / "docs" / "schema" / f"{name}.json").read_text()), \
+            f"regenerate: pyrules schema {name} > docs/schema/{name}.json"
+
+
+def test_schema_scenario_fields_come_from_pyrules_schema():
+    """The pydantic scenario model restates no field: it has exactly schema.py's."""
+    from pyrules import schema
+    s = api_models.json_schema("scenario")["$defs"]
+    assert set(s["Facts"]["properties"]) == set(schema.FACTS)
+    assert set(s["Item"]["properties"]) == set(schema.ITEM_FIELDS)
+    assert set(s["Transaction"]["properties"]) == set(schema.TRANSACTION_FIELDS)
+    assert set(s["EntityStatus"]["properties"]) == set(schema.ENTITY_STATUS)
+    assert set(s["Readings"]["properties"]) == set(schema.READINGS)
+
+
+def test_schema_scenario_top_level_keys_are_the_models():
+    """Every top-level key Scenario.from_dict accepts is in the typed model."""
+    from pyrules import model
+    assert model._TOP_KEYS <= set(api_models.Scenario.model_fields)
+
+
+def test_schema_models_accept_every_bundled_scenario_and_answer():
+    """Every bundled JSON scenario fits the scenario model; its answer fits the answer model."""
+    import pyrules
+    from pyrules.records import answer_json
+    for p in sorted(Q.glob("*.json")):
+        raw = json.loads(p.read_text())
+        api_models.Scenario.model_validate(raw)
+        api_models.Determination.model_validate(answer_json(pyrules.evaluate(raw), raw))
+
+
+def test_schema_rejects_an_unknown_fact():
+    import pydantic
+    with pytest.raises(pydantic.ValidationError):
+        api_models.Scenario.model_validate({"facts": {"no_such_fact": True}})
+
+
+@pytest.mark.parametrize("citation,url", [
+    ("15 CFR 740.27", "https://www.ecfr.gov/current/title-15/section-740.27"),
+    ("15 CFR 742.6(b)(10)", "https://www.ecfr.gov/current/title-15/section-742.6#p-742.6(b)(10)"),
+    ("15 CFR part 740, Supp. No. 5, para (a)",
+     "https://www.ecfr.gov/current/title-15/part-740/appendix-Supplement%20No.%205%20to%20Part%20740"),
+    ("90 FR 4544 (Jan. 15, 2025)", "https://www.federalregister.gov/citation/90-FR-4544"),
+    ("Note 1 to 3A090.a", None),
+])
+def test_ecfr_url_from_citation(citation, url):
+    assert ecfr_url(citation) == url
+
+
+def test_one_sentence_no_licence_and_undecided():
+    """742.6(a)(6)(iii), 3A090 technical notes: a chip of TPP 1,000 (below 3A090) needs no
+    licence; a chip without its die area between the thresholds leaves the answer
+    undecided (the sentence says so)."""
+    import pyrules
+    d = pyrules.evaluate(load("core_missing_die_area.json"))
+    assert d.license_required is None
+    assert "undecided" in one_sentence(d)
+    s = load("core_tier1_destination.json")
+    s["items"] = [{"tpp": 1000, "die_area_mm2": 800, "quantity": 1}]
+    d = pyrules.evaluate(s)
+    assert d.license_required is False
+    assert one_sentence(d).startswith("No licence is required")
+
+
+# ----------------------------------------------------------------------------- pages
+def test_pages_form_error_is_shown_beside_its_field(client):
+    """A bad country in the form comes back (422) with the message beside that field."""
+    r = client.post("/answer", data={"transaction.to": "XX", "entities[0].name": "A",
+                                     "items[0].chip": "H100-SXM", "items[0].quantity": "1"})
+    assert r.status_code == 422
+    assert 'id="f-transaction-to-error"' in r.text and "ISO 3166-1" in r.text
+
+
+def test_pages_pasted_scenario_language_is_evaluated(client):
+    text = (Q / "lang_india_cloud_chinese_parent.scn").read_text()
+    r = client.post("/answer", data={"source": text, "source_format": "scn"})
+    assert r.status_code == 200
+    assert "presumption of denial" in r.text
+    r = client.post("/answer", data={"source": "{\n  nonsense", "source_format": "json"})
+    assert r.status_code == 422 and "line 2" in r.text
+
+
+def test_pages_compare_in_words_and_checker_witness_opens_as_determination(client):
+    """Regime lpp_doubled (740.29 limit doubled) changes the LPP-over-limit scenarios; a
+    checker finding's witness (the 742.6(b)(10) overlap) opens as a determination."""
+    r = client.post("/compare", data={"regime": "lpp_doubled"})
+    assert r.status_code == 200
+    assert "authorization LPP: not available → available" in r.text
+    r = client.get("/check")
+    assert r.status_code == 200
+    import html
+    import re
+    m = re.search(r'name="scenario_json" value="([^"]+)"', r.text)
+    witness = html.unescape(m.group(1))
+    r = client.post("/answer", data={"scenario_json": witness})
+    assert r.status_code == 200 and 'id="answer-sentence"' in r.text
+
+
+def test_pages_coverage_and_docs_links(client):
+    r = client.get("/coverage")
+    assert "740.2(a)(9)(ii)" in r.text and "https://www.ecfr.gov/current/title-15/section-740.2#p-740.2(a)(9)(ii)" in r.text
+
+
+def test_api_ledger_json_lines_in(client):
+    """A JSON-lines ledger (one scenario with an id per line) is accepted as ndjson."""
+    s = load("lpp_small_order_indian_research_firm_available.json")
+    s.pop("expect", None)
+    rows = [dict(s, id="a"), dict(s, id="b")]
+    body = "\n".join(json.dumps(r) for r in rows) + "\n"
+    r = client.post("/api/v1/ledger", content=body.encode(), headers={"content-type": "application/x-ndjson"})
+    assert r.status_code == 200, r.text
+    out = [json.loads(x) for x in r.text.splitlines()]
+    assert [o["id"] for o in out[:-1]] == ["a", "b"] and "summary" in out[-1]
+
+
+def test_cli_serve_starts_and_answers(tmp_path):
+    """`pyrules serve --port N` serves the API on the loopback address."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import httpx
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "pyrules.cli", "serve", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/version", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["kb_sha256"] == kb_sha256()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_api_missing_fact_names_its_input_field(client):
+    """A missing fact is named by the input that answers it: the NAC notification
+    (740.8(a)) of the Indian cloud case is facts.nac_notification_submitted."""
+    j = client.post("/api/v1/determinations", json=load("india_cloud_chinese_parent.json")).json()
+    fields = {m["id"]: m for m in j["missing_fact_fields"]}
+    assert fields["nac_notification_submitted"]["field"] == "facts.nac_notification_submitted"
+    assert fields["nac_notification_submitted"]["question"].endswith("?")
+
+
+def test_pages_escape_what_the_user_typed(client):
+    s = load("core_tier1_destination.json")
+    s["scenario"] = "<script>alert(1)</script>"
+    r = client.post("/answer", data={"scenario_json": json.dumps(s)})
+    assert r.status_code == 200
+    assert "<script>alert(1)</script>" not in r.text and "&lt;script&gt;" in r.text
+
+
+def test_pages_compare_uploaded_regime_and_corpus(client):
+    """An uploaded regime (the UAE into Tier 1, Supp. No. 5 to part 740) over an uploaded
+    one-scenario corpus; a bad regime upload names its field."""
+    regime = (ROOT / "regimes" / "uae_to_tier1.json").read_bytes()
+    s = load("core_tier2_destination.json")
+    r = client.post("/compare", files={"regime_file": ("r.json", regime, "application/json"),
+                                       "corpus_file": ("c.json", json.dumps([s]).encode(), "application/json")})
+    assert r.status_code == 200
+    assert "of 1 scenarios change" in r.text
+    r = client.post("/compare", files={"regime_file": ("r.json", b'{"tiers": {"XX": 1}}', "application/json")})
+    assert r.status_code == 422 and 'id="compare-error"' in r.text
+
+
+def test_pages_add_a_party_row(client):
+    """'add a party' re-renders the form with one more entity row, values kept."""
+    r = client.post("/answer", data={"action": "add_entity", "entities[0].name": "A", "entities[1].name": "B",
+                                     "entities[2].name": "C", "transaction.to": "IN"})
+    assert r.status_code == 200
+    assert 'id="f-entities-3-name"' in r.text and 'value="C"' in r.text and 'value="IN"' in r.text
+
+
+def test_form_round_trip_of_every_bundled_scenario():
+    """The form can say everything a bundled scenario says: scenario -> form values ->
+    scenario gives the same validated scenario (questions aside)."""
+    from pyrules.model import Scenario
+    from pyrules.web import forms
+    for p in sorted(Q.glob("*.json")):
+        want = Scenario.from_dict(json.loads(p.read_text())).to_dict()
+        want.pop("questions", None)
+        want.pop("expect", None)
+        values, _, _ = forms.scenario_to_form(want)
+        got = Scenario.from_dict(forms.form_to_scenario(values)).to_dict()
+        assert got == want, p.name
+
+
+def test_api_timeline_or_501(client):
+    """/api/v1/timeline answers with the changes over time where pyrules.timeline exists,
+    and 501 (naming the reason) where it does not."""
+    import importlib.util
+    s = load("core_tier3_destination.json")
+    r = client.post("/api/v1/timeline", json=s)
+    if importlib.util.find_spec("pyrules.timeline") is None:
+        assert r.status_code == 501 and "timeline" in r.json()["error"]["message"]
+    else:
+        assert r.status_code == 200, r.text
+        assert r.json()["scenario"] == s["scenario"]
