@@ -40,6 +40,8 @@ def _type_of(kind: str):
         return str
     if kind == "eccn":
         return Literal[tuple(sorted(kb.eccns()))]  # type: ignore[misc]
+    if kind == "authorization":                     # the authorizations the KB declares
+        return Literal[tuple(schema.AUTHORIZATIONS)]  # type: ignore[misc]
     if kind.startswith("enum:"):
         return Literal[tuple(kind[5:].split("|"))]  # type: ignore[misc]
     raise AssertionError(f"unknown schema type {kind}")
@@ -47,11 +49,11 @@ def _type_of(kind: str):
 
 def _extra(kind: str) -> dict:
     if kind == "country":
-        return {"examples": ["IN", "CN", "DE"]}
+        return {"examples": sorted(kb.countries())[:3]}
     if kind == "date":
         return {"pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2025-06-01"]}
     if kind in ("tpp", "ops"):
-        return {"examples": [4992, "26,900,000", "1.2e26"]}
+        return {"examples": [4992, "12,345,678", "1.2e26"]}
     if kind == "name":
         return {"min_length": 1}
     return {}
@@ -86,7 +88,8 @@ Readings = create_model("Readings", __config__=_STRICT, **{
 class Question(BaseModel):
     """A what-if question (see docs/whatif.md)."""
     model_config = ConfigDict(extra="forbid")
-    goal: str = Field(description="authorized, no_licence_required, an authorization (lpp, AIA ...) or a policy")
+    goal: str = Field(description="authorized, no_licence_required, an authorization (its name, e.g. "
+                      f"{schema.AUTHORIZATIONS[0].lower()}) or a policy")
     may_change: Optional[list[Union[str, dict[str, Any]]]] = Field(None, description="what may change; absent: the default")
     costs: Optional[dict[str, int]] = None
 
@@ -149,7 +152,7 @@ class Condition(_Open):
 
 
 class Authorization(_Open):
-    name: str = Field(description="AIA, ACM, LPP, NAC, ACA, UVEU or NVEU")
+    name: str = Field(description="the authorization: " + ", ".join(schema.AUTHORIZATIONS))
     available: Tri = Field(description="true: available; false: not available; null: undecided")
     provision: str
     citation: str

@@ -351,12 +351,14 @@ def test_cli_serve_starts_and_answers(tmp_path):
 
 
 def test_api_missing_fact_names_its_input_field(client):
-    """A missing fact is named by the input that answers it: the NAC notification
-    (740.8(a)) of the Indian cloud case is facts.nac_notification_submitted."""
-    j = client.post("/api/v1/determinations", json=load("india_cloud_chinese_parent.json")).json()
+    """A missing fact is named by the input that answers it: the LPP certification
+    (740.29) of the Tier 2 case is facts.lpp_certification_obtained, and the consignee's
+    NVEU status is entities.Buyer.status.nveu."""
+    j = client.post("/api/v1/determinations", json=load("core_tier2_destination.json")).json()
     fields = {m["id"]: m for m in j["missing_fact_fields"]}
-    assert fields["nac_notification_submitted"]["field"] == "facts.nac_notification_submitted"
-    assert fields["nac_notification_submitted"]["question"].endswith("?")
+    assert fields["lpp_certification_obtained"]["field"] == "facts.lpp_certification_obtained"
+    assert fields["lpp_certification_obtained"]["question"].endswith("?")
+    assert fields["nveu(Buyer)"]["field"] == "entities.Buyer.status.nveu"
 
 
 def test_pages_escape_what_the_user_typed(client):

@@ -106,7 +106,7 @@ def test_browser_error_beside_its_field_and_missing_fact_links_to_field(page, ba
     err = page.text_content("#f-transaction-to-error")
     assert "ISO 3166-1" in err
     # a missing fact is a question linked to the field that answers it
-    page.goto(base_url + "/?example=india_cloud_chinese_parent.json")
+    page.goto(base_url + "/?example=core_tier2_destination.json")
     page.click("#evaluate")
     q = page.locator("a.question").first
     target = q.get_attribute("href")
