@@ -89,6 +89,11 @@ def deadline_text(sym: clingo.Symbol) -> str | None:
     return term_text(sym)
 
 
+def _coverage_line() -> str:
+    from .coverage import coverage_line
+    return coverage_line()
+
+
 class _Sym:
     """A clingo symbol read once into Python: the same attributes (type, name, number,
     string, arguments, its text) without a call into clingo each time they are read.
@@ -323,7 +328,7 @@ class Determination:
             "red_flags": self.red_flags, "foreign_direct_product": self.foreign_direct_product,
             "readings": self.readings, "readings_that_matter": self.readings_that_matter,
             "notes": self.notes, "rule_status": self.rule_status, "citations": self.citations,
-            "summary": self.summary(),
+            "summary": self.summary(), "coverage": _coverage_line(),
         }
 
     def __repr__(self) -> str:

@@ -75,6 +75,8 @@ def render_text(d) -> str:
           + ("" if d.rule_status.get("compliance_required") else " (compliance not yet required)"))
     if any(a["failed_conditions"] or a["undecided_conditions"] for a in d.authorizations):
         w(LEGEND)
+    from .coverage import coverage_line
+    w(coverage_line())          # what is modelled, what only flagged (kb/coverage.lp)
     return "\n".join(out)
 
 

@@ -386,3 +386,12 @@ def test_742_6_b_10_whatif_ranks_dearer_repairs_by_cost():
     assert all("destination" not in t for t in texts)
     assert "Dearer repairs, cheapest first:" in r.to_text()
     assert answer_questions(s)[1].alternatives == []          # the API default: optimal only
+
+
+def test_every_answer_says_what_is_not_modelled():
+    """Issue 13: the text and the JSON of every answer carry the coverage line (kb/coverage.lp):
+    what is modelled, and what is only flagged, so silence is not read as a decision."""
+    d = pyrules.evaluate(QUERIES / "core_burma.json")
+    line = d.to_json()["coverage"]
+    assert line.startswith("Coverage: ") and "740.2(a)(9)(ii)" in line
+    assert d.to_text().splitlines()[-1] == line
