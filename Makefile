@@ -23,7 +23,7 @@ test: setup
 
 # The API page (pdoc) of the public Python interface, into docs/api/ (not committed).
 docs: setup
-	$(BIN)/pdoc --docformat google -o docs/api pyrules pyrules.whatif pyrules.readings pyrules.explain pyrules.regime pyrules.ledger pyrules.loader pyrules.schema
+	$(BIN)/pdoc --docformat google -o docs/api pyrules pyrules.modes.whatif pyrules.modes.readings pyrules.modes.explain pyrules.modes.regime pyrules.modes.ledger pyrules.inputs.loader pyrules.inputs.schema
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -62,7 +62,7 @@ def timed(fn: Callable[[], object], runs: int, warmup: int = 1) -> dict:
 @benchmark("kb_load", "read kb/*.lp and parse it into a clingo Control", 20)
 def bench_kb_load(runs: int) -> dict:
     import clingo
-    from pyrules import kb
+    from pyrules.engine import kb
 
     def load():
         kb.kb_text.cache_clear()
@@ -81,8 +81,8 @@ def _raw_clingo_single(facts):
     solve, the shown atoms taken (no pyrules code but the arithmetic context)."""
     import clingo
     import clingo.ast as ast
-    from pyrules import kb
-    from pyrules.arithmetic import Arithmetic
+    from pyrules.engine import kb
+    from pyrules.engine.arithmetic import Arithmetic
     stmts: list = []
     ast.parse_string(kb.kb_text(), stmts.append)
 
@@ -118,8 +118,8 @@ def _interleaved(fns: dict, runs: int) -> dict:
                             "the same statements and facts, called in turn", 30)
 def bench_warm_evaluate(runs: int) -> dict:
     import pyrules
-    from pyrules.facts import scenario_facts
-    from pyrules.model import Scenario
+    from pyrules.inputs.facts import scenario_facts
+    from pyrules.inputs.model import Scenario
     raw = json.loads(SCENARIO.read_text())
     m = _interleaved({"evaluate": lambda: pyrules.evaluate(raw),
                       "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(raw)))}, runs)
@@ -133,10 +133,10 @@ def bench_warm_evaluate(runs: int) -> dict:
 def bench_evaluate_many(runs: int) -> dict:
     import clingo
     import pyrules
-    from pyrules.arithmetic import Arithmetic
-    from pyrules.batch import _batch_info, _tagged_text
-    from pyrules.facts import scenario_terms
-    from pyrules.loader import load_scenarios
+    from pyrules.engine.arithmetic import Arithmetic
+    from pyrules.engine.batch import _batch_info, _tagged_text
+    from pyrules.inputs.facts import scenario_terms
+    from pyrules.inputs.loader import load_scenarios
     scen = [s for _, s in load_scenarios(sorted((ROOT / "queries").glob("*.json")))] * 5
     program, _, _, ctx_inputs = _batch_info("", None)
     text = _tagged_text([scenario_terms(s) for s in scen], ctx_inputs=ctx_inputs)
@@ -179,8 +179,8 @@ def _items(n: int) -> dict:
                          "(target: at most 4x) and raw clingo on the same facts", 3)
 def bench_chain(runs: int) -> dict:
     import pyrules
-    from pyrules.facts import scenario_facts
-    from pyrules.model import Scenario
+    from pyrules.inputs.facts import scenario_facts
+    from pyrules.inputs.model import Scenario
     deep, flat = _chain(1000), _chain(1)
     m = _interleaved({"deep": lambda: pyrules.evaluate(deep), "flat": lambda: pyrules.evaluate(flat),
                       "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(deep)))}, runs)
@@ -194,8 +194,8 @@ def bench_chain(runs: int) -> dict:
                          "clingo on the same facts", 3)
 def bench_items(runs: int) -> dict:
     import pyrules
-    from pyrules.facts import scenario_facts
-    from pyrules.model import Scenario
+    from pyrules.inputs.facts import scenario_facts
+    from pyrules.inputs.model import Scenario
     big, small = _items(1000), _items(100)
     m = _interleaved({"big": lambda: pyrules.evaluate(big), "small": lambda: pyrules.evaluate(small),
                       "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(big)))}, runs)
@@ -229,7 +229,7 @@ def bench_cold_cli(runs: int) -> dict:
 @benchmark("explain", f"pyrules.explain.explain_scenario on {SCENARIO.name} (warm), against a warm pyrules.evaluate", 30)
 def bench_explain(runs: int) -> dict:
     import pyrules
-    from pyrules.explain import explain_scenario
+    from pyrules.modes.explain import explain_scenario
     raw = json.loads(SCENARIO.read_text())
     pyrules.evaluate(raw)
     explain_scenario(raw)  # build the rewritten program once per process
@@ -259,7 +259,7 @@ WHATIF_CHANGES = [{"fact": "headquartered", "entity": "HoldCo"}, {"fact": "locat
 
 @benchmark("whatif_10_facts", "all optimal repairs (goal authorized) with 10 changeable facts, warm", 5)
 def bench_whatif(runs: int) -> dict:
-    from pyrules import whatif
+    from pyrules.modes import whatif
     s = json.loads(WHATIF_SCENARIO.read_text())
     s.pop("questions", None)
     r = timed(lambda: whatif.repairs(s, "authorized", WHATIF_CHANGES), runs)
@@ -270,7 +270,7 @@ def bench_whatif(runs: int) -> dict:
 
 @benchmark("check", "`pyrules check`: the consistency check of the whole abstract space", 1)
 def bench_check(runs: int) -> dict:
-    from pyrules.check import run_check
+    from pyrules.modes.check import run_check
     r = timed(lambda: run_check(), runs, warmup=0)
     return r
 
@@ -303,7 +303,7 @@ def _ledger_file(rows: int) -> Path:
 @benchmark("ledger_batch", f"`run_ledger` on {LEDGER_ROWS:,} synthetic rows: each row's claimed authorization weighed "
                            "(the default; two processes, two steps per clingo control)", 3)
 def bench_ledger_batch(runs: int) -> dict:
-    from pyrules.ledger import run_ledger
+    from pyrules.modes.ledger import run_ledger
     path = _ledger_file(LEDGER_ROWS)
     run_ledger(_ledger_file(200))           # the rewritten program cached, as after any first run
     r = timed(lambda: run_ledger(path), runs, warmup=0)
@@ -316,7 +316,7 @@ def bench_ledger_batch(runs: int) -> dict:
 @benchmark("ledger_screen", f"`run_ledger --screen` on the same {LEDGER_ROWS:,} rows: every authorization weighed "
                             "for every row", 1)
 def bench_ledger_screen(runs: int) -> dict:
-    from pyrules.ledger import run_ledger
+    from pyrules.modes.ledger import run_ledger
     path = _ledger_file(LEDGER_ROWS)
     run_ledger(_ledger_file(200), screen=True)
     r = timed(lambda: run_ledger(path, screen=True), runs, warmup=0)
@@ -328,7 +328,7 @@ def bench_ledger_screen(runs: int) -> dict:
 @benchmark("ledger_per_row", "one pyrules.evaluate per row, on a 200-row sample of the same ledger", 1)
 def bench_ledger_per_row(runs: int) -> dict:
     import pyrules
-    from pyrules.ledger import read_rows, _row_scenario
+    from pyrules.modes.ledger import read_rows, _row_scenario
     rows = read_rows(_ledger_file(LEDGER_ROWS))[:200]
     scenarios = [_row_scenario(line, raw)[1] for line, raw in rows]
     r = timed(lambda: [pyrules.evaluate(s) for s in scenarios], runs, warmup=0)
@@ -341,10 +341,10 @@ def bench_ledger_per_row(runs: int) -> dict:
                                 f"({LEDGER_ROWS:,} rows, one process)", 1)
 def bench_ledger_raw(runs: int) -> dict:
     import clingo
-    from pyrules.arithmetic import Arithmetic
-    from pyrules.batch import _tagged_text
-    from pyrules.facts import scenario_terms
-    from pyrules.ledger import _staged, read_rows, _row_scenario
+    from pyrules.engine.arithmetic import Arithmetic
+    from pyrules.engine.batch import _tagged_text
+    from pyrules.inputs.facts import scenario_terms
+    from pyrules.modes.ledger import _staged, read_rows, _row_scenario
     rows = read_rows(_ledger_file(LEDGER_ROWS))
     facts = [scenario_terms(_row_scenario(line, raw)[1]) for line, raw in rows]
     staged = _staged(False)
@@ -407,7 +407,7 @@ def _tree_memory(stop, peak: list) -> None:
 def bench_ledger_big(runs: int) -> dict:
     import resource
     import threading
-    from pyrules.ledger import run_ledger
+    from pyrules.modes.ledger import run_ledger
     path = _ledger_file(BIG_LEDGER_ROWS)
     run_ledger(_ledger_file(200))
     stop, peak = threading.Event(), [0]

@@ -6,10 +6,10 @@
     >>> for d in pyrules.evaluate_many([{...}, {...}]):   # many at once, in input order
     ...     print(d.license_required)
 """
-from .determination import Determination
-from .engine import Engine, evaluate, evaluate_many
-from .errors import InputError
-from .model import Scenario
+from pyrules.output.determination import Determination
+from pyrules.engine.control import Engine, evaluate, evaluate_many
+from pyrules.errors import InputError
+from pyrules.inputs.model import Scenario
 
 __all__ = ["Determination", "Engine", "InputError", "Scenario", "evaluate", "evaluate_many"]
 __version__ = "0.1.0"

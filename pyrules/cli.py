@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from .errors import InputError, did_you_mean
+from pyrules.errors import InputError, did_you_mean
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,7 +38,7 @@ def _evaluation_options(parser) -> None:
 
 def _view_option(parser) -> None:
     """--view: the law as written (the CFR as codified, default) or as BIS enforces it."""
-    from .schema import VIEWS
+    from pyrules.inputs.schema import VIEWS
     parser.add_argument("--view", choices=VIEWS, default=None,
                         help="as_written (default: the CFR as codified) or as_enforced (what BIS enforces "
                              "after its 2025-05-13 announcement); a scenario's own 'view' is replaced")
@@ -50,7 +50,7 @@ def _apply_view(scenario, view):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from pyrules import __version__
     p = _Parser(prog="pyrules", description="The AI Diffusion export-control rule as logic.")
     p.add_argument("--version", action="version", version=f"pyrules {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -136,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _apply_readings(scenario, readings: list[str]):
-    from . import schema
+    from pyrules.inputs import schema
     if not readings:
         return scenario
     chosen = dict(scenario.data.get("readings", {}))
@@ -154,8 +154,8 @@ def _scenarios_reporting_errors(paths, errors: list):
     """(path, label, scenario) for every readable scenario; a bad file or scenario is
     appended to ``errors`` (and reported on stderr) and the rest go on."""
     from pathlib import Path
-    from .loader import expand_paths, read_raw
-    from .model import Scenario
+    from pyrules.inputs.loader import expand_paths, read_raw
+    from pyrules.inputs.model import Scenario
     for arg in paths:
         try:
             files = expand_paths([arg])
@@ -187,7 +187,7 @@ def _scenarios_reporting_errors(paths, errors: list):
 def summary_table(rows: list[tuple[str, object]]) -> str:
     """One line per scenario: licence required, authorized, policy, the authorizations
     available, how many facts are missing (the words of Determination's vocabulary)."""
-    from .determination import ANSWER_WORDS
+    from pyrules.output.determination import ANSWER_WORDS
     head = ("scenario", "licence", "authorized", "policy", "available", "missing")
     body = []
     for label, d in rows:
@@ -215,13 +215,13 @@ def cmd_ask(args) -> int:
     """Evaluate every scenario given. One scenario: the answer in full. Several: a
     summary table, one line each (with --details, each answer in full after it).
     A bad file is reported on stderr and the others go on; the exit code is then 2."""
-    from .engine import default_engine
-    from .model import parse_date
+    from pyrules.engine.control import default_engine
+    from pyrules.inputs.model import parse_date
     if args.as_of:
         parse_date(args.as_of, "--as-of")
     regime = None
     if args.regime:
-        from .regime import Regime
+        from pyrules.modes.regime import Regime
         regime = Regime.load(args.regime)
     engine = default_engine()
     errors: list[InputError] = []
@@ -230,7 +230,7 @@ def cmd_ask(args) -> int:
         try:
             scenario = _apply_view(_apply_readings(scenario, args.reading), args.view)
             if scenario.data.get("questions"):
-                from .whatif import validate_questions
+                from pyrules.modes.whatif import validate_questions
                 try:
                     validate_questions(scenario)
                 except InputError as exc:
@@ -271,7 +271,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_test(args) -> int:
-    from .expect import report, run_cases
+    from pyrules.modes.expect import report, run_cases
     results = run_cases(args.files, require_expect=args.require_expect)
     print(report(results))
     return 0 if all(r.passed for r in results) else 1
@@ -279,8 +279,8 @@ def cmd_test(args) -> int:
 
 def cmd_parse(args) -> int:
     from pathlib import Path
-    from .loader import read_raw
-    from .model import Scenario
+    from pyrules.inputs.loader import read_raw
+    from pyrules.inputs.model import Scenario
     raws = read_raw(Path(args.file))
     for raw in raws:
         Scenario.from_dict(raw)
@@ -290,9 +290,9 @@ def cmd_parse(args) -> int:
 
 
 def cmd_readings(args) -> int:
-    from . import schema
+    from pyrules.inputs import schema
     if getattr(args, "files", None):
-        from .readings import cli_main
+        from pyrules.modes.readings import cli_main
         return cli_main(args)
     for topic, choices in schema.READINGS.items():
         print(f"{topic}: {', '.join(choices)}  (default {choices[0]})")
@@ -302,7 +302,7 @@ def cmd_readings(args) -> int:
 def write_ledger_results(result, fmt: str, out) -> None:
     """The result rows only (CSV with a header, or JSON lines)."""
     import csv
-    from .ledger import ROW_FIELDS
+    from pyrules.modes.ledger import ROW_FIELDS
     if fmt == "jsonl":
         for r in result.rows:
             out.write(json.dumps(r) + "\n")
@@ -346,7 +346,7 @@ def cmd_ledger(args) -> int:
     """Results to standard output (or --output), the summary to standard error (or
     --summary). Exit 2 after writing everything when any row was an error row."""
     from pathlib import Path
-    from .ledger import run_ledger
+    from pyrules.modes.ledger import run_ledger
     path = Path(args.file)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
@@ -378,12 +378,12 @@ COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings"
 
 
 def cmd_compare(args) -> int:
-    from .regime import cmd_compare as run
+    from pyrules.modes.regime import cmd_compare as run
     return run(args)
 
 
 def cmd_check(args) -> int:
-    from .check import cmd_check as run
+    from pyrules.modes.check import cmd_check as run
     return run(args)
 
 
@@ -392,7 +392,7 @@ COMMANDS["check"] = cmd_check
 
 
 def cmd_explain(args) -> int:
-    from .explain import cli_main
+    from pyrules.modes.explain import cli_main
     return cli_main(args)
 
 
@@ -400,7 +400,7 @@ COMMANDS["explain"] = cmd_explain
 
 
 def cmd_whatif(args) -> int:
-    from .whatif import cli_main
+    from pyrules.modes.whatif import cli_main
     return cli_main(args)
 
 
@@ -409,8 +409,8 @@ COMMANDS["whatif"] = cmd_whatif
 
 def cmd_timeline(args) -> int:
     from pathlib import Path
-    from .loader import load_scenarios
-    from .timeline import timeline
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.timeline import timeline
     path = Path(args.file)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
@@ -453,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # serve, mcp, coverage and schema: pyrules/web/commands.py
-from .web.commands import COMMANDS as _WEB_COMMANDS, extend_parser as _extend_parser  # noqa: E402
+from pyrules.web.commands import COMMANDS as _WEB_COMMANDS, extend_parser as _extend_parser  # noqa: E402
 
 COMMANDS.update(_WEB_COMMANDS)
 _parser = _extend_parser(_parser)

@@ -1,4 +1,4 @@
-"""Regenerate docs/fields.md and docs/scenario.schema.json from pyrules/schema.py (the one
+"""Regenerate docs/fields.md and docs/scenario.schema.json from pyrules/inputs/schema.py (the one
 declaration of the input interface) and the readings the KB declares. Tests check both
 are current.
 
@@ -8,7 +8,8 @@ Run:  .venv/bin/python scripts/make_field_docs.py > docs/fields.md
 import json
 import sys
 
-from pyrules import kb, schema
+from pyrules.engine import kb
+from pyrules.inputs import schema
 
 TITLES = {"date": "date", "transaction": "transaction", "entity": "entities (by name)",
           "status": "entity status flags", "item": "item lines", "fact": "facts"}
@@ -34,7 +35,7 @@ def main():
         print(json.dumps(schema.json_schema(), indent=1, sort_keys=True))
         return
     out = ["# Scenario fields", "",
-           "Generated from `pyrules/schema.py` (`INPUTS`, the one declaration of the input interface)",
+           "Generated from `pyrules/inputs/schema.py` (`INPUTS`, the one declaration of the input interface)",
            "and the readings declared in `kb/` by `scripts/make_field_docs.py`; the JSON Schema of the",
            "same form is `docs/scenario.schema.json`. A field that is absent is a missing fact: the",
            "knowledge base reports it and never assumes a value, except where noted (an entity without",

@@ -57,14 +57,14 @@ assert lpp["available"] is False'''),
     new_markdown_cell("## Why? The explanation tree\nEvery node cites its provision; leaves are the facts you gave."),
     new_code_cell('''print(d.explain().to_text()[:3000] if hasattr(d.explain(), "to_text") else str(d.explain())[:3000])'''),
     new_markdown_cell("## What minimal change would make it work?\nAllow the parent's headquarters to change and ask for an authorization."),
-    new_code_cell('''from pyrules import whatif
+    new_code_cell('''from pyrules.modes import whatif
 result = whatif.repairs(deal, goal="authorized", may_change=[{"fact": "headquartered", "entity": "HoldCo"}])
 print(result.to_text())
 assert result.reachable'''),
     new_markdown_cell("## What applied then? The deal over time, as written and as enforced\n"
                       "`pyrules.timeline` evaluates the deal on each date the knowledge base names and reports where "
                       "the answer changes, with the provisions that entered or left force."),
-    new_code_cell('''from pyrules.timeline import timeline
+    new_code_cell('''from pyrules.modes.timeline import timeline
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -99,15 +99,15 @@ ANALYSTS = [
     new_markdown_cell("# pyrules for policy analysts\n\nChange the regime (move a country between tiers, change a threshold) "
                       "and see which transactions change outcome; follow allocation use in H100-equivalents."),
     new_code_cell(SETUP + '''
-from pyrules.loader import load_scenarios
-from pyrules.regime import Regime, compare
+from pyrules.inputs.loader import load_scenarios
+from pyrules.modes.regime import Regime, compare
 corpus = load_scenarios([QUERIES])
 len(corpus)'''),
     new_markdown_cell("## What if the UAE were in Tier 1?"),
     new_code_cell('''regime = Regime.load(ROOT / "regimes" / "uae_to_tier1.json")
 result = compare(regime, corpus)
 print(result["summary"])
-from pyrules.regime import change_rows
+from pyrules.modes.regime import change_rows
 table(change_rows(result), ["scenario", "what", "before", "after"])'''),
     new_markdown_cell("## What if the LPP limit doubled?"),
     new_code_cell('''result = compare(Regime.load(ROOT / "regimes" / "lpp_doubled.json"), corpus)
@@ -115,7 +115,7 @@ print(result["summary"])
 table(change_rows(result), ["scenario", "what", "before", "after"])'''),
     new_markdown_cell("## Allocation use over time, in GPU (H100) equivalents\nA ledger of licensed shipments to Tier 2 countries, accounted in date order."),
     new_code_cell('''import random, csv, io
-from pyrules.ledger import run_ledger
+from pyrules.modes.ledger import run_ledger
 random.seed(7)
 rows = ["id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,authorization,via_distributor,fact.government_assurances"]
 for i in range(60):
@@ -134,7 +134,7 @@ table(ledger.summary, ["total", "used_tpp", "cap_tpp", "remaining_tpp", "used_h1
 import datetime as dt
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
-from pyrules import kb
+from pyrules.engine import kb
 h100 = kb.chips()["H100-SXM"]                     # TPP of one H100-SXM, from the KB's catalogue
 totals = {s["total"]: s for s in ledger.summary}
 series = {}
@@ -162,7 +162,7 @@ RESEARCHERS = [
                       "explore properties, and see where the rule admits more than one reading."),
     new_code_cell(SETUP),
     new_markdown_cell("## The consistency checker"),
-    new_code_cell('''from pyrules.check import run_check
+    new_code_cell('''from pyrules.modes.check import run_check
 report = run_check()
 print(report["summary"])
 table([{"kind": f.get("kind"), "finding": f.get("title", f.get("description", ""))[:160]}
@@ -184,7 +184,7 @@ for dest, hq, par in itertools.product("123", repeat=3):
 print("violations:", bad)
 assert not bad'''),
     new_markdown_cell("## Ambiguities: the same deal under each reading"),
-    new_code_cell('''from pyrules.readings import evaluate_all_readings
+    new_code_cell('''from pyrules.modes.readings import evaluate_all_readings
 overlap = {"scenario": "German subsidiary of a Chinese group", "date": "2025-06-01",
            "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "DeCo"},
            "items": [{"chip": "H100-SXM", "quantity": 10}],

@@ -7,7 +7,7 @@ import clingo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pyrules.arithmetic import BASE, MAX_TERM, MAX_VALUE, Arithmetic, big, from_big, to_limbs
+from pyrules.engine.arithmetic import BASE, MAX_TERM, MAX_VALUE, Arithmetic, big, from_big, to_limbs
 
 values = st.one_of(st.integers(0, 2**40), st.integers(0, MAX_VALUE),
                    st.sampled_from([0, 1, BASE - 1, BASE, 2**31 - 1, 2**31, 790_000_000, 1_580_000_000,
@@ -103,7 +103,7 @@ def test_742_6_b_10_scaled_is_exact(x, k):
 @given(st.lists(st.integers(0, 10**22), min_size=1, max_size=6))
 def test_3a090_kb_total_of_addends_is_exact(xs):
     """kb/arithmetic.lp total/2: the limb-wise #sum with @norm carrying equals the exact sum."""
-    from pyrules import kb
+    from pyrules.engine import kb
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], (kb.kb_dir() / "arithmetic.lp").read_text() + "\n#show total/2.")
     with ctl.backend() as b:
@@ -127,7 +127,7 @@ def test_3a090_overflow_trap_is_real():
 
 def _item_total(q, t):
     """item_total_tpp/2 of kb/items.lp for one item line of quantity q and unit TPP t."""
-    from pyrules import kb
+    from pyrules.engine import kb
     ctl = clingo.Control(["--warn=none"])
     rule = next(line for line in (kb.kb_dir() / "items.lp").read_text().split("\n\n")
                 if "item_total_tpp(I, @times" in line)
@@ -185,7 +185,7 @@ def test_748_15_plus_scaled_percent_exact_for_every_accepted_value(x, y, k):
 def test_3a090_kb_total_of_2200_addends_does_not_overflow():
     """kb/arithmetic.lp total/2: 2,200 addends of 999,999 (the six-digit limb sums passed 2^31
     at 2,148) total exactly 2,199,997,800."""
-    from pyrules import kb
+    from pyrules.engine import kb
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], (kb.kb_dir() / "arithmetic.lp").read_text() + "\n#show total/2.")
     with ctl.backend() as b:

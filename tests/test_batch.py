@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import pyrules
-from pyrules.batch import batch_program, solve_batch
-from pyrules.determination import Determination
-from pyrules.facts import scenario_terms
-from pyrules.loader import load_scenarios
+from pyrules.engine.batch import batch_program, solve_batch
+from pyrules.output.determination import Determination
+from pyrules.inputs.facts import scenario_terms
+from pyrules.inputs.loader import load_scenarios
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 
@@ -51,8 +51,8 @@ def _mixed_batch():
     and with other readings chosen (one topic, or all of them), so that transactions
     share a date-and-readings context with some rows and not with others."""
     import json
-    from pyrules import schema
-    from pyrules.model import Scenario
+    from pyrules.inputs import schema
+    from pyrules.inputs.model import Scenario
     topics = sorted(schema.READINGS)
     out = []
     for n, path in enumerate(_json_files()):
@@ -92,7 +92,7 @@ def test_batch_mixing_dates_no_date_and_readings_equals_single_evaluations():
 
 
 def test_date_and_reading_predicates_are_grounded_per_context():
-    from pyrules.batch import _context
+    from pyrules.engine.batch import _context
     context, inputs = _context("")
     assert inputs == {("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1), ("via_distributor", 1),
                       ("view", 1)}   # view/1: as written or as enforced (kb/earlier_controls.lp)
@@ -124,7 +124,7 @@ def test_only_rules_without_a_binding_literal_are_guarded():
 
 def test_a_derived_date_is_not_a_context_input():
     """A mode that derives as_of/1 (e.g. a what-if on the date) gets no date contexts."""
-    from pyrules.batch import _context
+    from pyrules.engine.batch import _context
     context, inputs = _context("as_of(D) :- fact(judge_on, D).")
     assert ("as_of", 1) not in inputs and ("in_force", 1) not in context
     assert ("reading", 2) in context
@@ -133,7 +133,8 @@ def test_a_derived_date_is_not_a_context_input():
 def test_rewritten_ledger_program_is_kept_on_disk_and_a_bad_cache_file_is_ignored(tmp_path, monkeypatch):
     """The staged rewrite (most of a second) is cached on disk under a key of everything it
     depends on; reading it back gives the same program, and a damaged file is recomputed."""
-    from pyrules import batch, ledger
+    from pyrules.engine import batch
+    from pyrules.modes import ledger
     monkeypatch.setenv("PYRULES_CACHE_DIR", str(tmp_path))
     batch.staged_program.cache_clear()
     try:
@@ -178,7 +179,7 @@ def test_evaluate_many_equals_evaluate_for_every_bundled_scenario_in_input_order
 
 
 def test_evaluate_many_with_a_date_and_a_regime_equals_evaluate():
-    from pyrules.regime import Regime
+    from pyrules.modes.regime import Regime
     pairs = load_scenarios(_json_files())[:20]
     regime = Regime.load(sorted((QUERIES.parent / "regimes").glob("*.json"))[0])
     scen = [s for _, s in pairs]
@@ -197,7 +198,7 @@ def test_count_answer_sets_of_a_batch_is_one_only_when_each_transaction_has_one(
     """pyrules check counts the answer sets of its samples as one batch (a batch has exactly
     one answer set exactly when each of its transactions has): none when one transaction
     has none, several when one has several."""
-    from pyrules.batch import count_answer_sets
+    from pyrules.engine.batch import count_answer_sets
     pairs = load_scenarios(_json_files())[:5]
     facts = [scenario_terms(s) for _, s in pairs]
     assert count_answer_sets(facts) == 1
@@ -214,9 +215,9 @@ def test_single_evaluation_grounding_only_the_applicable_rules_gives_the_same_an
     body literal of a predicate nothing can give); every bundled scenario, with its
     readings switched and under a regime, has exactly the answer set of the whole KB."""
     import json
-    from pyrules.engine import Engine
-    from pyrules.facts import scenario_facts
-    from pyrules.regime import Regime
+    from pyrules.engine.control import Engine
+    from pyrules.inputs.facts import scenario_facts
+    from pyrules.modes.regime import Regime
     eng = Engine()
     regime = Regime.load(sorted((QUERIES.parent / "regimes").glob("*.json"))[0])
     pruned_some = False

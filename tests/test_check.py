@@ -7,9 +7,9 @@ import json
 import pytest
 
 import pyrules
-from pyrules.check import build_space, run_check
+from pyrules.modes.check import build_space, run_check
 from pyrules.cli import main
-from pyrules.regime import Regime
+from pyrules.modes.regime import Regime
 
 BUDGET_SECONDS = 60
 
@@ -89,8 +89,8 @@ def test_every_witness_reproduces_its_finding(result):
             assert _tiers(d)[country] == 3, f["id"]
             assert not any(n["id"].startswith("tier3_route(" + f["detail"]["authorization"]) for n in d.notes)
         elif f["kind"] == "answer_sets":
-            from pyrules.engine import default_engine
-            from pyrules.facts import scenario_facts
+            from pyrules.engine.control import default_engine
+            from pyrules.inputs.facts import scenario_facts
             assert len(default_engine().models(scenario_facts(pyrules.Scenario.from_dict(f["witness"])))) != 1
 
 

@@ -9,8 +9,8 @@ import pycountry
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pyrules import kb
-from pyrules.engine import default_engine
+from pyrules.engine import kb
+from pyrules.engine.control import default_engine
 from helpers import run, scenario
 
 SUPP5_PARA_A = {"AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ", "NO",

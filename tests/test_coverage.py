@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pyrules import kb
+from pyrules.engine import kb
 from pyrules.cli import main
-from pyrules.coverage import coverage, coverage_line
+from pyrules.output.coverage import coverage, coverage_line
 
 ROOT = Path(__file__).resolve().parent.parent
 

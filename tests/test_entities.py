@@ -10,7 +10,7 @@ import clingo
 import pytest
 
 import pyrules
-from pyrules.engine import default_engine
+from pyrules.engine.control import default_engine
 from helpers import run, scenario
 
 
@@ -160,10 +160,10 @@ def test_742_6_b_10_ultimate_parent_at_the_end_of_a_1000_deep_chain_is_found_lin
     """The ultimate parent (742.6(b)(10), 740.27-29) 1,000 links up is found, and the KB
     grounds one ultimate_parent atom per entity (no ancestor pairs: linear in the chain)."""
     import clingo
-    from pyrules import kb
-    from pyrules.arithmetic import Arithmetic
-    from pyrules.facts import scenario_facts
-    from pyrules.model import Scenario
+    from pyrules.engine import kb
+    from pyrules.engine.arithmetic import Arithmetic
+    from pyrules.inputs.facts import scenario_facts
+    from pyrules.inputs.model import Scenario
     s = Scenario.from_dict(_chain(1000))
     d = pyrules.evaluate(s)
     assert clingo.Function("ultimate_parent", [clingo.String("E0"), clingo.String("E1000")]) in d.atoms
@@ -184,7 +184,7 @@ def test_ownership_cycle_check_is_linear_and_names_the_same_cycle():
     (entities in the cycle)."""
     import time
     from pyrules.errors import InputError
-    from pyrules.model import Scenario
+    from pyrules.inputs.model import Scenario
     raw = _chain(1000)
     t0 = time.perf_counter()
     Scenario.from_dict(raw)

@@ -10,9 +10,9 @@ import pytest
 
 from pyrules.cli import main
 from pyrules.errors import InputError
-from pyrules.expect import compare, report, run_cases
-from pyrules.language import parse_text, to_text
-from pyrules.model import Scenario
+from pyrules.modes.expect import compare, report, run_cases
+from pyrules.inputs.language import parse_text, to_text
+from pyrules.inputs.model import Scenario
 
 from helpers import scenario
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 import pyrules
-from pyrules import cli, kb
-from pyrules.explain import EXPLANATION_FORMAT_VERSION, explain_scenario, program
-from pyrules.facts import scenario_facts
-from pyrules.model import Scenario
+from pyrules import cli
+from pyrules.engine import kb
+from pyrules.modes.explain import EXPLANATION_FORMAT_VERSION, explain_scenario, program
+from pyrules.inputs.facts import scenario_facts
+from pyrules.inputs.model import Scenario
 from helpers import run, scenario
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
@@ -257,7 +258,7 @@ def test_cli_explain_text_and_json(capsys):
 def test_only_reachable_rules_get_twins_and_memos_do_not_change_explanations():
     """Rules no conclusion can reach keep their own form (no twin); the per-process memos
     of symbols give the same explanation as a cold start."""
-    from pyrules import explain as X
+    from pyrules.modes import explain as X
     p = program()
     assert ("licence_required", 1) in p.twin_of and ("policy", 2) in p.twin_of
     assert ("ownership_cycle", 1) not in p.twin_of and ("finding", 3) not in p.twin_of

@@ -10,7 +10,7 @@ import pytest
 from clingo import Function, Number, String
 
 import pyrules
-from pyrules.engine import default_engine
+from pyrules.engine.control import default_engine
 from helpers import run, scenario
 
 E26 = 10**26

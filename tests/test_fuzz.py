@@ -81,18 +81,18 @@ def mutated(draw, base, n=3):
             keys = sorted(node, key=str)
             if action == "add" or not keys:
                 node[draw(st.one_of(st.sampled_from(["tpp", "parent", "costs", "status", "facts", "x"]),
-                                    st.text(max_size=6)))] = draw(VALUES)
+                                    st.text(max_size=6)))] = copy.deepcopy(draw(VALUES))
             elif action == "delete":
                 del node[draw(st.sampled_from(keys))]
             else:
-                node[draw(st.sampled_from(keys))] = draw(VALUES)
+                node[draw(st.sampled_from(keys))] = copy.deepcopy(draw(VALUES))
         elif isinstance(node, list):
             if action == "add" or not node:
-                node.append(draw(VALUES))
+                node.append(copy.deepcopy(draw(VALUES)))
             elif action == "delete":
                 node.pop(draw(st.integers(0, len(node) - 1)))
             else:
-                node[draw(st.integers(0, len(node) - 1))] = draw(VALUES)
+                node[draw(st.integers(0, len(node) - 1))] = copy.deepcopy(draw(VALUES))
     return obj
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from helpers import auth, failed, run, scenario
-from pyrules.determination import Determination
-from pyrules.engine import default_engine
-from pyrules.facts import scenario_facts
-from pyrules.model import Scenario
+from pyrules.output.determination import Determination
+from pyrules.engine.control import default_engine
+from pyrules.inputs.facts import scenario_facts
+from pyrules.inputs.model import Scenario
 
 AIA_FACTS = {"eccn_furnished": True, "aia_certification_obtained": True}
 
@@ -136,7 +136,7 @@ def test_foundry_rule_condition_not_before_compliance_date():
     Diffusion rule's own compliance window (to 2025-05-14), when the earlier controls
     require no licence for this German case, so the IFR's compliance date is moved to
     2025-01-13 by a regime to see the foundry date alone."""
-    from pyrules.regime import Regime
+    from pyrules.modes.regime import Regime
     early = Regime.from_dict({"dates": {"compliance": "2025-01-13"}})
     d = run(designer_case(None, with_designer=False, date="2025-01-30"), regime=early)
     assert auth(d, "AIA")["available"] is True

@@ -17,10 +17,11 @@ import clingo.ast
 import pytest
 
 from helpers import run, scenario
-from pyrules import kb, schema
-from pyrules.arithmetic import from_big
-from pyrules.facts import scenario_terms, to_symbol
-from pyrules.model import Scenario
+from pyrules.engine import kb
+from pyrules.inputs import schema
+from pyrules.engine.arithmetic import from_big
+from pyrules.inputs.facts import scenario_terms, to_symbol
+from pyrules.inputs.model import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = sorted((ROOT / "queries").glob("*.json"))
@@ -112,13 +113,13 @@ def test_check_and_whatif_mode_files_do_not_restate_the_mapping():
     whatif = (ROOT / "kb" / "modes" / "whatif.lp").read_text()
     assert "mirrors pyrules/facts.py" not in check
     assert not re.search(r"^item_chip\(", check, re.M) and not re.search(r"^headquartered\(", whatif, re.M)
-    from pyrules import whatif as w
+    from pyrules.modes import whatif as w
     assert "ship_to(X) :- wi_set(destination, X)" in w._mapping_program()
     assert "item_model(I) :- pick(item(I, model_weights), _)." in schema.check_mapping_program()
 
 
 def test_ledger_columns_come_from_the_schema():
-    from pyrules import ledger
+    from pyrules.modes import ledger
     for col, key in ledger.TRANSACTION_COLUMNS.items():
         assert schema.BY_PATH[schema.LEDGER_COLUMNS[col]].key == key
     assert set(ledger.ITEM_COLUMNS) <= set(schema.LEDGER_COLUMNS)
@@ -136,7 +137,7 @@ def test_authorizations_and_readings_come_from_the_kb():
 def test_regime_warns_for_a_country_that_takes_another_s_tier():
     """A regime moving a country whose treatment another takes (kb/tiers.lp treated_as)
     warns that the other keeps the old tier (15 CFR 734.3 Hong Kong as China)."""
-    from pyrules.regime import Regime
+    from pyrules.modes.regime import Regime
     code, other = next(iter(sorted(kb.treated_as().items())))
     assert any(code in w for w in Regime.from_dict({"tiers": {other: 2}}).warnings)
     assert Regime.from_dict({"tiers": {other: 2, code: 2}}).warnings == []
@@ -145,7 +146,7 @@ def test_regime_warns_for_a_country_that_takes_another_s_tier():
 def test_check_sample_unit_tpps_lie_on_either_side_of_3a090():
     """ECCN 3A090.a by TPP alone and below 3A090: the checker's sample unit TPPs
     (kb/modes/check.lp) classify as it assumes."""
-    from pyrules.check import unit_tpps
+    from pyrules.modes.check import unit_tpps
     above, below = unit_tpps()
     for tpp, cls in ((above, "3A090.a"), (below, "none")):
         d = run(scenario(items=[{"tpp": tpp, "quantity": 1}]))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import pyrules
-from pyrules.expect import compare
+from pyrules.modes.expect import compare
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 CASES = [
@@ -90,7 +90,7 @@ def test_kb_has_no_cycle_through_negation():
     item's class, so the designer tests must not read the class back)."""
     import sys
     import clingo.ast as ast
-    from pyrules import kb
+    from pyrules.engine import kb
 
     edges: dict = {}
 

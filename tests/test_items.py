@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pyrules import kb
+from pyrules.engine import kb
 from helpers import run, scenario
 
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pyrules.errors import InputError
-from pyrules.language import parse_file, parse_text, to_text
+from pyrules.inputs.language import parse_file, parse_text, to_text
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
@@ -345,7 +345,7 @@ def test_error_bad_country_code(line, column, after, found):
 
 def test_lower_case_codes_and_quoted_names_read_as_in_json():
     """Issue 13: `from us to "Vietnam"` reads the same as `from US to VN` once checked."""
-    from pyrules.model import Scenario
+    from pyrules.inputs.model import Scenario
     a = parse_text('scenario\n  export from us to "Vietnam"\n  ship 1 x H100-SXM\n  entity A located "viet nam"\nend\n')[0]
     b = parse_text("scenario\n  export from US to VN\n  ship 1 x H100-SXM\n  entity A located VN\nend\n")[0]
     assert Scenario.from_dict(a).data["transaction"] == Scenario.from_dict(b).data["transaction"]

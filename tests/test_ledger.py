@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from pyrules.errors import InputError
-from pyrules.ledger import run_ledger
+from pyrules.modes.ledger import run_ledger
 
 HEADER = ("id,date,action,from,to,consignee,consignee_located,consignee_headquartered,"
           "chip,eccn,tpp,quantity,authorization,via_distributor,fact.lpp_certification_obtained")
@@ -166,9 +166,9 @@ def test_1000_row_ledger_equals_each_row_evaluated_alone_with_its_prior_totals(t
     authorization: exactly as a single evaluation with kb/modes/ledger.lp does (so the
     batch's grounding shortcut for set-aside authorizations changes no answer)."""
     import pyrules
-    from pyrules.engine import Engine
-    from pyrules.ledger import _row_scenario, ledger_program, read_rows
-    from pyrules.model import Scenario
+    from pyrules.engine.control import Engine
+    from pyrules.modes.ledger import _row_scenario, ledger_program, read_rows
+    from pyrules.inputs.model import Scenario
     evaluate = pyrules.evaluate if screen else Engine(ledger_program()).evaluate
     rnd = random.Random(7)
     lines = []
@@ -308,7 +308,7 @@ def test_rows_split_over_several_clingo_controls_give_the_same_results(tmp_path,
     """Large ledgers are decided in batches of BATCH_ROWS rows (one clingo control each, in
     each of two processes); running totals pass from batch to batch and process to process
     in date order. Tiny batches must give exactly the results of one batch."""
-    import pyrules.ledger as ledger
+    import pyrules.modes.ledger as ledger
     rnd = random.Random(5)
     lines = []
     for i in range(60):

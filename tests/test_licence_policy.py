@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pyrules import kb
+from pyrules.engine import kb
 from helpers import run, scenario
 
 ALLOC = 790_000_000

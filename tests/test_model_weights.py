@@ -7,10 +7,10 @@ import clingo
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pyrules.arithmetic import big
-from pyrules.engine import default_engine
-from pyrules.facts import scenario_facts
-from pyrules.model import Scenario
+from pyrules.engine.arithmetic import big
+from pyrules.engine.control import default_engine
+from pyrules.inputs.facts import scenario_facts
+from pyrules.inputs.model import Scenario
 from helpers import run, scenario
 
 E26 = 10**26
@@ -365,7 +365,7 @@ def test_742_6_a_13_weights_requirement_not_before_rule():
 
 # --- issue 10: the frontier as a dated parameter a regime names ---------------------------------
 def _frontier_regime(ops, from_date=None):
-    from pyrules.regime import Regime as FileRegime
+    from pyrules.modes.regime import Regime as FileRegime
     raw = {"regime": "frontier moved", "params": {"open_weight_frontier_ops": str(ops)}}
     if from_date:
         raw["dates"] = {"open_weight_frontier_from": from_date}

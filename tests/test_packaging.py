@@ -67,7 +67,7 @@ def test_packaging_unpacked_wheel_uses_its_own_kb_from_another_cwd(unpacked, tmp
     """Packaging: imported from the unpacked wheel in another directory, pyrules loads the KB
     shipped inside the wheel and evaluates a scenario (742.6(b)(10): Tier 3 -> denial)."""
     code = (
-        "import json, pyrules, pyrules.kb as k\n"
+        "import json, pyrules, pyrules.engine.kb as k\n"
         "d = pyrules.evaluate({'date': '2025-06-01', 'transaction': {'action': 'export', 'from': 'US',"
         " 'to': 'CN', 'consignee': 'B'}, 'items': [{'chip': 'H100-SXM', 'quantity': 1}],"
         " 'entities': {'B': {'located': 'CN', 'headquartered': 'CN'}}})\n"

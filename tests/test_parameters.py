@@ -10,9 +10,9 @@ import clingo
 import clingo.ast
 
 from helpers import auth, failed, run, scenario
-from pyrules import kb
-from pyrules.arithmetic import from_big
-from pyrules.regime import Regime
+from pyrules.engine import kb
+from pyrules.engine.arithmetic import from_big
+from pyrules.modes.regime import Regime
 
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = {"eccn": "4E091", "model_weights": "Frontier"}       # 4E091 model weights (tests/test_aia.py)
@@ -50,7 +50,7 @@ def test_740_29_over_limit_shipment_under_doubled_limit_is_told_the_doubled_limi
 def test_748_15_uveu_texts_state_the_caps_in_force():
     """748.15: the UVEU compute caps in the obligation text come from the parameters;
     a regime changing the Tier 2 share changes the text."""
-    from pyrules.determination import fill_text
+    from pyrules.output.determination import fill_text
     texts = [a[3].string for a in kb.described("condition/4") if a[1].name == "uveu_tier2_share"]
     assert texts and "{uveu_tier2_share_percent}" in texts[0]
     assert "at most 30% of" in fill_text(texts[0], {"uveu_tier2_share_percent": clingo.Number(30)})
@@ -178,7 +178,7 @@ def test_740_27_weights_headquarters_condition_text_is_the_reading_used():
     d = run(s)
     assert "aia_weights_headquarters_tier1" in failed(d, "aia")
     assert "are both headquartered in a Tier 1 country" in text(d) and "{" not in text(d)
-    from pyrules.determination import fill_text
+    from pyrules.output.determination import fill_text
     raw = next(a[3].string for a in kb.described("condition/4") if a[1].name == "aia_weights_headquarters_tier1")
     either = next(a[2].string for a in kb.described("reading_text/3")
                   if a[0].name == "aia_weights_headquarters" and a[1].name == "either_in_tier1")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import pyrules
-from pyrules import schema
+from pyrules.inputs import schema
 from helpers import scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ def _declared(path: str) -> bool:
 def test_every_missing_fact_of_the_bundled_scenarios_points_at_a_declared_field():
     """Every missing fact and undecided condition of every bundled scenario names a field the
     input declaration (pyrules/schema.py) declares; only a quarter beyond the NVEU table has none."""
-    from pyrules.loader import load_scenarios
+    from pyrules.inputs.loader import load_scenarios
     seen = 0
     for _, s in load_scenarios([QUERIES]):
         d = pyrules.evaluate(s)
@@ -256,7 +256,7 @@ def test_740_countries_by_code_in_any_case_or_by_name(given):
 
 def test_country_name_before_the_comma_is_enough():
     """"Congo" is not taken for two countries: only the KB name's first part counts ("Iran")."""
-    from pyrules.model import country_code
+    from pyrules.inputs.model import country_code
     assert country_code("Iran") == "IR" and country_code("Taiwan") == "TW"
     assert country_code("Narnia") is None and country_code("") is None
 
@@ -284,8 +284,8 @@ def test_cli_did_you_mean_for_commands_options_and_readings():
 
 # ----------------------------------------------------------------- whatif: parties' changes, blocking
 def _whatif(path, goal, may_change=None):
-    from pyrules.loader import load_scenarios
-    from pyrules.whatif import repairs
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import repairs
     return repairs(load_scenarios([QUERIES / path])[0][1], goal, may_change)
 
 
@@ -323,8 +323,8 @@ def test_748_15_whatif_unreachable_names_the_conditions_blocking_every_alternati
 def test_740_8_a_whatif_nac_blocked_by_one_of_its_steps_in_each_alternative():
     """740.8(a): notifying BIS opens the next steps (complete notification, no objection by
     BIS), so no single condition blocks every alternative; one of the three always does."""
-    from pyrules.loader import load_scenarios
-    from pyrules.whatif import repairs
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import repairs
     data = json.loads(json.dumps(load_scenarios([QUERIES / "core_tier3_destination.json"])[0][1].data))
     # chips not designed for data centers: the 3A090 entry's NAC lines cover them
     data["items"] = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 100, "data_center": False}]
@@ -344,8 +344,8 @@ def test_740_27_whatif_undecided_blocker_names_the_missing_field():
     row = {b["condition"]: b for b in r.blocking}["aia_ic_designer"]
     assert row["state"] == "undecided" and row["field"] == "items[0].designer"
     # naming the designer (an approved one) makes it reachable: the blocker was real
-    from pyrules.loader import load_scenarios
-    from pyrules.whatif import repairs
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import repairs
     s = load_scenarios([QUERIES / "core_tier1_destination.json"])[0][1]
     data = json.loads(json.dumps(s.data))
     data["items"][0]["designer"] = "Nv"
@@ -374,8 +374,8 @@ def test_742_6_b_10_whatif_ranks_dearer_repairs_by_cost():
     """742.6(b)(10) and 740.29: for the Indian cloud provider with a Chinese parent, the
     cheapest repair (the file's costs: destination 1) comes first, then the cost-2 repairs
     (no parent; HoldCo headquartered outside Tier 3), none containing a cheaper one."""
-    from pyrules.loader import load_scenarios
-    from pyrules.whatif import answer_questions
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import answer_questions
     s = load_scenarios([QUERIES / "whatif_india_cloud_chinese_parent.json"])[0][1]
     r = answer_questions(s, alternatives=1)[1]
     assert r.optimal_cost == 1 and [rep.text() for rep in r.repairs] == ["destination US"]

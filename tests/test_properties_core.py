@@ -10,10 +10,10 @@ import re
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pyrules
-from pyrules import kb
-from pyrules.engine import default_engine
-from pyrules.facts import scenario_facts
-from pyrules.model import Scenario
+from pyrules.engine import kb
+from pyrules.engine.control import default_engine
+from pyrules.inputs.facts import scenario_facts
+from pyrules.inputs.model import Scenario
 
 TIER1 = ["US", "AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ", "NO", "KR", "ES",
          "SE", "TW", "GB"]

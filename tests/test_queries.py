@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import pyrules
-from pyrules.language import parse_file
-from pyrules.loader import load_scenarios
+from pyrules.inputs.language import parse_file
+from pyrules.inputs.loader import load_scenarios
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 TWINS = {"lang_india_cloud_chinese_parent.scn": "india_cloud_chinese_parent.json",

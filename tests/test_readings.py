@@ -7,8 +7,9 @@ import json
 import pytest
 
 import pyrules
-from pyrules import cli, schema
-from pyrules.readings import evaluate_all_readings, outcome
+from pyrules import cli
+from pyrules.inputs import schema
+from pyrules.modes.readings import evaluate_all_readings, outcome
 from helpers import scenario
 
 
@@ -105,7 +106,7 @@ def test_readings_of_many_scenarios_through_the_batch_equal_one_by_one():
     batch; the result of each is exactly evaluate_all_readings' (external readings)."""
     import json
     from pathlib import Path
-    from pyrules.readings import evaluate_all_readings, evaluate_all_readings_many
+    from pyrules.modes.readings import evaluate_all_readings, evaluate_all_readings_many
     raws = []
     for path in sorted((Path(__file__).resolve().parent.parent / "queries").glob("*.json")):
         raw = json.loads(path.read_text(encoding="utf-8"))

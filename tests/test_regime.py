@@ -13,10 +13,10 @@ from clingo import Function, Number, String
 
 from helpers import auth, failed, run, scenario
 from pyrules import Scenario
-from pyrules.arithmetic import big
+from pyrules.engine.arithmetic import big
 from pyrules.cli import main
 from pyrules.errors import InputError
-from pyrules.regime import Regime, compare
+from pyrules.modes.regime import Regime, compare
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIMES = ROOT / "regimes"
@@ -232,8 +232,8 @@ def test_cli_compare_several_regimes_at_once_equals_each_alone(capsys):
 
 
 def test_compare_through_the_batch_equals_one_evaluation_each():
-    from pyrules.loader import load_scenarios
-    from pyrules.regime import _diff, _outcome
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.regime import _diff, _outcome
     import pyrules
     regime = Regime.load(REGIMES / "uae_to_tier1.json")
     pairs = load_scenarios(sorted((ROOT / "queries").glob("*.json")))

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from helpers import auth, failed, run, scenario
-from pyrules import cli, limits
+from pyrules import cli
+from pyrules.inputs import limits
 from pyrules.errors import InputError
-from pyrules.loader import loads
-from pyrules.model import Scenario, _check_ownership, parse_big
+from pyrules.inputs.loader import loads
+from pyrules.inputs.model import Scenario, _check_ownership, parse_big
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 
@@ -105,7 +106,7 @@ def test_whatif_costs_wrong_type_huge_or_negative_are_exit_2(tmp_path, costs, ne
 
 def test_whatif_cost_limit_at_and_past():
     """limits.MAX_CHANGE_COST: a cost of 1,000,000 is accepted, 1,000,001 refused."""
-    from pyrules.whatif import check_costs
+    from pyrules.modes.whatif import check_costs
     check_costs({"destination": limits.MAX_CHANGE_COST})
     with pytest.raises(InputError, match="0 to 1,000,000"):
         check_costs({"destination": limits.MAX_CHANGE_COST + 1})
@@ -113,7 +114,7 @@ def test_whatif_cost_limit_at_and_past():
 
 def test_whatif_number_of_changes_at_and_past():
     """limits.MAX_CHANGES: a question names at most 200 changes."""
-    from pyrules.whatif import check_changes
+    from pyrules.modes.whatif import check_changes
     check_changes([{"fact": "destination"}] * limits.MAX_CHANGES)
     with pytest.raises(InputError, match="at most 200"):
         check_changes([{"fact": "destination"}] * (limits.MAX_CHANGES + 1))
@@ -147,7 +148,7 @@ def test_regime_allocation_near_10_30_is_exact(tmp_path):
 def test_regime_plain_parameter_at_and_past_its_limit(tmp_path):
     """limits.MAX_REGIME_INT: a percentage of 2,000 is accepted, 2,001 refused (the KB's
     limb products of kb/model_weights.lp stay 32-bit)."""
-    from pyrules.regime import Regime
+    from pyrules.modes.regime import Regime
     assert Regime.from_dict({"params": {"derived_added_share_percent": 2000}}).params
     with pytest.raises(InputError, match="between 0 and 2,000"):
         Regime.from_dict({"params": {"derived_added_share_percent": 2001}})
@@ -269,7 +270,7 @@ def test_740_29_lpp_limit_with_4300_item_lines_is_exact():
     far over the limit (the 32-bit #sum of the limbs made it 5,028,404 and LPP available)."""
     d = run(lpp_case(items=[{"eccn": "3A090.a", "tpp": 999_999, "quantity": 1}] * 4300))
     (tpp,) = [a for a in d.atoms if a.name == "shipment_tpp"]
-    from pyrules.arithmetic import from_big
+    from pyrules.engine.arithmetic import from_big
     assert from_big(tpp.arguments[0]) == 4300 * 999_999
     assert "lpp_annual_limit" in failed(d, "LPP")
 
@@ -279,8 +280,8 @@ def test_740_29_lpp_limit_item_count_at_and_past():
     of 2,000,000 TPP each: limbs of 999,999 below) sum exactly in kb/arithmetic.lp;
     10,001 lines are refused."""
     import clingo
-    from pyrules import kb
-    from pyrules.arithmetic import Arithmetic, big, from_big
+    from pyrules.engine import kb
+    from pyrules.engine.arithmetic import Arithmetic, big, from_big
     Scenario.from_dict(scenario(items=[{"chip": "H100-SXM", "quantity": 1}] * limits.MAX_ITEMS))
     line = 2 * 10**14 - 1
     ctl = clingo.Control(["--warn=none"])
@@ -464,7 +465,7 @@ def test_whatif_quantity_combinations_at_and_past(monkeypatch):
     """limits.MAX_QUANTITY_COMBINATIONS (256; here lowered): a question whose quantities
     have as many combinations of candidate values as the limit is answered, one more
     is refused (each combination is a solve: 2^200 would never end)."""
-    from pyrules import whatif
+    from pyrules.modes import whatif
     raw = json.loads((QUERIES / "whatif_lpp_over_limit.json").read_text(encoding="utf-8"))
     raw.pop("questions")
     raw["items"] = [{"chip": "H100-SXM", "quantity": 1000}, {"chip": "H100-SXM", "quantity": 1000}]

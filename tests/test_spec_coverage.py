@@ -206,8 +206,9 @@ def test_reading_defaults_in_python_match_the_knowledge_base():
     """The readings offered for input (pyrules/schema.py READINGS, first = default) are
     exactly the KB's reading_topic/2 defaults and reading_alternative/2 choices."""
     import clingo
-    from pyrules import kb, schema
-    from pyrules.arithmetic import Arithmetic
+    from pyrules.engine import kb
+    from pyrules.inputs import schema
+    from pyrules.engine.arithmetic import Arithmetic
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], kb.kb_text())
     ctl.ground([("base", [])], context=Arithmetic())
@@ -226,7 +227,7 @@ def test_742_6_b_10_assurance_multiplier_is_exact_under_a_regime():
     """742.6(b)(10) allocation with assurances under a regime multiplier of 150%:
     1,185,000,000 TPP exactly (no integer truncation of the percentage)."""
     import pyrules
-    from pyrules.regime import Regime
+    from pyrules.modes.regime import Regime
     regime = Regime.from_dict({"regime": "x", "params": {"assurance_multiplier_percent": 150}})
     def s(used):
         return {"scenario": "t", "date": "2025-06-01",

@@ -13,8 +13,8 @@ import clingo
 import pytest
 
 import pyrules
-from pyrules.engine import default_engine
-from pyrules.timeline import timeline
+from pyrules.engine.control import default_engine
+from pyrules.modes.timeline import timeline
 from helpers import run, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -357,7 +357,7 @@ def test_740_29_ledger_pre_compliance_rows_reading(tmp_path, reading, second_ava
     """740.29 LPP limit with 90 FR 4544's compliance date (reading pre_compliance_rows): 1,000
     H100s to Vietnam under LPP on 2025-04-01 (licensed under the earlier controls, D:1), then
     800 on 2025-06-01: counted, the second exceeds 26,900,000 TPP; not counted, it fits."""
-    from pyrules.ledger import run_ledger
+    from pyrules.modes.ledger import run_ledger
 
     def row(i, date, q):
         return {"id": i, "date": date, "readings": {"pre_compliance_rows": reading},

@@ -13,8 +13,8 @@ import pytest
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from pyrules import api_models  # noqa: E402
-from pyrules.records import ecfr_url, kb_sha256, one_sentence  # noqa: E402
+from pyrules.inputs import api_models  # noqa: E402
+from pyrules.output.records import ecfr_url, kb_sha256, one_sentence  # noqa: E402
 from pyrules.web.app import MAX_BODY, create_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +213,7 @@ def test_api_schemas_are_the_published_ones(client):
 
 def test_schema_scenario_fields_come_from_pyrules_schema():
     """The pydantic scenario model restates no field: it has exactly schema.py's."""
-    from pyrules import schema
+    from pyrules.inputs import schema
     s = api_models.json_schema("scenario")["$defs"]
     assert set(s["Facts"]["properties"]) == set(schema.FACTS)
     assert set(s["Item"]["properties"]) == set(schema.ITEM_FIELDS)
@@ -224,14 +224,14 @@ def test_schema_scenario_fields_come_from_pyrules_schema():
 
 def test_schema_scenario_top_level_keys_are_the_models():
     """Every top-level key Scenario.from_dict accepts is in the typed model."""
-    from pyrules import model
+    from pyrules.inputs import model
     assert model._TOP_KEYS <= set(api_models.Scenario.model_fields)
 
 
 def test_schema_models_accept_every_bundled_scenario_and_answer():
     """Every bundled JSON scenario fits the scenario model; its answer fits the answer model."""
     import pyrules
-    from pyrules.records import answer_json
+    from pyrules.output.records import answer_json
     for p in sorted(Q.glob("*.json")):
         raw = json.loads(p.read_text())
         api_models.Scenario.model_validate(raw)
@@ -393,7 +393,7 @@ def test_pages_add_a_party_row(client):
 def test_form_round_trip_of_every_bundled_scenario():
     """The form can say everything a bundled scenario says: scenario -> form values ->
     scenario gives the same validated scenario (questions aside)."""
-    from pyrules.model import Scenario
+    from pyrules.inputs.model import Scenario
     from pyrules.web import forms
     for p in sorted(Q.glob("*.json")):
         want = Scenario.from_dict(json.loads(p.read_text())).to_dict()
@@ -410,7 +410,7 @@ def test_api_timeline_or_501(client):
     import importlib.util
     s = load("core_tier3_destination.json")
     r = client.post("/api/v1/timeline", json=s)
-    if importlib.util.find_spec("pyrules.timeline") is None:
+    if importlib.util.find_spec("pyrules.modes.timeline") is None:
         assert r.status_code == 501 and "timeline" in r.json()["error"]["message"]
     else:
         assert r.status_code == 200, r.text

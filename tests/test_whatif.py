@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pyrules
-from pyrules import whatif
+from pyrules.modes import whatif
 from pyrules.errors import InputError
-from pyrules.model import Scenario
+from pyrules.inputs.model import Scenario
 
 from helpers import scenario
 

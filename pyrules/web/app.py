@@ -17,16 +17,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
-from .. import kb, schema
-from ..api_models import Determination as DeterminationModel
-from ..api_models import Scenario as ScenarioModel
-from ..api_models import json_schema
-from ..coverage import coverage, coverage_line
-from ..engine import default_engine
-from ..errors import InputError
-from ..model import Scenario
-from ..records import answer_json, citation_links, ecfr_url
-from . import forms
+from pyrules.engine import kb
+from pyrules.inputs import schema
+from pyrules.inputs.api_models import Determination as DeterminationModel
+from pyrules.inputs.api_models import Scenario as ScenarioModel
+from pyrules.inputs.api_models import json_schema
+from pyrules.output.coverage import coverage, coverage_line
+from pyrules.engine.control import default_engine
+from pyrules.errors import InputError
+from pyrules.inputs.model import Scenario
+from pyrules.output.records import answer_json, citation_links, ecfr_url
+from pyrules.web import forms
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 2_000_000           # bytes of a JSON or form request
@@ -124,7 +125,7 @@ def _as_of(request: Request) -> str | None:
     v = request.query_params.get("as_of")
     if v is None:
         return None
-    from ..model import parse_date
+    from pyrules.inputs.model import parse_date
     try:
         parse_date(v, "as_of")
     except InputError as exc:
@@ -137,7 +138,7 @@ def _evaluate(s: Scenario, as_of: str | None = None, regime=None):
 
 
 def _regime(raw: Any, field: str = "regime"):
-    from ..regime import Regime
+    from pyrules.modes.regime import Regime
     try:
         return Regime.from_dict(raw)
     except InputError as exc:
@@ -150,7 +151,7 @@ def bundled_dir(name: str) -> Path | None:
 
 
 def bundled_corpus() -> list[tuple[str, Scenario]]:
-    from ..loader import load_scenarios
+    from pyrules.inputs.loader import load_scenarios
     d = bundled_dir("queries")
     if d is None:
         return []
@@ -174,7 +175,7 @@ def enrich(d, raw: Any = None) -> dict:
 
 # ----------------------------------------------------------------------------- the app
 def create_app() -> FastAPI:
-    from .. import __version__
+    from pyrules import __version__
     app = FastAPI(title="pyrules", version=__version__,
                   description="The U.S. AI Diffusion export-control rule (90 FR 4544, 90 FR 5298) as logic: "
                               "determinations with citations, explanations, repairs, regimes and ledgers. "
@@ -199,7 +200,7 @@ def create_app() -> FastAPI:
 
     _register_api(app)
     _openapi_with_scenario(app)
-    from .pages import register_pages
+    from pyrules.web.pages import register_pages
     register_pages(app, templates)
     return app
 
@@ -230,7 +231,7 @@ def _openapi_with_scenario(app: FastAPI) -> None:
     way ``pyrules ask`` does); their schema, the Scenario model, is added to the
     OpenAPI description's components here."""
     from fastapi.openapi.utils import get_openapi
-    from ..api_models import Question
+    from pyrules.inputs.api_models import Question
 
     def openapi():
         if app.openapi_schema:
@@ -283,7 +284,7 @@ def _register_api(app: FastAPI) -> None:
     @app.post(api + "/explain", tags=["reasoning"], summary="The determination with its explanation tree",
               openapi_extra=_openapi_body(ScenarioModel, many=False))
     async def explain(request: Request):
-        from ..explain import explain_scenario
+        from pyrules.modes.explain import explain_scenario
         raw = await _json_body(request)
         s = _scenario(raw)
         d, e = explain_scenario(s, as_of=_as_of(request))
@@ -294,7 +295,7 @@ def _register_api(app: FastAPI) -> None:
     @app.post(api + "/whatif", tags=["reasoning"],
               summary="Minimal changes that reach a goal: {scenario, goal, may_change?, costs?} or a scenario with questions")
     async def whatif(request: Request):
-        from ..whatif import answer_questions, validate_questions
+        from pyrules.modes.whatif import answer_questions, validate_questions
         raw = await _json_body(request)
         if isinstance(raw, dict) and "scenario" in raw and isinstance(raw["scenario"], dict):
             for k in raw:
@@ -324,14 +325,14 @@ def _register_api(app: FastAPI) -> None:
     @app.post(api + "/readings", tags=["readings"], summary="The scenario under every reading of every ambiguity",
               openapi_extra=_openapi_body(ScenarioModel, many=False))
     async def readings_eval(request: Request):
-        from ..readings import evaluate_all_readings
+        from pyrules.modes.readings import evaluate_all_readings
         raw = await _json_body(request)
         return JSONResponse(evaluate_all_readings(_scenario(raw), as_of=_as_of(request)))
 
     @app.post(api + "/compare", tags=["regimes"],
               summary="{regime: {...} or a bundled regime's name, scenarios?: [...]} (default: the bundled corpus)")
     async def compare(request: Request):
-        from ..regime import compare as run_compare
+        from pyrules.modes.regime import compare as run_compare
         raw = await _json_body(request)
         if not isinstance(raw, dict) or "regime" not in raw:
             raise RequestError(422, "expected an object with 'regime' (and 'scenarios')", "regime")
@@ -343,7 +344,7 @@ def _register_api(app: FastAPI) -> None:
 
     @app.get(api + "/regimes", tags=["regimes"], summary="The bundled regimes, by name")
     def regimes():
-        from ..regime import Regime
+        from pyrules.modes.regime import Regime
         return [{"name": n, **Regime.load(p).to_json()} for n, p in bundled_regimes().items()]
 
     @app.post(api + "/ledger", tags=["ledger"],
@@ -369,7 +370,7 @@ def _register_api(app: FastAPI) -> None:
               openapi_extra=_openapi_body(ScenarioModel, many=False))
     async def timeline(request: Request):
         try:
-            from ..timeline import timeline as run_timeline
+            from pyrules.modes.timeline import timeline as run_timeline
         except ImportError:
             raise RequestError(501, "the timeline is not available in this version of pyrules") from None
         raw = await _json_body(request)
@@ -386,13 +387,13 @@ def _register_api(app: FastAPI) -> None:
 
     @app.get(api + "/version", tags=["coverage"], summary="pyrules version and knowledge-base hash")
     def version():
-        from ..records import kb_sha256, pyrules_version
+        from pyrules.output.records import kb_sha256, pyrules_version
         return {"pyrules_version": pyrules_version(), "kb_sha256": kb_sha256(),
                 "rule_text_date": coverage()["rule_text"]["date"]}
 
     def _named_or_given_regime(value):
         if isinstance(value, str):
-            from ..regime import Regime
+            from pyrules.modes.regime import Regime
             known = bundled_regimes()
             if value not in known:
                 raise RequestError(422, f"unknown bundled regime {value!r}; known: {', '.join(known)}", "regime")
@@ -415,7 +416,7 @@ def _register_api(app: FastAPI) -> None:
 def run_uploaded_ledger(body: bytes, jsonl: bool, screen: bool = False):
     """Run the ledger on uploaded bytes (written to a private temporary file: the
     ledger reads a path)."""
-    from ..ledger import run_ledger
+    from pyrules.modes.ledger import run_ledger
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -442,7 +443,7 @@ def _ledger_stream(result, fmt: str):
             yield json.dumps(r) + "\n"
         yield json.dumps({"summary": result.summary}) + "\n"
         return
-    from ..ledger import write_rows
+    from pyrules.modes.ledger import write_rows
     buf = io.StringIO()
     write_rows(result, "csv", buf)
     yield buf.getvalue()

@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from ..errors import InputError
+from pyrules.errors import InputError
 
 
 def add_commands(sub) -> None:
@@ -33,25 +33,25 @@ def cmd_serve(args) -> int:
     if not 0 < args.port < 65536:
         raise InputError("expected a port between 1 and 65535", field="--port")
     import uvicorn
-    from .app import create_app
+    from pyrules.web.app import create_app
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
     return 0
 
 
 def cmd_mcp(args) -> int:
-    from .mcp_server import main
+    from pyrules.web.mcp_server import main
     main()
     return 0
 
 
 def cmd_coverage(args) -> int:
-    from ..coverage import coverage, coverage_text
+    from pyrules.output.coverage import coverage, coverage_text
     print(json.dumps(coverage(), indent=2) if args.json else coverage_text())
     return 0
 
 
 def cmd_schema(args) -> int:
-    from ..api_models import json_schema_text
+    from pyrules.inputs.api_models import json_schema_text
     sys.stdout.write(json_schema_text(args.which))
     return 0
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import kb, schema
+from pyrules.engine import kb
+from pyrules.inputs import schema
 
 ENTITY_ROWS = 3
 ITEM_ROWS = 2

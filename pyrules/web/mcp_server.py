@@ -14,8 +14,8 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from .. import schema
-from ..errors import InputError
+from pyrules.inputs import schema
+from pyrules.errors import InputError
 
 INSTRUCTIONS = (
     "Answers questions about the U.S. AI Diffusion export-control rule (90 FR 4544, 90 FR 5298) "
@@ -27,7 +27,7 @@ INSTRUCTIONS = (
 
 
 def _scenario(raw: Any):
-    from ..model import Scenario
+    from pyrules.inputs.model import Scenario
     try:
         return Scenario.from_dict(raw)
     except InputError as exc:
@@ -44,11 +44,11 @@ def build_server() -> MCPServer:
                              "the licensing policy, obligations, missing facts, every citation, a one-sentence "
                              "summary and a record (versions, knowledge-base hash, time).")
     def ask(scenario: dict[str, Any], as_of: str | None = None) -> dict[str, Any]:
-        from ..engine import default_engine
-        from ..records import answer_json
+        from pyrules.engine.control import default_engine
+        from pyrules.output.records import answer_json
         s = _scenario(scenario)
         if as_of is not None:
-            from ..model import parse_date
+            from pyrules.inputs.model import parse_date
             try:
                 parse_date(as_of, "as_of")
             except InputError as exc:
@@ -58,8 +58,8 @@ def build_server() -> MCPServer:
     @server.tool(description="Explain each conclusion for a scenario: the provisions (with citations) and facts "
                              "behind it, in plain words and as a tree.")
     def explain(scenario: dict[str, Any]) -> dict[str, Any]:
-        from ..explain import explain_scenario
-        from ..records import one_sentence
+        from pyrules.modes.explain import explain_scenario
+        from pyrules.output.records import one_sentence
         d, e = explain_scenario(_scenario(scenario))
         return {"summary": one_sentence(d), "text": e.to_text(), "explanation": e.to_json()}
 
@@ -69,7 +69,7 @@ def build_server() -> MCPServer:
                              "['headquartered of HoldCo', 'quantity of item 1'] (default: the usual changeables). "
                              "Every repair is re-checked by a fresh evaluation.")
     def whatif(scenario: dict[str, Any], goal: str = "authorized", may_change: list[Any] | None = None) -> dict[str, Any]:
-        from ..whatif import answer_questions, validate_questions
+        from pyrules.modes.whatif import answer_questions, validate_questions
         s = _scenario(scenario)
         q = {"goal": goal}
         if may_change is not None:
@@ -87,14 +87,14 @@ def build_server() -> MCPServer:
     def readings(scenario: dict[str, Any] | None = None) -> dict[str, Any]:
         if scenario is None:
             return {"topics": [{"topic": t, "choices": list(c), "default": c[0]} for t, c in schema.READINGS.items()]}
-        from ..readings import evaluate_all_readings
+        from pyrules.modes.readings import evaluate_all_readings
         return evaluate_all_readings(_scenario(scenario))
 
     @server.tool(description="What pyrules models (each provision with its citation), what it only flags and never "
                              "decides (party screening, part 744 end uses beyond the inputs, other licence "
                              "exceptions), and the date of the rule text.")
     def coverage() -> dict[str, Any]:
-        from ..coverage import coverage as cov
+        from pyrules.output.coverage import coverage as cov
         return cov()
 
     return server

@@ -10,12 +10,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
-from .. import schema
-from ..errors import InputError
-from ..model import Scenario
-from ..records import one_sentence
-from . import forms
-from .app import RequestError, bundled_corpus, bundled_regimes, enrich, run_uploaded_ledger
+from pyrules.inputs import schema
+from pyrules.errors import InputError
+from pyrules.inputs.model import Scenario
+from pyrules.output.records import one_sentence
+from pyrules.web import forms
+from pyrules.web.app import RequestError, bundled_corpus, bundled_regimes, enrich, run_uploaded_ledger
 
 _STATE = {True: "available", False: "not available", None: "undecided"}
 _TRI = {True: "yes", False: "no", None: "undecided"}
@@ -36,7 +36,7 @@ def _scenario_from_json_text(text: str, where: str = "scenario_json") -> tuple[d
 def _parse_source(text: str, fmt: str) -> dict:
     """Pasted JSON or scenario language -> the JSON form (errors name line and column)."""
     if fmt == "scn":
-        from ..language import parse_text
+        from pyrules.inputs.language import parse_text
         raws = parse_text(text, filename="pasted text")
     else:
         try:
@@ -50,12 +50,12 @@ def _parse_source(text: str, fmt: str) -> dict:
 
 
 def _explanation(s: Scenario, as_of=None) -> tuple[Any, dict | None]:
-    from ..explain import explain_scenario
+    from pyrules.modes.explain import explain_scenario
     try:
         d, e = explain_scenario(s, as_of=as_of)
         return d, e.to_json()
     except Exception:      # the answer stands without its explanation
-        from ..engine import default_engine
+        from pyrules.engine.control import default_engine
         return default_engine().evaluate(s, as_of=as_of), None
 
 
@@ -82,7 +82,7 @@ def register_pages(app: FastAPI, templates) -> None:
         layout = forms.form_layout(ne, ni)
         readings = [{"topic": t, "choices": list(schema.READINGS.get(t, ())), "used": d.readings.get(t)}
                     for t in d.readings_that_matter]
-        from ..whatif import _spec_label, default_changes
+        from pyrules.modes.whatif import _spec_label, default_changes
         changeables = [(json.dumps(c), _spec_label(c)) for c in default_changes(s)]
         mfmap = _mfmap(d, s)
         return render(request, "answer.html", status, title=f"pyrules: {d.scenario}", d=d, j=j,
@@ -146,7 +146,7 @@ def register_pages(app: FastAPI, templates) -> None:
 
     @app.post("/whatif", response_class=HTMLResponse, include_in_schema=False)
     async def whatif(request: Request):
-        from ..whatif import answer_questions, apply_changes
+        from pyrules.modes.whatif import answer_questions, apply_changes
         form = await request.form()
         raw, s = _scenario_from_json_text(str(form.get("scenario_json", "")))
         goal = str(form.get("goal") or "authorized")
@@ -170,7 +170,7 @@ def register_pages(app: FastAPI, templates) -> None:
                       repairs=repairs, scenario_json=json.dumps(s.to_dict()), scenario=s)
 
     def _record(s: Scenario, raw):
-        from ..engine import default_engine
+        from pyrules.engine.control import default_engine
         d = default_engine().evaluate(s)
         return d, enrich(d, raw)
 
@@ -205,7 +205,7 @@ def register_pages(app: FastAPI, templates) -> None:
 
     @app.post("/compare", response_class=HTMLResponse, include_in_schema=False)
     async def compare_run(request: Request):
-        from ..regime import compare
+        from pyrules.modes.regime import compare
         form = await request.form()
         regimes = list(bundled_regimes())
         try:
@@ -271,7 +271,7 @@ def register_pages(app: FastAPI, templates) -> None:
 
     @app.get("/coverage", response_class=HTMLResponse, include_in_schema=False)
     def coverage_page(request: Request):
-        from ..coverage import coverage
+        from pyrules.output.coverage import coverage
         return render(request, "coverage.html", title="pyrules: coverage", c=coverage())
 
 
@@ -282,7 +282,7 @@ def shipments_chart(rows: list[dict], width: int = 760, height: int = 260) -> di
     """An inline SVG of the cumulative TPP shipped to each destination over time, in
     H100-equivalents (a display of the result rows: which rows count toward which cap
     is the ledger's summary above, decided by the KB)."""
-    from .. import kb
+    from pyrules.engine import kb
     h100 = kb.chips()["H100-SXM"]
     series: dict[str, list[tuple[_dt.date, float]]] = {}
     for r in sorted((r for r in rows if not r.get("error") and r.get("date") and r.get("shipment_tpp")),
@@ -326,7 +326,7 @@ def shipments_chart(rows: list[dict], width: int = 760, height: int = 260) -> di
 
 @functools.lru_cache(maxsize=1)
 def _check_result() -> dict:
-    from ..check import run_check
+    from pyrules.modes.check import run_check
     return run_check(samples=20)
 
 

@@ -28,7 +28,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InputError
+from pyrules.errors import InputError
 
 AUTH_KEYS = {"available", "failed", "undecided"}
 
@@ -145,8 +145,8 @@ def run_cases(paths, *, evaluate_options: dict | None = None, require_expect: bo
 
     With ``require_expect`` a scenario without ``expect`` is a failure (the bundled
     corpus states the outcome of every case)."""
-    from .engine import default_engine
-    from .loader import load_scenarios
+    from pyrules.engine.control import default_engine
+    from pyrules.inputs.loader import load_scenarios
     engine = default_engine()
     results = []
     for path, scenario in load_scenarios(paths):

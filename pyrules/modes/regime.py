@@ -35,11 +35,12 @@ import clingo
 import clingo.ast
 from clingo import Function, Number, String
 
-from . import kb, limits
-from .arithmetic import Arithmetic, big, from_big
-from .errors import InputError
-from .limits import shown
-from .model import _int, _name, parse_big, parse_date
+from pyrules.engine import kb
+from pyrules.inputs import limits
+from pyrules.engine.arithmetic import Arithmetic, big, from_big
+from pyrules.errors import InputError
+from pyrules.inputs.limits import shown
+from pyrules.inputs.model import _int, _name, parse_big, parse_date
 
 _TOP_KEYS = {"regime", "description", "tiers", "params", "dates", "nveu_allocation", "off"}
 
@@ -133,7 +134,7 @@ class Regime:
     # ---------------------------------------------------------------- reading
     @classmethod
     def load(cls, path) -> "Regime":
-        from .loader import loads, read_text
+        from pyrules.inputs.loader import loads, read_text
         path = Path(path)
         raw = loads(read_text(path, "regime file"), file=str(path))
         try:
@@ -335,7 +336,7 @@ def compare_many(regimes: list, scenarios, engine=None) -> list[dict]:
     """``compare`` for each of ``regimes`` over the same (path, Scenario) pairs: the
     scenarios are evaluated once as written and once under each regime, each time as
     one batch (Engine.evaluate_many)."""
-    from .engine import default_engine
+    from pyrules.engine.control import default_engine
     engine = engine or default_engine()
     scenarios = list(scenarios)
     plain = [s for _, s in scenarios]
@@ -377,7 +378,7 @@ _ASPECT = {"licence_required": "licence required", "authorized": "authorized wit
 
 
 def _provision_words(ids: list[str]) -> str:
-    from . import kb
+    from pyrules.engine import kb
     provs = kb.provisions()
     return "; ".join(f"{provs[i]['title']} [{provs[i]['citation']}]" if i in provs else i for i in ids) or "none"
 
@@ -447,8 +448,8 @@ def cmd_compare(args) -> int:
     regime, its comparison; with several, one comparison per regime (in JSON, a list under
     ``comparisons``)."""
     import sys
-    from .loader import load_scenarios
-    from .cli import _apply_view
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.cli import _apply_view
     paths = args.regime if isinstance(args.regime, list) else [args.regime]
     regimes = [Regime.load(p) for p in paths]
     scenarios = [(p, _apply_view(s, getattr(args, "view", None))) for p, s in load_scenarios(args.files)]

@@ -13,9 +13,9 @@ from typing import NamedTuple, Union
 
 from clingo import Function, Number, String, Symbol
 
-from . import schema
-from .arithmetic import to_limbs
-from .model import Scenario, parse_big, parse_date
+from pyrules.inputs import schema
+from pyrules.engine.arithmetic import to_limbs
+from pyrules.inputs.model import Scenario, parse_big, parse_date
 
 
 class Term(NamedTuple):
@@ -100,7 +100,7 @@ VIEWS = schema.VIEWS
 
 def check_view(view: str | None, where: str = "view") -> None:
     """A view is one of VIEWS (kb/earlier_controls.lp: as_written, as_enforced)."""
-    from .errors import InputError
+    from pyrules.errors import InputError
     if view is not None and view not in VIEWS:
         raise InputError(f"unknown view {view!r}; one of {', '.join(VIEWS)}", field=where)
 

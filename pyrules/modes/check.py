@@ -45,9 +45,10 @@ import clingo
 import clingo.ast
 from clingo import Function, Number, String
 
-from . import kb, schema
-from .arithmetic import Arithmetic, MAX_VALUE, from_big
-from .errors import InputError
+from pyrules.engine import kb
+from pyrules.inputs import schema
+from pyrules.engine.arithmetic import Arithmetic, MAX_VALUE, from_big
+from pyrules.errors import InputError
 
 ENTITIES = {"C": "consignee", "P": "parent", "D": "designer"}
 DEFAULT_SAMPLES = 100
@@ -149,7 +150,7 @@ class Slot:
     required: bool = False
 
     def value_symbol(self, value) -> clingo.Symbol:
-        from .facts import value_symbol
+        from pyrules.inputs.facts import value_symbol
         return value_symbol(self.kind, value)
 
 
@@ -191,7 +192,7 @@ class Space:
 
 def _reference(regime=None) -> dict:
     """Facts of the KB the space is built from: an evaluation with no scenario but a date."""
-    from .engine import default_engine
+    from pyrules.engine.control import default_engine
     eng = default_engine()
     facts = [Function("as_of", [Number(20250601)])]
     if regime is not None:
@@ -437,9 +438,9 @@ def questions_program(space: Space) -> str:
 def evaluate_questions(scenario_json: dict, space: Space, regime=None) -> tuple[int, set]:
     """Evaluate one concrete scenario with the KB and the questions: (number of
     answer sets, up to 2; the check_q atoms of the first)."""
-    from .engine import default_engine
-    from .facts import scenario_facts
-    from .model import Scenario
+    from pyrules.engine.control import default_engine
+    from pyrules.inputs.facts import scenario_facts
+    from pyrules.inputs.model import Scenario
     facts = scenario_facts(Scenario.from_dict(scenario_json))
     if regime is not None:
         facts = facts + regime.facts()
@@ -588,14 +589,14 @@ class Checker:
 
 
 def _evaluate(scenario_json: dict, regime=None):
-    from .engine import default_engine
+    from pyrules.engine.control import default_engine
     return default_engine().evaluate(scenario_json, regime=regime)
 
 
 # --------------------------------------------------------------------------- one answer set
 def sample_scenarios(space: Space, n: int, seed: int = 0) -> list[dict]:
     """n concrete scenarios drawn at random from the space (each field absent or one of its values)."""
-    from .model import Scenario
+    from pyrules.inputs.model import Scenario
     rng = random.Random(seed)
     out: list[dict] = []
     tries = 0
@@ -721,11 +722,11 @@ def _sccs(edges: dict) -> list:
 
 
 def answer_set_findings(space: Space, samples: int, regime=None) -> tuple[list[Finding], dict]:
-    from .engine import default_engine
-    from .facts import scenario_facts
-    from .model import Scenario
-    from .batch import count_answer_sets
-    from .facts import scenario_terms
+    from pyrules.engine.control import default_engine
+    from pyrules.inputs.facts import scenario_facts
+    from pyrules.inputs.model import Scenario
+    from pyrules.engine.batch import count_answer_sets
+    from pyrules.inputs.facts import scenario_terms
     eng = default_engine()
     out: list[Finding] = []
     counts = {0: 0, 1: 0, 2: 0}
@@ -849,7 +850,7 @@ def cmd_check(args) -> int:
         raise InputError("must not be negative", field="--samples")
     regime = None
     if getattr(args, "regime", None):
-        from .regime import Regime
+        from pyrules.modes.regime import Regime
         regime = Regime.load(args.regime)
     result = run_check(samples=samples, regime=regime)
     if args.witness_dir:

@@ -16,8 +16,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from . import kb
-from .coverage import coverage, coverage_line
+from pyrules.engine import kb
+from pyrules.output.coverage import coverage, coverage_line
 
 
 @functools.lru_cache(maxsize=None)
@@ -26,7 +26,7 @@ def kb_sha256() -> str:
 
 
 def pyrules_version() -> str:
-    from . import __version__
+    from pyrules import __version__
     return __version__
 
 
@@ -46,7 +46,7 @@ def answer_json(d, scenario_input: Any | None = None) -> dict:
     """``pyrules ask --json`` output of a Determination, with ``summary`` (one sentence),
     ``missing_fact_fields`` (the input that answers each missing fact, and the question
     in words) and ``record``."""
-    from .web.forms import missing_fact_field
+    from pyrules.web.forms import missing_fact_field
     out = d.to_json()
     out["summary"] = one_sentence(d)
     if "missing_fact_fields" not in out:       # the Determination's own, when it has them

@@ -5,9 +5,9 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from . import limits
-from .errors import InputError
-from .model import Scenario
+from pyrules.inputs import limits
+from pyrules.errors import InputError
+from pyrules.inputs.model import Scenario
 
 SCENARIO_SUFFIXES = (".json", ".scn")
 
@@ -98,7 +98,7 @@ def read_raw(path: Path) -> list[dict]:
         data = loads(text, file=str(path))
         return data if isinstance(data, list) else [data]
     if path.suffix == ".scn":
-        from .language import parse_text
+        from pyrules.inputs.language import parse_text
         lines = text.count("\n") + (not text.endswith("\n"))
         if lines > limits.MAX_SCN_LINES:
             raise InputError(f"the file has {lines:,} lines; a scenario-language file has at most "

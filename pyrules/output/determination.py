@@ -8,9 +8,10 @@ from typing import Any
 
 import clingo
 
-from . import kb, schema
-from .arithmetic import from_big
-from .model import Scenario
+from pyrules.engine import kb
+from pyrules.inputs import schema
+from pyrules.engine.arithmetic import from_big
+from pyrules.inputs.model import Scenario
 
 _TRI = {"yes": True, "no": False, "indeterminate": None}
 JSON_FORMAT_VERSION = 1
@@ -90,7 +91,7 @@ def deadline_text(sym: clingo.Symbol) -> str | None:
 
 
 def _coverage_line() -> str:
-    from .coverage import coverage_line
+    from pyrules.output.coverage import coverage_line
     return coverage_line()
 
 
@@ -380,15 +381,15 @@ class Determination:
     def to_text(self) -> str:
         """The answer in readable text: the sentence first, then each conclusion with its
         citation, the missing facts as questions naming their fields, and a legend."""
-        from .render import render_text
+        from pyrules.output.render import render_text
         return render_text(self)
 
     def _repr_html_(self) -> str:
-        from .render import render_html
+        from pyrules.output.render import render_html
         return render_html(self)
 
     def explain(self, assumed=(), regime=None):
         """The tree of provisions and facts behind each conclusion (see pyrules.explain).
         ``assumed``: input facts set by a counterfactual, labelled "assumed"."""
-        from .explain import explain_determination
+        from pyrules.modes.explain import explain_determination
         return explain_determination(self, assumed=assumed, regime=regime)

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import kb
+from pyrules.engine import kb
 
 ACTIONS = ("export", "reexport", "in_country_transfer", "deemed_export", "deemed_reexport")
 PURPOSES = ("data_center", "development", "production", "storage", "training", "research", "other")

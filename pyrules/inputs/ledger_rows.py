@@ -13,8 +13,8 @@ from __future__ import annotations
 import csv
 import io
 
-from . import limits
-from .errors import InputError
+from pyrules.inputs import limits
+from pyrules.errors import InputError
 
 
 class CsvRow(dict):
@@ -193,7 +193,7 @@ def row_position(row: CsvRow, k: int) -> tuple[int, int | None]:
 def read_jsonl(text: str, file: str) -> list[tuple[int, dict]]:
     """(physical line, JsonRow or error) for each line of a JSON-lines ledger. Lines
     are split at line feeds only (a JSON string may hold U+2028)."""
-    from .loader import loads
+    from pyrules.inputs.loader import loads
     out: list[tuple[int, dict]] = []
     for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():

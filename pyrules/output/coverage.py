@@ -14,7 +14,7 @@ from typing import Any
 
 import clingo
 
-from . import kb
+from pyrules.engine import kb
 
 
 def _date(n: int) -> str:

@@ -43,9 +43,9 @@ from typing import Iterable, NamedTuple, Sequence
 import clingo
 import clingo.ast as ast
 
-from . import kb
-from .arithmetic import Arithmetic
-from .facts import arg_text
+from pyrules.engine import kb
+from pyrules.engine.arithmetic import Arithmetic
+from pyrules.inputs.facts import arg_text
 
 TXN = "T__"
 CTX = "K__"
@@ -404,7 +404,7 @@ def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[cli
     models: list[list[clingo.Symbol]] = []
     ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
     if len(models) != 1:
-        from .engine import KnowledgeBaseError
+        from pyrules.engine.control import KnowledgeBaseError
         raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
     return _distribute(_split(models[0], dynamic, {}, context), range(1, len(fact_lists) + 1), ctx_of)
 
@@ -733,7 +733,7 @@ class StagedBatch:
         models: list = []
         self.ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
         if len(models) != 1:
-            from .engine import KnowledgeBaseError
+            from pyrules.engine.control import KnowledgeBaseError
             raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
         return _distribute(_split(models[0], self.dynamic, self.parts, self.context, self.convert),
                            range(self.start, self.start + self.n), self.ctx_of)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 
-from .determination import ANSWER_WORDS as _TRI_WORDS, AUTHORIZATION_STATES
+from pyrules.output.determination import ANSWER_WORDS as _TRI_WORDS, AUTHORIZATION_STATES
 
 LEGEND = ("Legend: x = condition not met, ? = condition undecided (a fact is missing: the field "
           "that answers it follows); an authorization is available, not available or undecided.")
@@ -75,7 +75,7 @@ def render_text(d) -> str:
           + ("" if d.rule_status.get("compliance_required") else " (compliance not yet required)"))
     if any(a["failed_conditions"] or a["undecided_conditions"] for a in d.authorizations):
         w(LEGEND)
-    from .coverage import coverage_line
+    from pyrules.output.coverage import coverage_line
     w(coverage_line())          # what is modelled, what only flagged (kb/coverage.lp)
     return "\n".join(out)
 

@@ -32,14 +32,16 @@ from pathlib import Path
 import clingo
 import clingo.ast
 
-from . import kb, ledger_rows, schema
-from .arithmetic import from_big
-from .batch import StagedBatch, staged_program
-from .determination import term_text
-from .errors import InputError, escape
-from .facts import Term, big_term, scenario_terms
-from .limits import shown
-from .model import Scenario, parse_big, parse_date
+from pyrules.engine import kb
+from pyrules.inputs import ledger_rows
+from pyrules.inputs import schema
+from pyrules.engine.arithmetic import from_big
+from pyrules.engine.batch import StagedBatch, staged_program
+from pyrules.output.determination import term_text
+from pyrules.errors import InputError, escape
+from pyrules.inputs.facts import Term, big_term, scenario_terms
+from pyrules.inputs.limits import shown
+from pyrules.inputs.model import Scenario, parse_big, parse_date
 
 # CSV columns -> where they go in the JSON form of a scenario (pyrules/schema.py LEDGER_COLUMNS).
 def _columns(section: str) -> dict[str, str]:
@@ -134,7 +136,7 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     """(physical line, raw row) for each row of a CSV or JSON-lines file: a CsvRow
     (column -> text), a JsonRow (a scenario with an 'id') or {"__error__": InputError}
     (pyrules/ledger_rows.py: one entry per input row, whatever is wrong with it)."""
-    from .loader import read_text
+    from pyrules.inputs.loader import read_text
     # a spreadsheet's byte-order mark is not part of a column name
     text = read_text(path, "ledger", encoding="utf-8-sig")
     if path.suffix in (".jsonl", ".ndjson"):

@@ -42,10 +42,11 @@ from typing import Any, Iterable, Iterator
 import clingo
 from clingo import ast
 
-from . import kb, schema
-from .determination import Determination
-from .facts import scenario_facts
-from .model import Scenario
+from pyrules.engine import kb
+from pyrules.inputs import schema
+from pyrules.output.determination import Determination
+from pyrules.inputs.facts import scenario_facts
+from pyrules.inputs.model import Scenario
 
 EXPLANATION_FORMAT_VERSION = 1
 
@@ -855,8 +856,8 @@ def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[cling
     """The unique answer set with the _why atoms. The rewritten knowledge base
     (each body grounded once) is used; should it ever fail to ground, the
     knowledge base plus the twins is used instead."""
-    from .arithmetic import Arithmetic
-    from .engine import KnowledgeBaseError, default_engine
+    from pyrules.engine.arithmetic import Arithmetic
+    from pyrules.engine.control import KnowledgeBaseError, default_engine
     if engine is None and _WHOLE_OK.get(id(prog), True):
         try:
             ctl = clingo.Control(["--warn=none", "--models=2"])
@@ -950,9 +951,9 @@ def explain_determination(d: Determination, assumed=(), regime=None) -> Explanat
 def cli_main(args) -> int:
     import json
 
-    from .cli import _apply_readings, _apply_view
-    from .loader import load_scenarios
-    from .model import parse_date
+    from pyrules.cli import _apply_readings, _apply_view
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.inputs.model import parse_date
     if args.as_of:
         parse_date(args.as_of, "--as-of")
     for path, scenario in load_scenarios(args.files):

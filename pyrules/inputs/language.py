@@ -44,7 +44,7 @@ from typing import Any
 import pyparsing as pp
 
 from pyrules.errors import InputError
-from pyrules.limits import MAX_NUMBER_CHARS
+from pyrules.inputs.limits import MAX_NUMBER_CHARS
 
 __all__ = ["parse_text", "parse_file", "to_text", "ACTIONS", "KEYWORDS"]
 

@@ -17,7 +17,8 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from . import kb, schema
+from pyrules.engine import kb
+from pyrules.inputs import schema
 
 _BIG = Union[int, str]        # exact numbers may be written "26,900,000", "1.2e26" or "10^26"
 

@@ -7,11 +7,11 @@ from typing import Iterable, Iterator, Sequence
 import clingo
 import clingo.ast as ast
 
-from . import kb
-from .arithmetic import Arithmetic
-from .errors import InputError
-from .facts import fact_symbol, scenario_terms
-from .model import Scenario
+from pyrules.engine import kb
+from pyrules.engine.arithmetic import Arithmetic
+from pyrules.errors import InputError
+from pyrules.inputs.facts import fact_symbol, scenario_terms
+from pyrules.inputs.model import Scenario
 
 
 class KnowledgeBaseError(RuntimeError):
@@ -19,7 +19,7 @@ class KnowledgeBaseError(RuntimeError):
 
 
 def _sigs(node) -> frozenset:
-    from .batch import _sigs as sigs
+    from pyrules.engine.batch import _sigs as sigs
     return frozenset(sigs(node))
 
 
@@ -27,7 +27,7 @@ def _rule_signatures(program: str, rules: list) -> list[tuple[frozenset, frozens
     """Per rule, the predicates of its head and those its body requires (_required).
     Walking the rules takes most of 0.1 s, a good part of a cold start, so the result is
     kept on disk with the batch programs (pyrules.batch's cache, keyed by the text)."""
-    from .batch import _cache_key, _cache_read, _cache_write
+    from pyrules.engine.batch import _cache_key, _cache_read, _cache_write
     from pathlib import Path
     key = _cache_key("rulesigs", program, Path(__file__).read_text(encoding="utf-8"))
     data = _cache_read(key)
@@ -46,7 +46,7 @@ def _rule_signatures(program: str, rules: list) -> list[tuple[frozenset, frozens
 def _required(rule) -> frozenset:
     """The predicates of the rule's positive body literals (outside conditions and
     aggregates): the rule applies only where each has an atom."""
-    from .batch import _sigs as sigs
+    from pyrules.engine.batch import _sigs as sigs
     out: set = set()
     for b in rule.body:
         if (b.ast_type == ast.ASTType.Literal and b.sign == ast.Sign.NoSign
@@ -160,7 +160,7 @@ class Engine:
         """Evaluate one scenario (a dict or a Scenario); see :func:`pyrules.evaluate`.
         ``view``: "as_written" (the default: the CFR as codified) or "as_enforced"
         (what BIS enforces; kb/earlier_controls.lp)."""
-        from .determination import Determination
+        from pyrules.output.determination import Determination
         if isinstance(scenario, dict):
             scenario = Scenario.from_dict(scenario)
         terms = scenario_terms(scenario, as_of, view)
@@ -180,9 +180,9 @@ class Engine:
         at a time in one clingo control each (pyrules.batch.solve_batch), and read
         lazily: a generator or a very long list is fine. A scenario that is not valid
         raises InputError when it is reached."""
-        from .batch import solve_batch
-        from .determination import Determination
-        from .facts import scenario_terms
+        from pyrules.engine.batch import solve_batch
+        from pyrules.output.determination import Determination
+        from pyrules.inputs.facts import scenario_terms
         extra = regime.facts() if regime is not None else ()
         it = iter(scenarios)
         while True:
@@ -216,7 +216,7 @@ def evaluate(scenario, as_of: str | None = None, regime=None, view: str | None =
     """
     import os
     if isinstance(scenario, (str, os.PathLike)):
-        from .loader import load_scenarios
+        from pyrules.inputs.loader import load_scenarios
         found = load_scenarios([scenario])
         if len(found) != 1:
             raise InputError(f"the file holds {len(found)} scenarios; evaluate takes one "

@@ -14,8 +14,8 @@ import clingo.ast
 
 
 def kb_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "kb", here.parent / "kb"):
+    package = Path(__file__).resolve().parent.parent   # pyrules/
+    for candidate in (package / "kb", package.parent / "kb"):
         if (candidate / "provisions.lp").is_file():
             return candidate
     raise FileNotFoundError("the knowledge base (kb/*.lp) was not found next to the pyrules package")

@@ -16,12 +16,12 @@ from typing import Any
 
 import clingo
 
-from . import kb
-from .arithmetic import Arithmetic
-from .determination import Determination
-from .engine import KnowledgeBaseError
-from .facts import Term, scenario_facts, scenario_terms
-from .model import Scenario
+from pyrules.engine import kb
+from pyrules.engine.arithmetic import Arithmetic
+from pyrules.output.determination import Determination
+from pyrules.engine.control import KnowledgeBaseError
+from pyrules.inputs.facts import Term, scenario_facts, scenario_terms
+from pyrules.inputs.model import Scenario
 
 READINGS_FORMAT_VERSION = 1
 
@@ -160,7 +160,7 @@ def evaluate_all_readings_many(scenarios, as_of: str | None = None, batch_size: 
     every scenario's readings decided together in batches (pyrules.batch.solve_batch):
     faster from a few scenarios on (for one, the grounding with external readings
     is quicker)."""
-    from .batch import solve_batch
+    from pyrules.engine.batch import solve_batch
     alternatives, defaults = _reading_space()
     pending: list = []          # (scenario, when, chosen, used, variants, fact lists)
     size = 0
@@ -202,7 +202,7 @@ def evaluate_all_readings_many(scenarios, as_of: str | None = None, batch_size: 
 def _outcome_text(o: dict) -> str:
     pol = (o["licensing_policy"] or "none determined").replace("_", " ")
     avail = ", ".join(o["available_authorizations"]) or "none"
-    from .determination import ANSWER_WORDS
+    from pyrules.output.determination import ANSWER_WORDS
     text = (f"licence required {ANSWER_WORDS[o['license_required']]}; policy {pol}; "
             f"authorized {ANSWER_WORDS[o['authorized']]}; available: {avail}")
     if o["obligations"]:
@@ -233,7 +233,7 @@ def to_text(res: dict) -> str:
 
 
 def cli_main(args) -> int:
-    from .loader import load_scenarios
+    from pyrules.inputs.loader import load_scenarios
     pairs = load_scenarios(args.files)
     results = (evaluate_all_readings_many([s for _, s in pairs]) if len(pairs) > 1
                else (evaluate_all_readings(s) for _, s in pairs))

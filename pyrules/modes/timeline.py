@@ -20,9 +20,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from .engine import default_engine
-from .facts import scenario_facts
-from .model import Scenario
+from pyrules.engine.control import default_engine
+from pyrules.inputs.facts import scenario_facts
+from pyrules.inputs.model import Scenario
 
 # What "the determination" means for the timeline.
 FIELDS = ("license_required", "authorized", "licensing_policy", "available_authorizations")
@@ -146,7 +146,7 @@ def timeline(scenario: Scenario | dict, view: str | None = None, until: str | No
     """The dates at which ``scenario``'s determination changes, from the day before the
     earliest date the knowledge base names to ``until`` (default: today, or the
     scenario's date if later), in ``view`` (as_written, the default, or as_enforced)."""
-    from . import kb
+    from pyrules.engine import kb
     engine = engine or default_engine()
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from . import kb, limits, schema
-from .arithmetic import MAX_VALUE
-from .errors import InputError, did_you_mean
-from .limits import shown
+from pyrules.engine import kb
+from pyrules.inputs import limits
+from pyrules.inputs import schema
+from pyrules.engine.arithmetic import MAX_VALUE
+from pyrules.errors import InputError, did_you_mean
+from pyrules.inputs.limits import shown
 
 _TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "view",
              "expect"}   # expect: a bundled case's expected outcome (checked by the tests), not input
@@ -323,7 +325,7 @@ class Scenario:
                 raise InputError("expected a list of questions", field=p + "questions")
             data["questions"] = copy.deepcopy(obj["questions"])
         if "expect" in obj:
-            from .expect import validate_expect
+            from pyrules.modes.expect import validate_expect
             data["expect"] = copy.deepcopy(validate_expect(obj["expect"], p + "expect"))
         _check_ownership(data["entities"], p)
         _check_described(data, p)

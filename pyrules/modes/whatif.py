@@ -43,12 +43,14 @@ from typing import Any, Iterable
 
 import clingo
 
-from . import kb, limits, schema
-from .arithmetic import Arithmetic, big, from_big
-from .errors import InputError
-from .facts import scenario_facts
-from .limits import shown
-from .model import Scenario, parse_big, parse_date
+from pyrules.engine import kb
+from pyrules.inputs import limits
+from pyrules.inputs import schema
+from pyrules.engine.arithmetic import Arithmetic, big, from_big
+from pyrules.errors import InputError
+from pyrules.inputs.facts import scenario_facts
+from pyrules.inputs.limits import shown
+from pyrules.inputs.model import Scenario, parse_big, parse_date
 
 ABSENT = clingo.Function("absent")
 TRUE, FALSE = clingo.Function("true"), clingo.Function("false")
@@ -362,7 +364,7 @@ def default_changes(s: Scenario) -> list[dict]:
     exporter can do, whether a distributor is used, each item's quantity). Not the
     destination, a party's headquarters or location, a listing by BIS or the date:
     name those explicitly to ask about them."""
-    from .schema import FACTS, PARTY_CHANGES
+    from pyrules.inputs.schema import FACTS, PARTY_CHANGES
     d = s.data
     out: list[dict] = []
     for name, cost in PARTY_CHANGES.items():
@@ -841,7 +843,7 @@ _EXPLORE_COMBOS = 64
 
 def _blocking(p: "_Problem", combos: list) -> tuple[list[dict], bool]:
     """Conditions not met in every alternative (over at most _EXPLORE_COMBOS quantity choices)."""
-    from .determination import citation
+    from pyrules.output.determination import citation
     common: set | None = None
     some: set = set()
     qvars = [v for v in p.vars if v.kind == "quantity"]
@@ -919,7 +921,7 @@ def _is_big(x: clingo.Symbol) -> bool:
 
 
 def _all_atoms(facts: list[clingo.Symbol]) -> list[clingo.Symbol]:
-    from .engine import default_engine
+    from pyrules.engine.control import default_engine
     return default_engine().answer(facts, shown_only=False)
 
 
@@ -1082,7 +1084,7 @@ def apply_changes(scenario: Scenario, changes: Iterable[tuple[Var, Any]]) -> Sce
 
 
 def _evaluate(s: Scenario):
-    from .engine import default_engine
+    from pyrules.engine.control import default_engine
     return default_engine().evaluate(s)
 
 
@@ -1261,10 +1263,10 @@ def answer_questions(scenario: Scenario | dict, questions: list | None = None,
 
 def cli_main(args) -> int:
     """``pyrules whatif FILE... [--goal G] [--change SPEC ...] [--json]``."""
-    from .loader import load_scenarios
+    from pyrules.inputs.loader import load_scenarios
     if args.change and not args.goal:
         raise InputError("--change needs --goal", field="--change")
-    from .cli import _apply_view
+    from pyrules.cli import _apply_view
     for path, s in load_scenarios(args.files):
         s = _apply_view(s, getattr(args, "view", None))
         if args.goal:
