@@ -19,6 +19,7 @@ run: setup
 	$(BIN)/pyrules ask queries/
 
 test: setup
+	$(BIN)/ruff check pyrules tests scripts benchmarks
 	$(BIN)/python -m pytest
 
 # The API page (pdoc) of the public Python interface, into docs/api/ (not committed).

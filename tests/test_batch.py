@@ -214,7 +214,6 @@ def test_single_evaluation_grounding_only_the_applicable_rules_gives_the_same_an
     """Engine leaves out the rules that cannot apply to the inputs present (a positive
     body literal of a predicate nothing can give); every bundled scenario, with its
     readings switched and under a regime, has exactly the answer set of the whole KB."""
-    import json
     from pyrules.engine.control import Engine
     from pyrules.inputs.facts import scenario_facts
     from pyrules.modes.regime import Regime

@@ -93,7 +93,7 @@ def test_every_conclusion_present(explained):
     undecided condition, each obligation and each missing fact is a conclusion."""
     d, ex = explained
     atoms = {c["atom"] for c in ex.conclusions}
-    assert f"licence_required(yes)" in atoms
+    assert "licence_required(yes)" in atoms
     assert any(a.startswith("authorized(") for a in atoms)
     for a in d.authorizations:
         status = {True: "available", False: "unavailable", None: "indeterminate"}[a["available"]]

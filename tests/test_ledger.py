@@ -13,7 +13,6 @@ import sys
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pyrules.errors import InputError
 from pyrules.modes.ledger import run_ledger
 
 HEADER = ("id,date,action,from,to,consignee,consignee_located,consignee_headquartered,"
@@ -89,8 +88,8 @@ def test_shuffling_rows_never_changes_any_result(tmp_path_factory, rnd):
     shuffled = rows[:]
     rnd.shuffle(shuffled)
     other = run_ledger(_write(tmp_path_factory.mktemp("b"), shuffled))
-    key = lambda res: sorted((json.dumps({k: v for k, v in r.items() if k != "line"}, sort_keys=True)
-                              for r in res.rows))
+    key = lambda res: sorted(json.dumps({k: v for k, v in r.items() if k != "line"}, sort_keys=True)
+                              for r in res.rows)
     assert key(base) == key(other)
     assert base.summary == other.summary
 

@@ -182,7 +182,11 @@ def test_732_supp3_para28_training_purpose_without_iaas_fact_names_the_missing_f
 def test_no_item_lines_is_an_input_error_naming_items():
     """742.6(a)(6)(iii), (a)(13): a transaction with no item lines is an input error naming
     'items' (it never answers 'no licence' for want of anything to judge); exit code 2."""
-    import subprocess as _sp, sys as _sys, json as _json, tempfile as _tf, os as _os
+    import subprocess as _sp
+    import sys as _sys
+    import json as _json
+    import tempfile as _tf
+    import os as _os
     import pyrules
     s = {"scenario": "nothing", "date": "2025-06-01",
          "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "B"},

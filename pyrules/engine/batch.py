@@ -38,7 +38,8 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import NamedTuple
+from collections.abc import Iterable, Sequence
 
 import clingo
 import clingo.ast as ast
@@ -145,7 +146,7 @@ class _AddTxn(ast.Transformer):
         return node
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parsed(extra: str) -> tuple[list, list, frozenset]:
     """The statements of the KB (plus ``extra``), its rules, and the dynamic
     signatures: inputs and whatever a rule derives from them."""
@@ -164,7 +165,7 @@ def _parsed(extra: str) -> tuple[list, list, frozenset]:
     return stmts, rules, frozenset(dynamic)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _context(extra: str) -> tuple[frozenset, frozenset]:
     """(context-indexed predicates, context inputs) of the KB plus ``extra``: the largest
     set of derived dynamic predicates whose rules read, of the dynamic predicates, only
@@ -243,7 +244,7 @@ def _batch_program(extra: str = "", show: frozenset | None = None) -> tuple[str,
     return _batch_info(extra, show)[:2]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _batch_info(extra: str = "", show: frozenset | None = None) -> tuple[str, frozenset, frozenset, frozenset]:
     """The rewritten program, the dynamic signatures, the context-indexed ones and the
     context inputs; kept on disk like the staged program (see staged_program), as the
@@ -554,9 +555,9 @@ def _cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pyrules"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: frozenset,
-                   gate: bool = False) -> "Staged":
+                   gate: bool = False) -> Staged:
     """The step 1 and step 2 programs and their signatures (Staged). ``show1`` must not depend on
     the late facts; step 2's answer shows ``show2`` less ``show1``. ``gate``: ground an
     authorization's conditions only for the transactions that consider it (_gates).

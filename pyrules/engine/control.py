@@ -1,8 +1,9 @@
 """Run clingo on the knowledge base and a scenario's facts."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Iterable, Iterator, Sequence
+from queue import SimpleQueue
 
 import clingo
 import clingo.ast as ast
@@ -58,7 +59,7 @@ def _required(rule) -> frozenset:
 # A clingo control takes a while to free (its ground program): that is done on a
 # thread of its own, off the path of the answer (clingo lets go of Python's lock
 # while it frees).
-_TO_FREE: "queue.SimpleQueue | None" = None
+_TO_FREE: SimpleQueue | None = None
 
 
 def _release(ctl) -> None:

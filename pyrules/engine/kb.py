@@ -25,12 +25,12 @@ def kb_files() -> list[Path]:
     return sorted(kb_dir().glob("*.lp"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kb_text() -> str:
     return "\n".join(f"%%% file: {p.name}\n" + p.read_text(encoding="utf-8") for p in kb_files())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _facts_of(filename: str, name: str, arity: int) -> tuple[tuple[clingo.Symbol, ...], ...]:
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], (kb_dir() / filename).read_text(encoding="utf-8"))
@@ -38,25 +38,25 @@ def _facts_of(filename: str, name: str, arity: int) -> tuple[tuple[clingo.Symbol
     return tuple(tuple(a.symbol.arguments) for a in ctl.symbolic_atoms.by_signature(name, arity))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def countries() -> dict[str, str]:
     """ISO 3166-1 alpha-2 code -> name, as listed in kb/countries.lp."""
     return {a[0].string: a[1].string for a in _facts_of("countries.lp", "country", 2)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def chips() -> dict[str, int]:
     """Catalogue chip name -> TPP, as listed in kb/items.lp."""
     return {a[0].string: a[1].number for a in _facts_of("items.lp", "chip", 5)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def eccns() -> set[str]:
     # items.lp declares most; licence_requirements.lp those only 742.6(a)(6) names.
     return {a[0].string for f in ("items.lp", "licence_requirements.lp") for a in _facts_of(f, "eccn", 3)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def provisions() -> dict[str, dict]:
     out = {}
     for a in _facts_of("provisions.lp", "provision", 5):
@@ -71,7 +71,7 @@ def provisions() -> dict[str, dict]:
 # countries with special treatment, the known findings) is read from the KB: one
 # grounding of kb/*.lp with no scenario, once per process. Python never lists them.
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _described() -> dict[str, tuple[tuple[clingo.Symbol, ...], ...]]:
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], kb_text())
@@ -93,7 +93,7 @@ def _position(text: str) -> int:
     return i if i >= 0 else len(kb_text())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def authorizations() -> dict[str, str]:
     """Authorization (lower case, as in the KB) -> its provision id, in the order of
     the provision registry (kb/provisions.lp)."""
@@ -101,7 +101,7 @@ def authorizations() -> dict[str, str]:
     return dict(sorted(found.items(), key=lambda kv: (_position(f"provision({kv[1]},"), kv[0])))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def conditions() -> dict[str, dict[str, dict]]:
     """Authorization -> condition id -> {provision, text} (condition/4)."""
     out: dict[str, dict[str, dict]] = {a: {} for a in authorizations()}
@@ -110,7 +110,7 @@ def conditions() -> dict[str, dict[str, dict]]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def readings() -> dict[str, tuple[str, ...]]:
     """Topic -> its readings, the default (reading_topic/2) first, then the other
     alternatives (reading_alternative/2) in the order the KB declares them."""
@@ -130,20 +130,20 @@ def reading_defaults() -> dict[str, str]:
     return {t: r[0] for t, r in readings().items()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def key_dates() -> dict[str, int]:
     """Key date id -> YYYYMMDD, as the rule is written."""
     return {a[0].name: a[1].number for a in described("key_date/2")}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def treated_as() -> dict[str, str]:
     """Countries the rule treats as another one (e.g. under tiers.lp): code -> the
     code whose treatment it takes."""
     return {a[0].string: a[1].string for a in described("treated_as/2") if a[0] != a[1]}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rule_strings() -> frozenset[str]:
     """Strings written in the rules (not the facts) of the knowledge base."""
     found: set[str] = set()
@@ -167,7 +167,7 @@ def rule_strings() -> frozenset[str]:
     return frozenset(found)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def special_countries() -> frozenset[str]:
     """Countries with special treatment: named in a rule (not a fact list) of kb/*.lp,
     or taking another country's treatment (treated_as/2), or the one whose treatment

@@ -91,22 +91,22 @@ class Question(BaseModel):
     model_config = ConfigDict(extra="forbid")
     goal: str = Field(description="authorized, no_licence_required, an authorization (its name, e.g. "
                       f"{schema.AUTHORIZATIONS[0].lower()}) or a policy")
-    may_change: Optional[list[Union[str, dict[str, Any]]]] = Field(None, description="what may change; absent: the default")
-    costs: Optional[dict[str, int]] = None
+    may_change: list[str | dict[str, Any]] | None = Field(None, description="what may change; absent: the default")
+    costs: dict[str, int] | None = None
 
 
 class Scenario(BaseModel):
     """A transaction to evaluate: the JSON form of ``pyrules ask``."""
     model_config = ConfigDict(extra="forbid", title="Scenario")
-    scenario: Optional[str] = Field(None, description="a name for the scenario")
-    date: Optional[str] = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="the date of the transaction")
-    transaction: Optional[Transaction] = None  # type: ignore[valid-type]
-    items: Optional[list[Item]] = None  # type: ignore[valid-type]
-    entities: Optional[dict[str, Entity]] = Field(None, description="the parties by name, with their ownership chain")  # type: ignore[valid-type]
-    facts: Optional[Facts] = None  # type: ignore[valid-type]
-    readings: Optional[Readings] = None  # type: ignore[valid-type]
-    questions: Optional[list[Question]] = None
-    expect: Optional[dict[str, Any]] = Field(None, description="a bundled case's expected outcome (checked by `pyrules test`)")
+    scenario: str | None = Field(None, description="a name for the scenario")
+    date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="the date of the transaction")
+    transaction: Transaction | None = None  # type: ignore[valid-type]
+    items: list[Item] | None = None  # type: ignore[valid-type]
+    entities: dict[str, Entity] | None = Field(None, description="the parties by name, with their ownership chain")  # type: ignore[valid-type]
+    facts: Facts | None = None  # type: ignore[valid-type]
+    readings: Readings | None = None  # type: ignore[valid-type]
+    questions: list[Question] | None = None
+    expect: dict[str, Any] | None = Field(None, description="a bundled case's expected outcome (checked by `pyrules test`)")
 
 
 # The views of the law ("as written", "as enforced"), where the input declaration has them.
@@ -135,8 +135,8 @@ class Control(_Open):
 class ItemLine(_Open):
     item: int
     line: dict[str, Any]
-    eccn: Optional[str]
-    outside_rule: Optional[str]
+    eccn: str | None
+    outside_rule: str | None
 
 
 class PolicyCandidate(_Open):
@@ -149,7 +149,7 @@ class Condition(_Open):
     condition: str
     description: str
     citation: str
-    missing_fact: Optional[str] = Field(None, description="for an undecided condition: the fact that would decide it")
+    missing_fact: str | None = Field(None, description="for an undecided condition: the fact that would decide it")
 
 
 class Authorization(_Open):
@@ -167,7 +167,7 @@ class Obligation(_Open):
     description: str
     provision: str
     citation: str
-    deadline: Optional[str]
+    deadline: str | None
 
 
 class Overlap(_Open):
@@ -183,7 +183,7 @@ class RuleEvent(_Open):
 
 
 class RuleStatus(_Open):
-    as_of: Optional[str]
+    as_of: str | None
     events: list[RuleEvent]
     compliance_required: bool
     before_rule: bool
@@ -211,7 +211,7 @@ class Record(BaseModel):
     input: Any = Field(description="the scenario as read")
     pyrules_version: str
     kb_sha256: str = Field(description="SHA-256 of the knowledge base text evaluated")
-    rule_text_date: Optional[str] = Field(description="the date of the rule text (kb/coverage.lp)")
+    rule_text_date: str | None = Field(description="the date of the rule text (kb/coverage.lp)")
     evaluated_at: str = Field(description="UTC time of the evaluation")
     coverage: str = Field(description="one line: what the answer does not decide")
 
@@ -222,14 +222,14 @@ class Determination(_Open):
     model_config = ConfigDict(extra="allow", title="Determination")
     format_version: int
     scenario: str
-    as_of: Optional[str]
+    as_of: str | None
     license_required: Tri = Field(description="null: undecided (facts are missing)")
     authorized: Tri
     controls: list[Control]
     items: list[ItemLine]
-    shipment_tpp: Optional[int]
-    licensing_policy: Optional[str]
-    policy_citation: Optional[str]
+    shipment_tpp: int | None
+    licensing_policy: str | None
+    policy_citation: str | None
     policy_candidates: list[PolicyCandidate]
     authorizations: list[Authorization]
     obligations: list[Obligation]
@@ -242,8 +242,8 @@ class Determination(_Open):
     notes: list[Note]
     rule_status: RuleStatus
     citations: list[str]
-    summary: Optional[str] = Field(None, description="the answer in one sentence")
-    record: Optional[Record] = None
+    summary: str | None = Field(None, description="the answer in one sentence")
+    record: Record | None = None
 
 
 SCHEMAS = {"scenario": Scenario, "determination": Determination}

@@ -88,7 +88,7 @@ def fact_symbol(fact: Fact) -> Symbol:
     return Function(name, [to_symbol(a) for a in args])
 
 
-def _fact(inp: "schema.Input", owner: tuple, value) -> Fact:
+def _fact(inp: schema.Input, owner: tuple, value) -> Fact:
     """The fact of one input (pyrules/schema.py INPUTS): its predicate, the entity or
     item line it belongs to, the field's name where the predicate is shared, the value."""
     key = (Term(inp.key),) if inp.keyed else ()

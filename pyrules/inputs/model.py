@@ -242,14 +242,14 @@ class Scenario:
         """The normalised JSON form (a deep copy)."""
         return copy.deepcopy(self.data)
 
-    def with_changes(self, changes: dict) -> "Scenario":
+    def with_changes(self, changes: dict) -> Scenario:
         """A copy with top-level sections replaced (used by what-if tools)."""
         d = self.to_dict()
         d.update(changes)
         return Scenario.from_dict(d)
 
     @classmethod
-    def from_dict(cls, raw: Any, *, where: str = "") -> "Scenario":
+    def from_dict(cls, raw: Any, *, where: str = "") -> Scenario:
         obj = _check_keys(raw, _TOP_KEYS, where)
         p = (where + ".") if where else ""
         data: dict = {}

@@ -426,7 +426,7 @@ INPUTS: tuple[Input, ...] = _inputs()
 BY_PATH: dict[str, Input] = {i.path: i for i in INPUTS}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def by_section(section: str) -> dict[str, Input]:
     """The inputs of one section (date, transaction, entity, status, item, fact) by key."""
     return {i.key: i for i in INPUTS if i.section == section}

@@ -67,7 +67,7 @@ def _split_program() -> tuple[str, str]:
     return questions, text + "\n" + schema.check_mapping_program()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mode_facts() -> dict[str, list]:
     """The facts kb/modes/check.lp states about the search (known findings, sample
     unit TPPs), grounded on their own."""

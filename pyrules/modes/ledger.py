@@ -362,7 +362,7 @@ BATCH_ROWS = 25000
 FIRST_SHOW = {("shipment_tpp", 1), ("ledger_count", 3), ("observes", 2)}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _late_names() -> frozenset:
     """The fact names the ledger supplies (``counts_toward(_, Name)`` in kb/modes/ledger.lp)."""
     stmts: list = []

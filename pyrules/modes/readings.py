@@ -31,7 +31,7 @@ _EXTRA = """
 #show reading_topic/2.
 """
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reading_space() -> tuple[dict[str, list[str]], dict[str, str]]:
     """The ambiguous topics as the KB declares them: each topic's readings (the default
     first, then the KB's order) and its default (reading_alternative/2, reading_topic/2)."""

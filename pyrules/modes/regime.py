@@ -84,7 +84,7 @@ def _in_force_constants() -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def catalogue() -> Catalogue:
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], kb.kb_text())
@@ -133,7 +133,7 @@ class Regime:
 
     # ---------------------------------------------------------------- reading
     @classmethod
-    def load(cls, path) -> "Regime":
+    def load(cls, path) -> Regime:
         from pyrules.inputs.loader import loads, read_text
         path = Path(path)
         raw = loads(read_text(path, "regime file"), file=str(path))
@@ -144,7 +144,7 @@ class Regime:
             raise
 
     @classmethod
-    def from_dict(cls, raw: Any) -> "Regime":
+    def from_dict(cls, raw: Any) -> Regime:
         if not isinstance(raw, dict):
             raise InputError(f"expected a JSON object, got {type(raw).__name__}")
         for key in raw:

@@ -39,7 +39,8 @@ import math
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import clingo
 
@@ -74,7 +75,7 @@ CHANGES: dict[str, tuple[str, str]] = {
 CHANGE_KINDS = tuple(CHANGES)
 
 
-def _change_input(kind: str, name: str | None = None) -> "schema.Input":
+def _change_input(kind: str, name: str | None = None) -> schema.Input:
     path = CHANGES[kind][0]
     return schema.BY_PATH[path.replace("*", name)] if name else schema.BY_PATH[path]
 
@@ -96,7 +97,7 @@ def _mapping_program() -> str:
     return "\n".join(lines) + "\n"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def group_names() -> dict[str, str]:
     """Country group id -> its name, as the KB gives it (kb/country_groups.lp)."""
     return {a[0].name: a[1].string for a in kb.described("country_group_name/2")}
@@ -115,12 +116,12 @@ def _date_str(n: int) -> str:
     return _int_date(n).isoformat()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mode_text() -> str:
     return (kb.kb_dir() / "modes" / "whatif.lp").read_text(encoding="utf-8") + "\n" + _mapping_program()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _kb_country_literals() -> tuple[str, ...]:
     """Country codes written literally in the KB's rules (not in countries.lp)."""
     codes = set(kb.countries())
@@ -134,7 +135,7 @@ def _kb_country_literals() -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def country_classes() -> dict[str, str]:
     """country -> representative of its class (before the scenario's own countries
     are split off), computed by ``#program classes`` of the mode."""
@@ -151,7 +152,7 @@ def country_classes() -> dict[str, str]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _groups_of() -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     ctl = clingo.Control(["--warn=none"])
@@ -219,7 +220,7 @@ def _goal_symbol(goal: str) -> tuple[clingo.Symbol, str]:
                      f"({', '.join(sorted(_policies()))})", field="goal")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _policies() -> frozenset[str]:
     return frozenset(re.findall(r"policy_candidate\(\s*([a-z_]+)\s*,", kb.kb_text()))
 
@@ -841,7 +842,7 @@ class _Problem:
 _EXPLORE_COMBOS = 64
 
 
-def _blocking(p: "_Problem", combos: list) -> tuple[list[dict], bool]:
+def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
     """Conditions not met in every alternative (over at most _EXPLORE_COMBOS quantity choices)."""
     from pyrules.output.determination import citation
     common: set | None = None
@@ -1012,7 +1013,7 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
     return result
 
 
-def _search(p: "_Problem", combos: list, qvars: list) -> tuple[int | None, list]:
+def _search(p: _Problem, combos: list, qvars: list) -> tuple[int | None, list]:
     """The least cost and every model of that cost (quantity changes, changes, tiers, classes)."""
     best: int | None = None
     found: list[tuple[dict, dict, dict, dict]] = []
@@ -1032,7 +1033,7 @@ def _search(p: "_Problem", combos: list, qvars: list) -> tuple[int | None, list]
     return best, found
 
 
-def _repairs_of(p: "_Problem", found: list, cost: int) -> list[Repair]:
+def _repairs_of(p: _Problem, found: list, cost: int) -> list[Repair]:
     raw: list[Repair] = []
     for quantities, ch, tiers, classes in found:
         changes = []
@@ -1132,7 +1133,7 @@ def _explain(r: Repair, before, after, goal_sym) -> None:
     if before.license_required is not False and after.license_required is False:
         opens.append("no licence required")
     for a in after.authorizations:
-        if a["available"] is True and not (was.get(a["name"], {}).get("available") is True):
+        if a["available"] is True and was.get(a["name"], {}).get("available") is not True:
             opens.append(f"{a['name']} ({a['citation']})")
             cites.add(a["citation"])
             old = was.get(a["name"])

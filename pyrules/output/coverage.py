@@ -21,7 +21,7 @@ def _date(n: int) -> str:
     return f"{n // 10000:04d}-{n // 100 % 100:02d}-{n % 100:02d}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _atoms() -> tuple[clingo.Symbol, ...]:
     ctl = clingo.Control(["--warn=none"])
     for name in ("provisions.lp", "coverage.lp"):
@@ -38,8 +38,8 @@ def coverage() -> dict[str, Any]:
     text = [a for a in _atoms() if a.name == "coverage_rule_text"]
     modelled = sorted((a.arguments[0].name for a in _atoms() if a.name == "coverage_modelled"),
                       key=lambda p: (provs[p]["citation"], p))
-    flagged = sorted(((a.arguments[0].name, a.arguments[1].string, a.arguments[2].string, a.arguments[3].string)
-                      for a in _atoms() if a.name == "coverage_flagged"))
+    flagged = sorted((a.arguments[0].name, a.arguments[1].string, a.arguments[2].string, a.arguments[3].string)
+                      for a in _atoms() if a.name == "coverage_flagged")
     rule_text = ({"date": _date(text[0].arguments[0].number), "source": text[0].arguments[1].string}
                  if text else {"date": None, "source": None})
     return {

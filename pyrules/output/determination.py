@@ -124,10 +124,10 @@ class _Sym:
 
     __repr__ = __str__
 
-    def __lt__(self, other: "_Sym") -> bool:
+    def __lt__(self, other: _Sym) -> bool:
         return self.sym < other.sym
 
-    def __gt__(self, other: "_Sym") -> bool:
+    def __gt__(self, other: _Sym) -> bool:
         return self.sym > other.sym
 
 
@@ -193,7 +193,7 @@ class Determination:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def from_atoms(cls, scenario: Scenario, atoms: list[clingo.Symbol], as_of: str | None) -> "Determination":
+    def from_atoms(cls, scenario: Scenario, atoms: list[clingo.Symbol], as_of: str | None) -> Determination:
         """Read a determination off the answer set ``atoms`` of ``scenario``."""
         # Each atom is read through the clingo API once (Python mirrors, cached per
         # distinct symbol and shared by the answers of a batch), and sorted into its

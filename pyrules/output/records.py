@@ -20,7 +20,7 @@ from pyrules.engine import kb
 from pyrules.output.coverage import coverage, coverage_line
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kb_sha256() -> str:
     return hashlib.sha256(kb.kb_text().encode("utf-8")).hexdigest()
 
@@ -37,7 +37,7 @@ def record(scenario_input: Any) -> dict:
         "pyrules_version": pyrules_version(),
         "kb_sha256": kb_sha256(),
         "rule_text_date": coverage()["rule_text"]["date"],
-        "evaluated_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "evaluated_at": _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "coverage": coverage_line(),
     }
 
