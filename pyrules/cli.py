@@ -5,7 +5,8 @@ import argparse
 import json
 import sys
 
-from pyrules.errors import InputError, did_you_mean
+from pyrules.errors import InputError
+from pyrules.inputs.model import apply_readings, apply_view, did_you_mean
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,11 +43,6 @@ def _view_option(parser) -> None:
     parser.add_argument("--view", choices=VIEWS, default=None,
                         help="as_written (default: the CFR as codified) or as_enforced (what BIS enforces "
                              "after its 2025-05-13 announcement); a scenario's own 'view' is replaced")
-
-
-def _apply_view(scenario, view):
-    """The scenario with the view the command line chose (None: its own, or as_written)."""
-    return scenario if not view else scenario.with_changes({"view": view})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -135,21 +131,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _apply_readings(scenario, readings: list[str]):
-    from pyrules.inputs import schema
-    if not readings:
-        return scenario
-    chosen = dict(scenario.data.get("readings", {}))
-    for r in readings:
-        topic, _, choice = r.partition("=")
-        if topic not in schema.READINGS or choice not in schema.READINGS[topic]:
-            hint = (did_you_mean(choice, schema.READINGS[topic]) if topic in schema.READINGS
-                    else did_you_mean(topic, schema.READINGS))
-            raise InputError(f"unknown reading {r!r}{hint}; run 'pyrules readings'", field="--reading")
-        chosen[topic] = choice
-    return scenario.with_changes({"readings": chosen})
-
-
 def _scenarios_reporting_errors(paths, errors: list):
     """(path, label, scenario) for every readable scenario; a bad file or scenario is
     appended to ``errors`` (and reported on stderr) and the rest go on."""
@@ -228,7 +209,7 @@ def cmd_ask(args) -> int:
     done: list[tuple[str, object]] = []
     for path, label, scenario in _scenarios_reporting_errors(args.files, errors):
         try:
-            scenario = _apply_view(_apply_readings(scenario, args.reading), args.view)
+            scenario = apply_view(apply_readings(scenario, args.reading), args.view)
             if scenario.data.get("questions"):
                 from pyrules.modes.whatif import validate_questions
                 try:
@@ -415,7 +396,7 @@ def cmd_timeline(args) -> int:
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     for p, scenario in load_scenarios([args.file]):
-        scenario = _apply_view(_apply_readings(scenario, args.reading), args.view)
+        scenario = apply_view(apply_readings(scenario, args.reading), args.view)
         t = timeline(scenario)
         if args.json:
             out = t.to_json()

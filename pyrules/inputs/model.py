@@ -393,3 +393,23 @@ def _check_ownership(entities: dict, p: str) -> None:
             if above > limits.MAX_OWNERSHIP_DEPTH:
                 raise InputError(f"the chain of parents above {name} has more than {limits.MAX_OWNERSHIP_DEPTH} "
                                  "links (the longest accepted)", field=f"{p}entities.{name}.parent")
+
+
+def apply_readings(scenario, readings: list[str]):
+    """The scenario with the readings chosen on the command line (TOPIC=CHOICE each)."""
+    if not readings:
+        return scenario
+    chosen = dict(scenario.data.get("readings", {}))
+    for r in readings:
+        topic, _, choice = r.partition("=")
+        if topic not in schema.READINGS or choice not in schema.READINGS[topic]:
+            hint = (did_you_mean(choice, schema.READINGS[topic]) if topic in schema.READINGS
+                    else did_you_mean(topic, schema.READINGS))
+            raise InputError(f"unknown reading {r!r}{hint}; run 'pyrules readings'", field="--reading")
+        chosen[topic] = choice
+    return scenario.with_changes({"readings": chosen})
+
+
+def apply_view(scenario, view):
+    """The scenario with the view the command line chose (None: its own, or as_written)."""
+    return scenario if not view else scenario.with_changes({"view": view})

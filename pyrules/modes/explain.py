@@ -952,7 +952,7 @@ def explain_determination(d: Determination, assumed=(), regime=None) -> Explanat
 def cli_main(args) -> int:
     import json
 
-    from pyrules.cli import _apply_readings, _apply_view
+    from pyrules.inputs.model import apply_readings as _apply_readings, apply_view as _apply_view
     from pyrules.inputs.loader import load_scenarios
     from pyrules.inputs.model import parse_date
     if args.as_of:

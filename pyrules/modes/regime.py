@@ -449,7 +449,7 @@ def cmd_compare(args) -> int:
     ``comparisons``)."""
     import sys
     from pyrules.inputs.loader import load_scenarios
-    from pyrules.cli import _apply_view
+    from pyrules.inputs.model import apply_view as _apply_view
     paths = args.regime if isinstance(args.regime, list) else [args.regime]
     regimes = [Regime.load(p) for p in paths]
     scenarios = [(p, _apply_view(s, getattr(args, "view", None))) for p, s in load_scenarios(args.files)]

@@ -1267,7 +1267,7 @@ def cli_main(args) -> int:
     from pyrules.inputs.loader import load_scenarios
     if args.change and not args.goal:
         raise InputError("--change needs --goal", field="--change")
-    from pyrules.cli import _apply_view
+    from pyrules.inputs.model import apply_view as _apply_view
     for path, s in load_scenarios(args.files):
         s = _apply_view(s, getattr(args, "view", None))
         if args.goal:
