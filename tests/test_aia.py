@@ -405,3 +405,20 @@ def test_740_27_b_2_training_ops_missing_named_for_non_tier1_customer():
     d = run(_hosted(ops=None))
     assert auth(d, "AIA")["available"] is None
     assert "hosted_training_ops" in missing(d)
+
+
+# --- moved from test_spec_coverage.py: 15 CFR 740.27 AIA for reexports and in-country transfers ---
+@pytest.mark.parametrize("action,origin", [("reexport", "FR"), ("in_country_transfer", "DE")])
+def test_740_27_aia_chips_available_for_reexport_and_in_country_transfer(action, origin):
+    """740.27: AIA authorizes the export, reexport and in-country transfer of advanced chips to a
+    consignee located and headquartered (with its ultimate parent) in Tier 1."""
+    s = scenario(action=action, to="DE", items=[{"chip": "H100-SXM", "quantity": 100, "designer": "Nv",
+                                                  "foreign_produced": False}],
+                 entities={"Buyer": {"located": "DE", "headquartered": "DE"}, "Nv": copy.deepcopy(DESIGNER)},
+                 facts=AIA_FACTS)
+    s["transaction"]["from"] = origin
+    d = run(s)
+    assert d.license_required is True
+    a = auth(d, "AIA")
+    assert a["available"] is True, (a["failed_conditions"], a["undecided_conditions"])
+    assert d.authorized is True

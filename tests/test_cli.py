@@ -213,3 +213,70 @@ def test_cli_runs_from_another_directory(tmp_path):
     r = pyrules("ask", QUERIES / "core_tier1_destination.json", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["license_required"] is True
+
+
+# --- moved from test_reliability.py: pyrules parse ---
+from helpers import cli_run, cli_subprocess  # noqa: E402
+
+
+def test_parse_prints_a_scenario_with_a_huge_unread_number(tmp_path):
+    """A bare 1e400 where no field reads it (a question's goal) is kept as written, and
+    'pyrules parse' prints it instead of failing to serialise it."""
+    text = json.dumps(scenario(questions=[{"goal": "GOAL"}])).replace('"GOAL"', "1e400")
+    rc, out, err = cli_run("parse", write(tmp_path, "s.json", text))
+    assert rc == 0, err
+    assert json.loads(out)["questions"][0]["goal"] == "1E+400"
+
+
+# --- moved from test_spec_coverage.py: bad input exits 2 with a message, never a traceback ---
+def test_cli_ask_empty_directory_exit_2(tmp_path):
+    """A directory with no scenario file is bad input, not a silent success."""
+    r = cli_subprocess("ask", tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert str(tmp_path) in r.stderr and "no .json or .scn" in r.stderr
+
+
+def test_cli_list_file_names_the_bad_element(tmp_path):
+    """In a file holding a list of scenarios, the error names the element."""
+    f = tmp_path / "list.json"
+    f.write_text("[1, 2]", encoding="utf-8")
+    r = cli_subprocess("ask", f)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "[0]" in r.stderr
+
+
+def test_cli_ledger_not_utf8_exit_2_naming_file(tmp_path):
+    """A ledger that is not UTF-8 text is bad input naming the file."""
+    f = tmp_path / "bin.csv"
+    f.write_bytes(b"\xff\xfe\x00id,date\n")
+    r = cli_subprocess("ledger", f)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "bin.csv" in r.stderr and "UTF-8" in r.stderr
+
+
+def test_cli_unusable_path_is_exit_2(monkeypatch, capsys):
+    """A path the user gave that cannot be read or written (e.g. check --witness-dir in a
+    directory that does not exist) exits 2 naming the path, not with a traceback."""
+    from pyrules import cli
+
+    def boom(args):
+        raise FileNotFoundError(2, "No such file or directory", "/nonexistent/witnesses")
+    monkeypatch.setitem(cli.COMMANDS, "check", boom)
+    assert cli.main(["check"]) == 2
+    assert "/nonexistent/witnesses" in capsys.readouterr().err
+
+
+def test_ask_rejects_a_bad_whatif_question_with_exit_2(tmp_path):
+    """pyrules ask checks a scenario's questions (issue 4): a bad goal is an input error naming the field."""
+    import json as _json
+    import subprocess as _sp
+    import sys as _sys
+    p = tmp_path / "q.json"
+    p.write_text(_json.dumps({"scenario": "x", "date": "2025-06-01",
+                              "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "B"},
+                              "items": [{"chip": "H100-SXM", "quantity": 1}],
+                              "entities": {"B": {"located": "DE", "headquartered": "DE"}},
+                              "questions": [{"goal": "flying", "may_change": []}]}))
+    out = _sp.run([_sys.executable, "-m", "pyrules.cli", "ask", str(p)], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "questions[0].goal" in out.stderr and "Traceback" not in out.stderr

@@ -170,3 +170,24 @@ def test_742_6_b_10_property_destination_policy_follows_its_tier(country, day):
     else:
         assert d.licensing_policy == POLICY_BY_TIER[tier]
     assert d.overlaps == []
+
+
+# --- moved from test_render.py: countries by code in any case or by name (Supp. No. 1 to part 740) ---
+import pyrules  # noqa: E402
+
+
+@pytest.mark.parametrize("given", ["VN", "vn", "Vietnam", "viet nam", "Viet Nam"])
+def test_740_countries_by_code_in_any_case_or_by_name(given):
+    """Supp. No. 1 to part 740 country lists: Vietnam (Tier 2) may be written as a code in any
+    case or by its name from the KB's country list; all read as VN."""
+    d = pyrules.evaluate(scenario(to=given, entities={"Buyer": {"located": given, "headquartered": "vn"}}))
+    assert d.source.data["transaction"]["to"] == "VN"
+    assert d.source.data["entities"]["Buyer"] == {"located": "VN", "headquartered": "VN"}
+    assert d.licensing_policy == "presumption_of_approval"
+
+
+def test_country_name_before_the_comma_is_enough():
+    """"Congo" is not taken for two countries: only the KB name's first part counts ("Iran")."""
+    from pyrules.inputs.model import country_code
+    assert country_code("Iran") == "IR" and country_code("Taiwan") == "TW"
+    assert country_code("Narnia") is None and country_code("") is None

@@ -24,3 +24,25 @@ def test_readme_names_both_commands_and_the_json_fields():
 
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+# --- moved from test_render.py: the API page ---
+import pytest  # noqa: E402
+
+import pyrules  # noqa: E402
+
+
+def test_public_api_has_docstrings_and_pdoc_renders_it(tmp_path):
+    """Every name of pyrules.__all__ and each public method of Determination is documented;
+    pdoc (make docs) renders the package page with them."""
+    import inspect
+    for name in pyrules.__all__:
+        assert inspect.getdoc(getattr(pyrules, name)), name
+    for cls in (pyrules.Determination, pyrules.Engine, pyrules.Scenario):
+        for name, member in inspect.getmembers(cls, lambda m: inspect.isfunction(m) or isinstance(m, property)):
+            if not name.startswith("_"):
+                assert inspect.getdoc(member), f"{cls.__name__}.{name}"
+    pdoc = pytest.importorskip("pdoc")
+    pdoc.pdoc("pyrules", output_directory=tmp_path)
+    page = (tmp_path / "pyrules.html").read_text()
+    assert "evaluate" in page and "Determination" in page

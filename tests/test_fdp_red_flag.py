@@ -369,3 +369,44 @@ def test_query_files_give_expected_outcome(name):
         assert exp["fdp"] in {f["rule"] for f in d.foreign_direct_product}
     if "flag" in exp:
         assert bool(flagged(d)) is exp["flag"]
+
+
+# --- moved from test_spec_coverage.py: red flag 28 (Supp. No. 3 to part 732, para 28) ---
+from helpers import bundled_case  # noqa: E402
+from pyrules.modes.expect import compare  # noqa: E402
+
+
+def test_732_supp3_para28_training_purpose_without_iaas_fact_names_the_missing_fact():
+    """Red flag 28 (Supp. No. 3 to part 732, para 28): whether the exporter provides the
+    computing service must be known for a training purpose; it is named, not assumed."""
+    import pyrules
+    s = {"scenario": "training, IaaS unknown", "date": "2025-06-01",
+         "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "C", "purpose": "training"},
+         "items": [], "entities": {"C": {"located": "IN", "headquartered": "IN"}},
+         "facts": {"planned_training_ops": "2e26"}}
+    d = pyrules.evaluate(s)
+    assert "iaas_provider" in d.missing_facts
+    s["facts"]["iaas_provider"] = True
+    d = pyrules.evaluate(s)
+    assert "iaas_provider" not in d.missing_facts
+    assert [r["flag"] for r in d.red_flags] == ["rf28"]
+
+
+# --- moved from test_issue10_cases.py: origin and de minimis 734.4 (bundled cases) ---
+@pytest.mark.parametrize("name", [
+    "fdp_h100_reexport_from_mexico_origin_not_asked",
+    "fdp_de_minimis_foreign_server_us_content_above_25_percent",
+    "fdp_de_minimis_us_content_unknown",
+])
+def test_fdp_and_de_minimis_bundled_cases_meet_their_expect(name):
+    """734.3, 734.4, 734.9(h): each bundled case states its outcome in "expect"."""
+    expect, _, j = bundled_case(name)
+    assert compare(expect, j) == []
+
+
+def test_734_4_de_minimis_cases():
+    """734.4(d): 26% U.S. content is above the 25% level (subject); unknown content is asked."""
+    _, d, _ = bundled_case("fdp_de_minimis_foreign_server_us_content_above_25_percent")
+    assert d.license_required is True
+    _, d, _ = bundled_case("fdp_de_minimis_us_content_unknown")
+    assert d.license_required is None and d.missing_facts == ["us_content(1)"]

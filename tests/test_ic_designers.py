@@ -346,3 +346,27 @@ def test_note1_3a090a_foundry_presumption_attesters():
     assert d.license_required is None and "hbm(1)" in d.missing_facts
     # no attestation (or the end user's, which the Note does not accept): the presumption stands
     assert foundry({"attestation": "none"}).license_required is True
+
+
+# --- moved from test_issue10_cases.py: Note 1 to 3A090.a foundry presumption (bundled cases) ---
+from helpers import bundled_case  # noqa: E402
+from pyrules.modes.expect import compare  # noqa: E402
+
+
+@pytest.mark.parametrize("name", [
+    "foundry_presumption_logic_ic_presumed_3a090a",
+    "foundry_presumption_rebutted_by_approved_osat",
+])
+def test_note1_3a090a_bundled_cases_meet_their_expect(name):
+    """Note 1 to 3A090.a: each bundled foundry case states its outcome in "expect"."""
+    expect, _, j = bundled_case(name)
+    assert compare(expect, j) == []
+
+
+def test_note1_3a090a_foundry_presumption_cases():
+    """Note 1 to 3A090.a: without an accepted attestation the 5 nm ICs are 3A090.a; with an
+    approved OSAT's count below 30 billion they are below 3A090."""
+    _, d, _ = bundled_case("foundry_presumption_logic_ic_presumed_3a090a")
+    assert d.license_required is True and d.items[0]["eccn"] == "3A090.a"
+    _, d, _ = bundled_case("foundry_presumption_rebutted_by_approved_osat")
+    assert d.license_required is False and d.items[0]["outside_rule"] == "below_3a090"

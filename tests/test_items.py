@@ -227,3 +227,52 @@ def test_734_13_movement_within_the_united_states_cites_734_13():
     assert d.license_required is False
     assert d.items[0]["outside_rule"] == "within_united_states"
     assert d.items[0]["outside_citations"] == ["15 CFR 734.13-734.16"]
+
+
+# --- moved from test_spec_coverage.py: 742.6(a)(6)(iii), (a)(13): a transaction with no items ---
+from helpers import bundled_case  # noqa: E402
+from pyrules.modes.expect import compare  # noqa: E402
+
+
+def test_no_item_lines_is_an_input_error_naming_items():
+    """742.6(a)(6)(iii), (a)(13): a transaction with no item lines is an input error naming
+    'items' (it never answers 'no licence' for want of anything to judge); exit code 2."""
+    import subprocess as _sp
+    import sys as _sys
+    import json as _json
+    import tempfile as _tf
+    import os as _os
+    import pyrules
+    s = {"scenario": "nothing", "date": "2025-06-01",
+         "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "B"},
+         "entities": {"B": {"located": "DE", "headquartered": "DE"}}}
+    for items in (None, []):
+        if items is not None:
+            s["items"] = items
+        with pytest.raises(pyrules.InputError) as exc:
+            pyrules.evaluate(s)
+        assert exc.value.field == "items"
+    with _tf.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        _json.dump(s, fh)
+    try:
+        out = _sp.run([_sys.executable, "-m", "pyrules.cli", "ask", fh.name], capture_output=True, text=True)
+    finally:
+        _os.unlink(fh.name)
+    assert out.returncode == 2 and "items" in out.stderr and "Traceback" not in out.stderr
+
+
+# --- moved from test_issue10_cases.py: Note 2 to 3A090 (bundled case) ---
+@pytest.mark.parametrize("name", [
+    "core_note2_non_data_center_chip_below_4800",
+])
+def test_3a090_note2_bundled_case_meets_its_expect(name):
+    """Note 2 to 3A090: the bundled case states its outcome in "expect" (also checked by `pyrules test`)."""
+    expect, _, j = bundled_case(name)
+    assert compare(expect, j) == []
+
+
+def test_note2_to_3a090_case_is_outside_with_citation():
+    """Note 2 to 3A090: the case's item is outside 3A090 and the 'no' cites Note 2."""
+    _, d, _ = bundled_case("core_note2_non_data_center_chip_below_4800")
+    assert d.license_required is False
+    assert d.items[0]["outside_citations"] == ["15 CFR part 774, Supp. No. 1, ECCN 3A090, Note 2"]

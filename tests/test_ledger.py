@@ -329,3 +329,121 @@ def test_rows_split_over_several_clingo_controls_give_the_same_results(tmp_path,
     assert any(r["claim_available"] is False for r in whole.rows)      # some LPP caps are crossed
     assert [r["id"] for r in whole.rows if r["error"]] == ["bad"]
 
+
+# --- moved from test_reliability.py: bad ledger rows: one error row each, no row lost ---
+from helpers import cli_run, cli_subprocess, scenario, write_file as write  # noqa: E402
+from pyrules.inputs import limits  # noqa: E402
+
+
+def ledger(tmp_path, name, text, fmt="jsonl") -> list[dict]:
+    rc, out, err = cli_run("ledger", write(tmp_path, name, text), "--format", fmt)
+    rows = [json.loads(line) for line in out.splitlines()]
+    # the summary goes to stderr; the exit code is 2 exactly when a row is an error row
+    assert "Ledger summary" in err
+    assert rc == (2 if any(r.get("error") for r in rows) else 0), err
+    return rows
+
+
+CSV_HEAD = "id,date,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity\n"
+
+
+GOOD = "2025-06-01,US,DE,Buyer,DE,DE,H100-SXM,10"
+
+
+def test_ledger_bad_csv_rows_each_give_an_error_row_and_lose_no_other(tmp_path):
+    text = (CSV_HEAD
+            + f"r1,{GOOD}\n"
+            + "r2,2025-06-01\n"                                        # short row (line 3)
+            + "r3,2025-06-01,US,DE,Buyer,DE,DE,H100-SXM,²\n"           # superscript two (line 4)
+            + 'r4,2025-06-01,US,DE,"Buy\ner",DE,DE,H100-SXM,5\n'       # quoted newline (lines 5-6)
+            + f"r5,{GOOD}\n"                                           # line 7
+            + 'r6,2025-06-01,US,DE,"Buyer,DE,DE,H100-SXM,1\n'          # unterminated quote (line 8)
+            + f"r7,{GOOD}\n")                                          # line 9
+    rows = ledger(tmp_path, "l.csv", text)
+    by = {r["line"]: r for r in rows}
+    assert sorted(by) == [2, 3, 4, 5, 7, 8, 9]
+    assert by[2]["id"] == "r1" and by[2]["error"] is None
+    assert "line 3" in by[3]["error"] and "header has 9 columns" in by[3]["error"] and by[3]["id"] == "r2"
+    assert "line 4, column 42, field 'quantity'" in by[4]["error"]
+    assert "line 5, column 21, field 'consignee'" in by[5]["error"]      # the name holds a line break
+    assert by[7]["id"] == "r5" and by[7]["error"] is None                  # its physical line
+    assert "line 8, column 21" in by[8]["error"] and "unterminated" in by[8]["error"]
+    assert by[9]["id"] == "r7" and by[9]["error"] is None
+
+
+def test_ledger_cell_on_a_continuation_line_is_located(tmp_path):
+    """The column of a cell after a quoted newline names its own physical line."""
+    text = CSV_HEAD + 'r1,2025-06-01,US,DE,Buyer,"DE\n",DE,H100-SXM,x\nr2,' + GOOD + "\n"
+    rows = ledger(tmp_path, "l.csv", text)
+    assert "line 3, column 15, field 'quantity'" in rows[0]["error"], rows[0]["error"]
+    assert rows[0]["line"] == 2 and rows[1]["line"] == 4 and rows[1]["error"] is None
+
+
+def test_ledger_jsonl_bad_lines_each_give_an_error_row(tmp_path):
+    good = json.dumps({"id": "ok", **scenario()})
+    lines = [good.replace('"ok"', '"a"'),
+             json.dumps({"id": ["x"], **scenario()}),
+             "[" * 100_000 + "]" * 100_000,
+             "{not json",
+             "42",
+             json.dumps({"id": 7, **scenario()}),
+             good.replace('"ok"', '"b\\u2028c"'),      # a line separator inside a string
+             good]
+    rows = ledger(tmp_path, "l.jsonl", "\n".join(lines) + "\n")
+    by = {r["line"]: r for r in rows}
+    assert sorted(by) == list(range(1, 9))
+    assert by[1]["error"] is None and by[6]["error"] is None and by[6]["id"] == "7"
+    assert "field 'id'" in by[2]["error"]
+    assert "nested more than 100" in by[3]["error"]
+    assert "line 4, column 2" in by[4]["error"]
+    assert "expected a JSON object" in by[5]["error"]
+    assert "field 'id'" in by[7]["error"]                  # an id must be printable
+    assert by[8]["error"] is None
+
+
+def test_ledger_rows_limit_at_and_past(tmp_path, monkeypatch):
+    """limits.MAX_LEDGER_ROWS (1,000,000; here lowered to 3): 3 rows are decided, a
+    fourth refuses the ledger (exit 2) before any row is decided."""
+    monkeypatch.setattr(limits, "MAX_LEDGER_ROWS", 3)
+    rows = "".join(f"r{i},{GOOD}\n" for i in range(3))
+    assert len(ledger(tmp_path, "l.csv", CSV_HEAD + rows)) == 3
+    rc, out, err = cli_run("ledger", write(tmp_path, "m.csv", CSV_HEAD + rows + f"r9,{GOOD}\n"))
+    assert rc == 2 and "more than 3 rows" in err and out == ""
+    jl = "".join(json.dumps({"id": f"r{i}", **scenario()}) + "\n" for i in range(4))
+    rc, out, err = cli_run("ledger", write(tmp_path, "m.jsonl", jl))
+    assert rc == 2 and "more than 3 rows" in err
+
+
+def test_ledger_header_with_trailing_commas(tmp_path):
+    """A spreadsheet's trailing commas (columns without a name) are ignored while their
+    cells are empty; a value under no name is an error row naming its line and column."""
+    head = CSV_HEAD.rstrip("\n") + ",,\n"
+    rows = ledger(tmp_path, "l.csv", head + f"r1,{GOOD},,\nr2,{GOOD},x,\n")
+    assert rows[0]["error"] is None
+    assert "line 3, column 45" in rows[1]["error"] and "which the header does not name" in rows[1]["error"]
+
+
+# --- moved from test_render.py: 740.29 LPP totals: results and summary apart ---
+LEDGER_HEADER = "id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,authorization,via_distributor,fact.lpp_certification_obtained"
+
+
+def test_cli_ledger_results_and_summary_apart_exit_2_on_error_rows(tmp_path):
+    """740.29 LPP per-consignee totals: the results go to stdout (or -o), the summary to stderr
+    (or --summary); an error row makes the exit code 2 after everything is written."""
+    good = "a,2025-06-01,export,US,IN,Acme,IN,IN,H100-SXM,10,LPP,no,yes"
+    bad = "b,2025-13-01,export,US,IN,Acme,IN,IN,H100-SXM,10,LPP,no,yes"
+    p = tmp_path / "l.csv"
+    p.write_text(LEDGER_HEADER + "\n" + good + "\n")
+    r = cli_subprocess("ledger", p)
+    assert r.returncode == 0, r.stderr
+    assert len(list(csv.DictReader(io.StringIO(r.stdout)))) == 1      # rows only, no summary
+    assert "Ledger summary: 1 rows, 0 with errors" in r.stderr and "lpp_year(Acme, 2025)" in r.stderr
+    p.write_text(LEDGER_HEADER + "\n" + good + "\n" + bad + "\n")
+    out, summ = tmp_path / "out.csv", tmp_path / "summary.json"
+    r = cli_subprocess("ledger", p, "-o", out, "--summary", summ)
+    assert r.returncode == 2 and r.stdout == ""
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [bool(x["error"]) for x in rows] == [False, True]
+    s = json.loads(summ.read_text())
+    assert s["rows"] == 2 and s["error_rows"] == 1
+    assert {t["total"] for t in s["totals"]} == {"lpp_year(Acme, 2025)"}

@@ -396,3 +396,47 @@ def test_742_6_b_10_assurances_unknown_policy_candidates_name_both_outcomes(used
         assert "government_assurances" in d.missing_facts
     else:
         assert "government_assurances" not in d.missing_facts
+
+
+# --- moved from test_spec_coverage.py: 742.6(b)(10) allocation with assurances under a regime ---
+from helpers import bundled_case  # noqa: E402
+from pyrules.modes.expect import compare  # noqa: E402
+
+
+def test_742_6_b_10_assurance_multiplier_is_exact_under_a_regime():
+    """742.6(b)(10) allocation with assurances under a regime multiplier of 150%:
+    1,185,000,000 TPP exactly (no integer truncation of the percentage)."""
+    import pyrules
+    from pyrules.modes.regime import Regime
+    regime = Regime.from_dict({"regime": "x", "params": {"assurance_multiplier_percent": 150}})
+    def s(used):
+        return {"scenario": "t", "date": "2025-06-01",
+                "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "B"},
+                "items": [{"eccn": "3A090.a", "tpp": 1_000_000, "quantity": 1}],
+                "entities": {"B": {"located": "IN", "headquartered": "IN"}},
+                "facts": {"tier2_allocation_used_tpp": used, "government_assurances": True}}
+    assert pyrules.evaluate(s(1_184_000_000), regime=regime).licensing_policy == "presumption_of_approval"
+    assert pyrules.evaluate(s(1_184_000_001), regime=regime).licensing_policy == "policy_of_denial"
+
+
+# --- moved from test_issue10_cases.py: 742.6(b)(10) Tier 2 allocation (bundled cases) ---
+@pytest.mark.parametrize("name", [
+    "core_shipment_above_doubled_allocation",
+    "core_allocation_assurances_unknown_both_outcomes",
+])
+def test_742_6_b_10_allocation_bundled_cases_meet_their_expect(name):
+    """742.6(b)(10): each bundled allocation case states its outcome in "expect"."""
+    expect, _, j = bundled_case(name)
+    assert compare(expect, j) == []
+
+
+def test_742_6_b_10_allocation_cases():
+    """742.6(b)(10): above the doubled allocation -> denial, no used/assurance facts asked;
+    between the allocations with assurances unknown -> both outcomes named."""
+    _, d, _ = bundled_case("core_shipment_above_doubled_allocation")
+    assert d.licensing_policy == "policy_of_denial"
+    assert not {"tier2_allocation_used_tpp", "government_assurances"} & set(d.missing_facts)
+    _, d, _ = bundled_case("core_allocation_assurances_unknown_both_outcomes")
+    assert d.licensing_policy is None
+    assert {(c["policy"], c["if"]["government_assurances"]) for c in d.policy_candidates} == {
+        ("policy_of_denial", False), ("presumption_of_approval", True)}

@@ -270,3 +270,68 @@ def test_740_29_a_consignee_as_its_own_operator_changes_nothing():
     d = run(s)
     assert auth(d, "LPP")["available"] is True
     assert not any(n["id"] == "lpp_limit_of_operator" for n in d.notes)
+
+
+# --- moved from test_reliability.py: 15 CFR 740.29 LPP limit: exact sums over many item lines ---
+import copy  # noqa: E402
+
+import pytest  # noqa: E402
+
+from helpers import note_ids  # noqa: E402
+from pyrules.errors import InputError  # noqa: E402
+from pyrules.inputs import limits  # noqa: E402
+from pyrules.inputs.model import Scenario  # noqa: E402
+
+
+def lpp_case(**kw):
+    return scenario(authorization_claimed="LPP", **kw,
+                    facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True})
+
+
+def test_740_29_lpp_limit_with_4300_item_lines_is_exact():
+    """740.29 (LPP, 26,900,000 TPP a year): 4,300 lines of 999,999 TPP are 4,299,995,700 TPP,
+    far over the limit (the 32-bit #sum of the limbs made it 5,028,404 and LPP available)."""
+    d = run(lpp_case(items=[{"eccn": "3A090.a", "tpp": 999_999, "quantity": 1}] * 4300))
+    (tpp,) = [a for a in d.atoms if a.name == "shipment_tpp"]
+    from pyrules.engine.arithmetic import from_big
+    assert from_big(tpp.arguments[0]) == 4300 * 999_999
+    assert "lpp_annual_limit" in failed(d, "LPP")
+
+
+def test_740_29_lpp_limit_item_count_at_and_past():
+    """limits.MAX_ITEMS: 10,000 item lines are accepted and their largest totals (10^8 units
+    of 2,000,000 TPP each: limbs of 999,999 below) sum exactly in kb/arithmetic.lp;
+    10,001 lines are refused."""
+    import clingo
+    from pyrules.engine import kb
+    from pyrules.engine.arithmetic import Arithmetic, big, from_big
+    Scenario.from_dict(scenario(items=[{"chip": "H100-SXM", "quantity": 1}] * limits.MAX_ITEMS))
+    line = 2 * 10**14 - 1
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], (kb.kb_dir() / "arithmetic.lp").read_text(encoding="utf-8") + "\n#show total/2.")
+    with ctl.backend() as b:
+        for i in range(limits.MAX_ITEMS):
+            b.add_rule([b.add_atom(clingo.Function("addend", [clingo.Function("k"), clingo.Number(i), big(line)]))])
+    ctl.ground([("base", [])], context=Arithmetic())
+    totals = []
+    ctl.solve(on_model=lambda m: totals.extend(m.symbols(shown=True)))
+    assert from_big(totals[0].arguments[1]) == limits.MAX_ITEMS * line
+    with pytest.raises(InputError, match="at most 10,000"):
+        Scenario.from_dict(scenario(items=[{"chip": "H100-SXM", "quantity": 1}] * (limits.MAX_ITEMS + 1)))
+
+
+# --- moved from test_spec_coverage.py: 15 CFR 740.29 with 742.6(b)(10): LPP does not draw on the allocation ---
+def test_740_29_lpp_shipments_not_counted_against_tier2_allocation_note():
+    """740.29 / 742.6(b)(10): an LPP shipment to a Tier 2 country says that it does not count
+    against the country's TPP allocation; without LPP the note is absent."""
+    lpp_ok = scenario(to="IN", items=[{"chip": "H100-SXM", "quantity": 100}],
+                      entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+                      facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True})
+    d = run(lpp_ok)
+    assert auth(d, "LPP")["available"] is True
+    assert "lpp_outside_allocation" in note_ids(d)
+    no_lpp = copy.deepcopy(lpp_ok)
+    no_lpp["transaction"]["via_distributor"] = True
+    d2 = run(no_lpp)
+    assert auth(d2, "LPP")["available"] is False
+    assert "lpp_outside_allocation" not in note_ids(d2)

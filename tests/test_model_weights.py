@@ -480,3 +480,30 @@ def test_742_6_a_13_employee_place_unknown_named_under_outside_tier3():
     assert d.license_required is None and "employee_located" in d.missing_facts
     d = run(_employee_release(action="deemed_export", readings={"employee_exclusion_place": "outside_tier3"}))
     assert d.license_required is False
+
+
+# --- moved from test_reliability.py: ECCN 4E091 threshold of 10^26 operations written as a bare JSON number ---
+import json  # noqa: E402
+
+from helpers import cli_run, write_file as write  # noqa: E402
+
+
+def test_4e091_bare_json_1e26_reads_as_the_string_1e26(tmp_path):
+    """ECCN 4E091 (10^26 operations): a bare JSON 1e26 is exactly 10^26 and decides as the
+    string "1e26" does (it was read as the float 1.00000000000000004e26, above 10^26, so
+    the weights counted as controlled while the string did not); a bare number just
+    below or just above 10^26 (equal to 10^26 as a binary float) stays below or above."""
+    got = {}
+    for ops in ("1e26", "99999999999999999e9", "1.0000000000000001e26", "10^26"):
+        for bare in (True, False):
+            s = scenario(items=[{"model_weights": "M", "training_ops": ops, "published": False,
+                                 "derived_from_published": False}])
+            text = json.dumps(s)
+            if bare and "^" not in ops:
+                text = text.replace(f'"{ops}"', ops)
+            rc, out, err = cli_run("ask", "--json", write(tmp_path, "m.json", text))
+            assert rc == 0, err
+            got[(ops, bare)] = [c["eccn"] for c in json.loads(out)["controls"]]
+    assert got[("1e26", True)] == got[("1e26", False)] == got[("10^26", False)]
+    assert got[("99999999999999999e9", True)] == got[("99999999999999999e9", False)] == []
+    assert got[("1.0000000000000001e26", True)] == got[("1.0000000000000001e26", False)] == ["4E091"]

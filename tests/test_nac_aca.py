@@ -361,3 +361,28 @@ def test_740_8_property_tier3_tied_availability_comes_with_route_note(dest, loc,
     assert nac["available"] is (tied and action != "in_country_transfer" and not dc)
     # ACA is decided for fully described parties.
     assert aca["available"] is not None
+
+
+# --- moved from test_issue10_cases.py: NAC/ACA on the 3A090 entry (bundled cases) ---
+from helpers import bundled_case  # noqa: E402
+from pyrules.modes.expect import compare  # noqa: E402
+
+
+@pytest.mark.parametrize("name", [
+    "nac_data_center_h100_chinese_cloud_not_eligible",
+    "nac_chinese_parent_data_center_chips_not_available",
+    "aca_data_center_chips_outside_route1",
+])
+def test_3a090_lble_bundled_cases_meet_their_expect(name):
+    """740.8 and the 3A090 List Based License Exceptions: each bundled case states its outcome in "expect"."""
+    expect, _, j = bundled_case(name)
+    assert compare(expect, j) == []
+
+
+def test_3a090_lble_cases_nac_unavailable_not_pending():
+    """ECCN 3A090 List Based License Exceptions: both NAC cases are 'not available'."""
+    for name in ("nac_data_center_h100_chinese_cloud_not_eligible", "nac_chinese_parent_data_center_chips_not_available"):
+        _, d, _ = bundled_case(name)
+        nac = next(a for a in d.authorizations if a["name"] == "NAC")
+        assert nac["available"] is False
+        assert "nac_notification_submitted" not in d.missing_facts

@@ -117,3 +117,25 @@ def test_readings_of_many_scenarios_through_the_batch_equal_one_by_one():
     for raw, res in zip(raws, many):
         assert res == evaluate_all_readings(raw), raw.get("scenario")
     assert any(res["depends_on"] for res in many)
+
+
+# --- moved from test_spec_coverage.py: readings offered = the KB's ---
+def test_reading_defaults_in_python_match_the_knowledge_base():
+    """The readings offered for input (pyrules/schema.py READINGS, first = default) are
+    exactly the KB's reading_topic/2 defaults and reading_alternative/2 choices."""
+    import clingo
+    from pyrules.engine import kb
+    from pyrules.inputs import schema
+    from pyrules.engine.arithmetic import Arithmetic
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], kb.kb_text())
+    ctl.ground([("base", [])], context=Arithmetic())
+    defaults, choices = {}, {}
+    for a in ctl.symbolic_atoms.by_signature("reading_topic", 2):
+        defaults[a.symbol.arguments[0].name] = a.symbol.arguments[1].name
+    for a in ctl.symbolic_atoms.by_signature("reading_alternative", 2):
+        choices.setdefault(a.symbol.arguments[0].name, set()).add(a.symbol.arguments[1].name)
+    assert set(schema.READINGS) == set(defaults) == set(choices)
+    for topic, offered in schema.READINGS.items():
+        assert offered[0] == defaults[topic], topic
+        assert set(offered) == choices[topic], topic

@@ -241,3 +241,41 @@ def test_compare_through_the_batch_equals_one_evaluation_each():
     for (path, s), row in zip(pairs, result["results"]):
         before, after = _outcome(pyrules.evaluate(s)), _outcome(pyrules.evaluate(s, regime=regime))
         assert row["as_written"] == before and row["under_regime"] == after and row["changes"] == _diff(before, after)
+
+
+# --- moved from test_reliability.py: hostile regime files and their limits (742.6(b)(10) allocation) ---
+from helpers import QUERIES, cli_run, write_file as write  # noqa: E402
+
+
+@pytest.mark.parametrize("regime, needle", [
+    ({"tiers": {"AE": [1]}}, "tiers.AE"),
+    ({"tiers": {"AE": 1.5}}, "tiers.AE"),
+    ({"tiers": {"AE": "1"}}, "tiers.AE"),
+    ({"tiers": [["AE", 1]]}, "tiers"),
+    ({"params": {"tier2_allocation_tpp": "1e30"}}, "params.tier2_allocation_tpp"),
+    ({"params": {"assurance_multiplier_percent": [200]}}, "params.assurance_multiplier_percent"),
+    ({"regime": "x\u001b[2J"}, "regime"),
+])
+def test_hostile_regime_file_is_exit_2(tmp_path, regime, needle):
+    rc, out, err = cli_run("compare", "--regime", write(tmp_path, "r.json", regime),
+                           QUERIES / "india_cloud_chinese_parent.json")
+    assert rc == 2 and needle in err, err
+    assert "\x1b" not in err
+
+
+def test_regime_allocation_near_10_30_is_exact(tmp_path):
+    """742.6(b)(10): an allocation of 9 x 10^29 (the high bound 200% of it is 1.8 x 10^30,
+    past the five-limb range) is computed exactly, not a traceback."""
+    regime = {"params": {"tier2_allocation_tpp": "9e29"}}
+    rc, out, err = cli_run("compare", "--json", "--regime", write(tmp_path, "r.json", regime),
+                           QUERIES / "india_cloud_chinese_parent.json")
+    assert rc == 0, err
+
+
+def test_regime_plain_parameter_at_and_past_its_limit(tmp_path):
+    """limits.MAX_REGIME_INT: a percentage of 2,000 is accepted, 2,001 refused (the KB's
+    limb products of kb/model_weights.lp stay 32-bit)."""
+    from pyrules.modes.regime import Regime
+    assert Regime.from_dict({"params": {"derived_added_share_percent": 2000}}).params
+    with pytest.raises(InputError, match="between 0 and 2,000"):
+        Regime.from_dict({"params": {"derived_added_share_percent": 2001}})

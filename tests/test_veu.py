@@ -470,3 +470,38 @@ def test_740_2_a_2_part744_end_use_makes_every_authorization_unavailable(use):
     ok = uveu(facts={"part744_end_use": "none"})
     assert auth(ok, "UVEU")["available"] is True
     assert not any(n["id"] == "other_exceptions_not_weighed" for n in ok.notes)
+
+
+# --- moved from test_reliability.py: 15 CFR 748.15 UVEU shares of huge totals ---
+UVEU_FACTS = ("uveu_total_compute_tpp", "uveu_tier2_compute_tpp", "uveu_country_compute_tpp",
+              "uveu_outside_us_compute_tpp")
+
+
+@pytest.mark.parametrize("value", ["1e28", "999,999,999,999,999,999,999,999,999,999"])
+def test_748_15_uveu_shares_of_huge_totals_are_exact(value):
+    """748.15 UVEU shares: totals of 10^28 and 10^30 - 1 (accepted inputs) are compared
+    as exactly 100 x share and percent x total (past 10^30), not a traceback."""
+    d = run(scenario(to="IN", authorization_claimed="UVEU", facts=dict.fromkeys(UVEU_FACTS, value),
+                     entities={"Buyer": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}}))
+    assert auth(d, "UVEU")["available"] is not None or auth(d, "UVEU")["undecided_conditions"]
+
+
+# --- moved from test_spec_coverage.py: 15 CFR 748.15 a UVEU has no TPP limit ---
+def test_748_15_uveu_receives_chips_without_any_tpp_limit():
+    """748.15: a UVEU may receive advanced chips without a TPP limit (only the shares of its
+    compute by country bind): 1,000,000 H100 (15,832,000,000 TPP, beyond the Tier 2 allocation,
+    the LPP limit and the whole NVEU table) to a listed US UVEU in India, within its shares."""
+    d = run(scenario(to="IN", consignee="Cloud",
+                     entities={"Cloud": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}},
+                     items=[{"chip": "H100-SXM", "quantity": 1_000_000}],
+                     facts={"data_center_owner_and_operator_veu": True, "uveu_site_listed": True,
+                            "uveu_total_compute_tpp": "1,000,000,000,000",
+                            "uveu_tier2_compute_tpp": "100,000,000,000",
+                            "uveu_country_compute_tpp": "20,000,000,000",
+                            "uveu_outside_us_compute_tpp": "300,000,000,000",
+                            "lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True}))
+    assert d.shipment_tpp == 15_832_000_000
+    a = auth(d, "UVEU")
+    assert a["available"] is True, (a["failed_conditions"], a["undecided_conditions"])
+    assert "veu_outside_country_allocation" in note_ids(d)
+    assert "lpp_annual_limit" in failed(d, "LPP")          # the same shipment is far over LPP's limit

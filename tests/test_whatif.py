@@ -279,3 +279,159 @@ def test_generated_scenarios_repairs_reach_goal_and_are_minimal(hq, parent_hq, d
     may = [CHANGES[k] for k in sorted(which)]
     r = whatif.repairs(s, goal, may)
     check_properties(s, goal, r)
+
+
+# --- moved from test_reliability.py: whatif questions: input checks and limits ---
+from helpers import QUERIES, ask_error, cli_run, write_file as write  # noqa: E402
+from pyrules.inputs import limits  # noqa: E402
+
+
+@pytest.mark.parametrize("change, needle", [
+    ({"fact": "headquartered", "entity": ["Buyer"]}, "may_change[0].entity"),
+    ({"fact": "fact", "name": {"x": 1}}, "may_change[0].name"),
+    ({"fact": ["destination"]}, "may_change[0].fact"),
+])
+def test_whatif_change_of_the_wrong_type_is_exit_2(tmp_path, change, needle):
+    s = scenario(questions=[{"goal": "authorized", "may_change": [change]}])
+    rc, out, err = cli_run("whatif", write(tmp_path, "q.json", s))
+    assert rc == 2 and needle in err, err
+    assert ask_error(tmp_path, s) and needle in ask_error(tmp_path, s)
+
+
+@pytest.mark.parametrize("costs, needle", [
+    ([1], "questions[0].costs"),
+    ({"destination": 10**30}, "questions[0].costs.destination"),
+    ({"destination": -5}, "questions[0].costs.destination"),
+    ({"destination": "2"}, "questions[0].costs.destination"),
+])
+def test_whatif_costs_wrong_type_huge_or_negative_are_exit_2(tmp_path, costs, needle):
+    s = scenario(questions=[{"goal": "authorized", "costs": costs, "may_change": [{"fact": "destination"}]}])
+    rc, out, err = cli_run("whatif", write(tmp_path, "q.json", s))
+    assert rc == 2 and needle in err, err
+
+
+def test_whatif_cost_limit_at_and_past():
+    """limits.MAX_CHANGE_COST: a cost of 1,000,000 is accepted, 1,000,001 refused."""
+    from pyrules.modes.whatif import check_costs
+    check_costs({"destination": limits.MAX_CHANGE_COST})
+    with pytest.raises(InputError, match="0 to 1,000,000"):
+        check_costs({"destination": limits.MAX_CHANGE_COST + 1})
+
+
+def test_whatif_number_of_changes_at_and_past():
+    """limits.MAX_CHANGES: a question names at most 200 changes."""
+    from pyrules.modes.whatif import check_changes
+    check_changes([{"fact": "destination"}] * limits.MAX_CHANGES)
+    with pytest.raises(InputError, match="at most 200"):
+        check_changes([{"fact": "destination"}] * (limits.MAX_CHANGES + 1))
+
+
+def test_whatif_quantity_combinations_at_and_past(monkeypatch):
+    """limits.MAX_QUANTITY_COMBINATIONS (256; here lowered): a question whose quantities
+    have as many combinations of candidate values as the limit is answered, one more
+    is refused (each combination is a solve: 2^200 would never end)."""
+    from pyrules.modes import whatif
+    raw = json.loads((QUERIES / "whatif_lpp_over_limit.json").read_text(encoding="utf-8"))
+    raw.pop("questions")
+    raw["items"] = [{"chip": "H100-SXM", "quantity": 1000}, {"chip": "H100-SXM", "quantity": 1000}]
+    s = Scenario.from_dict(raw)
+    changes = [{"fact": "quantity", "item": 1}, {"fact": "quantity", "item": 2}]
+    p = whatif._Problem(s, "lpp", changes, None)
+    combos = 1
+    for v in p.vars:
+        combos *= 1 + len(v.alts)
+    assert combos > 1
+    monkeypatch.setattr(limits, "MAX_QUANTITY_COMBINATIONS", combos)
+    assert whatif.repairs(s, "lpp", changes).reachable
+    monkeypatch.setattr(limits, "MAX_QUANTITY_COMBINATIONS", combos - 1)
+    with pytest.raises(InputError, match="combinations of candidate values"):
+        whatif.repairs(s, "lpp", changes)
+
+
+# --- moved from test_render.py: what the parties can change, what blocks, ranking by cost ---
+def _whatif(path, goal, may_change=None):
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import repairs
+    return repairs(load_scenarios([QUERIES / path])[0][1], goal, may_change)
+
+
+def test_whatif_default_changes_only_what_the_parties_can_change():
+    """By default whatif never proposes another destination, headquarters, location or date."""
+    r = _whatif("whatif_india_cloud_chinese_parent.json", "authorized")
+    kinds = {s["fact"] for s in r.may_change}
+    assert not kinds & {"destination", "headquartered", "located", "parent", "date", "status"}
+    assert {"fact", "via_distributor", "quantity"} <= kinds
+    assert all("destination" not in rep.text() for rep in r.repairs)
+
+
+def test_740_29_whatif_default_prefers_paperwork_to_a_smaller_order():
+    """740.29: through a distributor, without the certification: the cheapest repair by the
+    default costs (paperwork 1, distributor 2, quantity 2) is certification + going direct (3)."""
+    r = _whatif("whatif_lpp_distributor_certification.json", "lpp")
+    assert r.optimal_cost == 3 and len(r.repairs) == 1
+    text = r.repairs[0].text()
+    assert "lpp_certification_obtained = true" in text and "not through a distributor" in text
+
+
+def test_748_15_whatif_unreachable_names_the_conditions_blocking_every_alternative():
+    """748.15 / 740.28: a Tier 3 destination cannot be authorized by anything the parties can
+    change; the answer lists the conditions not met in every alternative, not only that fact."""
+    r = _whatif("core_tier3_destination.json", "authorized")
+    assert not r.reachable and r.blocking_complete
+    got = {(b["authorization"], b["condition"]) for b in r.blocking}
+    assert ("NVEU", "nveu_destination_tier2") in got and ("ACM", "acm_not_located_tier3") in got
+    text = r.to_text()
+    assert "No change within what may change reaches the goal." in text
+    assert "Blocking in every alternative" in text and "[15 CFR 748.15]" in text
+    assert r.to_json()["blocking"] == r.blocking
+
+
+def test_740_8_a_whatif_nac_blocked_by_one_of_its_steps_in_each_alternative():
+    """740.8(a): notifying BIS opens the next steps (complete notification, no objection by
+    BIS), so no single condition blocks every alternative; one of the three always does."""
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import repairs
+    data = json.loads(json.dumps(load_scenarios([QUERIES / "core_tier3_destination.json"])[0][1].data))
+    # chips not designed for data centers: the 3A090 entry's NAC lines cover them
+    data["items"] = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 100, "data_center": False}]
+    r = repairs(data, "nac", [{"fact": "fact", "name": "nac_notification_submitted"}])
+    assert not r.reachable
+    [b] = r.blocking
+    assert b["authorization"] == "NAC" and b["state"] == "one of"
+    assert {c["condition"] for c in b["conditions"]} == {
+        "nac_notification_submitted", "nac_notification_complete", "nac_bis_no_objection"}
+
+
+def test_740_27_whatif_undecided_blocker_names_the_missing_field():
+    """740.27 (90 FR 5298 designer condition): with no designer named, AIA stays undecided in
+    every alternative, and the blocker names items[0].designer."""
+    r = _whatif("core_tier1_destination.json", "aia")
+    assert not r.reachable
+    row = {b["condition"]: b for b in r.blocking}["aia_ic_designer"]
+    assert row["state"] == "undecided" and row["field"] == "items[0].designer"
+    # naming the designer (an approved one) makes it reachable: the blocker was real
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import repairs
+    s = load_scenarios([QUERIES / "core_tier1_destination.json"])[0][1]
+    data = json.loads(json.dumps(s.data))
+    data["items"][0]["designer"] = "Nv"
+    data["entities"]["Nv"] = {"located": "US", "headquartered": "US", "status": {"approved_ic_designer": True}}
+    assert repairs(data, "aia").reachable
+
+
+def test_742_6_b_10_whatif_ranks_dearer_repairs_by_cost():
+    """742.6(b)(10) and 740.29: for the Indian cloud provider with a Chinese parent, the
+    cheapest repair (the file's costs: destination 1) comes first, then the cost-2 repairs
+    (no parent; HoldCo headquartered outside Tier 3), none containing a cheaper one."""
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import answer_questions
+    s = load_scenarios([QUERIES / "whatif_india_cloud_chinese_parent.json"])[0][1]
+    r = answer_questions(s, alternatives=1)[1]
+    assert r.optimal_cost == 1 and [rep.text() for rep in r.repairs] == ["destination US"]
+    assert {rep.cost for rep in r.alternatives} == {2}
+    texts = {rep.text() for rep in r.alternatives}
+    assert "AcmeCloud has no parent" in texts
+    assert any(t.startswith("HoldCo headquartered in any Tier 1 or Tier 2 country") for t in texts)
+    assert all("destination" not in t for t in texts)
+    assert "Dearer repairs, cheapest first:" in r.to_text()
+    assert answer_questions(s)[1].alternatives == []          # the API default: optimal only

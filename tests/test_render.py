@@ -1,6 +1,7 @@
-"""Plain words (issue 13): missing facts name the input field that answers them, one
-vocabulary for states, the answer in one sentence, summary tables for many scenarios,
-compare as a table, ledger outputs kept apart, pyrules --version, evaluate(path)."""
+"""Rendering in plain words: missing facts name the input field that answers them, one
+vocabulary for states, the answer in one sentence, the text, repr and HTML (Jupyter)
+renderings, summary tables for many scenarios, compare as a table, "did you mean"
+messages, pyrules --version, evaluate(path), and the coverage line on every answer."""
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,7 @@ import pytest
 
 import pyrules
 from pyrules.inputs import schema
-from helpers import scenario
+from helpers import auth, run, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"
@@ -218,49 +219,7 @@ def test_cli_compare_table_csv_and_json(tmp_path):
     assert json.loads(j.stdout)["summary"]["changed"] == 1
 
 
-LEDGER_HEADER = "id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,authorization,via_distributor,fact.lpp_certification_obtained"
-
-
-def test_cli_ledger_results_and_summary_apart_exit_2_on_error_rows(tmp_path):
-    """740.29 LPP per-consignee totals: the results go to stdout (or -o), the summary to stderr
-    (or --summary); an error row makes the exit code 2 after everything is written."""
-    good = "a,2025-06-01,export,US,IN,Acme,IN,IN,H100-SXM,10,LPP,no,yes"
-    bad = "b,2025-13-01,export,US,IN,Acme,IN,IN,H100-SXM,10,LPP,no,yes"
-    p = tmp_path / "l.csv"
-    p.write_text(LEDGER_HEADER + "\n" + good + "\n")
-    r = pyrules_cli("ledger", p)
-    assert r.returncode == 0, r.stderr
-    assert len(list(csv.DictReader(io.StringIO(r.stdout)))) == 1      # rows only, no summary
-    assert "Ledger summary: 1 rows, 0 with errors" in r.stderr and "lpp_year(Acme, 2025)" in r.stderr
-    p.write_text(LEDGER_HEADER + "\n" + good + "\n" + bad + "\n")
-    out, summ = tmp_path / "out.csv", tmp_path / "summary.json"
-    r = pyrules_cli("ledger", p, "-o", out, "--summary", summ)
-    assert r.returncode == 2 and r.stdout == ""
-    rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert [bool(x["error"]) for x in rows] == [False, True]
-    s = json.loads(summ.read_text())
-    assert s["rows"] == 2 and s["error_rows"] == 1
-    assert {t["total"] for t in s["totals"]} == {"lpp_year(Acme, 2025)"}
-
-
 # ----------------------------------------------------------------- names and "did you mean"
-@pytest.mark.parametrize("given", ["VN", "vn", "Vietnam", "viet nam", "Viet Nam"])
-def test_740_countries_by_code_in_any_case_or_by_name(given):
-    """Supp. No. 1 to part 740 country lists: Vietnam (Tier 2) may be written as a code in any
-    case or by its name from the KB's country list; all read as VN."""
-    d = pyrules.evaluate(scenario(to=given, entities={"Buyer": {"located": given, "headquartered": "vn"}}))
-    assert d.source.data["transaction"]["to"] == "VN"
-    assert d.source.data["entities"]["Buyer"] == {"located": "VN", "headquartered": "VN"}
-    assert d.licensing_policy == "presumption_of_approval"
-
-
-def test_country_name_before_the_comma_is_enough():
-    """"Congo" is not taken for two countries: only the KB name's first part counts ("Iran")."""
-    from pyrules.inputs.model import country_code
-    assert country_code("Iran") == "IR" and country_code("Taiwan") == "TW"
-    assert country_code("Narnia") is None and country_code("") is None
-
-
 @pytest.mark.parametrize("overrides, field, hint", [
     (dict(to="Vietnum"), "transaction.to", "did you mean 'Vietnam'?"),
     (dict(action="exprot"), "transaction.action", "did you mean 'export'"),
@@ -282,116 +241,35 @@ def test_cli_did_you_mean_for_commands_options_and_readings():
     assert r.returncode == 2 and "did you mean 'tier3_prevails'" in r.stderr and "Traceback" not in r.stderr
 
 
-# ----------------------------------------------------------------- whatif: parties' changes, blocking
-def _whatif(path, goal, may_change=None):
-    from pyrules.inputs.loader import load_scenarios
-    from pyrules.modes.whatif import repairs
-    return repairs(load_scenarios([QUERIES / path])[0][1], goal, may_change)
-
-
-def test_whatif_default_changes_only_what_the_parties_can_change():
-    """By default whatif never proposes another destination, headquarters, location or date."""
-    r = _whatif("whatif_india_cloud_chinese_parent.json", "authorized")
-    kinds = {s["fact"] for s in r.may_change}
-    assert not kinds & {"destination", "headquartered", "located", "parent", "date", "status"}
-    assert {"fact", "via_distributor", "quantity"} <= kinds
-    assert all("destination" not in rep.text() for rep in r.repairs)
-
-
-def test_740_29_whatif_default_prefers_paperwork_to_a_smaller_order():
-    """740.29: through a distributor, without the certification: the cheapest repair by the
-    default costs (paperwork 1, distributor 2, quantity 2) is certification + going direct (3)."""
-    r = _whatif("whatif_lpp_distributor_certification.json", "lpp")
-    assert r.optimal_cost == 3 and len(r.repairs) == 1
-    text = r.repairs[0].text()
-    assert "lpp_certification_obtained = true" in text and "not through a distributor" in text
-
-
-def test_748_15_whatif_unreachable_names_the_conditions_blocking_every_alternative():
-    """748.15 / 740.28: a Tier 3 destination cannot be authorized by anything the parties can
-    change; the answer lists the conditions not met in every alternative, not only that fact."""
-    r = _whatif("core_tier3_destination.json", "authorized")
-    assert not r.reachable and r.blocking_complete
-    got = {(b["authorization"], b["condition"]) for b in r.blocking}
-    assert ("NVEU", "nveu_destination_tier2") in got and ("ACM", "acm_not_located_tier3") in got
-    text = r.to_text()
-    assert "No change within what may change reaches the goal." in text
-    assert "Blocking in every alternative" in text and "[15 CFR 748.15]" in text
-    assert r.to_json()["blocking"] == r.blocking
-
-
-def test_740_8_a_whatif_nac_blocked_by_one_of_its_steps_in_each_alternative():
-    """740.8(a): notifying BIS opens the next steps (complete notification, no objection by
-    BIS), so no single condition blocks every alternative; one of the three always does."""
-    from pyrules.inputs.loader import load_scenarios
-    from pyrules.modes.whatif import repairs
-    data = json.loads(json.dumps(load_scenarios([QUERIES / "core_tier3_destination.json"])[0][1].data))
-    # chips not designed for data centers: the 3A090 entry's NAC lines cover them
-    data["items"] = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 100, "data_center": False}]
-    r = repairs(data, "nac", [{"fact": "fact", "name": "nac_notification_submitted"}])
-    assert not r.reachable
-    [b] = r.blocking
-    assert b["authorization"] == "NAC" and b["state"] == "one of"
-    assert {c["condition"] for c in b["conditions"]} == {
-        "nac_notification_submitted", "nac_notification_complete", "nac_bis_no_objection"}
-
-
-def test_740_27_whatif_undecided_blocker_names_the_missing_field():
-    """740.27 (90 FR 5298 designer condition): with no designer named, AIA stays undecided in
-    every alternative, and the blocker names items[0].designer."""
-    r = _whatif("core_tier1_destination.json", "aia")
-    assert not r.reachable
-    row = {b["condition"]: b for b in r.blocking}["aia_ic_designer"]
-    assert row["state"] == "undecided" and row["field"] == "items[0].designer"
-    # naming the designer (an approved one) makes it reachable: the blocker was real
-    from pyrules.inputs.loader import load_scenarios
-    from pyrules.modes.whatif import repairs
-    s = load_scenarios([QUERIES / "core_tier1_destination.json"])[0][1]
-    data = json.loads(json.dumps(s.data))
-    data["items"][0]["designer"] = "Nv"
-    data["entities"]["Nv"] = {"located": "US", "headquartered": "US", "status": {"approved_ic_designer": True}}
-    assert repairs(data, "aia").reachable
-
-
-# ----------------------------------------------------------------- the API page
-def test_public_api_has_docstrings_and_pdoc_renders_it(tmp_path):
-    """Every name of pyrules.__all__ and each public method of Determination is documented;
-    pdoc (make docs) renders the package page with them."""
-    import inspect
-    for name in pyrules.__all__:
-        assert inspect.getdoc(getattr(pyrules, name)), name
-    for cls in (pyrules.Determination, pyrules.Engine, pyrules.Scenario):
-        for name, member in inspect.getmembers(cls, lambda m: inspect.isfunction(m) or isinstance(m, property)):
-            if not name.startswith("_"):
-                assert inspect.getdoc(member), f"{cls.__name__}.{name}"
-    pdoc = pytest.importorskip("pdoc")
-    pdoc.pdoc("pyrules", output_directory=tmp_path)
-    page = (tmp_path / "pyrules.html").read_text()
-    assert "evaluate" in page and "Determination" in page
-
-
-def test_742_6_b_10_whatif_ranks_dearer_repairs_by_cost():
-    """742.6(b)(10) and 740.29: for the Indian cloud provider with a Chinese parent, the
-    cheapest repair (the file's costs: destination 1) comes first, then the cost-2 repairs
-    (no parent; HoldCo headquartered outside Tier 3), none containing a cheaper one."""
-    from pyrules.inputs.loader import load_scenarios
-    from pyrules.modes.whatif import answer_questions
-    s = load_scenarios([QUERIES / "whatif_india_cloud_chinese_parent.json"])[0][1]
-    r = answer_questions(s, alternatives=1)[1]
-    assert r.optimal_cost == 1 and [rep.text() for rep in r.repairs] == ["destination US"]
-    assert {rep.cost for rep in r.alternatives} == {2}
-    texts = {rep.text() for rep in r.alternatives}
-    assert "AcmeCloud has no parent" in texts
-    assert any(t.startswith("HoldCo headquartered in any Tier 1 or Tier 2 country") for t in texts)
-    assert all("destination" not in t for t in texts)
-    assert "Dearer repairs, cheapest first:" in r.to_text()
-    assert answer_questions(s)[1].alternatives == []          # the API default: optimal only
-
-
+# ----------------------------------------------------------------- the coverage line
 def test_every_answer_says_what_is_not_modelled():
-    """Issue 13: the text and the JSON of every answer carry the coverage line (kb/coverage.lp):
+    """The text and the JSON of every answer carry the coverage line (kb/coverage.lp):
     what is modelled, and what is only flagged, so silence is not read as a decision."""
     d = pyrules.evaluate(QUERIES / "core_burma.json")
     line = d.to_json()["coverage"]
     assert line.startswith("Coverage: ") and "740.2(a)(9)(ii)" in line
     assert d.to_text().splitlines()[-1] == line
+
+
+# ----------------------------------------------------------------- HTML tables in Jupyter
+def test_determination_renders_as_html_table_and_escapes_user_text():
+    """A determination renders as an HTML table in Jupyter with the licence answer, the
+    authorizations and their citations; user text (the scenario's name) is escaped."""
+    s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}})
+    s["scenario"] = "<script>alert(1)</script> & co"
+    html = run(s)._repr_html_()
+    assert "<table>" in html and "Licence required" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "LPP" in html and "15 CFR 740.29" in html
+
+
+def test_html_lists_failed_and_undecided_conditions_on_separate_lines():
+    """The HTML 'why not' cell separates the failed conditions from the undecided ones."""
+    s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+                 via_distributor=True)            # LPP fails (distributor), certification unknown
+    d = run(s)
+    lpp = auth(d, "LPP")
+    assert lpp["failed_conditions"] and lpp["undecided_conditions"]
+    html = d._repr_html_()
+    row = next(line for line in html.splitlines() if line.startswith("<tr><td>LPP"))
+    assert row.count("<br>") == len(lpp["failed_conditions"]) + len(lpp["undecided_conditions"]) - 1
