@@ -33,6 +33,7 @@ def missing(d) -> set[str]:
 
 
 @pytest.mark.parametrize("purpose", ["development", "production", "storage"])
+@pytest.mark.provision("lic_acm")
 def test_740_28_acm_available_for_development_production_storage(purpose):
     """740.28: ACM authorizes chips for development, production or storage."""
     d = run(acm(purpose=purpose))
@@ -41,6 +42,7 @@ def test_740_28_acm_available_for_development_production_storage(purpose):
 
 
 @pytest.mark.parametrize("purpose", ["data_center", "training", "research", "other"])
+@pytest.mark.provision("lic_acm")
 def test_740_28_acm_other_purposes_fail(purpose):
     """740.28: other purposes (a data center, training ...) are outside ACM."""
     d = run(acm(purpose=purpose))

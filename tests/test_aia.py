@@ -48,6 +48,7 @@ def missing(d, name="AIA") -> set[str]:
 
 # --- chips ------------------------------------------------------------------------------
 
+@pytest.mark.provision("lic_aia")
 def test_740_27_aia_chips_available_to_tier1_consignee():
     """740.27: chips to a German company headquartered in Germany, ECCN furnished and
     certification obtained: AIA is available and the transaction is authorized."""
@@ -57,6 +58,7 @@ def test_740_27_aia_chips_available_to_tier1_consignee():
     assert d.authorized is True
 
 
+@pytest.mark.provision("lic_aia")
 def test_740_27_aia_chips_consignee_located_outside_tier1_fails():
     """740.27: chips go under AIA only to a consignee located in Tier 1 (India is Tier 2)."""
     d = run(chips(located="IN", hq="DE"))
@@ -93,6 +95,7 @@ def test_740_27_aia_eccn_furnished_unknown_is_indeterminate():
     assert "eccn_furnished" in d.missing_facts
 
 
+@pytest.mark.provision("lic_aia_certification")
 def test_740_27_aia_certification_not_obtained_fails():
     """740.27 (certification: no IaaS for 4E091 training of non-Tier 1 parties, no onward
     transfer to part 744 end uses or non-Tier 1 parties): without it AIA fails."""
@@ -185,6 +188,7 @@ def test_740_27_aia_weights_headquarters_unknown_is_indeterminate():
     assert "headquartered(Buyer)" in missing(d)
 
 
+@pytest.mark.provision("dc_veu_security")
 def test_748_supp10_aia_weights_storage_security_required_from_2026_01_15():
     """740.27 with Supp. No. 10 to part 748 paras 14, 15, 18: from 2026-01-15 weights must be
     stored under the security measures; without them AIA fails."""
@@ -201,6 +205,7 @@ def test_748_supp10_aia_weights_storage_security_unknown_is_indeterminate():
     assert missing(d) == {"storage_security_measures"}
 
 
+@pytest.mark.provision("dc_veu_security")
 def test_748_supp10_aia_weights_storage_not_required_before_2026_01_15():
     """Compliance with Supp. No. 10 paras 14, 15, 18 is due only from 2026-01-15: on
     2026-01-14 insecure storage does not defeat AIA, and a note says why."""
@@ -361,6 +366,7 @@ def _hosted(customer_located="IN", customer_hq="IN", ops="2e26", parent_hq=None)
     return s
 
 
+@pytest.mark.provision("lic_aia_certification")
 def test_740_27_a_b_2_aia_brings_certification_to_bis():
     """740.27(a), (b)(2): using AIA for chips, the exporter obtains the certification and submits
     it to BIS before the export; the obligation is listed with its citation."""
@@ -409,6 +415,7 @@ def test_740_27_b_2_training_ops_missing_named_for_non_tier1_customer():
 
 # --- moved from test_spec_coverage.py: 15 CFR 740.27 AIA for reexports and in-country transfers ---
 @pytest.mark.parametrize("action,origin", [("reexport", "FR"), ("in_country_transfer", "DE")])
+@pytest.mark.provision("lic_aia")
 def test_740_27_aia_chips_available_for_reexport_and_in_country_transfer(action, origin):
     """740.27: AIA authorizes the export, reexport and in-country transfer of advanced chips to a
     consignee located and headquartered (with its ultimate parent) in Tier 1."""

@@ -56,6 +56,7 @@ def test_iso_3166_1_every_country_in_kb_countries_lp():
 
 
 @pytest.mark.parametrize("day", ["2025-01-13", "2025-06-01", "2026-07-09", "2026-07-10", "2027-12-31"])
+@pytest.mark.provision("tier1", "tier2", "tier3")
 def test_742_6_b_10_every_country_in_exactly_one_tier(day):
     """742.6(b)(10): each destination is in exactly one of Tier 1, 2 and 3 on every date."""
     tiers = tiers_on(day)
@@ -64,6 +65,7 @@ def test_742_6_b_10_every_country_in_exactly_one_tier(day):
     assert not bad
 
 
+@pytest.mark.provision("tier1")
 def test_supp5_para_a_tier1_is_us_plus_the_18():
     """Supp. No. 5 to part 740 para (a): Tier 1 = the United States + 18 destinations."""
     tiers = tiers_on("2025-06-01")
@@ -72,6 +74,7 @@ def test_supp5_para_a_tier1_is_us_plus_the_18():
     assert len(tier1) == 19
 
 
+@pytest.mark.provision("tier3")
 def test_742_6_b_10_tier3_is_macau_plus_d5_including_burma():
     """742.6(b)(10) / Supp. No. 1 to part 740 (D:5): Tier 3 = Macau + D:5 (incl. Burma, MM) + HK as China."""
     tiers = tiers_on("2025-06-01")
@@ -80,12 +83,14 @@ def test_742_6_b_10_tier3_is_macau_plus_d5_including_burma():
     assert "MM" in tier3
 
 
+@pytest.mark.provision("country_groups")
 def test_supp1_part740_d5_membership_is_the_published_list():
     """Supp. No. 1 to part 740, Country Group D:5 as of the rule (MO is not in D:5)."""
     assert members_on("2025-06-01", "d5") == D5
     assert "MO" not in members_on("2025-06-01", "d5")
 
 
+@pytest.mark.provision("tier2")
 def test_742_6_b_10_tier2_is_everyone_else():
     """742.6(b)(10): Tier 2 is every destination in neither Tier 1 nor Tier 3 (e.g. IN, AE, MX, IL, SG)."""
     tiers = tiers_on("2025-06-01")
@@ -95,6 +100,7 @@ def test_742_6_b_10_tier2_is_everyone_else():
         assert c in tier2
 
 
+@pytest.mark.provision("hong_kong_as_china")
 def test_734_hong_kong_takes_chinas_tier_and_output_says_so():
     """15 CFR 734.3 / 85 FR 45998: Hong Kong is treated as China; the note hong_kong_as_china is printed."""
     d = run(scenario(to="HK", entities={"Buyer": {"located": "HK", "headquartered": "HK"}}))
@@ -105,6 +111,7 @@ def test_734_hong_kong_takes_chinas_tier_and_output_says_so():
     assert "hong_kong_as_china" not in {n["id"] for n in run(scenario()).notes}
 
 
+@pytest.mark.provision("hong_kong_as_china")
 def test_734_hong_kong_headquarters_counts_as_china():
     """742.6(b)(10) with 734.3: an entity headquartered in HK is headquartered in Tier 3."""
     d = run(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "HK"}}))
@@ -119,12 +126,14 @@ def test_742_6_b_10_burma_note():
     assert "burma_in_d5" in {n["id"] for n in d.notes}
 
 
+@pytest.mark.provision("tier3")
 def test_742_6_b_10_macau_is_tier3():
     """742.6(b)(10): Macau is named beside D:5 and is Tier 3."""
     d = run(scenario(to="MO", entities={"Buyer": {"located": "MO", "headquartered": "MO"}}))
     assert d.licensing_policy == "presumption_of_denial"
 
 
+@pytest.mark.provision("country_groups")
 def test_supp1_part740_uae_in_a5_only_from_2026_07_10():
     """Supp. No. 1 to part 740, A:5: the UAE joined A:5 effective 2026-07-10 (91 FR 43034)."""
     assert "AE" not in members_on("2026-07-09", "a5")

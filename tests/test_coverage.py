@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pyrules.engine import kb
 from pyrules.cli import main
 from pyrules.output.coverage import coverage, coverage_line
@@ -15,6 +17,7 @@ from pyrules.output.coverage import coverage, coverage_line
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.provision("other_exceptions_kept")
 def test_coverage_740_2_a_9_ii_other_exceptions_only_flagged():
     """740.2(a)(9)(ii) keeps some other licence exceptions (TMP, RPL, GOV): not weighed, flagged."""
     c = coverage()

@@ -40,6 +40,7 @@ def weights_reexport(frm="GB", **line):
 
 
 # --- 734.3: subject to the EAR -----------------------------------------------------------------
+@pytest.mark.provision("ear_scope")
 def test_734_3_a_1_item_in_united_states_subject_without_origin_fact():
     """734.3(a)(1): an item shipped from the US is subject to the EAR whatever its origin."""
     d = run(scenario())
@@ -73,6 +74,7 @@ def test_734_3_and_734_9_h_h100_reexported_from_mexico_subject_whatever_its_orig
     assert not [m for m in d.missing_facts if m.startswith(("us_technology", "us_content"))]
 
 
+@pytest.mark.provision("ear_scope")
 def test_734_3_a_2_us_origin_chip_abroad_is_subject():
     """734.3(a)(2) with 742.6(a)(6)(iii): U.S.-origin chips reexported from Taiwan need a licence."""
     d = run(chip_reexport(foreign_produced=False))
@@ -98,6 +100,7 @@ def test_734_4_foreign_chip_outside_fdp_with_us_content_unknown_is_indeterminate
     ("CU", 10, False), ("CU", 11, True),        # 734.4(c): E:2 destination, 10%
     ("CN", 11, False),                          # China is in neither E:1 nor E:2: 25%
 ])
+@pytest.mark.provision("de_minimis")
 def test_734_4_de_minimis_levels_at_their_boundaries(to, pct, subject):
     """734.4(c), (d): a foreign-made chip outside the FDP rules is subject to the EAR when its
     controlled U.S. content is above 10% (E:1, E:2 destinations) or 25% (elsewhere)."""
@@ -122,6 +125,7 @@ def test_734_4_destination_unknown_between_the_levels_names_the_destination():
 
 
 # --- 734.9(h): advanced computing FDP rule -----------------------------------------------------
+@pytest.mark.provision("fdp_advanced_computing")
 def test_734_9_h_foreign_chip_direct_product_of_us_technology_subject():
     """734.9(h): a foreign-made 3A090.a chip that is a direct product of U.S. technology, destined
     anywhere, is subject to the EAR, so 742.6(a)(6)(iii) applies."""
@@ -139,6 +143,7 @@ def test_734_9_h_foreign_chip_product_of_us_technology_plant_subject():
     assert d.license_required is True
 
 
+@pytest.mark.provision("fdp_advanced_computing")
 def test_734_9_h_foreign_chip_without_us_technology_not_subject():
     """734.9(h): a foreign-made chip with no U.S. technology or plant behind it is outside the
     FDP rule, not subject to the EAR: no licence under this rule."""
@@ -198,6 +203,7 @@ def test_734_9_h_technology_without_us_technology_not_subject():
 
 
 # --- 734.9(l): AI model weights FDP rule -------------------------------------------------------
+@pytest.mark.provision("fdp_model_weights")
 def test_734_9_l_foreign_weights_trained_on_ear_chips_subject():
     """734.9(l): foreign-produced 4E091 weights trained on EAR-controlled advanced ICs are subject:
     their reexport needs a licence under 742.6(a)(13)."""
@@ -207,6 +213,7 @@ def test_734_9_l_foreign_weights_trained_on_ear_chips_subject():
     assert d.controls[0]["eccn"] == "4E091"
 
 
+@pytest.mark.provision("fdp_model_weights")
 def test_734_9_l_foreign_weights_not_trained_on_ear_chips_not_subject():
     """734.9(l): foreign weights trained without EAR-controlled advanced ICs: not subject, no licence."""
     d = run(weights_reexport(foreign_produced=True, trained_on_ear_ics=False, us_content=False))
@@ -282,11 +289,13 @@ def test_rf28_tier1_customer_and_parent_no_flag():
     assert not [o for o in d.obligations if o["id"] == "rf28_inquire"]
 
 
+@pytest.mark.provision("red_flag_28")
 def test_rf28_training_one_below_1e26_no_flag():
     """Para 28 (4E091's scope, "10^26 or more"): 10^26 - 1 operations is not captured: no flag."""
     assert not flagged(run(iaas(planned=str(E26 - 1))))
 
 
+@pytest.mark.provision("red_flag_28")
 def test_rf28_training_exactly_1e26_flags():
     """Para 28 (4E091's scope, "10^26 or more"): exactly 10^26 operations is captured: flag."""
     assert flagged(run(iaas(planned=str(E26))))
@@ -376,6 +385,7 @@ from helpers import bundled_case  # noqa: E402
 from pyrules.modes.expect import compare  # noqa: E402
 
 
+@pytest.mark.provision("red_flag_28")
 def test_732_supp3_para28_training_purpose_without_iaas_fact_names_the_missing_fact():
     """Red flag 28 (Supp. No. 3 to part 732, para 28): whether the exporter provides the
     computing service must be known for a training purpose; it is named, not assumed."""
@@ -404,6 +414,7 @@ def test_fdp_and_de_minimis_bundled_cases_meet_their_expect(name):
     assert compare(expect, j) == []
 
 
+@pytest.mark.provision("de_minimis")
 def test_734_4_de_minimis_cases():
     """734.4(d): 26% U.S. content is above the 25% level (subject); unknown content is asked."""
     _, d, _ = bundled_case("fdp_de_minimis_foreign_server_us_content_above_25_percent")

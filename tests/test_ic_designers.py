@@ -38,6 +38,7 @@ def undecided_facts(d, name="AIA") -> set[str]:
     return {u["missing_fact"] for u in auth(d, name)["undecided_conditions"]}
 
 
+@pytest.mark.provision("approved_designers")
 def test_supp6_approved_designer_meets_aia_condition():
     """Supp. No. 6 to part 740: a designer on the approved list satisfies the AIA designer condition."""
     d = run(designer_case({"headquartered": "CN", "status": {"approved_ic_designer": True}}))
@@ -46,6 +47,7 @@ def test_supp6_approved_designer_meets_aia_condition():
 
 
 @pytest.mark.parametrize("hq", ["TW", "DE", "IN", "IS"])
+@pytest.mark.provision("authorized_designers")
 def test_note1_3a090a_authorized_designer_taiwan_a1_a5(hq):
     """Note 1 to 3A090.a: a designer headquartered in Taiwan, A:1 (DE, IN) or A:5 (IS) that
     reports under 743.9 is authorized; AIA is available."""
@@ -54,6 +56,7 @@ def test_note1_3a090a_authorized_designer_taiwan_a1_a5(hq):
 
 
 @pytest.mark.parametrize("hq", ["MY", "BR", "SG"])
+@pytest.mark.provision("authorized_designers")
 def test_note1_3a090a_designer_outside_taiwan_a1_a5_fails(hq):
     """Note 1 to 3A090.a: a designer headquartered outside Taiwan, A:1 and A:5 is not authorized."""
     d = run(designer_case(authorized(hq)))
@@ -77,6 +80,7 @@ def test_note1_3a090a_designer_headquartered_in_d5_fails():
     assert "aia_ic_designer" in failed(d, "AIA")
 
 
+@pytest.mark.provision("foundry_reporting", "authorized_designers")
 def test_note1_3a090a_no_743_9_reporting_fails():
     """Note 1 to 3A090.a (2) and 15 CFR 743.9: without foundry reporting the designer is not authorized."""
     d = run(designer_case(authorized("TW", reports_under_743_9=False)))
@@ -93,6 +97,7 @@ def test_note1_3a090a_reporting_unknown_is_undecided():
     assert "reports_under_743_9(Des)" in d.missing_facts
 
 
+@pytest.mark.provision("approved_designers")
 def test_supp6_approved_status_unknown_and_not_authorized_is_undecided():
     """Supp. No. 6 to part 740: when the designer fails Note 1, whether it is on the approved
     list decides; unknown -> undecided naming approved_ic_designer."""
@@ -130,6 +135,7 @@ def test_foundry_rule_designer_parent_headquarters_missing_is_undecided():
     assert undecided_facts(d) == {"headquartered(DesParent)"}
 
 
+@pytest.mark.provision("foundry_rule", "designer_condition")
 def test_foundry_rule_condition_not_before_compliance_date():
     """90 FR 5298: compliance with the designer condition is required from 2025-01-31; on
     2025-01-30 a line with no designer still qualifies for AIA. Both dates fall in the AI
@@ -147,6 +153,7 @@ def test_foundry_rule_condition_not_before_compliance_date():
 
 
 @pytest.mark.parametrize("eccn", ["3A090.a", "5A002.z.1.a", "5A002.z.3.a", "5A002.z.5.a", "5A992.z.1"])
+@pytest.mark.provision("designer_condition")
 def test_foundry_rule_designer_condition_eccns(eccn):
     """90 FR 5298: the designer condition covers 3A090.a, 5A002.z.1.a-z.5.a and 5A992.z.1."""
     d = run(designer_case(authorized("MY"), eccn=eccn))
@@ -154,6 +161,7 @@ def test_foundry_rule_designer_condition_eccns(eccn):
 
 
 @pytest.mark.parametrize("eccn", ["4A090.a", "3A001.z.1.a", "4A003.z.1.a", "5A004.z.1.a"])
+@pytest.mark.provision("designer_condition")
 def test_foundry_rule_designer_condition_not_for_other_eccns(eccn):
     """90 FR 5298: 4A090.a and the other .z items carry no designer condition."""
     d = run(designer_case(authorized("MY"), eccn=eccn))
@@ -240,6 +248,7 @@ def test_740_28_b_acm_has_the_same_designer_condition():
     assert auth(run(s), "ACM")["available"] is True
 
 
+@pytest.mark.provision("foundry_reporting")
 def test_743_9_reporting_obligation_when_relying_on_an_authorized_designer():
     """15 CFR 743.9(b) with Note 1 to 3A090.a (2): AIA used on the strength of an authorized
     designer brings the 743.9 reporting as an obligation; an approved designer does not,

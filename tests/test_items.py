@@ -47,6 +47,7 @@ def test_3a090_catalogue_chip_classification(chip, eccn):
         assert d.controls[0]["eccn"] == "3A090.a"
 
 
+@pytest.mark.provision("eccn_3a090a", "tpp_definition")
 def test_3a090_a_l4_classified_by_performance_density():
     """ECCN 3A090.a: TPP >= 1600 and PD >= 5.92 (L4: 1940 TPP / 294 mm2 = 6.6)."""
     d = run(scenario(items=[item(chip="L4")]))
@@ -69,6 +70,7 @@ def test_3a090_a_l4_classified_by_performance_density():
     (2000, 625.1, None),         # PD just under 3.2, TPP < 2400
     (2_000_000, 100000, "3A090.a"),  # largest unit TPP and die area: no overflow in 1000*TPP
 ])
+@pytest.mark.provision("eccn_3a090a", "eccn_3a090b", "tpp_definition")
 def test_3a090_classification_from_tpp_and_die_area(tpp, area, eccn):
     """ECCN 3A090.a: TPP >= 4800, or TPP >= 1600 and PD >= 5.92; 3A090.b: TPP 2400..<4800 with
     PD 1.6..<5.92, or TPP >= 1600 with PD 3.2..<5.92 (Technical Notes: PD = TPP / die area)."""
@@ -118,6 +120,7 @@ def test_3a090_declared_eccn_is_used_unless_the_parameters_meet_3a090a():
 
 @pytest.mark.parametrize("eccn", ["4A090.a", "3A001.z.1.a", "4A003.z.2.a", "4A004.z.1", "4A005.z.1",
                                   "5A002.z.5.a", "5A004.z.2.a", "5A992.z.1"])
+@pytest.mark.provision("eccn_4a090a", "eccn_z_items", "worldwide_chips")
 def test_742_6_a_6_iii_4a090a_and_z_items_are_controlled(eccn):
     """742.6(a)(6)(iii): 4A090.a and the .z items are under the worldwide licence requirement."""
     d = run(scenario(items=[item(eccn=eccn, tpp=16000)]))
@@ -176,6 +179,7 @@ def test_3a090_catalogue_tpp_overridden_by_given_tpp():
     (1600, None, None, "note2_not_data_center"),     # no die area needed to exclude it
     (1599, None, None, "below_3a090"),               # below 1600: below 3A090 anyway
 ])
+@pytest.mark.provision("eccn_3a090_note2")
 def test_3a090_note2_non_data_center_below_4800_tpp_is_outside(tpp, area, eccn, outside):
     """Note 2 to 3A090: 3A090 does not apply to items not designed or marketed for use in
     data centers whose TPP is below 4800 (param note2_tpp); at 4800 and above it does."""
@@ -271,8 +275,25 @@ def test_3a090_note2_bundled_case_meets_its_expect(name):
     assert compare(expect, j) == []
 
 
+@pytest.mark.provision("eccn_3a090_note2")
 def test_note2_to_3a090_case_is_outside_with_citation():
     """Note 2 to 3A090: the case's item is outside 3A090 and the 'no' cites Note 2."""
     _, d, _ = bundled_case("core_note2_non_data_center_chip_below_4800")
     assert d.license_required is False
     assert d.items[0]["outside_citations"] == ["15 CFR part 774, Supp. No. 1, ECCN 3A090, Note 2"]
+
+
+# --- new: 3A090 Technical Notes (performance density) at its boundary ---
+@pytest.mark.provision("tpp_definition", "eccn_3a090a", "eccn_3a090b")
+def test_3a090_technical_notes_performance_density_is_tpp_over_die_area():
+    """3A090 Technical Notes: performance density is TPP divided by the die area. TPP 1,776 on
+    300 mm2 is exactly 5.92 (3A090.a); on 301 mm2 it is 5.90, below 5.92 but at least 3.2
+    (3A090.b); TPP 1,599 is below 3A090 whatever the area, and the answer cites the notes."""
+    def line(tpp, area):
+        d = run(scenario(items=[{"tpp": tpp, "die_area_mm2": area, "quantity": 1, "data_center": True}]))
+        return d.items[0]
+    assert line(1776, 300)["eccn"] == "3A090.a"
+    assert line(1776, 301)["eccn"] == "3A090.b"
+    below = line(1599, 1)
+    assert below["eccn"] is None and below["outside_rule"] == "below_3a090"
+    assert "15 CFR part 774, Supp. No. 1, ECCN 3A090, Technical Notes" in below["outside_citations"]

@@ -27,6 +27,7 @@ def tier2(used=0, assurances=False, tpp=UNIT, quantity=1, readings=None, **more_
 # --- 742.6(a)(6)(iii): the licence requirement -----------------------------------------------
 @pytest.mark.parametrize("action", ["export", "reexport", "in_country_transfer"])
 @pytest.mark.parametrize("to", ["DE", "IN", "CN", "JP"])
+@pytest.mark.provision("worldwide_chips")
 def test_742_6_a_6_iii_licence_required_worldwide(action, to):
     """742.6(a)(6)(iii): a licence is required to export, reexport or transfer (in-country)
     3A090.a items to any destination, Tier 1 included."""
@@ -36,6 +37,7 @@ def test_742_6_a_6_iii_licence_required_worldwide(action, to):
 
 
 @pytest.mark.parametrize("action", ["export", "in_country_transfer"])
+@pytest.mark.provision("ear_export_definitions")
 def test_734_13_a_movement_within_the_united_states_is_no_export(action):
     """15 CFR 734.13-734.16: chips moved from the US to the US are neither exported,
     reexported nor transferred in-country abroad: the worldwide requirement does not reach them."""
@@ -46,6 +48,7 @@ def test_734_13_a_movement_within_the_united_states_is_no_export(action):
 
 
 @pytest.mark.parametrize("action", ["deemed_export", "deemed_reexport"])
+@pytest.mark.provision("worldwide_chips", "ear_export_definitions")
 def test_742_6_a_6_iii_no_licence_for_deemed_export_of_chips(action):
     """742.6(a)(6)(iii) covers commodities: a deemed export/reexport releases no chip."""
     d = run(scenario(action=action))
@@ -117,6 +120,7 @@ POLICY = {1: "presumption_of_approval", 3: "presumption_of_denial"}
 
 
 @pytest.mark.parametrize("tier, country", [(1, "FR"), (1, "JP"), (2, "IN"), (3, "CN"), (3, "MO")])
+@pytest.mark.provision("policy_chips_tier1", "policy_chips_tier2", "policy_chips_tier3")
 def test_742_6_b_10_policy_by_destination(tier, country):
     """742.6(b)(10): Tier 1 destination -> presumption of approval; Tier 3 -> presumption
     of denial; Tier 2 -> presumption of approval within the unexhausted allocation."""
@@ -131,6 +135,7 @@ def test_742_6_b_10_policy_by_destination(tier, country):
 @pytest.mark.parametrize("hq, policy", [("US", "presumption_of_approval"), ("JP", "presumption_of_approval"),
                                         ("BR", "presumption_of_approval"), ("CN", "presumption_of_denial"),
                                         ("RU", "presumption_of_denial")])
+@pytest.mark.provision("policy_chips_tier1", "policy_chips_tier2", "policy_chips_tier3")
 def test_742_6_b_10_policy_by_consignee_headquarters(hq, policy):
     """742.6(b)(10): to a Tier 2 destination, the consignee's headquarters in Tier 1 gives
     approval, in Tier 3 denial, in Tier 2 the allocation test."""
@@ -159,6 +164,7 @@ def test_742_6_b_10_no_policy_when_no_licence_required():
 
 
 # --- 742.6(b)(10): the Tier 2 allocation -------------------------------------------------------
+@pytest.mark.provision("tier2_allocation", "policy_chips_tier2")
 def test_742_6_b_10_allocation_exactly_790m_after_shipment_is_approval():
     """742.6(b)(10): used + shipment = exactly 790,000,000 TPP: not exhausted -> presumption of approval."""
     d = run(tier2(used=ALLOC - UNIT))
@@ -166,6 +172,7 @@ def test_742_6_b_10_allocation_exactly_790m_after_shipment_is_approval():
     assert not {"tier2_allocation_used_tpp", "government_assurances"} & set(d.missing_facts)
 
 
+@pytest.mark.provision("tier2_allocation", "policy_chips_tier2")
 def test_742_6_b_10_allocation_one_tpp_over_is_policy_of_denial():
     """742.6(b)(10): one TPP beyond 790,000,000 exhausts the allocation -> policy of denial."""
     d = run(tier2(used=ALLOC - UNIT + 1))
@@ -173,6 +180,7 @@ def test_742_6_b_10_allocation_one_tpp_over_is_policy_of_denial():
     assert d.policy_citation == "15 CFR 742.6(b)(10)"
 
 
+@pytest.mark.provision("tier2_allocation")
 def test_742_6_b_10_allocation_with_assurances_1_58bn_boundary():
     """742.6(b)(10): with government-to-government assurances the allocation is 1,580,000,000 TPP."""
     assert run(tier2(used=ALLOC_ASSURED - UNIT, assurances=True)).licensing_policy == "presumption_of_approval"
@@ -403,6 +411,7 @@ from helpers import bundled_case  # noqa: E402
 from pyrules.modes.expect import compare  # noqa: E402
 
 
+@pytest.mark.provision("tier2_allocation")
 def test_742_6_b_10_assurance_multiplier_is_exact_under_a_regime():
     """742.6(b)(10) allocation with assurances under a regime multiplier of 150%:
     1,185,000,000 TPP exactly (no integer truncation of the percentage)."""

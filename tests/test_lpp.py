@@ -4,6 +4,7 @@ directly (no in-country transfer, no distributor), with the consignee's certific
 and its obligations (certification copy, BIS notifications)."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from helpers import check_scenario_files_cover_every_condition, auth, failed, run, scenario
@@ -45,6 +46,7 @@ def test_740_29_lpp_available_for_small_direct_export():
 
 # --- the calendar-year limit --------------------------------------------------------------
 
+@pytest.mark.provision("lic_lpp")
 def test_740_29_lpp_limit_exactly_26_9m_is_within():
     """740.29: 16,900,000 earlier this year + 10,000,000 now = exactly 26,900,000: within LPP."""
     d = run(lpp(items=[line(10_000, 1_000)], prior=16_900_000))
@@ -57,6 +59,7 @@ def test_740_29_lpp_limit_26_9m_plus_one_is_not():
     assert failed(d, "LPP") == {"lpp_annual_limit"}
 
 
+@pytest.mark.provision("lic_lpp")
 def test_740_29_lpp_single_shipment_at_and_above_limit():
     """740.29: one shipment of exactly 26,900,000 TPP is within; 26,900,001 is not."""
     assert auth(run(lpp(items=[line(26_900, 1_000)])), "LPP")["available"] is True
@@ -274,8 +277,6 @@ def test_740_29_a_consignee_as_its_own_operator_changes_nothing():
 
 # --- moved from test_reliability.py: 15 CFR 740.29 LPP limit: exact sums over many item lines ---
 import copy  # noqa: E402
-
-import pytest  # noqa: E402
 
 from helpers import note_ids  # noqa: E402
 from pyrules.errors import InputError  # noqa: E402

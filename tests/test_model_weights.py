@@ -79,6 +79,7 @@ def test_4e091_one_below_1e26_operations_is_not_controlled():
     assert not controlled(d)
 
 
+@pytest.mark.provision("eccn_4e091")
 def test_4e091_exactly_1e26_operations_is_controlled():
     """4E091 heading ("10^26 or more operations") / 742.6(a)(13): exactly 10^26 is in scope."""
     d = run(weights(model(E26)))
@@ -240,6 +241,7 @@ def test_4e091_missing_fact_is_indeterminate(line, missing):
 # --- 742.6(a)(13): worldwide licence requirement -------------------------------------------------
 @pytest.mark.parametrize("action", ["export", "reexport", "in_country_transfer", "deemed_export", "deemed_reexport"])
 @pytest.mark.parametrize("to", ["DE", "IN", "CN", "JP"])
+@pytest.mark.provision("worldwide_weights")
 def test_742_6_a_13_licence_required_every_action_and_destination(action, to):
     """742.6(a)(13): 4E091 weights need a licence for export, reexport, in-country transfer and
     deemed export/reexport, to every destination (Tier 1 included)."""
@@ -250,6 +252,7 @@ def test_742_6_a_13_licence_required_every_action_and_destination(action, to):
     assert controlled(d)
 
 
+@pytest.mark.provision("weights_employee_exclusion")
 def test_742_6_a_13_employee_exclusion_tier1_employer():
     """742.6(a)(13) exclusion: deemed export to a permanent regular employee of a US-headquartered
     entity needs no licence."""
@@ -277,6 +280,7 @@ def test_742_6_a_13_employee_exclusion_not_for_non_tier1_employer():
     assert d.license_required is True
 
 
+@pytest.mark.provision("weights_employee_exclusion")
 def test_742_6_a_13_employee_exclusion_not_for_non_employee():
     """742.6(a)(13) exclusion: a recipient who is not a permanent regular employee: licence required."""
     d = run(weights(action="deemed_export", hq="US", located="US", to="US",
@@ -312,6 +316,7 @@ def test_742_6_a_13_employee_exclusion_reading_either_or_both():
 
 
 # --- 742.6(b)(10): licensing policy for 4E091 -----------------------------------------------------
+@pytest.mark.provision("policy_weights")
 def test_742_6_b_10_weights_denial_non_tier1_headquarters():
     """742.6(b)(10): 4E091 to an entity headquartered outside Tier 1: presumption of denial."""
     d = run(weights(hq="IN"))
@@ -319,6 +324,7 @@ def test_742_6_b_10_weights_denial_non_tier1_headquarters():
     assert d.policy_citation == "15 CFR 742.6(b)(10)"
 
 
+@pytest.mark.provision("policy_weights")
 def test_742_6_b_10_weights_denial_non_tier1_parent():
     """742.6(b)(10): entity headquartered in Tier 1 (DE) but ultimate parent in Tier 2 (AE): denial."""
     d = run(weights(hq="DE", located="DE", to="DE", parent_hq="AE"))
@@ -392,6 +398,7 @@ def test_4e091_note_frontier_regime_applies_from_its_date_day_before_and_of():
 
 # --- issue 10: Technical Note 3 to 4E091 (synthetic data) ---------------------------------------
 @pytest.mark.parametrize("share, expect", [(10, False), (11, True)])
+@pytest.mark.provision("eccn_4e091_synthetic")
 def test_4e091_tn3_generator_counts_above_10_percent(share, expect):
     """4E091 Technical Note 3: a 6e25 model with 10% of its training on a 1e26 generator's
     unpublished synthetic data stays below 10^26; at 11% the generator's operations count (1.6e26)."""
@@ -488,6 +495,7 @@ import json  # noqa: E402
 from helpers import cli_run, write_file as write  # noqa: E402
 
 
+@pytest.mark.provision("eccn_4e091")
 def test_4e091_bare_json_1e26_reads_as_the_string_1e26(tmp_path):
     """ECCN 4E091 (10^26 operations): a bare JSON 1e26 is exactly 10^26 and decides as the
     string "1e26" does (it was read as the float 1.00000000000000004e26, above 10^26, so

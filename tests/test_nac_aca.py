@@ -102,6 +102,7 @@ def _conditions(d):
 
 
 # ---------------------------------------------------------------- NAC, 740.8(a)
+@pytest.mark.provision("lic_nac")
 def test_740_8a_nac_available_for_tier3_destination_with_route_note():
     """740.8(a): notified export to China, no BIS objection: NAC available, noted as the Tier 3 route."""
     d = run(scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts=NAC_OK))
@@ -131,6 +132,7 @@ def test_740_8a_nac_reexport_is_covered():
     assert auth(d, "NAC")["available"] is True
 
 
+@pytest.mark.provision("lic_nac")
 def test_740_8a_nac_tier1_party_is_outside_scope():
     """740.8(a): a German company with no Tier 3 tie does not use NAC."""
     d = run(scenario(items=NON_DC_EXPORT, facts=NAC_OK))
@@ -180,6 +182,7 @@ def test_740_8a_nac_obligations_absent_when_unavailable():
 
 
 # ---------------------------------------------------------------- ACA, 740.8(b)
+@pytest.mark.provision("lic_aca")
 def test_740_8b_aca_route1_tier2_company_without_notification():
     """740.8(b)(1): export of consumer chips to an Indian company with no Tier 3 tie: ACA, no notification."""
     d = run(scenario(to="IN", items=NON_DC_EXPORT, entities=party("IN", "IN")))
@@ -217,6 +220,7 @@ def test_740_8b_aca_route2_in_country_transfer_in_china_with_note():
     assert "tier3_route(aca_in_country)" in note_ids(d)
 
 
+@pytest.mark.provision("lic_aca")
 def test_740_8b_aca_route2_excludes_data_center_items():
     """740.8(b)(2): items designed or marketed for data centers and meeting 3A090.a are excluded."""
     d = run(scenario(to="CN", action="in_country_transfer", transaction={"from": "CN"},
@@ -272,6 +276,7 @@ def test_3a090_lble_nac_notified_does_not_authorize_data_center_h100s_to_chinese
 
 
 @pytest.mark.parametrize("dc, available", [(False, True), (True, False), (None, None)])
+@pytest.mark.provision("eccn_3a090_lble")
 def test_3a090_lble_nac_turns_on_data_center_use(dc, available):
     """ECCN 3A090 List Based License Exceptions: the same 3A090.a item, notified to China:
     not for data centers -> NAC; for data centers -> not; unknown -> undecided naming it."""
@@ -379,6 +384,7 @@ def test_3a090_lble_bundled_cases_meet_their_expect(name):
     assert compare(expect, j) == []
 
 
+@pytest.mark.provision("eccn_3a090_lble")
 def test_3a090_lble_cases_nac_unavailable_not_pending():
     """ECCN 3A090 List Based License Exceptions: both NAC cases are 'not available'."""
     for name in ("nac_data_center_h100_chinese_cloud_not_eligible", "nac_chinese_parent_data_center_chips_not_available"):

@@ -43,6 +43,7 @@ def in_force(d):
 
 # --- earliest version encoded: 2023-11-17 --------------------------------------------------
 @pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.provision("earlier_chips_destinations", "earlier_policy_case_by_case")
 def test_88fr73458_day_before_2023_11_17_indeterminate_day_of_earlier_controls(view):
     """88 FR 73458 (effective 2023-11-17), 742.6(a)(6)(iii) as then worded: H100s to Vietnam
     (D:1): indeterminate the day before (nothing earlier encoded), a licence the day of."""
@@ -56,6 +57,7 @@ def test_88fr73458_day_before_2023_11_17_indeterminate_day_of_earlier_controls(v
 
 @pytest.mark.parametrize("to, required", [("VN", True), ("SA", True), ("CN", True), ("MO", True), ("HK", True),
                                           ("IL", False), ("DE", False), ("IN", False), ("MX", False)])
+@pytest.mark.provision("earlier_chips_destinations")
 def test_742_6_a_6_iii_earlier_destination_scope_d1_d4_d5_not_a5_a6_and_macau(to, required):
     """742.6(a)(6)(iii) as of 88 FR 73458: D:1 (VN), D:4 (SA), D:5 (CN), Macau; HK as China;
     Israel is in D:4 but also A:6, so excluded; Germany, India (A:5) and Mexico (A:6) are not in scope."""
@@ -64,6 +66,7 @@ def test_742_6_a_6_iii_earlier_destination_scope_d1_d4_d5_not_a5_a6_and_macau(to
     assert ("earlier_chips_destinations" in provs(d)) is required
 
 
+@pytest.mark.provision("earlier_chips_headquarters")
 def test_744_23_a_3_headquarters_in_d5_or_macau_wherever_located():
     """744.23(a)(3) as of 88 FR 73458: a buyer in India whose ultimate parent is headquartered
     in China (D:5) or Macau needs a licence; one with an Indian parent does not; presumption of denial."""
@@ -97,6 +100,7 @@ def test_90fr4544_h100s_to_germany_on_2025_03_01_follow_the_earlier_controls():
 
 
 @pytest.mark.parametrize("view, on_compliance", [("as_written", True), ("as_enforced", False)])
+@pytest.mark.provision("ai_diffusion_ifr")
 def test_90fr4544_compliance_date_2025_05_15_boundary_both_views(view, on_compliance):
     """90 FR 4544: on 2025-05-14 (window) no licence to Germany in either view; on 2025-05-15
     the worldwide requirement applies as written, but is not enforced (BIS, 2025-05-13)."""
@@ -107,6 +111,7 @@ def test_90fr4544_compliance_date_2025_05_15_boundary_both_views(view, on_compli
     assert d.view == view and d.to_json()["view"] == view
 
 
+@pytest.mark.provision("ai_diffusion_ifr")
 def test_90fr4544_window_starts_2025_01_13_earlier_controls_both_sides():
     """90 FR 4544 effective 2025-01-13: the earlier controls govern on 2025-01-12 (their own
     time) and on 2025-01-13 (the window): H100s to Vietnam need a licence under them on both."""
@@ -117,6 +122,7 @@ def test_90fr4544_window_starts_2025_01_13_earlier_controls_both_sides():
     assert "compliance_not_required" not in note_ids(run(buyer("VN", date="2025-01-12")))
 
 
+@pytest.mark.provision("foundry_rule")
 def test_90fr5298_foundry_window_2025_01_30_deferred_2025_01_31_applies():
     """90 FR 5298: effective 2025-01-16, compliance from 2025-01-31: the foundry rule's
     provisions are deferred on 2025-01-30 and in force on 2025-01-31."""
@@ -124,6 +130,7 @@ def test_90fr5298_foundry_window_2025_01_30_deferred_2025_01_31_applies():
     assert "designer_condition" in in_force(run(buyer("DE", date="2025-01-31")))
 
 
+@pytest.mark.provision("dc_veu_security")
 def test_supp10_part748_security_paragraphs_2026_01_14_deferred_2026_01_15_apply():
     """Supp. No. 10 to part 748 paras 14, 15, 18: compliance from 2026-01-15."""
     assert "dc_veu_security" not in in_force(run(buyer("DE", date="2026-01-14")))
@@ -131,6 +138,7 @@ def test_supp10_part748_security_paragraphs_2026_01_14_deferred_2026_01_15_apply
 
 
 # --- the as-enforced view ---------------------------------------------------------------------
+@pytest.mark.provision("bis_non_enforcement")
 def test_as_enforced_announcement_2025_05_13_cited_from_its_date():
     """BIS announcement of 2025-05-13 (not CFR text): the as-enforced view cites it from that
     date; the day before, both views agree and nothing is cited."""
@@ -142,6 +150,7 @@ def test_as_enforced_announcement_2025_05_13_cited_from_its_date():
     assert not any("not CFR text" in c for c in run(buyer("DE", date="2025-05-13")).citations)
 
 
+@pytest.mark.provision("bis_hq_guidance")
 def test_as_enforced_hq_guidance_2026_05_31_still_enforced():
     """BIS guidance of 2026-05-31: the headquarters-based requirement is still enforced. In the
     as-enforced view a Chinese-parented buyer in India needs a licence (744.23(a)(3)); the
@@ -187,6 +196,7 @@ ECFR_2026_07_23 = {
 
 
 @pytest.mark.parametrize("group", sorted(ECFR_2026_07_23))
+@pytest.mark.provision("country_groups")
 def test_supp1_part740_groups_match_the_ecfr_of_2026_07_23(group):
     """Supp. No. 1 to part 740 on 2026-07-23: each group as the eCFR lists it (Iceland in
     A:1, Brazil not in A:6, Cambodia not in D:5, D:1 and D:4 present, the UAE in A:5)."""
@@ -225,6 +235,7 @@ def b_item(country, date="2025-06-01", eccn="3A090.b", **kw):
 
 @pytest.mark.parametrize("to, required", [("CN", True), ("MO", True), ("VN", True), ("SA", True),
                                           ("IL", False), ("DE", False), ("IN", False), ("TW", False)])
+@pytest.mark.provision("chips_3a090b_destinations")
 def test_742_6_a_6_iii_B_3a090b_to_d1_d4_d5_not_a5_a6(to, required):
     """742.6(a)(6)(iii)(B): a 3A090.b chip needs a licence to or within D:1, D:4 and D:5 (not also
     A:5 or A:6): China yes (it got 'no licence' before), Israel (D:4 and A:6) no, Taiwan (A:6) no."""
@@ -233,6 +244,7 @@ def test_742_6_a_6_iii_B_3a090b_to_d1_d4_d5_not_a5_a6(to, required):
     assert ("chips_3a090b_destinations" in provs(d)) is required
 
 
+@pytest.mark.provision("eccn_4a090b", "chips_3a090b_destinations")
 def test_742_6_a_6_iii_B_4a090b_to_china():
     """742.6(a)(6)(iii)(B) also covers 4A090.b."""
     assert provs(run(b_item("CN", eccn="4A090.b"))) == {"chips_3a090b_destinations"}
@@ -246,6 +258,7 @@ def test_742_6_a_6_iii_B_uae_out_of_scope_from_2026_07_10():
     assert d.license_required is False and "uae_3a090b_scope" in note_ids(d)
 
 
+@pytest.mark.provision("chips_3a090c_destinations")
 def test_742_6_a_6_i_B_3a090c_to_macau_and_d5_only():
     """742.6(a)(6)(i)(B): 3A090.c (high-bandwidth memory) needs a licence to Macau and D:5 only."""
     line = [{"eccn": "3A090.c", "quantity": 10}]
@@ -325,6 +338,7 @@ def china(items, date="2026-01-15", to="CN", **kw):
 
 
 @pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.provision("policy_dram_case_by_case")
 def test_742_6_b_10_iii_A_1_h200_to_china_case_by_case_from_2026_01_15(view):
     """742.6(b)(10)(iii)(A)(1) (91 FR 1684, effective 2026-01-15): H200s (15,832 TPP, 4,800 GB/s)
     to China: presumption of denial on 2026-01-14, case by case on 2026-01-15, in both views."""
@@ -337,6 +351,7 @@ def test_742_6_b_10_iii_A_1_h200_to_china_case_by_case_from_2026_01_15(view):
 
 @pytest.mark.parametrize("tpp, bw, policy", [(20999, 6499, "case_by_case"), (21000, 6499, "presumption_of_denial"),
                                              (20999, 6500, "presumption_of_denial")])
+@pytest.mark.provision("policy_dram_case_by_case")
 def test_742_6_b_10_iii_A_1_thresholds_21000_tpp_6500_gbps(tpp, bw, policy):
     """742.6(b)(10)(iii)(A)(1): below 21,000 TPP and below 6,500 GB/s (both strict)."""
     line = [{"tpp": tpp, "die_area_mm2": 800, "quantity": 10, "dram_bandwidth_gbps": bw}]

@@ -89,6 +89,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.provision("dc_veu")
 def test_748_15_scenario_files(name):
     """15 CFR 748.15: each UVEU/NVEU scenario file gives its stated outcome."""
     a_name, available, fails = EXPECTED[name]
@@ -111,6 +112,7 @@ def test_748_15_scenario_files_cover_every_condition():
 
 
 # ---------------------------------------------------------------- UVEU
+@pytest.mark.provision("dc_veu_uveu")
 def test_748_15_uveu_available_with_obligations_and_note():
     """748.15 / Supp. No. 10: a listed US UVEU at its listed Indian data center, within the caps."""
     d = uveu()
@@ -278,6 +280,7 @@ ALLOCATION = [  # (first day, last day of the quarter, cumulative allocation)
 
 
 @pytest.mark.parametrize("first,last,alloc", ALLOCATION)
+@pytest.mark.provision("dc_veu_nveu")
 def test_748_15_nveu_allocation_exact_boundary(first, last, alloc):
     """748.15 NVEU allocation table: installed base after the shipment equal to the quarter's allocation is within; one TPP more fails."""
     # In the IFR's compliance window (to 2025-05-14) India needs no licence under the
@@ -323,6 +326,7 @@ def test_748_15_nveu_after_2027_q4_is_undecided_with_note(date):
     assert "nveu_allocation_table_ends" in note_ids(d)
 
 
+@pytest.mark.provision("dc_veu")
 def test_748_15_nveu_before_rule_is_not_considered():
     """748.15 with 90 FR 4544: before 2025-01-13 the rule (and the NVEU table) does not apply:
     the earlier controls govern, under which India needs no licence; NVEU is not weighed."""
@@ -457,6 +461,7 @@ def test_748_15_uveu_new_site_notice_reading_180_or_60_days(days, default_ok, sh
 
 
 @pytest.mark.parametrize("use", ["section_744_23", "section_744_6"])
+@pytest.mark.provision("restrict_744_exceptions", "restrict_744_veu")
 def test_740_2_a_2_part744_end_use_makes_every_authorization_unavailable(use):
     """740.2(a)(2) with 744.23 / 744.6, and 748.15 for VEUs: a known part 744 end use fails every
     authorization weighed, each citing its provision; 'none' changes nothing."""
@@ -487,6 +492,7 @@ def test_748_15_uveu_shares_of_huge_totals_are_exact(value):
 
 
 # --- moved from test_spec_coverage.py: 15 CFR 748.15 a UVEU has no TPP limit ---
+@pytest.mark.provision("dc_veu_uveu")
 def test_748_15_uveu_receives_chips_without_any_tpp_limit():
     """748.15: a UVEU may receive advanced chips without a TPP limit (only the shares of its
     compute by country bind): 1,000,000 H100 (15,832,000,000 TPP, beyond the Tier 2 allocation,
