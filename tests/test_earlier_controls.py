@@ -65,3 +65,4 @@ def test_742_6_b_10_earlier_case_by_case_for_vietnam_between_its_dates(date, exp
     from 2023-11-17 to the IFR's compliance date; from 2025-05-15 Vietnam is a Tier 2
     destination under the IFR's policy (approval within the allocation)."""
     assert policy(buyer("VN", date)) == expected
+
