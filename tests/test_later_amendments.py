@@ -9,10 +9,6 @@ from helpers import run, scenario
 
 
 @pytest.mark.provision("policy_dram_case_by_case")
-@pytest.mark.xfail(strict=True, reason=(
-    "the case-by-case policy of 91 FR 1684 is registered in kb/later_amendments.lp, which "
-    "pyrules.engine.kb.provisions() does not read: the answer cites 'policy_dram_case_by_case' "
-    "instead of 15 CFR 742.6(b)(10)(iii)(A)(1)."))
 def test_742_6_b_10_iii_A_1_h200_case_by_case_cites_its_paragraph():
     """742.6(b)(10)(iii)(A)(1) (91 FR 1684, from 2026-01-15): H200s of 4,800 GB/s to China are
     reviewed case by case, and the answer cites that paragraph, not an internal id."""

@@ -34,12 +34,6 @@ def test_762_6_retention_period_is_the_parameter_in_force():
 
 
 @pytest.mark.provision("recordkeeping")
-@pytest.mark.xfail(strict=True, reason=(
-    "15 CFR 762.1(a)(2) applies part 762 to every export of commodities from the United States, "
-    "licensed or not; kb/obligations.lp brings keep_records only when licence_required(yes), so an "
-    "export subject to the EAR that needs no licence (H100s to Germany on 2025-05-14, in the "
-    "compliance window) lists no record keeping. regulation.md gives 762.6 without saying when it "
-    "applies: to be decided (a reading, or the rule widened)."))
 def test_762_1_records_kept_for_an_export_that_needs_no_licence():
     d = run(scenario(date="2025-05-14"))
     assert d.license_required is False

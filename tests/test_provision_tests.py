@@ -80,11 +80,6 @@ def test_every_provision_of_the_kb_is_named_by_a_test():
     assert UNTESTED <= set(registry()), sorted(UNTESTED - set(registry()))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pyrules.engine.kb.provisions() reads kb/provisions.lp only, so a provision registered in "
-    "another KB file (policy_dram_case_by_case, kb/later_amendments.lp) is cited by its bare id: "
-    "the answer's policy citation is 'policy_dram_case_by_case', not the CFR paragraph "
-    "(one-line fix: read provision/5 from the whole KB, kb.described)."))
 def test_every_registered_provision_is_cited_by_its_citation():
     """Every provision of the registry, wherever the KB declares it, is cited in answers by its
     citation, never by its id."""

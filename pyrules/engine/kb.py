@@ -58,8 +58,10 @@ def eccns() -> set[str]:
 
 @functools.cache
 def provisions() -> dict[str, dict]:
+    """Provision id -> citation, title and in-force dates, from every kb/*.lp file that
+    registers one (most are in kb/provisions.lp; later amendments register their own)."""
     out = {}
-    for a in _facts_of("provisions.lp", "provision", 5):
+    for a in described("provision/5"):
         out[a[0].name] = {"id": a[0].name, "citation": a[1].string, "title": a[2].string,
                           "from": a[3].number, "to": a[4].number}
     return out

@@ -36,6 +36,13 @@ def term_text(sym: clingo.Symbol) -> str:
     return str(sym)
 
 
+def policy_words(policy: str) -> str:
+    """How a review policy reads in a sentence ("applications are reviewed case by case"),
+    in the KB's own words (policy_words/2 in kb/licensing_policy.lp)."""
+    words = {a[0].name: a[1].string for a in kb.described("policy_words/2")}
+    return "applications are " + words.get(policy, "reviewed under " + policy.replace("_", " "))
+
+
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -365,7 +372,7 @@ class Determination:
                 parts.append("no licence exception is available")
         if self.license_required is not False:
             if self.licensing_policy:
-                parts.append("applications are reviewed under a " + self.licensing_policy.replace("_", " "))
+                parts.append(policy_words(self.licensing_policy))
             elif self.license_required is True and self.authorized is not True:
                 parts.append("no licensing policy could be determined"
                              + (" (the provisions overlap without precedence)" if self.overlaps else ""))

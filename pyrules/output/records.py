@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pyrules.engine import kb
+from pyrules.output.determination import policy_words
 from pyrules.output.coverage import coverage, coverage_line
 
 
@@ -61,12 +62,6 @@ def answer_json(d, scenario_input: Any | None = None) -> dict:
 
 
 # ----------------------------------------------------------------------------- words
-_POLICY_WORDS = {
-    "presumption_of_approval": "applications are reviewed under a presumption of approval",
-    "presumption_of_denial": "applications are reviewed under a presumption of denial",
-    "policy_of_denial": "applications are reviewed under a policy of denial",
-    "case_by_case": "applications are reviewed case by case",
-}
 
 
 def _names(xs: list[str]) -> str:
@@ -98,8 +93,7 @@ def one_sentence(d) -> str:
         parts.append("no licence exception is available")
     if not avail:
         if d.licensing_policy:
-            parts.append(_POLICY_WORDS.get(d.licensing_policy, "applications are reviewed under "
-                                           + d.licensing_policy.replace("_", " ")))
+            parts.append(policy_words(d.licensing_policy))
         elif d.policy_candidates:
             parts.append("the licensing policy is undecided")
     return "; ".join(parts) + "."
