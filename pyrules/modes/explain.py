@@ -100,6 +100,36 @@ class Program:
     twin_names: dict = field(default_factory=dict)  # "_w<k>" -> (name, arity)
     twin_of: dict = field(default_factory=dict)     # (name, arity) -> "_w<k>"
     whole_ast: list = field(default_factory=list)  # ``whole`` parsed once: adding statements beats reparsing
+    _pruned: dict = field(default_factory=dict, repr=False)  # input signatures -> the statements kept
+    _rules: list = field(default_factory=list, repr=False)
+    _others: list = field(default_factory=list, repr=False)
+    _rule_sigs: list = field(default_factory=list, repr=False)
+
+    def statements_for(self, present: frozenset) -> list:
+        """The statements of ``whole_ast`` that can matter when the input facts have the
+        signatures ``present`` (as ``Engine._for_inputs`` does for the plain KB): a rule
+        with a positive body atom of a predicate that no fact and no rule that can fire
+        gives never applies, so leaving it out changes no answer set but saves grounding it."""
+        kept = self._pruned.get(present)
+        if kept is None:
+            if not self._rule_sigs:
+                from pyrules.engine.control import _rule_signatures
+                self._others = [st for st in self.whole_ast if st.ast_type != ast.ASTType.Rule]
+                self._rules = [st for st in self.whole_ast if st.ast_type == ast.ASTType.Rule]
+                self._rule_sigs = _rule_signatures(self.whole, self._rules)
+            can = set(present)
+            fire = [False] * len(self._rules)
+            changed = True
+            while changed:
+                changed = False
+                for i, (heads, needs) in enumerate(self._rule_sigs):
+                    if not fire[i] and needs <= can:
+                        fire[i] = True
+                        if heads - can:
+                            can |= heads
+                            changed = True
+            kept = self._pruned[present] = self._others + [r for r, f in zip(self._rules, fire) if f]
+        return kept
 
 
 def _walk(node) -> Iterator[Any]:
@@ -505,7 +535,12 @@ def program() -> Program:
 # ============================================================================ the tree
 def input_field(sym: clingo.Symbol) -> str | None:
     """Where in the scenario (JSON form) an input fact comes from (pyrules/schema.py)."""
-    return schema.input_path(sym)
+    k = _key(sym)
+    try:
+        return _FIELDS[k]
+    except KeyError:
+        f = _FIELDS[k] = schema.input_path(sym)
+        return f
 
 
 _STRING = re.compile(r'("(?:[^"\\]|\\.)*")')
@@ -562,7 +597,17 @@ def top_args(text: str) -> tuple[str, list[str]]:
 
 def atom_text(sym: clingo.Symbol) -> str:
     """A readable atom: strings unquoted, n(...) numbers as integers, _any as _."""
-    return readable(str(sym))
+    return _texts(sym)[1]
+
+
+def _texts(sym: clingo.Symbol) -> tuple[str, str, tuple[str, list[str]]]:
+    """clingo's text of a symbol, its readable text and its top-level arguments (memoised)."""
+    k = _key(sym)
+    t = _TEXTS.get(k)
+    if t is None:
+        key = str(sym)
+        t = _TEXTS[k] = (key, readable(key), top_args(key))
+    return t
 
 
 def _instantiate(text: str, names: list[str], values: Iterable[clingo.Symbol]) -> str:
@@ -593,6 +638,7 @@ _SIGS: dict = {}      # symbol -> (name, arity), or None for numbers and strings
 _TWINS: dict = {}     # twin atom -> (key of its head, _Instance)
 _AGGS: dict = {}      # _whyagg atom -> (rule id, key of G, atom)
 _TEXTS: dict = {}     # atom -> (clingo's text, readable text, top-level arguments)
+_FIELDS: dict = {}    # input fact -> its field (schema.input_path)
 
 
 def _key(sym: clingo.Symbol):
@@ -600,7 +646,7 @@ def _key(sym: clingo.Symbol):
 
 
 def _trim_memos() -> None:
-    for m in (_NAMES, _SIGS, _TWINS, _AGGS, _TEXTS):
+    for m in (_NAMES, _SIGS, _TWINS, _AGGS, _TEXTS, _FIELDS):
         if len(m) > _MEMO_LIMIT:
             m.clear()
 
@@ -732,11 +778,7 @@ class _Builder:
         return None
 
     def _base(self, sym: clingo.Symbol, kind: str, text: str | None = None) -> dict:
-        k = _key(sym)
-        t = _TEXTS.get(k)
-        if t is None:
-            key = str(sym)
-            t = _TEXTS[k] = (key, readable(key), top_args(key))
+        t = _texts(sym)
         key = t[0]
         pid = self.provision_of(key, t[2])
         node = {"atom": key, "text": text or t[1], "kind": kind,
@@ -931,12 +973,12 @@ def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[cling
     (each body grounded once) is used; should it ever fail to ground, the
     knowledge base plus the twins is used instead."""
     from pyrules.engine.arithmetic import Arithmetic
-    from pyrules.engine.control import KnowledgeBaseError, default_engine
+    from pyrules.engine.control import KnowledgeBaseError, _release, default_engine
     if engine is None and _WHOLE_OK.get(id(prog), True):
         try:
             ctl = clingo.Control(["--warn=none", "--models=2"])
             with ast.ProgramBuilder(ctl) as builder:
-                for stmt in prog.whole_ast:
+                for stmt in prog.statements_for(frozenset((f.name, len(f.arguments)) for f in facts)):
                     builder.add(stmt)
             with ctl.backend() as backend:
                 for sym in facts:
@@ -944,6 +986,7 @@ def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[cling
             ctl.ground([("base", [])], context=Arithmetic())
             found: list[list[clingo.Symbol]] = []
             ctl.solve(on_model=lambda m: found.append(list(m.symbols(shown=True))))
+            _release(ctl)
             if len(found) != 1:
                 raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
             return found[0]
