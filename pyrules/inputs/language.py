@@ -14,8 +14,9 @@ A lawyer writes::
 and :func:`parse_text` turns it into the project's JSON interchange form (plain dicts
 and lists).  :func:`to_text` writes such a dict back as text.  Nothing here evaluates
 the rule: the parser only checks syntax and a few simple things (duplicate entities,
-facts or properties, unknown keywords, item numbers that do not exist).  Whether a
-country code or chip name is known is checked elsewhere.  See docs/language.md.
+facts or properties, unknown keywords, item numbers that do not exist, country names
+the knowledge base does not know).  Whether a country code or chip name is known is
+checked elsewhere.  See docs/language.md.
 
 Design notes
 ------------
@@ -80,6 +81,12 @@ _INT_TOKEN_RE = rf"(?:-?[0-9]{{1,3}}(?:,[0-9]{{3}})+|-?[0-9]+(?:_[0-9]+)*)(?![{_
 _KEY_RE = r"[a-z_][a-z0-9_]*"
 _GOAL_RE = r"[A-Za-z_][A-Za-z0-9_]*"
 _CC_RE = r"[A-Z]{2}"
+# a country written without quotes: words of letters (any script), digits, "'" and "-",
+# separated by spaces or tabs, up to a word that continues the line
+_NAME_WORD = r"[^\W\d_][\w'\u2019\-]*"
+_NAME_STOPS = ("to", "from", "in", "located", "headquartered", "parent", "status")
+_COUNTRY_RE = (rf"{_NAME_WORD}(?:[ \t]+(?!(?:{'|'.join(_NAME_STOPS)})(?![\w'\u2019\-])){_NAME_WORD})*"
+               rf"(?![\w'\u2019.+/^\-])")
 _DATE_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 _TOKEN_FULL = re.compile(f"(?:{_TOKEN_RE})")
@@ -270,10 +277,12 @@ def _key(what):
 
 
 def _cc(after):
-    # A code in any case (IN, in) or a quoted country name ("Vietnam"); the
-    # scenario check turns either into the code (pyrules.model.country_code).
-    return ((pp.Regex(r"[A-Za-z]{2}" + _B).set_parse_action(_tok) | _quoted())
-            .set_name(f"a country code (e.g. IN) or a quoted country name after '{after}'"))
+    # A code in any case (IN, in), a country name as a word or words (Vietnam, United Arab
+    # Emirates; the words of a line that follow a country, such as 'to', end it) or a
+    # quoted name ("Korea, Republic of"). The builder checks it is a country
+    # (pyrules.inputs.model.country_code) and the scenario check turns it into the code.
+    return ((pp.Regex(_COUNTRY_RE).set_parse_action(_tok) | _quoted())
+            .set_name(f"a country code (e.g. IN) or a country name after '{after}'"))
 
 
 def _integer(what):
@@ -477,6 +486,21 @@ class _Builder:
         except _BadValue as exc:
             raise self.error(tok.loc, str(exc)) from None
 
+    def country(self, tok: _Tok, after: str) -> str:
+        """A country as written (a code in any case or a name, as JSON takes them). A name
+        is checked against the KB's country list here: an unknown one is an error at its
+        place, with the closest names; a code is checked with the scenario, as in JSON."""
+        from pyrules.engine import kb
+        from pyrules.errors import did_you_mean
+        from pyrules.inputs.model import country_code
+        text = tok.content if tok.quoted else " ".join(tok.text.split())
+        if not re.fullmatch(r"[A-Za-z]{2}", text) and country_code(text) is None:
+            names = list(kb.countries().values())
+            hint = did_you_mean(text, names) if len(text) > 3 else ""
+            raise self.error(tok.loc, f"unknown country {text!r} after '{after}': expected an ISO 3166-1 "
+                                      f"alpha-2 code (e.g. IN) or a country name{hint}")
+        return text
+
     def integer(self, tok: _Tok, what: str) -> int:
         number = self.value(tok)
         if not isinstance(number, int):
@@ -520,10 +544,10 @@ class _Builder:
                 else:
                     transaction["action"] = p["action"]
                 if "in" in p:
-                    transaction["from"] = transaction["to"] = p["in"].content
+                    transaction["from"] = transaction["to"] = self.country(p["in"], "in")
                 for end in ("from", "to"):
                     if end in p:
-                        transaction[end] = p[end].content
+                        transaction[end] = self.country(p[end], end)
             elif st.kind == "consignee":
                 self.once(seen, "the consignee", st.loc)
                 transaction["consignee"] = p["name"].content
@@ -661,7 +685,8 @@ class _Builder:
             else:
                 if prop.kind in out:
                     raise self.error(prop.loc, f"'{prop.kind}' is given twice for entity '{entity}'")
-                out[prop.kind] = tok.content
+                out[prop.kind] = self.country(tok, prop.kind) if prop.kind in ("located", "headquartered") \
+                    else tok.content
         return out
 
     @staticmethod
@@ -786,9 +811,13 @@ def _key_text(k: Any, where: str) -> str:
 
 
 def _cc_text(v: Any, where: str) -> str:
-    if not isinstance(v, str) or not _CC_FULL.fullmatch(v):
-        raise _bad(where, f"{v!r} is not a country code (two capital letters)")
-    return v
+    """A country as the text writes it: a code as it is, a name the KB knows quoted."""
+    if isinstance(v, str) and _CC_FULL.fullmatch(v):
+        return v
+    from pyrules.inputs.model import country_code
+    if not isinstance(v, str) or country_code(v) is None:
+        raise _bad(where, f"{v!r} is not a country code (two capital letters) or a country name")
+    return _quote(v)
 
 
 def _check_keys(d: Any, allowed, where: str) -> None:
