@@ -725,7 +725,7 @@ def _found(text: str, loc: int) -> str:
     if text[loc] == "\n":
         return "end of line"
     m = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[^ \t\r\n,#"=]+|.').match(text, loc)
-    tok = m.group()
+    tok = m.group() if m else text[loc]
     if not tok.isprintable() or tok.isspace():
         return f"the character U+{ord(tok[0]):04X}"
     if len(tok) > 40:

@@ -711,7 +711,7 @@ def stratification_report() -> dict:
             for child in node:
                 body_atoms(child, negated, acc)
 
-    def on_stmt(stmt):
+    def on_stmt(stmt) -> None:
         if stmt.ast_type != clingo.ast.ASTType.Rule:
             return
         h = stmt.head

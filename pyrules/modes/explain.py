@@ -231,7 +231,9 @@ def _parse_kb(files: list[tuple[str, str]]) -> _Parsed:
     the input predicates (declared in input.lp and defined by no rule)."""
     stmts: list[tuple[str, Any]] = []
     for name, text in files:
-        ast.parse_string(text, lambda s, name=name: stmts.append((name, s)))
+        parsed: list[Any] = []
+        ast.parse_string(text, parsed.append)
+        stmts += [(name, s) for s in parsed]
     lines = {name: text.splitlines() for name, text in files}
     defined: dict[tuple[str, int], list] = {}
     shown: set[tuple[str, int]] = set()
@@ -709,7 +711,7 @@ class _Builder:
         self.missing_fields = {schema.field_path(s.arguments[0]) for s in by_name.get("missing_fact", ())
                                if len(s.arguments) == 1} - {None}
         self.support: dict[clingo.Symbol, _Instance] = {}
-        self.rank: dict[clingo.Symbol, int] = {}
+        self.rank: dict[clingo.Symbol, float] = {}
         self.expanded: set[clingo.Symbol] = set()
         self._derived: dict[clingo.Symbol, bool] = {}
 
@@ -748,7 +750,7 @@ class _Builder:
         best, best_i = float("inf"), None
         for i in self.instances(sym):
             deps = i.pos if i.g is None else list(i.pos) + self.agg.get((i.rule, i.g), [])
-            r = 0
+            r: float = 0
             for d in deps:
                 r = max(r, self._rank_of(d, stack))
                 if r >= best:

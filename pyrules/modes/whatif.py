@@ -175,6 +175,7 @@ class Var:
     item: int | None = None
     name: str | None = None
     current: Any = None        # JSON value, None when not given
+    unit: str = "units"        # a quantity's unit: the item's chip or ECCN
     alts: list[clingo.Symbol] = field(default_factory=list)
 
     @property
@@ -249,10 +250,11 @@ def _parse_change(spec: Any, s: Scenario, costs: dict | None, where: str) -> Var
     cost = _cost(spec.get("cost", 1), where + ".cost")
     S, F = clingo.String, clingo.Function
     if kind in ("headquartered", "located", "parent", "status"):
-        e = spec.get("entity")
-        if e not in ents:
-            raise InputError(f"unknown entity {shown(e)}; the scenario has {', '.join(ents) or 'none'}",
+        named = spec.get("entity")
+        if named not in ents:
+            raise InputError(f"unknown entity {shown(named)}; the scenario has {', '.join(ents) or 'none'}",
                              field=where + ".entity")
+        e = str(named)      # an entity of the scenario: a name
     if kind in ("headquartered", "located"):
         short = "hq" if kind == "headquartered" else "loc"
         v = Var(kind, F(short, [S(e)]), "country", cost, entity=e, current=ents[e].get(kind))
@@ -476,7 +478,7 @@ class Change:
 
 
 def _item_unit(v: Var) -> str:
-    return v.__dict__.get("_unit", "units")
+    return v.unit
 
 
 @dataclass
@@ -615,8 +617,8 @@ def _classes_text(classes: list[dict], current: str | None, tier_of: dict[str, i
     covered when every country of it is allowed but the current value. ``tier_of``:
     every country's tier in the model that chose the change."""
     universe: dict[int, set[str]] = {}
-    for c, t in tier_of.items():
-        universe.setdefault(t, set()).add(c)
+    for country, t in tier_of.items():
+        universe.setdefault(t, set()).add(country)
     by_tier: dict[Any, list[dict]] = {}
     for c in classes:
         by_tier.setdefault(c["tier"], []).append(c)
@@ -651,6 +653,8 @@ class _Problem:
     def __init__(self, scenario: Scenario, goal: str, may_change: list, costs: dict | None):
         self.scenario = scenario
         self.goal_sym, self.goal = _goal_symbol(goal)
+        # repairs already found (quantities, changes): none of them or their supersets again
+        self.forbidden: list[tuple[dict, dict]] = []
         check_costs(costs)
         check_changes(may_change)
         seen = set()
@@ -717,9 +721,10 @@ class _Problem:
                 v.alts = [big(x) for x in sorted(vals) if big(x) != cur]
             elif t == "quantity":
                 i, q = v.item, v.current
+                assert i is not None
                 tpp = unit.get(i)
-                v._unit = items[i - 1].get("chip") or items[i - 1].get("eccn") or "units"
-                vals: set[int] = set()
+                v.unit = items[i - 1].get("chip") or items[i - 1].get("eccn") or "units"
+                vals = set()
                 if tpp and i in addends:
                     other = shipment - addends[i]
                     for b in budgets:
@@ -819,7 +824,7 @@ class _Problem:
         ctl.add("base", [], kb.kb_text())
         ctl.add("base", [], _mode_text())
         forbid = []
-        for fq, fc in getattr(self, "forbidden", []):
+        for fq, fc in self.forbidden:
             # a repair found at a cheaper level: no superset of it is asked for again
             if all(quantities.get(i) == q for i, q in fq.items()):
                 if not fc:
@@ -883,6 +888,11 @@ class _Problem:
 _EXPLORE_COMBOS = 64
 
 
+def _chosen(qvars: list[Var], choice: tuple) -> dict[int, int]:
+    """item -> quantity for one choice of the quantity changes (None: unchanged)."""
+    return {v.item: c for v, c in zip(qvars, choice) if c is not None and v.item is not None}
+
+
 def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
     """Conditions not met in every alternative (over at most _EXPLORE_COMBOS quantity choices)."""
     from pyrules.output.determination import citation
@@ -890,7 +900,7 @@ def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
     some: set = set()
     qvars = [v for v in p.vars if v.kind == "quantity"]
     for _, choice in combos[:_EXPLORE_COMBOS]:
-        q = {v.item: c for v, c in zip(qvars, choice) if c is not None}
+        q = _chosen(qvars, choice)
         got = p.explore(q)
         if got is None:
             continue
@@ -1023,8 +1033,7 @@ def _core(p: _Problem, combos: list) -> list[dict]:
         return []
     want = goal.arguments[0].name if goal.name == "auth" else None
     qvars = [v for v in p.vars if v.kind == "quantity"]
-    solvers = [_CoreSolver(p, {v.item: c for v, c in zip(qvars, choice) if c is not None})
-               for _, choice in combos[:_EXPLORE_COMBOS]]
+    solvers = [_CoreSolver(p, _chosen(qvars, choice)) for _, choice in combos[:_EXPLORE_COMBOS]]
     conds: dict[str, list[str]] = {}
     texts: dict[tuple[str, str], tuple[str, str]] = {}
     for a in (x.arguments for x in p.base_atoms if x.name == "condition" and len(x.arguments) == 4):
@@ -1067,7 +1076,8 @@ def _core(p: _Problem, combos: list) -> list[dict]:
                              "description": "the authorization is weighed at all (a licence is required)"})
                 continue
             prov, desc = texts[(auth, cond)]
-            row = {"condition": cond, "description": desc, "citation": citation(prov) if prov else ""}
+            row: dict[str, Any] = {"condition": cond, "description": desc,
+                                   "citation": citation(prov) if prov else ""}
             if (auth, cond) in missing_now and (auth, cond) not in failed_now:
                 row["state"] = "undecided"
                 row["field"], row["question"] = schema.missing_fact_field(missing_now[(auth, cond)])
@@ -1182,7 +1192,7 @@ def _search(p: _Problem, combos: list, qvars: list) -> tuple[int | None, list]:
     for qcost, choice in combos:
         if best is not None and qcost > best:
             break
-        quantities = {v.item: c for v, c in zip(qvars, choice) if c is not None}
+        quantities = _chosen(qvars, choice)
         budget = None if best is None else best - qcost
         cost, models = p.solve(quantities, budget)
         if cost is None:
@@ -1238,6 +1248,7 @@ def apply_changes(scenario: Scenario, changes: Iterable[tuple[Var, Any]]) -> Sce
         elif v.kind == "date":
             d["date"] = value
         elif v.kind == "quantity":
+            assert v.item is not None
             d["items"][v.item - 1]["quantity"] = value
         elif v.kind == "fact":
             d.setdefault("facts", {})[v.name] = value
@@ -1339,9 +1350,10 @@ def _group(reps: list[Repair]) -> list[Repair]:
             first = group[0]
             ch = [c for c in first.changes if c.var.key == key][0]
             classes = sorted({json.dumps(cl, sort_keys=True) for r in group for c in r.changes
-                              if c.var.key == key for cl in c.classes})
-            new = Change(ch.var, ch.value, [json.loads(x) for x in classes], ch.tier_of)
-            new.classes.sort(key=lambda cl: (cl["tier"] or 9, cl["representative"]))
+                              if c.var.key == key for cl in c.classes or ()})
+            merged_classes = sorted((json.loads(x) for x in classes),
+                                    key=lambda cl: (cl["tier"] or 9, cl["representative"]))
+            new = Change(ch.var, ch.value, merged_classes, ch.tier_of)
             changes = [new if c.var.key == key else c for c in first.changes]
             opens = sorted({o for r in group for o in r.opens})
             sats = {json.dumps(s, sort_keys=True) for r in group for s in r.satisfies}
