@@ -330,17 +330,120 @@ def test_error_bad_date(date, column, expect):
 
 
 @pytest.mark.parametrize("line, column, after, found", [
-    ("export from US to India", 21, "to", "India"),
-    ("in-country transfer in 12", 26, "in", "12"),
-    ("entity A located USA", 20, "located", "USA"),
+    ("in-country transfer in 12", 26, "in", "'12'"),
+    ("export from US to", 20, "to", "end of line"),
+    ("entity A located ,", 20, "located", "','"),
 ])
 def test_error_bad_country_code(line, column, after, found):
-    # issue 13 changed the wording: lower-case codes and quoted names are accepted now
-    # (the case "export from us to IN" moved to the test below).
+    # issue 13 changed the wording: lower-case codes and names, quoted or not, are accepted
+    # now ("export from US to India" and "located USA" moved to the tests below).
     e = error(f"scenario\n  {line}\nend\n")
     assert (e.line, e.column) == (2, column)
-    assert e.message == (f"expected a country code (e.g. IN) or a quoted country name after '{after}', "
-                         f"found '{found}'")
+    assert e.message == f"expected a country code (e.g. IN) or a country name after '{after}', found {found}"
+
+
+@pytest.mark.parametrize("line, column, after, given, hint", [
+    ("export from US to Vitenam", 21, "to", "Vitenam", " (did you mean 'Vietnam'?)"),
+    ('export from US to "Vitenam"', 21, "to", "Vitenam", " (did you mean 'Vietnam'?)"),
+    ("entity A located Untied Kingdom", 20, "located", "Untied Kingdom", " (did you mean 'United Kingdom'?)"),
+    ("entity A located DE, headquartered Germny", 38, "headquartered", "Germny",
+     " (did you mean 'Germany' or 'Guernsey'?)"),
+    ("export from Untied States to DE", 15, "from", "Untied States",
+     " (did you mean 'United States' or 'United Arab Emirates'?)"),
+    ("entity A located USA", 20, "located", "USA", ""),
+    ("export from US to India please", 21, "to", "India please", ""),
+])
+def test_error_unknown_country_names_its_line_and_column(line, column, after, given, hint):
+    """Issue 13: a misspelled country is an error at its place, with the closest names of the
+    KB's country list, whether written as a code, a bare name or a quoted one."""
+    e = error(f"scenario\n  {line}\nend\n")
+    assert (e.line, e.column) == (2, column)
+    assert e.message == (f"unknown country {given!r} after '{after}': expected an ISO 3166-1 alpha-2 code "
+                         f"(e.g. IN) or a country name{hint}")
+
+
+@pytest.mark.parametrize("written, code", [
+    ("Vietnam", "VN"), ("viet nam", "VN"), ("de", "DE"), ("Germany", "DE"),
+    ("United Arab Emirates", "AE"), ("united arab emirates", "AE"), ("El Salvador", "SV"),
+    ("Hong Kong", "HK"), ("Côte d'Ivoire", "CI"), ("Guinea-Bissau", "GW"), ("Iran", "IR"),
+    ('"Congo, The Democratic Republic of the"', "CD"),
+])
+def test_unquoted_country_names_and_lower_case_codes_read_as_in_json(written, code):
+    """Issue 13: `to Vietnam`, `to de`, `located United Arab Emirates` read as JSON reads the
+    same strings; a multi-word name ends at the next word of the line ('to', 'headquartered')."""
+    from pyrules.inputs.model import Scenario
+    text = (f"scenario\n  export from {written} to {written}\n  ship 1 x H100-SXM\n"
+            f"  entity A located {written} headquartered {written} parent B\n"
+            f"  entity B located {written}, headquartered US\nend\n")
+    d = parse_text(text)[0]
+    plain = written.strip('"')
+    assert d["transaction"] == {"action": "export", "from": plain, "to": plain}
+    assert d["entities"]["A"] == {"located": plain, "headquartered": plain, "parent": "B"}
+    s = Scenario.from_dict(d).data
+    j = Scenario.from_dict({"transaction": {"action": "export", "from": plain, "to": plain},
+                            "items": [{"chip": "H100-SXM", "quantity": 1}],
+                            "entities": {"A": {"located": plain, "headquartered": plain, "parent": "B"},
+                                         "B": {"located": plain, "headquartered": "US"}}}).data
+    assert s["transaction"]["to"] == s["transaction"]["from"] == code
+    assert s["transaction"] == j["transaction"] and s["entities"] == j["entities"]
+
+
+def test_country_names_written_back_quoted_and_read_again():
+    d = {"transaction": {"action": "export", "from": "US", "to": "United Arab Emirates"},
+         "entities": {"A": {"located": "viet nam", "headquartered": "DE"}}}
+    text = to_text(d)
+    assert 'to "United Arab Emirates"' in text and 'located "viet nam"' in text
+    assert parse_text(text) == [d]
+
+
+def _country_forms():
+    """(form written, as it goes in the text) for every country of the KB: its code in either
+    case, its name as listed, lower-cased and upper-cased; a name the bare-word form cannot
+    hold (commas, parentheses, full stops) goes in quotes."""
+    import re
+
+    from pyrules.engine import kb
+    from pyrules.inputs.language import _COUNTRY_RE
+    bare = re.compile(_COUNTRY_RE)
+
+    def written(form: str) -> str:
+        return form if bare.fullmatch(form) else '"' + form + '"'
+    countries = sorted(kb.countries().items())
+    return st.sampled_from(countries).flatmap(lambda cn: st.sampled_from(
+        [cn[0], cn[0].lower(), cn[1], cn[1].lower(), cn[1].upper()])).map(lambda f: (f, written(f)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_country_forms(), st.sampled_from(["to", "from", "located", "headquartered", "in"]))
+def test_fuzz_scn_and_json_forms_of_a_country_agree(form, where):
+    """Whatever form a country takes (code in any case, name in any case, bare or quoted), the
+    .scn line and the JSON with the same string give the same scenario, or both refuse it."""
+    from pyrules.inputs.model import Scenario
+    value, text_form = form
+    if where in ("located", "headquartered"):
+        text = f"scenario\n  export from US to DE\n  entity A {where} {text_form}\n"
+        js = {"transaction": {"action": "export", "from": "US", "to": "DE"}, "entities": {"A": {where: value}}}
+    elif where == "in":
+        text = f"scenario\n  in-country transfer in {text_form}\n"
+        js = {"transaction": {"action": "in_country_transfer", "from": value, "to": value}}
+    else:
+        other = " to US" if where == "from" else ""
+        text = f"scenario\n  export {where} {text_form}{other}\n"
+        js = {"transaction": {"action": "export", where: value} | ({"to": "US"} if where == "from" else {})}
+    text += "  ship 1 x H100-SXM\nend\n"
+    js["items"] = [{"chip": "H100-SXM", "quantity": 1}]
+    try:
+        from_json = Scenario.from_dict(js).data
+    except InputError:
+        from_json = None
+    try:
+        parsed = parse_text(text)[0]
+    except InputError as exc:
+        assert from_json is None, f"{text!r} refused ({exc}) but JSON {js} accepted"
+        assert exc.line == 2 and exc.column is not None
+        return
+    assert parsed == js
+    assert Scenario.from_dict(parsed).data == from_json
 
 
 def test_lower_case_codes_and_quoted_names_read_as_in_json():
@@ -447,8 +550,8 @@ def test_error_outside_scenario():
 
 
 def test_error_str_is_located():
-    e = error("scenario\n  export to india\nend\n")
-    assert str(e).startswith("case.scn, line 2, column 13: expected a country code")
+    e = error("scenario\n  export to Indai\nend\n")
+    assert str(e).startswith("case.scn, line 2, column 13: unknown country 'Indai'")
 
 
 # --------------------------------------------------------------------------- to_text
@@ -492,7 +595,7 @@ def test_to_text_quotes_what_would_read_differently():
 @pytest.mark.parametrize("bad", [
     {"transaction": {"action": "smuggle"}},
     {"transaction": {"to": "IN"}},
-    {"transaction": {"action": "export", "to": "India"}},
+    {"transaction": {"action": "export", "to": "Atlantis"}},
     {"facts": {"Bad Key": 1}},
     {"facts": {"x": None}},
     {"facts": {"x": float("nan")}},

@@ -137,6 +137,23 @@ def test_api_whatif_lpp_over_limit_has_a_verified_repair(client):
     assert all(rep["verified"] for rep in res["repairs"])
 
 
+def test_748_15_whatif_unreachable_names_the_core_in_the_api_and_the_page(client):
+    """748.15: NVEU to China cannot be reached by anything the parties can change; the API's
+    answer and the web page both name the blocking condition (the unsatisfiable core) with
+    its citation, not only that no change reaches the goal."""
+    s = load("core_tier3_destination.json")
+    r = client.post("/api/v1/whatif", json={"scenario": s, "goal": "nveu"})
+    assert r.status_code == 200, r.text
+    res = r.json()["results"][0]
+    assert res["reachable"] is False
+    assert [[c["condition"] for c in row["conditions"]] for row in res["core"]] == [["nveu_destination_tier2"]]
+    page = client.post("/whatif", data={"scenario_json": json.dumps(s), "goal": "nveu"})
+    assert page.status_code == 200
+    html = page.text
+    assert 'id="whatif-core"' in html and "The destination is a Tier 2 country" in html
+    assert "748.15" in html[html.index('id="whatif-core"'):]
+
+
 def test_api_whatif_bad_goal_names_the_field(client):
     s = load("core_tier3_destination.json")
     r = client.post("/api/v1/whatif", json={"scenario": s, "goal": "world_peace"})

@@ -435,3 +435,78 @@ def test_742_6_b_10_whatif_ranks_dearer_repairs_by_cost():
     assert all("destination" not in t for t in texts)
     assert "Dearer repairs, cheapest first:" in r.to_text()
     assert answer_questions(s)[1].alternatives == []          # the API default: optimal only
+# ----------------------------------------------------------------- unreachable: the unsatisfiable core
+def _query(name: str) -> Scenario:
+    from pyrules.inputs.loader import load_scenarios
+    return load_scenarios([ROOT / "queries" / name])[0][1]
+
+
+def test_748_15_core_names_the_tier2_destination_condition_of_nveu():
+    """748.15: an NVEU serves Tier 2 destinations only. Shipping to China, nothing the parties
+    can change (the defaults) reaches NVEU, and the core names that condition with its citation."""
+    s = _query("core_tier3_destination.json")
+    r = whatif.repairs(s, "nveu")
+    assert not r.reachable
+    assert [(c["authorization"], [x["condition"] for x in c["conditions"]]) for c in r.core] == [
+        ("NVEU", ["nveu_destination_tier2"])]
+    row = r.core[0]["conditions"][0]
+    assert row["citation"] == "15 CFR 748.15" and row["state"] == "not met"
+    assert "Tier 2" in row["description"]
+    text = r.to_text()
+    assert "unsatisfiable core" in text and f"x {row['description']}  [15 CFR 748.15]" in text
+    assert r.to_json()["core"] == r.core
+    # the condition named does fail in the scenario as given
+    d = pyrules.evaluate(s)
+    nveu = {a["name"]: a for a in d.authorizations}["NVEU"]
+    assert "nveu_destination_tier2" in {c["condition"] for c in nveu["failed_conditions"]}
+
+
+def test_748_15_core_moves_on_when_the_destination_may_change():
+    """With the destination free to change, the Tier 2 condition no longer blocks NVEU; the
+    Chinese consignee's own ties to Tier 3 still do, in every alternative."""
+    s = _query("core_tier3_destination.json")
+    r = whatif.repairs(s, "nveu", whatif.default_changes(s) + [{"fact": "destination"}])
+    assert not r.reachable
+    assert [[x["condition"] for x in c["conditions"]] for c in r.core] == [["nveu_no_tier3_ties"]]
+
+
+def test_740_29_core_names_the_tier3_headquarters_and_it_is_the_real_blocker():
+    """740.29: LPP is barred when the consignee or its ultimate parent is headquartered in
+    Tier 3. Changing the purpose or the distributor cannot help; the core says why, and letting
+    HoldCo's headquarters change makes LPP reachable."""
+    r = whatif.repairs(india(), "lpp", [{"fact": "purpose"}, {"fact": "via_distributor"}])
+    assert not r.reachable
+    [row] = r.core
+    assert row["authorization"] == "LPP"
+    assert [(c["condition"], c["citation"]) for c in row["conditions"]] == [
+        ("lpp_headquarters_not_tier3", "15 CFR 740.29")]
+    freed = whatif.repairs(india(), "lpp", [{"fact": "purpose"}, {"fact": "via_distributor"},
+                                            {"fact": "headquartered", "entity": "HoldCo"}])
+    assert freed.reachable and freed.core == []
+
+
+def test_740_8_a_core_of_two_steps_never_met_together_and_minimal():
+    """740.8(a): NAC needs BIS notified and BIS not objecting. When only the notification may
+    change, the two are never met together (notifying leaves BIS's answer open); each alone
+    can be met, so the core is minimal."""
+    data = json.loads(json.dumps(_query("core_tier3_destination.json").data))
+    data["items"] = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 100, "data_center": False}]
+    change = [{"fact": "fact", "name": "nac_notification_submitted"}]
+    r = whatif.repairs(data, "nac", change)
+    assert not r.reachable
+    [row] = r.core
+    conds = [c["condition"] for c in row["conditions"]]
+    assert conds == ["nac_bis_no_objection", "nac_notification_submitted"]
+    assert all(c["citation"] == "15 CFR 740.8(a)" for c in row["conditions"])
+    assert "these 2 are never met together" in r.to_text()
+    p = whatif._Problem(Scenario.from_dict(data), "nac", change, None)
+    solver = whatif._CoreSolver(p, {})
+    import clingo
+    wanted = [clingo.Function("wi_want", [clingo.Function("nac"), clingo.Function(c)]) for c in conds]
+    assert solver.core(wanted) is not None
+    assert all(solver.core([w]) is None for w in wanted)
+
+
+def test_core_is_empty_when_the_goal_is_reached():
+    r = whatif.repairs(lpp_lab(100), "lpp", [{"fact": "purpose"}])
+    assert r.reachable and r.core == [] and "unsatisfiable core" not in r.to_text()

@@ -14,8 +14,9 @@ A lawyer writes::
 and :func:`parse_text` turns it into the project's JSON interchange form (plain dicts
 and lists).  :func:`to_text` writes such a dict back as text.  Nothing here evaluates
 the rule: the parser only checks syntax and a few simple things (duplicate entities,
-facts or properties, unknown keywords, item numbers that do not exist).  Whether a
-country code or chip name is known is checked elsewhere.  See docs/language.md.
+facts or properties, unknown keywords, item numbers that do not exist, country names
+the knowledge base does not know).  Whether a country code or chip name is known is
+checked elsewhere.  See docs/language.md.
 
 Design notes
 ------------
@@ -80,6 +81,12 @@ _INT_TOKEN_RE = rf"(?:-?[0-9]{{1,3}}(?:,[0-9]{{3}})+|-?[0-9]+(?:_[0-9]+)*)(?![{_
 _KEY_RE = r"[a-z_][a-z0-9_]*"
 _GOAL_RE = r"[A-Za-z_][A-Za-z0-9_]*"
 _CC_RE = r"[A-Z]{2}"
+# a country written without quotes: words of letters (any script), digits, "'" and "-",
+# separated by spaces or tabs, up to a word that continues the line
+_NAME_WORD = r"[^\W\d_][\w'\u2019\-]*"
+_NAME_STOPS = ("to", "from", "in", "located", "headquartered", "parent", "status")
+_COUNTRY_RE = (rf"{_NAME_WORD}(?:[ \t]+(?!(?:{'|'.join(_NAME_STOPS)})(?![\w'\u2019\-])){_NAME_WORD})*"
+               rf"(?![\w'\u2019.+/^\-])")
 _DATE_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 _TOKEN_FULL = re.compile(f"(?:{_TOKEN_RE})")
@@ -235,174 +242,216 @@ def _set_whitespace(expr: pp.ParserElement, chars: str, seen: set) -> None:
         _set_whitespace(sub, chars, seen)
 
 
-@functools.cache
-def _grammar() -> pp.ParserElement:
-    def kw(word):
-        return pp.Regex(re.escape(word) + _B).set_name(f"'{word}'")
+# Small parser elements shared by the lines of the grammar.
+def _kw(word):
+    return pp.Regex(re.escape(word) + _B).set_name(f"'{word}'")
 
-    def skw(word):
-        return kw(word).suppress()
 
-    def eol(what="end of line"):
-        return pp.LineEnd().set_name(what).suppress()
+def _skw(word):
+    return _kw(word).suppress()
 
-    def quoted():
-        return pp.Regex(_QUOTED_RE).set_parse_action(_tok)
 
-    def word():
-        return pp.Regex(_TOKEN_RE).set_parse_action(_tok)
+def _eol(what="end of line"):
+    return pp.LineEnd().set_name(what).suppress()
 
-    def value(what):
-        return (quoted() | word()).set_name(what)
 
-    def name(what):
-        plain = word().add_condition(lambda t: _is_plain(t[0].text))
-        return (quoted() | plain).set_name(what)
+def _quoted():
+    return pp.Regex(_QUOTED_RE).set_parse_action(_tok)
 
-    def key(what):
-        return pp.Regex(_KEY_RE + _B).set_name(what).set_parse_action(_tok)
 
-    def cc(after):
-        # A code in any case (IN, in) or a quoted country name ("Vietnam"); the
-        # scenario check turns either into the code (pyrules.model.country_code).
-        return ((pp.Regex(r"[A-Za-z]{2}" + _B).set_parse_action(_tok) | quoted())
-                .set_name(f"a country code (e.g. IN) or a quoted country name after '{after}'"))
+def _word():
+    return pp.Regex(_TOKEN_RE).set_parse_action(_tok)
 
-    def integer(what):
-        return pp.Regex(_INT_TOKEN_RE).set_name(what).set_parse_action(_tok)
 
-    def const(expr, result):
-        return expr.copy().set_parse_action(pp.replace_with(result))
+def _value(what):
+    return (_quoted() | _word()).set_name(what)
 
-    comma = pp.Suppress(",") + pp.Suppress(pp.ZeroOrMore(pp.LineEnd()))
-    equals = pp.Suppress(pp.Literal("=").set_name("'='"))
 
-    # -- the date
-    on_line = (skw("on") - pp.Regex(_DATE_RE + _B).set_name("a date (YYYY-MM-DD) after 'on'")
-               .set_parse_action(_tok)("date") - eol()).set_parse_action(_node("on", names=["date"]))
+def _name(what):
+    plain = _word().add_condition(lambda t: _is_plain(t[0].text))
+    return (_quoted() | plain).set_name(what)
 
-    # -- the transaction
+
+def _key(what):
+    return pp.Regex(_KEY_RE + _B).set_name(what).set_parse_action(_tok)
+
+
+def _cc(after):
+    # A code in any case (IN, in), a country name as a word or words (Vietnam, United Arab
+    # Emirates; the words of a line that follow a country, such as 'to', end it) or a
+    # quoted name ("Korea, Republic of"). The builder checks it is a country
+    # (pyrules.inputs.model.country_code) and the scenario check turns it into the code.
+    return ((pp.Regex(_COUNTRY_RE).set_parse_action(_tok) | _quoted())
+            .set_name(f"a country code (e.g. IN) or a country name after '{after}'"))
+
+
+def _integer(what):
+    return pp.Regex(_INT_TOKEN_RE).set_name(what).set_parse_action(_tok)
+
+
+def _const(expr, result):
+    return expr.copy().set_parse_action(pp.replace_with(result))
+
+
+def _comma():
+    return pp.Suppress(",") + pp.Suppress(pp.ZeroOrMore(pp.LineEnd()))
+
+
+def _equals():
+    return pp.Suppress(pp.Literal("=").set_name("'='"))
+
+
+def _deemed(s, loc, toks):
+    return "deemed_" + toks[0]
+
+
+def _date_grammar() -> pp.ParserElement:
+    """'on YYYY-MM-DD'."""
+    return (_skw("on") - pp.Regex(_DATE_RE + _B).set_name("a date (YYYY-MM-DD) after 'on'")
+            .set_parse_action(_tok)("date") - _eol()).set_parse_action(_node("on", names=["date"]))
+
+
+def _transaction_grammar() -> list[pp.ParserElement]:
+    """The lines of the transaction: its action with 'from' and 'to', the in-country
+    transfer, the consignee, 'via distributor' or not, the purpose, the authorization."""
     endpoints = (
-        (skw("from") - cc("from")("from")
-         - ((skw("to") - cc("to")("to") - eol()) | eol()).set_name("'to' or end of line"))
-        | (skw("to") - cc("to")("to") - eol())
-        | eol()
+        (_skw("from") - _cc("from")("from")
+         - ((_skw("to") - _cc("to")("to") - _eol()) | _eol()).set_name("'to' or end of line"))
+        | (_skw("to") - _cc("to")("to") - _eol())
+        | _eol()
     ).set_name("'from', 'to' or end of line")
-    second = (const(kw("export"), "export") | const(kw("reexport"), "reexport")
-              | const(kw("re-export"), "reexport")).set_name("'export' or 'reexport' after 'deemed'")
+    second = (_const(_kw("export"), "export") | _const(_kw("reexport"), "reexport")
+              | _const(_kw("re-export"), "reexport")).set_name("'export' or 'reexport' after 'deemed'")
     action_word = (
-        const(kw("export"), "export")
-        | const(kw("reexport"), "reexport")
-        | const(kw("re-export"), "reexport")
-        | (skw("deemed") - second).set_parse_action(lambda t: "deemed_" + t[0])
+        _const(_kw("export"), "export")
+        | _const(_kw("reexport"), "reexport")
+        | _const(_kw("re-export"), "reexport")
+        | (_skw("deemed") - second).set_parse_action(_deemed)
     )
     action_line = (action_word("action") - endpoints).set_parse_action(
         _node("action", names=["action", "from", "to"]))
     transfer_line = (
-        skw("in-country") - skw("transfer").set_name("'transfer' after 'in-country'")
-        - ((skw("in") - cc("in")("in") - eol()) | endpoints).set_name("'in', 'from', 'to' or end of line")
+        _skw("in-country") - _skw("transfer").set_name("'transfer' after 'in-country'")
+        - ((_skw("in") - _cc("in")("in") - _eol()) | endpoints).set_name("'in', 'from', 'to' or end of line")
     ).set_parse_action(_node("transfer", names=["in", "from", "to"]))
-    consignee_line = (skw("consignee") - name("a name after 'consignee'")("name") - eol()
+    consignee_line = (_skw("consignee") - _name("a name after 'consignee'")("name") - _eol()
                       ).set_parse_action(_node("consignee", names=["name"]))
-    distributor = skw("distributor").set_name("'distributor' after 'via'")
-    via_line = (skw("via") - distributor - eol()).set_parse_action(_node("via"))
-    not_via_line = (skw("not") - skw("via").set_name("'via' after 'not'") - distributor - eol()
+    distributor = _skw("distributor").set_name("'distributor' after 'via'")
+    via_line = (_skw("via") - distributor - _eol()).set_parse_action(_node("via"))
+    not_via_line = (_skw("not") - _skw("via").set_name("'via' after 'not'") - distributor - _eol()
                     ).set_parse_action(_node("not_via"))
-    purpose_line = (skw("purpose") - name("a purpose after 'purpose'")("name") - eol()
+    purpose_line = (_skw("purpose") - _name("a purpose after 'purpose'")("name") - _eol()
                     ).set_parse_action(_node("purpose", names=["name"]))
+    authorization_line = (_skw("authorization") - _name("an authorization's name after 'authorization'")("name")
+                          - _eol()).set_parse_action(_node("authorization", names=["name"]))
+    return [action_line, transfer_line, consignee_line, via_line, not_via_line, purpose_line, authorization_line]
 
-    end = kw("end")
-    authorization_line = (skw("authorization") - name("an authorization's name after 'authorization'")("name")
-                          - eol()).set_parse_action(_node("authorization", names=["name"]))
 
-    # -- items: ship [N x] [chip] key value ...
+def _ship_grammar() -> pp.ParserElement:
+    """'ship [N x] [chip] key value ...', continued after a line-ending comma."""
     times = pp.Regex(r"[x×]" + _B).suppress()
-    quantity = integer("a quantity")("qty") + times
+    quantity = _integer("a quantity")("qty") + times
     # after a line-ending comma, 'end' on the next line closes the scenario, not the item
-    continued = (quoted() | word().add_condition(lambda t: t[0].text != "end")).set_name(
+    continued = (_quoted() | _word().add_condition(lambda t: t[0].text != "end")).set_name(
         "another property after ','")
-    atoms = (value("an item after 'ship' (e.g. 1000 x H100-SXM)")
-             + pp.ZeroOrMore((comma - continued) | value("a value")))
-    ship_line = (skw("ship") - pp.Opt(quantity) - atoms - eol("another property or end of line")
-                 ).set_parse_action(_node("ship", names=["qty"], items=True))
+    atoms = (_value("an item after 'ship' (e.g. 1000 x H100-SXM)")
+             + pp.ZeroOrMore((_comma() - continued) | _value("a value")))
+    return (_skw("ship") - pp.Opt(quantity) - atoms - _eol("another property or end of line")
+            ).set_parse_action(_node("ship", names=["qty"], items=True))
 
-    # -- entities
+
+def _entity_grammar() -> pp.ParserElement:
+    """'entity NAME located CC headquartered CC parent NAME status KEY = VALUE ...'."""
     prop = (
-        (skw("located") - cc("located")).set_parse_action(_node("located", items=True))
-        | (skw("headquartered") - cc("headquartered")).set_parse_action(_node("headquartered", items=True))
-        | (skw("parent") - name("a name after 'parent'")).set_parse_action(_node("parent", items=True))
-        | (skw("status") - key("a status name (lower_case) after 'status'")
-           - equals.copy().set_name("'=' after the status name") - value("a value after '='")).set_parse_action(_node("status", items=True))
+        (_skw("located") - _cc("located")).set_parse_action(_node("located", items=True))
+        | (_skw("headquartered") - _cc("headquartered")).set_parse_action(_node("headquartered", items=True))
+        | (_skw("parent") - _name("a name after 'parent'")).set_parse_action(_node("parent", items=True))
+        | (_skw("status") - _key("a status name (lower_case) after 'status'")
+           - _equals().set_name("'=' after the status name") - _value("a value after '='")
+           ).set_parse_action(_node("status", items=True))
     ).set_name("'located', 'headquartered', 'parent' or 'status'")
-    entity_line = (
-        skw("entity") - name("a name after 'entity'")("name")
-        - pp.ZeroOrMore((comma - prop) | prop)
-        - eol("'located', 'headquartered', 'parent', 'status' or end of line")
+    return (
+        _skw("entity") - _name("a name after 'entity'")("name")
+        - pp.ZeroOrMore((_comma() - prop) | prop)
+        - _eol("'located', 'headquartered', 'parent', 'status' or end of line")
     ).set_parse_action(_node("entity", names=["name"], items=True))
 
-    # -- facts and readings
-    def setting(word_, kind):
-        return (skw(word_) - key(f"a {kind} name (lower_case) after '{word_}'")("key")
-                - equals.copy().set_name(f"'=' after the {kind} name")
-                - value("a value after '='")("value") - eol()
-                ).set_parse_action(_node(kind, names=["key", "value"]))
 
-    fact_line = setting("fact", "fact")
-    reading_line = setting("reading", "reading")
+def _setting_grammar(word_: str, kind: str) -> pp.ParserElement:
+    """'fact KEY = VALUE' and 'reading KEY = VALUE'."""
+    return (_skw(word_) - _key(f"a {kind} name (lower_case) after '{word_}'")("key")
+            - _equals().set_name(f"'=' after the {kind} name")
+            - _value("a value after '='")("value") - _eol()
+            ).set_parse_action(_node(kind, names=["key", "value"]))
 
-    # -- expected outcomes (pyrules.expect): 'expect FIELD = VALUE', 'expect FIELD includes VALUE',
-    #    'expect authorization NAME available = VALUE', 'expect authorization NAME failed includes ID'
-    expect_target = ((skw("authorization") - name("an authorization name after 'authorization'")("auth")
-                      - key("'available', 'failed' or 'undecided' after the authorization name")("key"))
-                     | key("an outcome field (e.g. license_required) after 'expect'")("key"))
-    expect_line = (
-        skw("expect") - expect_target
-        - ((equals.copy().set_name("'=' or 'includes'") - value("a value after '='")("value"))
-           | (skw("includes") - value("a value after 'includes'")("member")))
-        - eol()
+
+def _expect_grammar() -> pp.ParserElement:
+    """Expected outcomes (pyrules.expect): 'expect FIELD = VALUE', 'expect FIELD includes
+    VALUE', 'expect authorization NAME available = VALUE', 'expect authorization NAME
+    failed includes ID'."""
+    expect_target = ((_skw("authorization") - _name("an authorization name after 'authorization'")("auth")
+                      - _key("'available', 'failed' or 'undecided' after the authorization name")("key"))
+                     | _key("an outcome field (e.g. license_required) after 'expect'")("key"))
+    return (
+        _skw("expect") - expect_target
+        - ((_equals().set_name("'=' or 'includes'") - _value("a value after '='")("value"))
+           | (_skw("includes") - _value("a value after 'includes'")("member")))
+        - _eol()
     ).set_parse_action(_node("expect", names=["auth", "key", "value", "member"]))
 
-    # -- questions
-    of = skw("of").set_name("'of'")
+
+def _whatif_grammar() -> pp.ParserElement:
+    """'whatif GOAL [changing CHANGE [cost N], ...]'."""
+    of = _skw("of").set_name("'of'")
     change_what = (
-        ((kw("headquartered") | kw("located") | kw("parent"))("fact")
-         - of - name("an entity name after 'of'")("entity")
+        ((_kw("headquartered") | _kw("located") | _kw("parent"))("fact")
+         - of - _name("an entity name after 'of'")("entity")
          ).set_parse_action(_node("entity_fact", names=["fact", "entity"]))
-        | (skw("quantity") - of - skw("item").set_name("'item' after 'of'")
-           - integer("an item number after 'item'")("item")
+        | (_skw("quantity") - of - _skw("item").set_name("'item' after 'of'")
+           - _integer("an item number after 'item'")("item")
            ).set_parse_action(_node("item_fact", names=["item"]))
-        | (kw("destination") | kw("purpose") | kw("date") | kw("via_distributor")
-           | const(kw("via") - skw("distributor").set_name("'distributor' after 'via'"), "via_distributor")
+        | (_kw("destination") | _kw("purpose") | _kw("date") | _kw("via_distributor")
+           | _const(_kw("via") - _skw("distributor").set_name("'distributor' after 'via'"), "via_distributor")
            )("fact").set_parse_action(_node("simple", names=["fact"]))
-        | (skw("fact") - key("a fact name after 'fact'")("name")
+        | (_skw("fact") - _key("a fact name after 'fact'")("name")
            ).set_parse_action(_node("named_fact", names=["name"]))
-        | (skw("status") - key("a status name after 'status'")("name") - of
-           - name("an entity name after 'of'")("entity")
+        | (_skw("status") - _key("a status name after 'status'")("name") - of
+           - _name("an entity name after 'of'")("entity")
            ).set_parse_action(_node("status_fact", names=["name", "entity"]))
     ).set_name("something that may change (headquartered/located/parent of ENTITY, quantity of item N, "
                "destination, purpose, date, via distributor, fact NAME, status NAME of ENTITY)")
-    change = (change_what("what") + pp.Opt(skw("cost") - integer("a whole number after 'cost'")("cost"))
+    change = (change_what("what") + pp.Opt(_skw("cost") - _integer("a whole number after 'cost'")("cost"))
               ).set_parse_action(_node("change", names=["what", "cost"]))
-    changes = skw("changing") - change - pp.ZeroOrMore(comma - change) - eol("',' or end of line")
-    whatif_line = (
-        skw("whatif") - pp.Regex(_GOAL_RE + _B).set_name("a goal (e.g. authorized) after 'whatif'")
+    changes = _skw("changing") - change - pp.ZeroOrMore(_comma() - change) - _eol("',' or end of line")
+    return (
+        _skw("whatif") - pp.Regex(_GOAL_RE + _B).set_name("a goal (e.g. authorized) after 'whatif'")
         .set_parse_action(_tok)("goal")
-        - (changes | eol()).set_name("'changing' or end of line")
+        - (changes | _eol()).set_name("'changing' or end of line")
     ).set_parse_action(_node("whatif", names=["goal"], items=True))
 
-    # -- scenarios
-    statement = (on_line | action_line | transfer_line | consignee_line | via_line | not_via_line
-                 | purpose_line | authorization_line | ship_line | entity_line | fact_line | reading_line | whatif_line
-                 | expect_line)
+
+def _document(statements: list[pp.ParserElement]) -> pp.ParserElement:
+    """Scenarios ('scenario [TITLE]' ... 'end') of statements, blank lines and comments;
+    an unknown keyword or a stray word is an error at its place."""
+    statement = pp.MatchFirst(statements)
+    end = _kw("end")
     unknown = (~end + pp.Regex(r"[^ \t\r\n#]+")).set_parse_action(_unknown_line)
     blank = pp.LineEnd().suppress()
-    header = skw("scenario") - pp.Opt(name("a scenario title")("title")) - eol("a title in quotes or end of line")
-    closing = (end.copy().suppress() - eol()).set_parse_action(_node("end"))
+    header = _skw("scenario") - pp.Opt(_name("a scenario title")("title")) - _eol("a title in quotes or end of line")
+    closing = (end.copy().suppress() - _eol()).set_parse_action(_node("end"))
     scenario = (header + pp.ZeroOrMore(blank | statement | unknown) + pp.Opt(closing)
                 ).set_parse_action(_node("scenario", names=["title"], items=True))
     stray = pp.Regex(r"[^ \t\r\n#]+").set_parse_action(_stray_top)
-    document = pp.ZeroOrMore(blank | scenario | stray)
+    return pp.ZeroOrMore(blank | scenario | stray)
 
+
+@functools.cache
+def _grammar() -> pp.ParserElement:
+    """The grammar of a document, built once: its lines, newlines made significant."""
+    statements = ([_date_grammar()] + _transaction_grammar()
+                  + [_ship_grammar(), _entity_grammar(), _setting_grammar("fact", "fact"), _setting_grammar("reading", "reading"),
+                     _whatif_grammar(), _expect_grammar()])
+    document = _document(statements)
     document.ignore(pp.Regex(r"#[^\n]*"))
     _set_whitespace(document, " \t\r", set())
     document.parse_with_tabs()
@@ -436,6 +485,21 @@ class _Builder:
             return _classify(tok.text)
         except _BadValue as exc:
             raise self.error(tok.loc, str(exc)) from None
+
+    def country(self, tok: _Tok, after: str) -> str:
+        """A country as written (a code in any case or a name, as JSON takes them). A name
+        is checked against the KB's country list here: an unknown one is an error at its
+        place, with the closest names; a code is checked with the scenario, as in JSON."""
+        from pyrules.engine import kb
+        from pyrules.errors import did_you_mean
+        from pyrules.inputs.model import country_code
+        text = tok.content if tok.quoted else " ".join(tok.text.split())
+        if not re.fullmatch(r"[A-Za-z]{2}", text) and country_code(text) is None:
+            names = list(kb.countries().values())
+            hint = did_you_mean(text, names) if len(text) > 3 else ""
+            raise self.error(tok.loc, f"unknown country {text!r} after '{after}': expected an ISO 3166-1 "
+                                      f"alpha-2 code (e.g. IN) or a country name{hint}")
+        return text
 
     def integer(self, tok: _Tok, what: str) -> int:
         number = self.value(tok)
@@ -480,10 +544,10 @@ class _Builder:
                 else:
                     transaction["action"] = p["action"]
                 if "in" in p:
-                    transaction["from"] = transaction["to"] = p["in"].content
+                    transaction["from"] = transaction["to"] = self.country(p["in"], "in")
                 for end in ("from", "to"):
                     if end in p:
-                        transaction[end] = p[end].content
+                        transaction[end] = self.country(p[end], end)
             elif st.kind == "consignee":
                 self.once(seen, "the consignee", st.loc)
                 transaction["consignee"] = p["name"].content
@@ -621,7 +685,8 @@ class _Builder:
             else:
                 if prop.kind in out:
                     raise self.error(prop.loc, f"'{prop.kind}' is given twice for entity '{entity}'")
-                out[prop.kind] = tok.content
+                out[prop.kind] = self.country(tok, prop.kind) if prop.kind in ("located", "headquartered") \
+                    else tok.content
         return out
 
     @staticmethod
@@ -660,7 +725,7 @@ def _found(text: str, loc: int) -> str:
     if text[loc] == "\n":
         return "end of line"
     m = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[^ \t\r\n,#"=]+|.').match(text, loc)
-    tok = m.group()
+    tok = m.group() if m else text[loc]
     if not tok.isprintable() or tok.isspace():
         return f"the character U+{ord(tok[0]):04X}"
     if len(tok) > 40:
@@ -746,9 +811,13 @@ def _key_text(k: Any, where: str) -> str:
 
 
 def _cc_text(v: Any, where: str) -> str:
-    if not isinstance(v, str) or not _CC_FULL.fullmatch(v):
-        raise _bad(where, f"{v!r} is not a country code (two capital letters)")
-    return v
+    """A country as the text writes it: a code as it is, a name the KB knows quoted."""
+    if isinstance(v, str) and _CC_FULL.fullmatch(v):
+        return v
+    from pyrules.inputs.model import country_code
+    if not isinstance(v, str) or country_code(v) is None:
+        raise _bad(where, f"{v!r} is not a country code (two capital letters) or a country name")
+    return _quote(v)
 
 
 def _check_keys(d: Any, allowed, where: str) -> None:

@@ -217,12 +217,29 @@ def build_space(regime=None) -> Space:
 
 
 def _build_space(regime) -> Space:
+    """The representative values of every input (read off the KB under ``regime``), as
+    slots, and the amount bands that are grounded one at a time."""
     unit_tpp, low_unit_tpp = unit_tpps()
     by = _reference(regime)
     mentioned = _rule_strings()
-    countries_all = kb.countries()
+    countries = _sample_countries(by, mentioned)
+    eccns = _sample_eccns(by, mentioned)
+    dates, provisions = _sample_dates(by)
+    tpp_thresholds, ops_thresholds = _thresholds(by, unit_tpp)
+    quantities = _sample_quantities(tpp_thresholds, unit_tpp)
+    auths = {a.arguments[0].name: a.arguments[1].name for a in by.get("authorization", [])}
+    values = _Values(countries, eccns, dates, tpp_thresholds, ops_thresholds, unit_tpp, low_unit_tpp)
+    slots = _slots(values, quantities)
+    return Space(slots=slots, countries=countries, eccns=eccns, dates=dates,
+                 thresholds=tpp_thresholds + ops_thresholds, authorizations=auths,
+                 route_of=_routes(auths), provisions=provisions,
+                 groups=_amount_bands(tpp_thresholds, unit_tpp, low_unit_tpp))
 
-    # countries: one per class the KB cannot tell apart, plus those named in rules
+
+def _sample_countries(by: dict, mentioned: set[str]) -> list[str]:
+    """One country per class the KB cannot tell apart (tier, country groups, treated as
+    another), plus those named in rules and the KB's countries with special treatment."""
+    countries_all = kb.countries()
     tiers = {a.arguments[0].string: a.arguments[1].number for a in by.get("tier", []) if len(a.arguments) == 3}
     groups: dict[str, set] = {}
     for a in by.get("group_member", []):
@@ -233,23 +250,29 @@ def _build_space(regime) -> Space:
         key = (tiers.get(c), tuple(sorted(groups.get(c, ()))), treated.get(c, c) != c)
         classes.setdefault(key, c)
     countries = set(classes.values()) | {c for c in mentioned if c in countries_all} | kb.special_countries()
-    countries = sorted(countries)
+    return sorted(countries)
 
-    # ECCNs: one per class, plus those named in rules
+
+def _sample_eccns(by: dict, mentioned: set[str]) -> list[str]:
+    """One ECCN per class (kind of ECCN, under the designer condition or not), plus the
+    computer class 4A090.a, a .z item under the designer condition and those named in rules."""
     designer = {a.arguments[0].string for a in by.get("designer_condition_eccn", [])}
     eclasses: dict[tuple, str] = {}
     for a in sorted(by.get("eccn", []), key=lambda a: a.arguments[0].string):
         e = a.arguments[0].string
         eclasses.setdefault((a.arguments[1].name, e in designer), e)
     known_eccns = kb.eccns()
-    # the computer class 4A090.a and a .z item under the designer condition, named apart
     extra = {"4A090.a"} & known_eccns
     z_designer = sorted(e for e in designer if ".z" in e)
     extra |= set(z_designer[:1])
-    eccns = sorted(set(eclasses.values()) | extra | {e for e in mentioned if e in known_eccns})
+    return sorted(set(eclasses.values()) | extra | {e for e in mentioned if e in known_eccns})
 
-    # dates around the rule's dates
-    dates: set[int] = set()
+
+def _sample_dates(by: dict) -> tuple[list[int], dict[str, str]]:
+    """The dates around the rule's dates (each key date and the day before; each
+    provision's first day and the day before, its last day and the day after), and
+    every provision's citation."""
+    dates: set[int | None] = set()
     for a in by.get("key_date", []):
         d = a.arguments[1].number
         dates |= {_day(d, -1), d}
@@ -261,9 +284,12 @@ def _build_space(regime) -> Space:
             dates |= {_day(frm.number, -1), frm.number}
         if 20200101 <= to.number <= 20301231:
             dates |= {to.number, _day(to.number, 1)}
-    dates = sorted(d for d in dates if d)
+    return sorted(d for d in dates if d), provisions
 
-    # thresholds: every big number the KB holds
+
+def _thresholds(by: dict, unit_tpp: int) -> tuple[list[int], list[int]]:
+    """Every big number the KB holds, split into TPP thresholds (reachable by a
+    shipment of unit_tpp chips) and thresholds of operations."""
     values: set[int] = set()
     for atoms in by.values():
         for a in atoms:
@@ -271,17 +297,37 @@ def _build_space(regime) -> Space:
     values.discard(0)
     tpp_thresholds = sorted(v for v in values if v <= unit_tpp * schema.MAX_QUANTITY)
     ops_thresholds = sorted(v for v in values if v > unit_tpp * schema.MAX_QUANTITY)
+    return tpp_thresholds, ops_thresholds
+
+
+def _sample_quantities(tpp_thresholds: list[int], unit_tpp: int) -> list[int]:
+    """1, and the largest quantity within and the smallest over each TPP threshold."""
     quantities = {1}
     for v in tpp_thresholds:
         q = v // unit_tpp
         quantities |= {q, q + 1}
-    quantities = sorted(q for q in quantities if 1 <= q <= schema.MAX_QUANTITY)
+    return sorted(q for q in quantities if 1 <= q <= schema.MAX_QUANTITY)
 
-    auths = {a.arguments[0].name: a.arguments[1].name for a in by.get("authorization", [])}
+
+def _routes(auths: dict[str, str]) -> list[tuple[str, str]]:
+    """The Tier 3 routes the KB names (tier3_route/1) with the authorization of each."""
     routes = set(re.findall(r"tier3_route\(\s*([a-z][A-Za-z0-9_]*)\s*\)", kb.kb_text()))
-    route_of = sorted((x, a) for x in routes for a in auths if x == a or x.startswith(a + "_"))
+    return sorted((x, a) for x in routes for a in auths if x == a or x.startswith(a + "_"))
 
-    def domain(kind: str, name: str) -> list:
+
+@dataclass
+class _Values:
+    """The representative values of each kind of input."""
+    countries: list[str]
+    eccns: list[str]
+    dates: list[int]
+    tpp_thresholds: list[int]
+    ops_thresholds: list[int]
+    unit_tpp: int
+    low_unit_tpp: int
+
+    def domain(self, kind: str) -> list:
+        """The values a slot of this schema type takes."""
         if kind == "bool":
             return [True, False]
         if kind.startswith("enum:"):
@@ -289,38 +335,41 @@ def _build_space(regime) -> Space:
         if kind == "authorization":
             return list(schema.AUTHORIZATIONS)
         if kind == "country":
-            return countries
+            return self.countries
         if kind == "eccn":
-            return eccns
+            return self.eccns
         if kind == "date":
-            return [_date_text(d) for d in dates]
+            return [_date_text(d) for d in self.dates]
         if kind == "tpp":
-            return [0] + tpp_thresholds
+            return [0] + self.tpp_thresholds
         if kind == "ops":
-            return sorted({0} | set(ops_thresholds) | {v + 1 for v in ops_thresholds if v < MAX_VALUE})
+            ops = self.ops_thresholds
+            return sorted({0} | set(ops) | {v + 1 for v in ops if v < MAX_VALUE})
         if kind == "int":
-            return [0, low_unit_tpp, unit_tpp]
+            return [0, self.low_unit_tpp, self.unit_tpp]
         if kind == "name":
             return ["X"]
-        if kind == "area":
-            return []
-        return []
+        return []  # areas and anything else: not varied
 
+
+def _slots(values: _Values, quantities: list[int]) -> list[Slot]:
+    """One slot per input (pyrules/schema.py INPUTS), the entity fields once for each
+    role; fields with values of their own (names, quantities, unit TPPs) take those."""
     slots: list[Slot] = []
 
-    def add(sym, path, kind, values, required=False):
-        if values:
-            slots.append(Slot(sym, path, kind, list(values), required))
+    def add(sym, path, kind, vals):
+        if vals:
+            slots.append(Slot(sym, path, kind, list(vals), False))
 
-    # One slot per input (pyrules/schema.py INPUTS); entity fields for each role.
     special = {"transaction.consignee": ["C"], "entities.NAME.parent": ["P"], "items[i].quantity": quantities,
-               "items[i].tpp": [low_unit_tpp, unit_tpp], "items[i].designer": ["D"],
+               "items[i].tpp": [values.low_unit_tpp, values.unit_tpp], "items[i].designer": ["D"],
                "items[i].model_weights": ["M"], "items[i].chip": []}   # chips: covered by tpp / eccn / data_center
-    def values_of(inp):
-        values = special.get(inp.path)
-        return domain(inp.kind, inp.key) if values is None else values
 
-    I = Number(1)
+    def values_of(inp):
+        vals = special.get(inp.path)
+        return values.domain(inp.kind) if vals is None else vals
+
+    item_one = Number(1)
     for inp in schema.INPUTS:
         if inp.section == "date":
             add(Function("date"), ("date",), inp.kind, values_of(inp))
@@ -335,24 +384,24 @@ def _build_space(regime) -> Space:
             add(Function("status", [E, Function(inp.key)]), ("entities", ename, "status", inp.key),
                 inp.kind, values_of(inp))
     for inp in schema.by_section("item").values():
-        add(Function("item", [I, Function(inp.key)]), ("items", 0, inp.key), inp.kind, values_of(inp))
+        add(Function("item", [item_one, Function(inp.key)]), ("items", 0, inp.key), inp.kind, values_of(inp))
     for inp in schema.by_section("fact").values():
         add(Function("fact", [Function(inp.key)]), ("facts", inp.key), inp.kind, values_of(inp))
+    return slots
 
-    # Amount bands. clingo grounds a sum of n(...) numbers limb by limb over every
-    # subset of the values an addend may take, so the amounts are explored one
-    # threshold at a time, each band grounded on its own: quantities 1, just within
-    # and just over the threshold, and TPP facts 0 or the threshold itself.
+
+def _amount_bands(tpp_thresholds: list[int], unit_tpp: int, low_unit_tpp: int) -> list[dict]:
+    """The amount bands. clingo grounds a sum of n(...) numbers limb by limb over every
+    subset of the values an addend may take, so the amounts are explored one threshold
+    at a time, each band grounded on its own: quantities 1, just within and just over
+    the threshold, and TPP facts 0 or the threshold itself."""
     groups = [{"label": "base", "quantities": [1], "unit_tpp": [low_unit_tpp, unit_tpp], "tpp_facts": [0]}]
     for v in tpp_thresholds:
         q = v // unit_tpp
         groups.append({"label": f"{v:,} TPP",
                        "quantities": sorted(x for x in {1, q, q + 1} if 1 <= x <= schema.MAX_QUANTITY),
                        "unit_tpp": [unit_tpp], "tpp_facts": [0, v]})
-
-    return Space(slots=slots, countries=countries, eccns=eccns, dates=dates,
-                 thresholds=tpp_thresholds + ops_thresholds, authorizations=auths,
-                 route_of=route_of, provisions=provisions, groups=groups)
+    return groups
 
 
 # --------------------------------------------------------------------------- witnesses
@@ -662,7 +711,7 @@ def stratification_report() -> dict:
             for child in node:
                 body_atoms(child, negated, acc)
 
-    def on_stmt(stmt):
+    def on_stmt(stmt) -> None:
         if stmt.ast_type != clingo.ast.ASTType.Rule:
             return
         h = stmt.head

@@ -100,6 +100,36 @@ class Program:
     twin_names: dict = field(default_factory=dict)  # "_w<k>" -> (name, arity)
     twin_of: dict = field(default_factory=dict)     # (name, arity) -> "_w<k>"
     whole_ast: list = field(default_factory=list)  # ``whole`` parsed once: adding statements beats reparsing
+    _pruned: dict = field(default_factory=dict, repr=False)  # input signatures -> the statements kept
+    _rules: list = field(default_factory=list, repr=False)
+    _others: list = field(default_factory=list, repr=False)
+    _rule_sigs: list = field(default_factory=list, repr=False)
+
+    def statements_for(self, present: frozenset) -> list:
+        """The statements of ``whole_ast`` that can matter when the input facts have the
+        signatures ``present`` (as ``Engine._for_inputs`` does for the plain KB): a rule
+        with a positive body atom of a predicate that no fact and no rule that can fire
+        gives never applies, so leaving it out changes no answer set but saves grounding it."""
+        kept = self._pruned.get(present)
+        if kept is None:
+            if not self._rule_sigs:
+                from pyrules.engine.control import _rule_signatures
+                self._others = [st for st in self.whole_ast if st.ast_type != ast.ASTType.Rule]
+                self._rules = [st for st in self.whole_ast if st.ast_type == ast.ASTType.Rule]
+                self._rule_sigs = _rule_signatures(self.whole, self._rules)
+            can = set(present)
+            fire = [False] * len(self._rules)
+            changed = True
+            while changed:
+                changed = False
+                for i, (heads, needs) in enumerate(self._rule_sigs):
+                    if not fire[i] and needs <= can:
+                        fire[i] = True
+                        if heads - can:
+                            can |= heads
+                            changed = True
+            kept = self._pruned[present] = self._others + [r for r, f in zip(self._rules, fire) if f]
+        return kept
 
 
 def _walk(node) -> Iterator[Any]:
@@ -186,10 +216,24 @@ def _valid(rule_text: str) -> bool:
         return False
 
 
-def _build_program(files: list[tuple[str, str]]) -> Program:
+@dataclass
+class _Parsed:
+    """The knowledge base as statements, with what its heads and declarations say."""
+    stmts: list[tuple[str, Any]]                 # (file name, statement), in file order
+    lines: dict[str, list[str]]                  # file name -> its lines (for the comments)
+    defined: dict[tuple[str, int], list]         # head signature -> the rules defining it
+    shown: set[tuple[str, int]]                  # #show signatures
+    inputs: set[str]                             # input predicate names (kb/input.lp)
+
+
+def _parse_kb(files: list[tuple[str, str]]) -> _Parsed:
+    """Parse the KB files and index their rules by head, their #show signatures and
+    the input predicates (declared in input.lp and defined by no rule)."""
     stmts: list[tuple[str, Any]] = []
     for name, text in files:
-        ast.parse_string(text, lambda s, name=name: stmts.append((name, s)))
+        parsed: list[Any] = []
+        ast.parse_string(text, parsed.append)
+        stmts += [(name, s) for s in parsed]
     lines = {name: text.splitlines() for name, text in files}
     defined: dict[tuple[str, int], list] = {}
     shown: set[tuple[str, int]] = set()
@@ -205,19 +249,24 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
             declared_inputs.add((s.name, s.arity))
     inputs = {n for (n, a) in declared_inputs if (n, a) not in defined}
     inputs |= {"entity"}  # given for every entity of the scenario, derived for parents
+    return _Parsed(stmts, lines, defined, shown, inputs)
 
-    # Projections: single rule "p(X..) :- q(...)." (plus comparisons), head args distinct variables.
+
+def _bookkeeping(kbp: _Parsed) -> tuple[set[tuple[str, int]], dict[tuple[str, int], tuple[list[str], Any]]]:
+    """The bookkeeping predicates (each rule one positive body atom plus comparisons)
+    and, among them, the projections: a single rule ``p(X..) :- q(...).`` whose head
+    arguments are distinct variables (name and arity -> (head variables, body term))."""
     projections: dict[tuple[str, int], tuple[list[str], Any]] = {}
     bookkeeping: set[tuple[str, int]] = set(EXTRA_BOOKKEEPING)
-    for sig, rules in defined.items():
-        if sig in shown or sig[0] in inputs:
+    for sig, rules in kbp.defined.items():
+        if sig in kbp.shown or sig[0] in kbp.inputs:
             continue
         simple = True
         for r in rules:
-            pos = [l for l in r.body if l.ast_type == ast.ASTType.Literal and l.sign == ast.Sign.NoSign
-                   and l.atom.ast_type == ast.ASTType.SymbolicAtom]
-            rest = [l for l in r.body if l not in pos and not (l.ast_type == ast.ASTType.Literal
-                                                               and l.atom.ast_type == ast.ASTType.Comparison)]
+            pos = [lit for lit in r.body if lit.ast_type == ast.ASTType.Literal and lit.sign == ast.Sign.NoSign
+                   and lit.atom.ast_type == ast.ASTType.SymbolicAtom]
+            rest = [lit for lit in r.body if lit not in pos and not (
+                lit.ast_type == ast.ASTType.Literal and lit.atom.ast_type == ast.ASTType.Comparison)]
             if len(pos) != 1 or rest:
                 simple = False
                 break
@@ -229,39 +278,46 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
                 names = [a.name for a in args if a.ast_type == ast.ASTType.Variable]
                 if len(names) == len(args) and len(set(names)) == len(names) and "_" not in names:
                     projections[sig] = (names, rules[0].body[0].atom.symbol)
+    return bookkeeping, projections
 
-    def negated_term(term):
-        """The atom a negative literal denies, seen through projections."""
-        for _ in range(5):
-            if term.ast_type == ast.ASTType.Function:
-                sig = (term.name, len(term.arguments))
-            elif term.ast_type == ast.ASTType.SymbolicTerm and term.symbol.type == clingo.SymbolType.Function:
-                sig = (term.symbol.name, len(term.symbol.arguments))
-            else:
-                break
-            if sig not in projections:
-                break
-            names, body = projections[sig]
-            args = term.arguments if term.ast_type == ast.ASTType.Function else []
-            mapping = dict(zip(names, args))
-            term = _Subst(mapping, keep=set()).visit(body)
-        return _Subst({}, keep=None).visit(term)
 
-    # Only rules whose heads a conclusion can reach (through positive body atoms,
-    # aggregate elements included) get twins; the others stay as written.
+def _term_sig(term) -> tuple[str, int] | None:
+    """Name and arity of a function term (written or symbolic), else None."""
+    if term.ast_type == ast.ASTType.Function:
+        return (term.name, len(term.arguments))
+    if term.ast_type == ast.ASTType.SymbolicTerm and term.symbol.type == clingo.SymbolType.Function:
+        return (term.symbol.name, len(term.symbol.arguments))
+    return None
+
+
+def _negated_term(term, projections: dict[tuple[str, int], tuple[list[str], Any]]):
+    """The atom a negative literal denies, seen through projections (at most five deep),
+    its unbound variables replaced by ``_any``."""
+    for _ in range(5):
+        sig = _term_sig(term)
+        if sig is None or sig not in projections:
+            break
+        names, body = projections[sig]
+        args = term.arguments if term.ast_type == ast.ASTType.Function else []
+        mapping = dict(zip(names, args))
+        term = _Subst(mapping, keep=set()).visit(body)
+    return _Subst({}, keep=None).visit(term)
+
+
+def _reachable(kbp: _Parsed) -> set[tuple[str, int]]:
+    """The head signatures a conclusion (_ROOTS) reaches through positive body atoms,
+    aggregate elements included: only their rules get twins."""
     reach_deps: dict[tuple[str, int], set] = {}
-    for sig, rules in defined.items():
+    for sig, rules in kbp.defined.items():
         ds = reach_deps.setdefault(sig, set())
         for r in rules:
             for lit in r.body:
                 for n in _walk(lit):
                     if n.ast_type == ast.ASTType.Literal and n.sign == ast.Sign.NoSign \
                             and n.atom.ast_type == ast.ASTType.SymbolicAtom:
-                        t = n.atom.symbol
-                        if t.ast_type == ast.ASTType.Function:
-                            ds.add((t.name, len(t.arguments)))
-                        elif t.ast_type == ast.ASTType.SymbolicTerm and t.symbol.type == clingo.SymbolType.Function:
-                            ds.add((t.symbol.name, len(t.symbol.arguments)))
+                        s = _term_sig(n.atom.symbol)
+                        if s is not None:
+                            ds.add(s)
     reachable: set[tuple[str, int]] = set()
     todo = [(n, a) for n, a, _ in _ROOTS]
     while todo:
@@ -269,12 +325,144 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
         if sig not in reachable:
             reachable.add(sig)
             todo.extend(reach_deps.get(sig, ()))
+    return reachable
 
+
+@dataclass
+class _Body:
+    """A rule body sorted by what explain does with each literal."""
+    literals: list                  # the body, anonymous variables of positive literals named
+    pos: list                       # positive symbolic literals
+    neg: list                       # the atoms denied by negative literals (through projections)
+    cmps: list                      # comparisons
+    aggs: list                      # aggregates and conditional literals
+    agg_bound: set[str]             # variables bound by an aggregate's guards
+    globals: list[str]              # the rule's global variables (outside aggregates)
+    anon: Any                       # the renamer of anonymous variables (reused for the aggregates)
+
+
+def _split_body(s, projections) -> _Body:
+    """Sort a rule's body literals into positive atoms, denied atoms, comparisons and
+    aggregates, and collect the rule's global variables in order of appearance."""
+    anon = _Subst({}, rename_anon=True)
+    body = [anon.visit(lit) if lit.ast_type == ast.ASTType.Literal and lit.sign == ast.Sign.NoSign
+            and lit.atom.ast_type == ast.ASTType.SymbolicAtom else lit for lit in s.body]
+    b = _Body(body, [], [], [], [], set(), [], anon)
+
+    def add_vars(node) -> None:
+        for v in _variables(node):
+            if v not in b.globals:
+                b.globals.append(v)
+    for lit in body:
+        if lit.ast_type == ast.ASTType.Literal:
+            a = lit.atom
+            if a.ast_type == ast.ASTType.SymbolicAtom:
+                if lit.sign == ast.Sign.NoSign:
+                    b.pos.append(lit)
+                    add_vars(lit)
+                elif lit.sign == ast.Sign.Negation:
+                    b.neg.append(_negated_term(a.symbol, projections))
+            elif a.ast_type == ast.ASTType.Comparison:
+                b.cmps.append(lit)
+                add_vars(lit)
+            elif a.ast_type in (ast.ASTType.BodyAggregate, ast.ASTType.Aggregate):
+                b.aggs.append(lit)
+                for g in (a.left_guard, a.right_guard):
+                    if g is not None:
+                        b.agg_bound.update(_variables(g))
+                        add_vars(g)
+        else:  # conditional literal
+            b.aggs.append(lit)
+    return b
+
+
+def _twin_rule(s, info: RuleInfo, b: _Body, wname: str) -> str:
+    """The twin ``_w<k>(RuleId, H, (values)) :- B.`` of a rule, filling in how ``info``
+    rebuilds the instance's body atoms and comparison values from the twin's values.
+    Atoms that cannot be rebuilt that way (arithmetic, external functions) are carried
+    as they are."""
+    loc = s.location
+    info.aggregates = [re.sub(r"\s+", " ", str(a)) for a in b.aggs]
+    for c in b.cmps:
+        info.comparisons.append((str(c), _variables(c)))
+    slots: list = [ast.Variable(loc, v) for v in b.globals]
+    index = {v: i for i, v in enumerate(b.globals)}
+
+    def spec(term):
+        f = _compile(term, index)
+        if f is not None:
+            return f
+        slots.append(term)
+        return _slot(len(slots) - 1)
+    info.pos = [spec(lit.atom.symbol) for lit in b.pos]
+    info.neg = [spec(t) for t in b.neg]
+    info.cmp_index = [[index[v] for v in vs] for _, vs in info.comparisons]
+    info.g_index = [index[v] for v in _aggregate_key(b)]
+    twin = ast.Rule(loc, ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, wname, [
+        ast.SymbolicTerm(loc, clingo.Number(info.id)), s.head.atom.symbol, _tuple(loc, slots)], 0))), b.literals)
+    return str(twin)
+
+
+def _aggregate_key(b: _Body) -> list[str]:
+    """The variables G of the positive literals that tie an aggregate's atoms to the
+    rule instance (none when the rule has no aggregate)."""
+    gvars: list[str] = []
+    if b.aggs:
+        for lit in b.pos:
+            for v in _variables(lit):
+                if v not in gvars:
+                    gvars.append(v)
+    return gvars
+
+
+def _whyagg_rules(s, rid: int, b: _Body) -> list[str]:
+    """The rules ``_whyagg(RuleId, G, Atom) :- Condition, Outer.`` listing the atoms each
+    aggregate of the rule counted (those that ground on their own)."""
+    loc = s.location
+    g_term = _tuple(loc, [ast.Variable(loc, v) for v in _aggregate_key(b)])
+    outer = list(b.pos) + [c for c in b.cmps if not (set(_variables(c)) & b.agg_bound)]
+    out = []
+    for lit in b.aggs:
+        a = lit.atom if lit.ast_type == ast.ASTType.Literal else None
+        elements = list(a.elements) if a is not None and hasattr(a, "elements") else []
+        for el in elements:
+            cond = list(el.condition) if hasattr(el, "condition") else []
+            cond = [b.anon.visit(c) for c in cond]
+            for c in cond:
+                if c.ast_type == ast.ASTType.Literal and c.sign == ast.Sign.NoSign \
+                        and c.atom.ast_type == ast.ASTType.SymbolicAtom:
+                    h = ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, _WHYAGG, [
+                        ast.SymbolicTerm(loc, clingo.Number(rid)), g_term, c.atom.symbol], 0)))
+                    text = str(ast.Rule(loc, h, cond + outer))
+                    if _valid(text):
+                        out.append(text)
+    return out
+
+
+def _projection_rules(derived_sigs: list[tuple[str, int]]) -> tuple[list[str], list[str]]:
+    """Each twinned predicate holds exactly when one of its twins does: the rules
+    (for the rewritten KB) and the #show statements (for both programs)."""
+    rules, shows = [], []
+    for k, (n, a) in enumerate(derived_sigs):
+        vs = [f"X{i}" for i in range(a)]
+        atom = f"{n}({','.join(vs)})" if a else n
+        rules.append(f"{atom} :- _w{k}(_, {atom}, _).")
+        shows.append(f"#show _w{k}/3.")
+    shows.append(f"#show {_WHYAGG}/3.")
+    return rules, shows
+
+
+def _build_program(files: list[tuple[str, str]]) -> Program:
+    """The _why program of the KB files: every rule a conclusion can reach replaced by
+    its twin (with its aggregates' _whyagg rules), and what rebuilds its instances."""
+    kbp = _parse_kb(files)
+    bookkeeping, projections = _bookkeeping(kbp)
+    reachable = _reachable(kbp)
     out: list[str] = []          # the twins: added to the knowledge base (fallback)
     whole: list[str] = []        # the knowledge base with each reachable rule replaced by its twin
     derived_sigs: list[tuple[str, int]] = []
     infos: list[RuleInfo] = []
-    for name, s in stmts:
+    for name, s in kbp.stmts:
         sig = _head_sig(s.head) if s.ast_type == ast.ASTType.Rule else None
         if s.ast_type != ast.ASTType.Rule or not s.body or sig is None or sig not in reachable:
             if s.ast_type not in (ast.ASTType.Comment, ast.ASTType.Program):
@@ -282,101 +470,18 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
             continue
         if sig not in derived_sigs:
             derived_sigs.append(sig)
-        loc = s.location
-        rid = len(infos)
-        info = RuleInfo(rid, name, loc.begin.line, str(s), _comment_above(lines[name], loc.begin.line), sig)
-        pos, neg, cmps, agg_bound, aggs = [], [], [], set(), []
-        # anonymous variables of positive literals get names, so that the
-        # body atoms can be rebuilt with their actual arguments
-        anon = _Subst({}, rename_anon=True)
-        body = [anon.visit(l) if l.ast_type == ast.ASTType.Literal and l.sign == ast.Sign.NoSign
-                and l.atom.ast_type == ast.ASTType.SymbolicAtom else l for l in s.body]
-        gl: list[str] = []       # the rule's global variables (outside aggregates)
-
-        def add_vars(node) -> None:
-            for v in _variables(node):
-                if v not in gl:
-                    gl.append(v)
-        for lit in body:
-            if lit.ast_type == ast.ASTType.Literal:
-                a = lit.atom
-                if a.ast_type == ast.ASTType.SymbolicAtom:
-                    if lit.sign == ast.Sign.NoSign:
-                        pos.append(lit)
-                        add_vars(lit)
-                    elif lit.sign == ast.Sign.Negation:
-                        neg.append(negated_term(a.symbol))
-                elif a.ast_type == ast.ASTType.Comparison:
-                    cmps.append(lit)
-                    add_vars(lit)
-                elif a.ast_type in (ast.ASTType.BodyAggregate, ast.ASTType.Aggregate):
-                    aggs.append(lit)
-                    for g in (a.left_guard, a.right_guard):
-                        if g is not None:
-                            agg_bound.update(_variables(g))
-                            add_vars(g)
-            else:  # conditional literal
-                aggs.append(lit)
-        info.aggregates = [re.sub(r"\s+", " ", str(a)) for a in aggs]
-        for c in cmps:
-            info.comparisons.append((str(c), _variables(c)))
-        gvars: list[str] = []
-        if aggs:
-            for lit in pos:
-                for v in _variables(lit):
-                    if v not in gvars:
-                        gvars.append(v)
-        g_term = _tuple(loc, [ast.Variable(loc, v) for v in gvars])
-        # The twin carries the values of the global variables; the body atoms are
-        # rebuilt from them in Python for the instances visited. Atoms that cannot be
-        # rebuilt that way (arithmetic, external functions) are carried as they are.
-        slots: list = [ast.Variable(loc, v) for v in gl]
-        index = {v: i for i, v in enumerate(gl)}
-
-        def spec(term):
-            f = _compile(term, index)
-            if f is not None:
-                return f
-            slots.append(term)
-            return _slot(len(slots) - 1)
-        info.pos = [spec(l.atom.symbol) for l in pos]
-        info.neg = [spec(t) for t in neg]
-        info.cmp_index = [[index[v] for v in vs] for _, vs in info.comparisons]
-        info.g_index = [index[v] for v in gvars]
-        wname = f"_w{derived_sigs.index(sig)}"
-        twin = ast.Rule(loc, ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, wname, [
-            ast.SymbolicTerm(loc, clingo.Number(rid)), s.head.atom.symbol, _tuple(loc, slots)], 0))), body)
-        out.append(str(twin))
-        whole.append(str(twin))
-        # the atoms an aggregate counted, tied to the instance by its global variables
-        outer = [l for l in pos] + [c for c in cmps if not (set(_variables(c)) & agg_bound)]
-        for lit in aggs:
-            a = lit.atom if lit.ast_type == ast.ASTType.Literal else None
-            elements = list(a.elements) if a is not None and hasattr(a, "elements") else []
-            for el in elements:
-                cond = list(el.condition) if hasattr(el, "condition") else []
-                sub = anon
-                cond = [sub.visit(c) for c in cond]
-                for c in cond:
-                    if c.ast_type == ast.ASTType.Literal and c.sign == ast.Sign.NoSign \
-                            and c.atom.ast_type == ast.ASTType.SymbolicAtom:
-                        h = ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, _WHYAGG, [
-                            ast.SymbolicTerm(loc, clingo.Number(rid)), g_term, c.atom.symbol], 0)))
-                        text = str(ast.Rule(loc, h, cond + outer))
-                        if _valid(text):
-                            out.append(text)
-                            whole.append(text)
+        line = s.location.begin.line
+        info = RuleInfo(len(infos), name, line, str(s), _comment_above(kbp.lines[name], line), sig)
+        b = _split_body(s, projections)
+        twin = _twin_rule(s, info, b, f"_w{derived_sigs.index(sig)}")
+        aggs = _whyagg_rules(s, info.id, b)
+        out += [twin] + aggs
+        whole += [twin] + aggs
         infos.append(info)
-    # each twinned predicate holds exactly when one of its twins does
-    for k, (n, a) in enumerate(derived_sigs):
-        vs = [f"X{i}" for i in range(a)]
-        atom = f"{n}({','.join(vs)})" if a else n
-        whole.append(f"{atom} :- _w{k}(_, {atom}, _).")
-        whole.append(f"#show _w{k}/3.")
-        out.append(f"#show _w{k}/3.")
-    whole.append(f"#show {_WHYAGG}/3.")
-    out.append(f"#show {_WHYAGG}/3.")
-    return Program("\n".join(out), infos, bookkeeping, inputs, shown, "\n".join(whole), derived_sigs,
+    rules, shows = _projection_rules(derived_sigs)
+    whole += [x for pair in zip(rules, shows) for x in pair] + shows[len(rules):]
+    out += shows
+    return Program("\n".join(out), infos, bookkeeping, kbp.inputs, kbp.shown, "\n".join(whole), derived_sigs,
                    {f"_w{k}": sig for k, sig in enumerate(derived_sigs)},
                    {sig: f"_w{k}" for k, sig in enumerate(derived_sigs)})
 
@@ -432,7 +537,12 @@ def program() -> Program:
 # ============================================================================ the tree
 def input_field(sym: clingo.Symbol) -> str | None:
     """Where in the scenario (JSON form) an input fact comes from (pyrules/schema.py)."""
-    return schema.input_path(sym)
+    k = _key(sym)
+    try:
+        return _FIELDS[k]
+    except KeyError:
+        f = _FIELDS[k] = schema.input_path(sym)
+        return f
 
 
 _STRING = re.compile(r'("(?:[^"\\]|\\.)*")')
@@ -489,7 +599,17 @@ def top_args(text: str) -> tuple[str, list[str]]:
 
 def atom_text(sym: clingo.Symbol) -> str:
     """A readable atom: strings unquoted, n(...) numbers as integers, _any as _."""
-    return readable(str(sym))
+    return _texts(sym)[1]
+
+
+def _texts(sym: clingo.Symbol) -> tuple[str, str, tuple[str, list[str]]]:
+    """clingo's text of a symbol, its readable text and its top-level arguments (memoised)."""
+    k = _key(sym)
+    t = _TEXTS.get(k)
+    if t is None:
+        key = str(sym)
+        t = _TEXTS[k] = (key, readable(key), top_args(key))
+    return t
 
 
 def _instantiate(text: str, names: list[str], values: Iterable[clingo.Symbol]) -> str:
@@ -520,6 +640,7 @@ _SIGS: dict = {}      # symbol -> (name, arity), or None for numbers and strings
 _TWINS: dict = {}     # twin atom -> (key of its head, _Instance)
 _AGGS: dict = {}      # _whyagg atom -> (rule id, key of G, atom)
 _TEXTS: dict = {}     # atom -> (clingo's text, readable text, top-level arguments)
+_FIELDS: dict = {}    # input fact -> its field (schema.input_path)
 
 
 def _key(sym: clingo.Symbol):
@@ -527,7 +648,7 @@ def _key(sym: clingo.Symbol):
 
 
 def _trim_memos() -> None:
-    for m in (_NAMES, _SIGS, _TWINS, _AGGS, _TEXTS):
+    for m in (_NAMES, _SIGS, _TWINS, _AGGS, _TEXTS, _FIELDS):
         if len(m) > _MEMO_LIMIT:
             m.clear()
 
@@ -590,7 +711,7 @@ class _Builder:
         self.missing_fields = {schema.field_path(s.arguments[0]) for s in by_name.get("missing_fact", ())
                                if len(s.arguments) == 1} - {None}
         self.support: dict[clingo.Symbol, _Instance] = {}
-        self.rank: dict[clingo.Symbol, int] = {}
+        self.rank: dict[clingo.Symbol, float] = {}
         self.expanded: set[clingo.Symbol] = set()
         self._derived: dict[clingo.Symbol, bool] = {}
 
@@ -629,7 +750,7 @@ class _Builder:
         best, best_i = float("inf"), None
         for i in self.instances(sym):
             deps = i.pos if i.g is None else list(i.pos) + self.agg.get((i.rule, i.g), [])
-            r = 0
+            r: float = 0
             for d in deps:
                 r = max(r, self._rank_of(d, stack))
                 if r >= best:
@@ -659,11 +780,7 @@ class _Builder:
         return None
 
     def _base(self, sym: clingo.Symbol, kind: str, text: str | None = None) -> dict:
-        k = _key(sym)
-        t = _TEXTS.get(k)
-        if t is None:
-            key = str(sym)
-            t = _TEXTS[k] = (key, readable(key), top_args(key))
+        t = _texts(sym)
         key = t[0]
         pid = self.provision_of(key, t[2])
         node = {"atom": key, "text": text or t[1], "kind": kind,
@@ -858,12 +975,12 @@ def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[cling
     (each body grounded once) is used; should it ever fail to ground, the
     knowledge base plus the twins is used instead."""
     from pyrules.engine.arithmetic import Arithmetic
-    from pyrules.engine.control import KnowledgeBaseError, default_engine
+    from pyrules.engine.control import KnowledgeBaseError, _release, default_engine
     if engine is None and _WHOLE_OK.get(id(prog), True):
         try:
             ctl = clingo.Control(["--warn=none", "--models=2"])
             with ast.ProgramBuilder(ctl) as builder:
-                for stmt in prog.whole_ast:
+                for stmt in prog.statements_for(frozenset((f.name, len(f.arguments)) for f in facts)):
                     builder.add(stmt)
             with ctl.backend() as backend:
                 for sym in facts:
@@ -871,6 +988,7 @@ def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[cling
             ctl.ground([("base", [])], context=Arithmetic())
             found: list[list[clingo.Symbol]] = []
             ctl.solve(on_model=lambda m: found.append(list(m.symbols(shown=True))))
+            _release(ctl)
             if len(found) != 1:
                 raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
             return found[0]

@@ -175,6 +175,7 @@ class Var:
     item: int | None = None
     name: str | None = None
     current: Any = None        # JSON value, None when not given
+    unit: str = "units"        # a quantity's unit: the item's chip or ECCN
     alts: list[clingo.Symbol] = field(default_factory=list)
 
     @property
@@ -249,10 +250,11 @@ def _parse_change(spec: Any, s: Scenario, costs: dict | None, where: str) -> Var
     cost = _cost(spec.get("cost", 1), where + ".cost")
     S, F = clingo.String, clingo.Function
     if kind in ("headquartered", "located", "parent", "status"):
-        e = spec.get("entity")
-        if e not in ents:
-            raise InputError(f"unknown entity {shown(e)}; the scenario has {', '.join(ents) or 'none'}",
+        named = spec.get("entity")
+        if named not in ents:
+            raise InputError(f"unknown entity {shown(named)}; the scenario has {', '.join(ents) or 'none'}",
                              field=where + ".entity")
+        e = str(named)      # an entity of the scenario: a name
     if kind in ("headquartered", "located"):
         short = "hq" if kind == "headquartered" else "loc"
         v = Var(kind, F(short, [S(e)]), "country", cost, entity=e, current=ents[e].get(kind))
@@ -476,7 +478,7 @@ class Change:
 
 
 def _item_unit(v: Var) -> str:
-    return v.__dict__.get("_unit", "units")
+    return v.unit
 
 
 @dataclass
@@ -516,6 +518,10 @@ class WhatIfResult:
     blocking: list[dict] = field(default_factory=list)
     blocking_complete: bool = True     # False when only some quantity choices were explored
     alternatives: list[Repair] = field(default_factory=list)   # dearer repairs, cheapest first
+    # When unreachable: per authorization, a set of its conditions that no alternative
+    # meets together, from clingo's unsatisfiable core (minimised): each
+    # {"authorization", "conditions": [{"condition", "description", "citation", "state"}]}.
+    core: list[dict] = field(default_factory=list)
 
     @property
     def already_met(self) -> bool:
@@ -526,7 +532,7 @@ class WhatIfResult:
                 "may_change": self.may_change, "reachable": self.reachable, "already_met": self.already_met,
                 "optimal_cost": self.optimal_cost, "repairs": [r.to_json() for r in self.repairs],
                 "rejected": [r.to_json() for r in self.rejected],
-                "blocking": self.blocking, "blocking_complete": self.blocking_complete,
+                "blocking": self.blocking, "blocking_complete": self.blocking_complete, "core": self.core,
                 "alternatives": [r.to_json() for r in self.alternatives]}
 
     def to_text(self) -> str:
@@ -534,6 +540,7 @@ class WhatIfResult:
                  "   may change: " + (", ".join(_spec_label(s) for s in self.may_change) or "nothing")]
         if not self.reachable:
             lines.append("No change within what may change reaches the goal.")
+            lines += _core_text(self.core, self.blocking_complete)
             if self.blocking:
                 every = "every alternative" if self.blocking_complete else "every alternative explored"
                 lines.append(f"Blocking in {every} (x not met, ? undecided, whatever may change takes):")
@@ -571,6 +578,27 @@ class WhatIfResult:
         return "\n".join(lines)
 
 
+def _core_text(core: list[dict], complete: bool) -> list[str]:
+    """The unsatisfiable core in words: per authorization, the conditions that block it
+    in every alternative (x not met, ? undecided)."""
+    if not core:
+        return []
+    every = "every alternative" if complete else "every alternative explored"
+    lines = [f"What blocks it in {every} (the unsatisfiable core; x not met, ? undecided as given):"]
+    for row in core:
+        conds = row["conditions"]
+        if len(conds) == 1:
+            lines.append(f"  {row['authorization']}: whatever may change takes, this is not met:")
+        else:
+            lines.append(f"  {row['authorization']}: whatever may change takes, these {len(conds)} are never met together:")
+        for c in conds:
+            mark = "?" if c["state"] == "undecided" else "x"
+            missing = f" (missing: {c.get('field') or c.get('question')})" if mark == "?" else ""
+            cite = f"  [{c['citation']}]" if c["citation"] else ""
+            lines.append(f"    {mark} {c['description']}{missing}{cite}")
+    return lines
+
+
 def _spec_label(spec: dict) -> str:
     s = spec["fact"]
     if "name" in spec:
@@ -589,8 +617,8 @@ def _classes_text(classes: list[dict], current: str | None, tier_of: dict[str, i
     covered when every country of it is allowed but the current value. ``tier_of``:
     every country's tier in the model that chose the change."""
     universe: dict[int, set[str]] = {}
-    for c, t in tier_of.items():
-        universe.setdefault(t, set()).add(c)
+    for country, t in tier_of.items():
+        universe.setdefault(t, set()).add(country)
     by_tier: dict[Any, list[dict]] = {}
     for c in classes:
         by_tier.setdefault(c["tier"], []).append(c)
@@ -625,6 +653,8 @@ class _Problem:
     def __init__(self, scenario: Scenario, goal: str, may_change: list, costs: dict | None):
         self.scenario = scenario
         self.goal_sym, self.goal = _goal_symbol(goal)
+        # repairs already found (quantities, changes): none of them or their supersets again
+        self.forbidden: list[tuple[dict, dict]] = []
         check_costs(costs)
         check_changes(may_change)
         seen = set()
@@ -638,6 +668,21 @@ class _Problem:
         self.base_facts = scenario_facts(scenario)
         self.base_atoms = _all_atoms(self.base_facts)
         self._candidates()
+
+    def fill(self, text: str) -> str:
+        """A KB text with its placeholders filled from the scenario's own answer (the
+        parameters, key dates and readings in force), as the Determination fills them."""
+        from pyrules.output.determination import fill_text
+        if not hasattr(self, "_fill_args"):
+            by: dict[str, list] = {}
+            for a in self.base_atoms:
+                by.setdefault(a.name, []).append(a.arguments)
+            chosen = {a[0].name: a[1].name for a in by.get("reading", [])}
+            self._fill_args = ({a[0].name: a[1] for a in by.get("param", [])},
+                               {a[0].name: a[1].number for a in by.get("key_date", [])},
+                               {t.name: x.string for t, r, x in by.get("reading_text", [])
+                                if chosen.get(t.name) == r.name})
+        return fill_text(text, *self._fill_args)
 
     # -- candidate values ----------------------------------------------------------
     def _candidates(self) -> None:
@@ -676,9 +721,10 @@ class _Problem:
                 v.alts = [big(x) for x in sorted(vals) if big(x) != cur]
             elif t == "quantity":
                 i, q = v.item, v.current
+                assert i is not None
                 tpp = unit.get(i)
-                v._unit = items[i - 1].get("chip") or items[i - 1].get("eccn") or "units"
-                vals: set[int] = set()
+                v.unit = items[i - 1].get("chip") or items[i - 1].get("eccn") or "units"
+                vals = set()
                 if tpp and i in addends:
                     other = shipment - addends[i]
                     for b in budgets:
@@ -778,7 +824,7 @@ class _Problem:
         ctl.add("base", [], kb.kb_text())
         ctl.add("base", [], _mode_text())
         forbid = []
-        for fq, fc in getattr(self, "forbidden", []):
+        for fq, fc in self.forbidden:
             # a repair found at a cheaper level: no superset of it is asked for again
             if all(quantities.get(i) == q for i, q in fq.items()):
                 if not fc:
@@ -842,6 +888,11 @@ class _Problem:
 _EXPLORE_COMBOS = 64
 
 
+def _chosen(qvars: list[Var], choice: tuple) -> dict[int, int]:
+    """item -> quantity for one choice of the quantity changes (None: unchanged)."""
+    return {v.item: c for v, c in zip(qvars, choice) if c is not None and v.item is not None}
+
+
 def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
     """Conditions not met in every alternative (over at most _EXPLORE_COMBOS quantity choices)."""
     from pyrules.output.determination import citation
@@ -849,7 +900,7 @@ def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
     some: set = set()
     qvars = [v for v in p.vars if v.kind == "quantity"]
     for _, choice in combos[:_EXPLORE_COMBOS]:
-        q = {v.item: c for v, c in zip(qvars, choice) if c is not None}
+        q = _chosen(qvars, choice)
         got = p.explore(q)
         if got is None:
             continue
@@ -857,7 +908,7 @@ def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
         some |= p.explore(q, "brave") or set()
     if common is None:
         return [], len(combos) <= _EXPLORE_COMBOS
-    conds = {(a[0].name, a[1].name): (a[2].name, a[3].string)
+    conds = {(a[0].name, a[1].name): (a[2].name, p.fill(a[3].string))
              for a in (x.arguments for x in p.base_atoms if x.name == "condition" and len(x.arguments) == 4)}
     goal = p.goal_sym
     want = None
@@ -917,6 +968,126 @@ def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
     return out, len(combos) <= _EXPLORE_COMBOS
 
 
+# The assumptions of the core: wi_want(A, C) asks that condition C of authorization A be
+# met (neither failing nor undecided), wi_want(A, considered) that A be weighed at all.
+_CORE_PROGRAM = """
+wi_explore.
+#external wi_want(A, C) : condition(A, C, _, _). [free]
+#external wi_want(A, considered) : authorization(A, _). [free]
+wi_meets(A, C) :- condition(A, C, _, _), not fails(A, C), not undecided(A, C, _).
+:- wi_want(A, C), condition(A, C, _, _), not wi_meets(A, C).
+:- wi_want(A, considered), not considered(A).
+"""
+
+
+class _CoreSolver:
+    """One grounding of the KB, the mode and the core program per quantity choice:
+    solving under assumptions tells whether some alternative meets a set of conditions
+    together, and when none does, clingo's unsatisfiable core names a subset that
+    already cannot be met together."""
+
+    def __init__(self, p: _Problem, quantities: dict[int, int]):
+        ctl = clingo.Control(["--warn=none", "--opt-mode=ignore", "--models=1"])
+        ctl.add("base", [], kb.kb_text())
+        ctl.add("base", [], _mode_text())
+        ctl.add("base", [], _CORE_PROGRAM)
+        with ctl.backend() as b:
+            for f in p.program_facts(quantities, None):
+                b.add_rule([b.add_atom(f)])
+        ctl.ground([("base", [])], context=Arithmetic())
+        self.ctl = ctl
+        self.literal = {a.symbol: a.literal for a in ctl.symbolic_atoms.by_signature("wi_want", 2)}
+        self.symbol = {lit: sym for sym, lit in self.literal.items()}
+
+    def core(self, wanted: list[clingo.Symbol]) -> list[clingo.Symbol] | None:
+        """None when some alternative meets every wanted condition, else a core."""
+        got: list[list[int]] = []
+        res = self.ctl.solve(assumptions=[(w, True) for w in wanted if w in self.literal],
+                             on_core=lambda c: got.append(list(c)))
+        if res.satisfiable:
+            return None
+        lits = set(got[0]) if got else set()
+        return [w for w in wanted if self.literal.get(w) in lits]
+
+
+def _core_union(solvers: list[_CoreSolver], wanted: list[clingo.Symbol]) -> set[clingo.Symbol]:
+    """The union of the cores over the quantity choices; empty when some alternative
+    meets every wanted condition."""
+    union: set[clingo.Symbol] = set()
+    for sv in solvers:
+        c = sv.core(wanted)
+        if c is None:
+            return set()
+        union |= set(c)
+    return union
+
+
+def _core(p: _Problem, combos: list) -> list[dict]:
+    """Per authorization of the goal, a minimal set of its conditions that no alternative
+    within what may change meets together (over at most _EXPLORE_COMBOS quantity choices):
+    the union of clingo's unsatisfiable cores over the quantity choices, each condition
+    then dropped while the rest still cannot be met together in any of them."""
+    from pyrules.output.determination import citation
+    goal = p.goal_sym
+    if goal.name not in ("authorized", "auth"):
+        return []
+    want = goal.arguments[0].name if goal.name == "auth" else None
+    qvars = [v for v in p.vars if v.kind == "quantity"]
+    solvers = [_CoreSolver(p, _chosen(qvars, choice)) for _, choice in combos[:_EXPLORE_COMBOS]]
+    conds: dict[str, list[str]] = {}
+    texts: dict[tuple[str, str], tuple[str, str]] = {}
+    for a in (x.arguments for x in p.base_atoms if x.name == "condition" and len(x.arguments) == 4):
+        conds.setdefault(a[0].name, []).append(a[1].name)
+        texts[(a[0].name, a[1].name)] = (a[2].name, p.fill(a[3].string))
+    auths = {x.arguments[0].name: x.arguments[1].name for x in p.base_atoms
+             if x.name == "authorization" and len(x.arguments) == 2}
+    missing_now = {(x.arguments[0].name, x.arguments[1].name): x.arguments[2]
+                   for x in p.base_atoms if x.name == "undecided"}
+    failed_now = {(x.arguments[0].name, x.arguments[1].name) for x in p.base_atoms if x.name == "fails"}
+    F = clingo.Function
+    out = []
+    for auth in sorted(conds):
+        if want and auth != want:
+            continue
+        wanted = [F("wi_want", [F(auth), F(c)]) for c in sorted(conds[auth])] \
+            + [F("wi_want", [F(auth), F("considered")])]
+        # the conditions the scenario already fails, when they alone cannot be met together
+        # in any alternative, are the core's start; else every condition is
+        failing = [w for w in wanted if (auth, w.arguments[1].name) in failed_now]
+        union = _core_union(solvers, failing) if failing else set()
+        if not union:
+            union = _core_union(solvers, wanted)
+        if not union:
+            continue           # some alternative meets all of them: nothing blocks it alone
+        # dropped first: conditions the scenario meets or leaves undecided, so that the
+        # core keeps, where it can, the conditions the scenario already fails
+        keep = sorted((w for w in wanted if w in union),
+                      key=lambda w: ((auth, w.arguments[1].name) in failed_now, w.arguments[1].name))
+        for w in list(keep):
+            rest = [x for x in keep if x != w]
+            if rest and all(sv.core(rest) is not None for sv in solvers):
+                keep = rest
+        keep.sort(key=lambda w: w.arguments[1].name)
+        rows = []
+        for w in keep:
+            cond = w.arguments[1].name
+            if cond == "considered":
+                rows.append({"condition": "considered", "state": "not met", "citation": citation(auths[auth]),
+                             "description": "the authorization is weighed at all (a licence is required)"})
+                continue
+            prov, desc = texts[(auth, cond)]
+            row: dict[str, Any] = {"condition": cond, "description": desc,
+                                   "citation": citation(prov) if prov else ""}
+            if (auth, cond) in missing_now and (auth, cond) not in failed_now:
+                row["state"] = "undecided"
+                row["field"], row["question"] = schema.missing_fact_field(missing_now[(auth, cond)])
+            else:
+                row["state"] = "not met"
+            rows.append(row)
+        out.append({"authorization": auth.upper(), "conditions": rows})
+    return out
+
+
 def _is_big(x: clingo.Symbol) -> bool:
     return x.type == clingo.SymbolType.Function and x.name == "n" and len(x.arguments) == 5
 
@@ -974,6 +1145,7 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
                           optimal_cost=best, raw_count=len(found))
     if best is None:
         result.blocking, result.blocking_complete = _blocking(p, combos)
+        result.core = _core(p, combos)
         result.seconds = time.perf_counter() - t0
         return result
     original = _evaluate(scenario)
@@ -1020,7 +1192,7 @@ def _search(p: _Problem, combos: list, qvars: list) -> tuple[int | None, list]:
     for qcost, choice in combos:
         if best is not None and qcost > best:
             break
-        quantities = {v.item: c for v, c in zip(qvars, choice) if c is not None}
+        quantities = _chosen(qvars, choice)
         budget = None if best is None else best - qcost
         cost, models = p.solve(quantities, budget)
         if cost is None:
@@ -1076,6 +1248,7 @@ def apply_changes(scenario: Scenario, changes: Iterable[tuple[Var, Any]]) -> Sce
         elif v.kind == "date":
             d["date"] = value
         elif v.kind == "quantity":
+            assert v.item is not None
             d["items"][v.item - 1]["quantity"] = value
         elif v.kind == "fact":
             d.setdefault("facts", {})[v.name] = value
@@ -1177,9 +1350,10 @@ def _group(reps: list[Repair]) -> list[Repair]:
             first = group[0]
             ch = [c for c in first.changes if c.var.key == key][0]
             classes = sorted({json.dumps(cl, sort_keys=True) for r in group for c in r.changes
-                              if c.var.key == key for cl in c.classes})
-            new = Change(ch.var, ch.value, [json.loads(x) for x in classes], ch.tier_of)
-            new.classes.sort(key=lambda cl: (cl["tier"] or 9, cl["representative"]))
+                              if c.var.key == key for cl in c.classes or ()})
+            merged_classes = sorted((json.loads(x) for x in classes),
+                                    key=lambda cl: (cl["tier"] or 9, cl["representative"]))
+            new = Change(ch.var, ch.value, merged_classes, ch.tier_of)
             changes = [new if c.var.key == key else c for c in first.changes]
             opens = sorted({o for r in group for o in r.opens})
             sats = {json.dumps(s, sort_keys=True) for r in group for s in r.satisfies}
