@@ -247,3 +247,46 @@ def test_bundled_earlier_cases_meet_their_expect(name):
     d = pyrules.evaluate(raw)
     assert raw["expect"]
     assert compare(raw["expect"], d.to_json()) == []
+
+
+# --- further boundaries -------------------------------------------------------------------------------
+@pytest.mark.parametrize("view", VIEWS)
+def test_734_9_h_fdp_h_2023_from_2023_11_17(view):
+    """734.9(h) as revised by 88 FR 73458: nothing encoded on 2023-11-16 (indeterminate); from
+    2023-11-17 a foreign-made H100 reexported to Vietnam is caught (fdp_h_2023)."""
+    before = run(foreign_h100("VN", "2023-11-16"), view=view)
+    assert fdp(before) == set() and before.license_required is None
+    assert fdp(run(foreign_h100("VN", "2023-11-17"), view=view)) == {("advanced_computing_destination", "fdp_h_2023")}
+
+
+@pytest.mark.parametrize("view, ifr_wording", [("as_written", True), ("as_enforced", False)])
+def test_740_8_b_aca_2024_until_2025_05_14_ifr_aca_from_2025_05_15_as_written(view, ifr_wording):
+    """740.8(b): RTX 4090s to Vietnam: ACA as 89 FR 23876 added it on 2025-05-14 in both views; on
+    2025-05-15 the IFR's ACA as written (a licence is required everywhere, ACA route (1) serves the
+    Vietnamese buyer), the 2024 ACA as enforced. Available either way."""
+    d = run(buyer("VN", date="2025-05-14", items=RTX), view=view)
+    assert provision_of(d, "aca") == {"lic_aca_2024"} and auth(d, "ACA")["available"] is True
+    d2 = run(buyer("VN", date="2025-05-15", items=RTX), view=view)
+    assert provision_of(d2, "aca") == ({"lic_aca"} if ifr_wording else {"lic_aca_2024"})
+    assert auth(d2, "ACA")["available"] is True
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_window_authorizations_reading_in_both_views(view):
+    """The reading window_authorizations applies in the window in both views (the as-enforced view
+    differs only from 2025-05-13): LPP on 2025-03-01 under earlier_only is not relied on."""
+    assert auth(run(vn_lpp("2025-03-01", "earlier_only"), view=view), "LPP")["available"] is False
+    assert auth(run(vn_lpp("2025-03-01"), view=view), "LPP")["available"] is True
+
+
+def test_timeline_shows_the_nac_aca_split_with_its_provisions():
+    """pyrules.timeline: RTX 4090s to Vietnam: NAC from 2023-11-17 (lic_nac_2023); on 2024-04-04 the
+    available authorization becomes ACA, lic_aca_2024 and lic_nac_2024 enter and lic_nac_2023 leaves."""
+    from pyrules.modes.timeline import timeline
+    t = timeline(buyer("VN", items=RTX), until="2025-01-12")
+    by_date = {c.date: c for c in t.changes}
+    assert "lic_nac_2023" in {p["provision"] for p in by_date["2023-11-17"].provisions_entered}
+    split = by_date["2024-04-04"]
+    assert {"lic_aca_2024", "lic_nac_2024"} <= {p["provision"] for p in split.provisions_entered}
+    assert "lic_nac_2023" in {p["provision"] for p in split.provisions_left}
+    assert split.changed["available_authorizations"] == {"from": ["NAC"], "to": ["ACA"]}
