@@ -236,7 +236,8 @@ CASES = ["nac_2023_vietnam_no_notice_available", "nac_2023_china_not_notified", 
          "aca_2024_vietnam_non_data_center_available", "aca_2024_export_to_china_data_center_chips",
          "aca_window_in_country_transfer_china_available", "time_nac_2024_india_chinese_parent_notified",
          "time_window_lpp_earlier_only", "time_window_lpp_earlier_and_new",
-         "time_fdp_2024_foreign_h100_mexico_outside_scope", "time_fdp_2024_foreign_h100_vietnam_caught"]
+         "time_fdp_2024_foreign_h100_mexico_outside_scope", "time_fdp_2024_foreign_h100_vietnam_caught",
+         "time_uae_2024_d4_licence"]
 
 
 @pytest.mark.parametrize("name", CASES)
