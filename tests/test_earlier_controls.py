@@ -291,3 +291,35 @@ def test_timeline_shows_the_nac_aca_split_with_its_provisions():
     assert {"lic_aca_2024", "lic_nac_2024"} <= {p["provision"] for p in split.provisions_entered}
     assert "lic_nac_2023" in {p["provision"] for p in split.provisions_left}
     assert split.changed["available_authorizations"] == {"from": ["NAC"], "to": ["ACA"]}
+
+
+def test_740_8_earlier_routes_for_parties_tied_to_macau_or_d5_are_declared():
+    """740.8 before the IFR: NAC notified to China (2024-06-01) and ACA route (2) within China in the
+    window are the routes for parties tied to Macau or D:5, and say so (note tier3_route)."""
+    d = run(buyer("CN", date="2024-06-01", items=RTX, facts=NOTIFIED))
+    assert auth(d, "NAC")["available"] is True and "tier3_route(nac)" in {n["id"] for n in d.notes}
+    t = run(buyer("CN", date="2025-03-01", action="in_country_transfer", **{"from": "CN"},
+                  items=[{"chip": "RTX4090", "quantity": 100, "foreign_produced": False}]))
+    assert auth(t, "ACA")["available"] is True and "tier3_route(aca_in_country)" in {n["id"] for n in t.notes}
+
+
+def test_740_8_b_aca_2024_route1_not_for_a_consignee_located_in_china():
+    """740.8(b)(1) as added by 89 FR 23876: a consignee located in China receives the items there, so
+    route (1) fails even when the transaction names Vietnam; the 2023 NAC would have needed a notice."""
+    s = buyer("VN", date="2024-06-01", items=RTX)
+    s["entities"]["Buyer"]["located"] = "CN"
+    assert "aca_2024_r1_destination_d1_d4" in failed(run(s), "ACA")
+    s["date"] = "2023-12-01"
+    s["facts"]["nac_notification_submitted"] = False
+    assert failed(run(s), "NAC") == {"nac_notification_submitted"}
+
+
+def test_742_6_b_10_earlier_policy_names_a_missing_consignee():
+    """742.6(b)(10) as of 88 FR 73458: H100s to Vietnam with no consignee: a licence is required and
+    the policy (denial if the consignee is tied to Macau/D:5, else case by case) turns on the
+    consignee: it is named as missing, not left silent."""
+    s = buyer("VN", date="2024-06-01")
+    del s["transaction"]["consignee"]
+    s["entities"] = {}
+    d = run(s)
+    assert d.license_required is True and d.licensing_policy is None and "consignee" in d.missing_facts
