@@ -69,6 +69,16 @@ EXPECTED = {
     "aca_model_weights_not_covered": ("ACA", False, {"aca_items_eligible"}),
     "aca_onward_destination_china": (
         "ACA", False, {"aca_r1_onward_outside_tier3", "aca_r2_in_country_transfer", "aca_r2_located_in_tier3"}),
+    # 740.8 before the IFR (kb/earlier_exceptions.lp): NAC as added by 88 FR 73458, NAC and
+    # ACA as split by 89 FR 23876, and ACA in the IFR's compliance window.
+    "nac_2023_vietnam_no_notice_available": ("NAC", True, set()),
+    "nac_2023_china_not_notified": ("NAC", False, {"nac_notification_submitted"}),
+    "nac_2024_vietnam_outside_notified_scope": ("NAC", False, {"nac_2024_scope"}),
+    "aca_2024_vietnam_non_data_center_available": ("ACA", True, set()),
+    "aca_2024_export_to_china_data_center_chips": (
+        "ACA", False, {"aca_2024_not_data_center", "aca_2024_r1_destination_d1_d4", "aca_2024_r1_headquarters",
+                       "aca_2024_r2_in_country_transfer"}),
+    "aca_window_in_country_transfer_china_available": ("ACA", True, set()),
 }
 
 

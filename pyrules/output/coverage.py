@@ -1,7 +1,7 @@
 """What pyrules models, what it only flags, and the date of the rule text.
 
 The statement lives in the knowledge base (``kb/coverage.lp``, with the provision
-registry of ``kb/provisions.lp``); this module grounds those two files and renders
+registry of every kb/*.lp file); this module reads them from the KB's self-description and renders
 the facts. It decides nothing.
 
     >>> from pyrules.coverage import coverage
@@ -23,12 +23,11 @@ def _date(n: int) -> str:
 
 @functools.cache
 def _atoms() -> tuple[clingo.Symbol, ...]:
-    ctl = clingo.Control(["--warn=none"])
-    for name in ("provisions.lp", "coverage.lp"):
-        ctl.add("base", [], (kb.kb_dir() / name).read_text(encoding="utf-8"))
-    ctl.ground([("base", [])])
-    return tuple(a.symbol for a in ctl.symbolic_atoms
-                 if a.symbol.name.startswith("coverage_") and a.is_fact)
+    # The whole KB's self-description (one grounding per process, shared with kb.py),
+    # so a provision registered outside kb/provisions.lp is counted as modelled too.
+    return tuple(clingo.Function(sig.split("/")[0], list(args))
+                 for sig in ("coverage_rule_text/2", "coverage_modelled/1", "coverage_flagged/4")
+                 for args in kb.described(sig))
 
 
 def coverage() -> dict[str, Any]:
