@@ -386,3 +386,23 @@ def test_740_29_ledger_pre_compliance_rows_reading(tmp_path, reading, second_ava
     rows = {r["id"]: r for r in run_ledger(p, workers=1).rows}
     assert rows["a"]["claim_available"] is True
     assert rows["b"]["claim_available"] is second_available
+
+
+@pytest.mark.provision("ai_diffusion_ifr")
+@pytest.mark.parametrize("date, view, phase", [
+    ("2023-11-16", "as_written", "No version of the controls before 2023-11-17"),
+    ("2025-01-12", "as_written", "not yet in effect: the controls it amended govern"),
+    ("2025-01-13", "as_written", "in effect, but compliance is not yet required"),
+    ("2025-05-14", "as_enforced", "in effect, but compliance is not yet required"),
+    ("2025-05-15", "as_written", "Compliance with the AI Diffusion rule is required"),
+    ("2025-05-15", "as_enforced", "BIS does not enforce its new requirements"),
+])
+def test_rule_status_phase_says_which_controls_govern_on_each_side_of_each_date(date, view, phase):
+    """90 FR 4544: effective 2025-01-13, compliance from 2025-05-15; before 2025-01-13 the
+    controls it amended (88 FR 73458, from 2023-11-17); as enforced, BIS's 2025-05-13
+    announcement. The rule status says which, in text too (not 'compliance not yet required'
+    for a 2024 date)."""
+    from helpers import scenario
+    d = pyrules.evaluate(scenario(date=date), view=view)
+    assert phase in d.rule_status["phase"]
+    assert phase in d.to_text()

@@ -187,6 +187,7 @@ class RuleStatus(_Open):
     events: list[RuleEvent]
     compliance_required: bool
     before_rule: bool
+    phase: str | None = None
 
 
 class Note(_Open):

@@ -304,6 +304,7 @@ class Determination:
             "events": [{"date": _date_str(e[0].number), "event": e[1].name, "description": e[2].string} for e in events],
             "compliance_required": bool(get("compliance_required")),
             "before_rule": bool(get("before_rule")),
+            "phase": next((t.string for _, t in get("rule_phase")), None),
         }
         for nid, text in sorted(get("note")):
             d.notes.append({"id": term_text(nid), "text": fill(text.string)})

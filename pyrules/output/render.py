@@ -70,9 +70,10 @@ def render_text(d) -> str:
     for n in d.notes:
         w(f"Note: {n['text']}")
     ev = d.rule_status.get("events", [])
-    if ev:
-        w(f"Rule status: {ev[-1]['date']} {ev[-1]['description']}"
-          + ("" if d.rule_status.get("compliance_required") else " (compliance not yet required)"))
+    if ev or d.rule_status.get("phase"):
+        w("Rule status: " + "; ".join(
+            ([d.rule_status["phase"]] if d.rule_status.get("phase") else [])
+            + ([f"latest event {ev[-1]['date']}: {ev[-1]['description']}"] if ev else [])))
     if any(a["failed_conditions"] or a["undecided_conditions"] for a in d.authorizations):
         w(LEGEND)
     from pyrules.output.coverage import coverage_line
@@ -137,6 +138,8 @@ def render_html(d) -> str:
     if ev:
         parts.append("<h4>Rule status</h4><ul>")
         parts += [f"<li>{e(x['date'])}: {e(x['description'])}</li>" for x in ev]
-        parts.append("</ul><p>" + ("Compliance is required on this date." if d.rule_status.get("compliance_required")
-                                   else "Compliance is not yet required on this date.") + "</p>")
+        if d.rule_status.get("phase"):
+            parts.append("</ul><p>" + e(d.rule_status["phase"]) + ".</p>")
+        else:
+            parts.append("</ul>")
     return "\n".join(parts)
