@@ -273,8 +273,7 @@ def cmd_parse(args) -> int:
 def cmd_readings(args) -> int:
     from pyrules.inputs import schema
     if getattr(args, "files", None):
-        from pyrules.modes.readings import cli_main
-        return cli_main(args)
+        return _readings_of_files(args)
     for topic, choices in schema.READINGS.items():
         print(f"{topic}: {', '.join(choices)}  (default {choices[0]})")
     return 0
@@ -355,37 +354,112 @@ def cmd_ledger(args) -> int:
     return 0
 
 
-COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings, "test": cmd_test}
+def _readings_of_files(args) -> int:
+    """``pyrules readings FILE...``: each scenario evaluated under every reading."""
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.readings import evaluate_all_readings, evaluate_all_readings_many, to_text
+    pairs = load_scenarios(args.files)
+    results = (evaluate_all_readings_many([s for _, s in pairs]) if len(pairs) > 1
+               else (evaluate_all_readings(s) for _, s in pairs))
+    for (path, scenario), res in zip(pairs, results):
+        if args.json:
+            print(json.dumps({**res, "file": str(path)}))
+        else:
+            print(to_text(res))
+            print()
+    return 0
 
 
 def cmd_compare(args) -> int:
-    from pyrules.modes.regime import cmd_compare as run
-    return run(args)
+    """``pyrules compare --regime FILE [--regime FILE ...] QUERIES... [--json]``: with one
+    regime, its comparison; with several, one comparison per regime (in JSON, a list under
+    ``comparisons``)."""
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.regime import Regime, compare_csv, compare_many, compare_text
+    paths = args.regime if isinstance(args.regime, list) else [args.regime]
+    regimes = [Regime.load(p) for p in paths]
+    scenarios = [(p, apply_view(s, getattr(args, "view", None))) for p, s in load_scenarios(args.files)]
+    results = compare_many(regimes, scenarios)
+    fmt = "json" if args.json else (getattr(args, "format", None) or "text")
+    if fmt == "json":
+        print(json.dumps(results[0] if len(results) == 1 else {"comparisons": results}, indent=2, default=str))
+    elif fmt == "csv":
+        sys.stdout.write("".join(compare_csv(r) for r in results))
+    else:
+        for regime in regimes:
+            for w in regime.warnings:
+                print(f"pyrules: warning: {w}", file=sys.stderr)
+        print("\n\n".join(compare_text(r) for r in results))
+    return 0
 
 
 def cmd_check(args) -> int:
-    from pyrules.modes.check import cmd_check as run
-    return run(args)
-
-
-COMMANDS["compare"] = cmd_compare
-COMMANDS["check"] = cmd_check
+    from pyrules.modes.check import DEFAULT_SAMPLES, check_text, run_check, write_witnesses
+    samples = DEFAULT_SAMPLES if args.samples is None else args.samples
+    if samples < 0:
+        raise InputError("must not be negative", field="--samples")
+    regime = None
+    if getattr(args, "regime", None):
+        from pyrules.modes.regime import Regime
+        regime = Regime.load(args.regime)
+    result = run_check(samples=samples, regime=regime)
+    if args.witness_dir:
+        write_witnesses(result, args.witness_dir)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(check_text(result))
+    return 0
 
 
 def cmd_explain(args) -> int:
-    from pyrules.modes.explain import cli_main
-    return cli_main(args)
-
-
-COMMANDS["explain"] = cmd_explain
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.inputs.model import parse_date
+    from pyrules.modes.explain import explain_scenario
+    if args.as_of:
+        parse_date(args.as_of, "--as-of")
+    for path, scenario in load_scenarios(args.files):
+        scenario = apply_view(apply_readings(scenario, args.reading), getattr(args, "view", None))
+        d, ex = explain_scenario(scenario, as_of=args.as_of)
+        if args.json:
+            out = d.to_json()
+            out["file"] = str(path)
+            out["explanation"] = ex.to_json()
+            print(json.dumps(out))
+        else:
+            print(ex.to_text())
+            print()
+    return 0
 
 
 def cmd_whatif(args) -> int:
-    from pyrules.modes.whatif import cli_main
-    return cli_main(args)
-
-
-COMMANDS["whatif"] = cmd_whatif
+    """``pyrules whatif FILE... [--goal G] [--change SPEC ...] [--json]``."""
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import answer_questions
+    if args.change and not args.goal:
+        raise InputError("--change needs --goal", field="--change")
+    for path, s in load_scenarios(args.files):
+        s = apply_view(s, getattr(args, "view", None))
+        if args.goal:
+            questions = [{"goal": args.goal, "may_change": args.change or None}]
+        else:
+            questions = s.data.get("questions") or []
+            if not questions:
+                raise InputError("the scenario asks no questions; give --goal (and --change)", file=str(path))
+        try:
+            results = answer_questions(s, questions, alternatives=getattr(args, "alternatives", 0))
+        except InputError as exc:
+            exc.file = exc.file or str(path)
+            raise
+        for r in results:
+            if args.json:
+                out = r.to_json()
+                out["file"] = str(path)
+                print(json.dumps(out))
+            else:
+                print(r.to_text())
+                print()
+    return 0
 
 
 def cmd_timeline(args) -> int:
@@ -408,7 +482,9 @@ def cmd_timeline(args) -> int:
     return 0
 
 
-COMMANDS["timeline"] = cmd_timeline
+COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings, "test": cmd_test,
+            "compare": cmd_compare, "check": cmd_check, "explain": cmd_explain, "whatif": cmd_whatif,
+            "timeline": cmd_timeline}
 
 
 def main(argv: list[str] | None = None) -> int:

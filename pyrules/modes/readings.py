@@ -11,7 +11,6 @@ It reports, per topic, the outcome under each reading and whether it differs.
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 import clingo
@@ -230,17 +229,3 @@ def to_text(res: dict) -> str:
     if res["depends_on"] and others:
         out.append("No other reading changes the outcome (checked: " + ", ".join(others) + ").")
     return "\n".join(out)
-
-
-def cli_main(args) -> int:
-    from pyrules.inputs.loader import load_scenarios
-    pairs = load_scenarios(args.files)
-    results = (evaluate_all_readings_many([s for _, s in pairs]) if len(pairs) > 1
-               else (evaluate_all_readings(s) for _, s in pairs))
-    for (path, scenario), res in zip(pairs, results):
-        if args.json:
-            print(json.dumps({**res, "file": str(path)}))
-        else:
-            print(to_text(res))
-            print()
-    return 0
