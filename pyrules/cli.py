@@ -168,7 +168,7 @@ def _scenarios_reporting_errors(paths, errors: list):
 def summary_table(rows: list[tuple[str, object]]) -> str:
     """One line per scenario: licence required, authorized, policy, the authorizations
     available, how many facts are missing (the words of Determination's vocabulary)."""
-    from pyrules.output.determination import ANSWER_WORDS
+    from pyrules.output.render import ANSWER_WORDS
     head = ("scenario", "licence", "authorized", "policy", "available", "missing")
     body = []
     for label, d in rows:

@@ -159,7 +159,8 @@ def test_explain_labels_an_absent_fact_the_same_wherever_it_appears():
     """An absent input fact is 'missing' exactly when the answer names it missing,
     wherever in the tree it appears (no predicate chooses its label)."""
     s = scenario(to="IN", entities={"Buyer": {"located": "IN", "parent": "HoldCo"}, "HoldCo": {}})
-    ex = run(s).explain()
+    from pyrules.modes.explain import explain_determination
+    ex = explain_determination(run(s))
     by_field: dict[str, set] = {}
     for n in ex.nodes():
         if n.get("kind") in ("missing", "defaulted") and n.get("field"):

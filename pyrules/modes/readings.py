@@ -201,7 +201,7 @@ def evaluate_all_readings_many(scenarios, as_of: str | None = None, batch_size: 
 def _outcome_text(o: dict) -> str:
     pol = (o["licensing_policy"] or "none determined").replace("_", " ")
     avail = ", ".join(o["available_authorizations"]) or "none"
-    from pyrules.output.determination import ANSWER_WORDS
+    from pyrules.output.render import ANSWER_WORDS
     text = (f"licence required {ANSWER_WORDS[o['license_required']]}; policy {pol}; "
             f"authorized {ANSWER_WORDS[o['authorized']]}; available: {avail}")
     if o["obligations"]:

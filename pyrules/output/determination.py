@@ -12,6 +12,7 @@ from pyrules.engine import kb
 from pyrules.inputs import schema
 from pyrules.engine.arithmetic import from_big
 from pyrules.inputs.model import Scenario
+from pyrules.output.render import ANSWER_WORDS, render_html, render_text
 
 _TRI = {"yes": True, "no": False, "indeterminate": None}
 JSON_FORMAT_VERSION = 1
@@ -140,12 +141,6 @@ def _mirror(sym: clingo.Symbol) -> _Sym:
     if m is None:
         m = _MIRRORS[sym] = _Sym(sym)
     return m
-
-
-# One vocabulary for the three states, used by every rendering (text, HTML, web).
-CONDITION_STATES = {True: "met", False: "not met", None: "undecided"}
-AUTHORIZATION_STATES = {True: "available", False: "not available", None: "undecided"}
-ANSWER_WORDS = {True: "yes", False: "no", None: "undecided"}
 
 
 def _missing(sym: clingo.Symbol) -> dict:
@@ -381,15 +376,7 @@ class Determination:
     def to_text(self) -> str:
         """The answer in readable text: the sentence first, then each conclusion with its
         citation, the missing facts as questions naming their fields, and a legend."""
-        from pyrules.output.render import render_text
         return render_text(self)
 
     def _repr_html_(self) -> str:
-        from pyrules.output.render import render_html
         return render_html(self)
-
-    def explain(self, assumed=(), regime=None):
-        """The tree of provisions and facts behind each conclusion (see pyrules.explain).
-        ``assumed``: input facts set by a counterfactual, labelled "assumed"."""
-        from pyrules.modes.explain import explain_determination
-        return explain_determination(self, assumed=assumed, regime=regime)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pyrules.engine import kb
+from pyrules.inputs.questions import missing_fact_input
 from pyrules.output.coverage import coverage, coverage_line
 
 
@@ -26,8 +27,8 @@ def kb_sha256() -> str:
 
 
 def pyrules_version() -> str:
-    from pyrules import __version__
-    return __version__
+    from importlib.metadata import version
+    return version("pyrules")
 
 
 def record(scenario_input: Any) -> dict:
@@ -46,14 +47,12 @@ def answer_json(d, scenario_input: Any | None = None) -> dict:
     """``pyrules ask --json`` output of a Determination, with ``summary`` (one sentence),
     ``missing_fact_fields`` (the input that answers each missing fact, and the question
     in words) and ``record``."""
-    from pyrules.web.forms import missing_fact_field
     out = d.to_json()
     out["summary"] = one_sentence(d)
     if "missing_fact_fields" not in out:       # the Determination's own, when it has them
-        data = d.source.data if d.source is not None else {}
         out["missing_fact_fields"] = []
         for f in d.missing_facts:
-            m = missing_fact_field(f, data)
+            m = missing_fact_input(f)
             out["missing_fact_fields"].append({"id": m["id"], "field": m["path"], "question": m["question"]})
     out["record"] = record(scenario_input if scenario_input is not None
                            else (d.source.to_dict() if d.source is not None else None))

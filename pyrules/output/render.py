@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import html
 
-from pyrules.output.determination import ANSWER_WORDS as _TRI_WORDS, AUTHORIZATION_STATES
+# One vocabulary for the three states, used by every rendering (text, HTML, web).
+CONDITION_STATES = {True: "met", False: "not met", None: "undecided"}
+AUTHORIZATION_STATES = {True: "available", False: "not available", None: "undecided"}
+ANSWER_WORDS = {True: "yes", False: "no", None: "undecided"}
 
 LEGEND = ("Legend: x = condition not met, ? = condition undecided (a fact is missing: the field "
           "that answers it follows); an authorization is available, not available or undecided.")
@@ -21,7 +24,7 @@ def render_text(d) -> str:
     w(d.summary())
     if getattr(d, "view", "as_written") != "as_written":
         w(f"   view: {d.view.replace('_', ' ')} (what BIS enforces, not the CFR as written)")
-    w(f"Licence required: {_TRI_WORDS[d.license_required]}")
+    w(f"Licence required: {ANSWER_WORDS[d.license_required]}")
     for c in d.controls:
         w(f"  - item {c['item']}: {c['eccn']}  [{c['citation']}]")
     for it in d.items:
@@ -43,7 +46,7 @@ def render_text(d) -> str:
     for o in d.overlaps:
         w(f"OVERLAP: {o['provisions'][0]} and {o['provisions'][1]} both apply  [{'; '.join(o['citations'])}]"
           + ("" if o["resolved_by_reading"] else " -- unresolved: the rule states no precedence"))
-    w(f"Authorized: {_TRI_WORDS[d.authorized]}")
+    w(f"Authorized: {ANSWER_WORDS[d.authorized]}")
     for a in d.authorizations:
         mark = AUTHORIZATION_STATES[a["available"]]
         w(f"  {a['name']:5} {mark}  [{a['citation']}]")
@@ -88,10 +91,10 @@ def _field(c: dict) -> str:
 def render_html(d) -> str:
     e = html.escape
     rows = [("Answer", e(d.summary())), ("Scenario", e(d.scenario)), ("As of", e(str(d.as_of))),
-            ("Licence required", _TRI_WORDS[d.license_required]),
+            ("Licence required", ANSWER_WORDS[d.license_required]),
             ("Licensing policy", e((d.licensing_policy or "none determined").replace("_", " "))
              + (f" <small>[{e(d.policy_citation)}]</small>" if d.policy_citation else "")),
-            ("Authorized", _TRI_WORDS[d.authorized]),
+            ("Authorized", ANSWER_WORDS[d.authorized]),
             ("Shipment TPP", _tpp(d.shipment_tpp))]
     parts = ["<table><tbody>"] + [f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows] + ["</tbody></table>"]
     if d.controls:

@@ -15,7 +15,7 @@ from pyrules.errors import InputError
 from pyrules.inputs.model import Scenario
 from pyrules.output.records import one_sentence
 from pyrules.web import forms
-from pyrules.web.app import RequestError, bundled_corpus, bundled_regimes, enrich, run_uploaded_ledger
+from pyrules.web.service import RequestError, bundled_corpus, bundled_regimes, enrich, run_uploaded_ledger
 
 _STATE = {True: "available", False: "not available", None: "undecided"}
 _TRI = {True: "yes", False: "no", None: "undecided"}
