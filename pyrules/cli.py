@@ -4,9 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from pyrules.errors import InputError
 from pyrules.inputs.model import apply_readings, apply_view, did_you_mean
+
+if TYPE_CHECKING:
+    from pyrules.output.determination import Determination
 
 
 class _Parser(argparse.ArgumentParser):
@@ -165,7 +169,7 @@ def _scenarios_reporting_errors(paths, errors: list):
                 yield path, label, scenario
 
 
-def summary_table(rows: list[tuple[str, object]]) -> str:
+def summary_table(rows: list[tuple[str, Determination]]) -> str:
     """One line per scenario: licence required, authorized, policy, the authorizations
     available, how many facts are missing (the words of Determination's vocabulary)."""
     from pyrules.output.render import ANSWER_WORDS
@@ -206,7 +210,7 @@ def cmd_ask(args) -> int:
         regime = Regime.load(args.regime)
     engine = default_engine()
     errors: list[InputError] = []
-    done: list[tuple[str, object]] = []
+    done: list[tuple[str, Determination]] = []
     for path, label, scenario in _scenarios_reporting_errors(args.files, errors):
         try:
             scenario = apply_view(apply_readings(scenario, args.reading), args.view)

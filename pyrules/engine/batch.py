@@ -403,7 +403,7 @@ def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[cli
         for f in extra_facts:
             b.add_rule([b.add_atom(f)])
     ctl.ground([("facts", []), ("base", [])], context=_Memo())
-    models: list[list[clingo.Symbol]] = []
+    models: list[Sequence[clingo.Symbol]] = []
     ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
     if len(models) != 1:
         raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
@@ -744,7 +744,7 @@ class StagedBatch:
         tests/test_check.py), so grounding has already decided every atom: they are
         read by signature, with no solving."""
         atoms = self.ctl.symbolic_atoms
-        found = []
+        found: list[clingo.Symbol] = []
         for sig in self.show1:
             name, arity = sig
             if sig in self.context:

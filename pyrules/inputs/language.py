@@ -660,6 +660,7 @@ def _found(text: str, loc: int) -> str:
     if text[loc] == "\n":
         return "end of line"
     m = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[^ \t\r\n,#"=]+|.').match(text, loc)
+    assert m is not None            # "." takes any character but the newline, handled above
     tok = m.group()
     if not tok.isprintable() or tok.isspace():
         return f"the character U+{ord(tok[0]):04X}"

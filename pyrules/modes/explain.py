@@ -590,7 +590,7 @@ class _Builder:
         self.missing_fields = {schema.field_path(s.arguments[0]) for s in by_name.get("missing_fact", ())
                                if len(s.arguments) == 1} - {None}
         self.support: dict[clingo.Symbol, _Instance] = {}
-        self.rank: dict[clingo.Symbol, int] = {}
+        self.rank: dict[clingo.Symbol, float] = {}      # finite: the ranks stored are all reached
         self.expanded: set[clingo.Symbol] = set()
         self._derived: dict[clingo.Symbol, bool] = {}
 
@@ -629,7 +629,7 @@ class _Builder:
         best, best_i = float("inf"), None
         for i in self.instances(sym):
             deps = i.pos if i.g is None else list(i.pos) + self.agg.get((i.rule, i.g), [])
-            r = 0
+            r: float = 0
             for d in deps:
                 r = max(r, self._rank_of(d, stack))
                 if r >= best:

@@ -414,7 +414,7 @@ class _Chunk:
                                             late_names, start=start + k, gate=True, convert=_atom))
             self.report(self.batches[-1].n)
 
-    def first(self) -> list[tuple[int, int, list, dict, dict]]:
+    def first(self) -> list[tuple[int, int, list, list, dict, dict]]:
         """Per row: (number, shipment TPP, [(total key, its text, fact name)] it counts toward,
         [(total key, fact name)] it sees, {key: cap}, {fact name: given TPP})."""
         atoms: dict = {}

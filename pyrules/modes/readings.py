@@ -45,9 +45,9 @@ def _reading_space() -> tuple[dict[str, list[str]], dict[str, str]]:
     for sa in ctl.symbolic_atoms.by_signature("reading_topic", 2):
         t, r = sa.symbol.arguments
         defaults[t.name] = r.name
-    for t in alternatives:  # the default first, then the KB's order
-        d = defaults.get(t)
-        alternatives[t] = sorted(alternatives[t], key=lambda r: (r != d, alternatives[t].index(r)))
+    for topic, readings in alternatives.items():  # the default first, then the KB's order
+        default = defaults.get(topic)
+        alternatives[topic] = sorted(readings, key=lambda r: (r != default, readings.index(r)))
     return alternatives, defaults
 
 _TRI = {True: "yes", False: "no", None: "indeterminate"}
@@ -99,17 +99,7 @@ def evaluate_all_readings(scenario: Scenario | dict, as_of: str | None = None) -
             backend.add_rule([backend.add_atom(sym)])
     ctl.ground([("base", [])], context=Arithmetic())
 
-    alternatives: dict[str, list[str]] = {}
-    defaults: dict[str, str] = {}
-    for sa in ctl.symbolic_atoms.by_signature("reading_alternative", 2):
-        t, r = sa.symbol.arguments
-        alternatives.setdefault(t.name, []).append(r.name)
-    for sa in ctl.symbolic_atoms.by_signature("reading_topic", 2):
-        t, r = sa.symbol.arguments
-        defaults[t.name] = r.name
-    for t in alternatives:  # the default first, then the KB's order
-        d = defaults.get(t)
-        alternatives[t] = sorted(alternatives[t], key=lambda r: (r != d, alternatives[t].index(r)))
+    alternatives, defaults = _reading_space()
     used = {t: chosen.get(t, defaults.get(t, alts[0])) for t, alts in alternatives.items()}
 
     def solve(readings: dict[str, str]) -> Determination:

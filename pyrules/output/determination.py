@@ -106,7 +106,8 @@ class _Sym:
     def __init__(self, sym: clingo.Symbol):
         self.sym = sym
         self.type = t = sym.type
-        self.name = self.string = None
+        self.name: str | None = None      # a function's name, a string's text
+        self.string: str | None = None
         self.number = 0
         self.arguments: tuple = ()
         if t == clingo.SymbolType.Function:
@@ -116,7 +117,7 @@ class _Sym:
             self.number = sym.number
         elif t == clingo.SymbolType.String:
             self.string = sym.string
-        self.text = None
+        self.text: str | None = None
 
     def __str__(self) -> str:
         if self.text is None:
@@ -198,7 +199,7 @@ class Determination:
         by: dict[str, list[tuple]] = {}
         for a in atoms:
             m = _mirror(a)
-            by.setdefault(m.name, []).append(m.arguments)
+            by.setdefault(m.name or "", []).append(m.arguments)     # shown atoms are functions: named
         get = lambda name: by.get(name, [])
         cited: set[str] = set()
 
@@ -255,7 +256,7 @@ class Determination:
         # authorizations
         conds = {(a[0].name, a[1].name): (a[2].name, fill(a[3].string)) for a in get("condition")}
         status = {a[0].name: a[1].name for a in get("authorization_status")}
-        brings = {}
+        brings: dict[str, list[str]] = {}
         for a, o in get("brings"):
             brings.setdefault(a.name, []).append(o.name)
         fails_of: dict[str, list] = {}

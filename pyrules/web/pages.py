@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
 from pyrules.inputs import schema
 from pyrules.errors import InputError
@@ -210,7 +211,7 @@ def register_pages(app: FastAPI, templates) -> None:
         regimes = list(bundled_regimes())
         try:
             upload = form.get("regime_file")
-            if upload is not None and hasattr(upload, "read") and getattr(upload, "filename", ""):
+            if isinstance(upload, UploadFile) and upload.filename:
                 text = (await upload.read()).decode("utf-8")
                 try:
                     regime_raw = json.loads(text)
@@ -221,7 +222,7 @@ def register_pages(app: FastAPI, templates) -> None:
                 regime = request.app.state.named_or_given_regime(str(form.get("regime", "")))
             corpus = form.get("corpus_file")
             scenarios = None
-            if corpus is not None and hasattr(corpus, "read") and getattr(corpus, "filename", ""):
+            if isinstance(corpus, UploadFile) and corpus.filename:
                 text = (await corpus.read()).decode("utf-8")
                 try:
                     scenarios = json.loads(text)
@@ -245,7 +246,7 @@ def register_pages(app: FastAPI, templates) -> None:
     async def ledger_run(request: Request):
         form = await request.form()
         upload = form.get("ledger_file")
-        if upload is None or not hasattr(upload, "read") or not getattr(upload, "filename", ""):
+        if not isinstance(upload, UploadFile) or not upload.filename:
             return render(request, "ledger.html", 422, title="pyrules: ledger", result=None,
                           error="choose a ledger file (CSV, or JSON lines)")
         body = await upload.read()
