@@ -43,10 +43,10 @@ def _evaluation_options(parser) -> None:
 
 def _view_option(parser) -> None:
     """--view: the law as written (the CFR as codified, default) or as BIS enforces it."""
-    from pyrules.inputs.schema import VIEWS
-    parser.add_argument("--view", choices=VIEWS, default=None,
-                        help="as_written (default: the CFR as codified) or as_enforced (what BIS enforces "
-                             "after its 2025-05-13 announcement); a scenario's own 'view' is replaced")
+    from pyrules.engine.kb import views
+    words = [f"{v} ({'default: ' if i == 0 else ''}{text})" for i, (v, text) in enumerate(views().items())]
+    parser.add_argument("--view", choices=list(views()), default=None,
+                        help=" or ".join(words) + "; a scenario's own 'view' is replaced")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -285,28 +285,14 @@ def cmd_readings(args) -> int:
 
 def write_ledger_results(result, fmt: str, out) -> None:
     """The result rows only (CSV with a header, or JSON lines)."""
-    import csv
-    from pyrules.modes.ledger import ROW_FIELDS
-    if fmt == "jsonl":
-        for r in result.rows:
-            out.write(json.dumps(r) + "\n")
-        return
-    w = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\n")
-    w.writeheader()
-    for r in result.rows:
-        r = dict(r)
-        for k in ("claim_failed_conditions", "missing_facts"):
-            r[k] = ";".join(r[k] or [])
-        w.writerow(r)
-
-
-SUMMARY_FIELDS = ["total", "used_tpp", "cap_tpp", "remaining_tpp",
-                  "used_h100_equivalents", "remaining_h100_equivalents"]
+    from pyrules.modes.ledger import write_results
+    write_results(result, fmt, out, lineterminator="\n")
 
 
 def write_ledger_summary(result, fmt: str, out) -> None:
     """The summary of every cap: CSV, JSON, or a readable table ("text")."""
     import csv
+    from pyrules.modes.ledger import SUMMARY_FIELDS
     errors = sum(1 for r in result.rows if r.get("error"))
     if fmt == "json":
         json.dump({"rows": len(result.rows), "error_rows": errors, "totals": result.summary}, out, indent=2)
@@ -356,6 +342,19 @@ def cmd_ledger(args) -> int:
               file=sys.stderr)
         return 2
     return 0
+
+
+def _print_result(as_json: bool, path, answer, shown=None, extra=None) -> None:
+    """One answer of a command: a JSON line of ``answer`` naming its file (and ``extra()``),
+    or the text of ``shown`` (default: the answer itself) and a blank line."""
+    if as_json:
+        out = answer.to_json()
+        out["file"] = str(path)
+        out.update(extra() if extra else {})
+        print(json.dumps(out))
+    else:
+        print((shown or answer).to_text())
+        print()
 
 
 def _readings_of_files(args) -> int:
@@ -425,14 +424,7 @@ def cmd_explain(args) -> int:
     for path, scenario in load_scenarios(args.files):
         scenario = apply_view(apply_readings(scenario, args.reading), getattr(args, "view", None))
         d, ex = explain_scenario(scenario, as_of=args.as_of)
-        if args.json:
-            out = d.to_json()
-            out["file"] = str(path)
-            out["explanation"] = ex.to_json()
-            print(json.dumps(out))
-        else:
-            print(ex.to_text())
-            print()
+        _print_result(args.json, path, d, shown=ex, extra=lambda: {"explanation": ex.to_json()})
     return 0
 
 
@@ -456,13 +448,7 @@ def cmd_whatif(args) -> int:
             exc.file = exc.file or str(path)
             raise
         for r in results:
-            if args.json:
-                out = r.to_json()
-                out["file"] = str(path)
-                print(json.dumps(out))
-            else:
-                print(r.to_text())
-                print()
+            _print_result(args.json, path, r)
     return 0
 
 
@@ -475,14 +461,7 @@ def cmd_timeline(args) -> int:
         raise InputError("no such file", file=str(path))
     for p, scenario in load_scenarios([args.file]):
         scenario = apply_view(apply_readings(scenario, args.reading), args.view)
-        t = timeline(scenario)
-        if args.json:
-            out = t.to_json()
-            out["file"] = str(p)
-            print(json.dumps(out))
-        else:
-            print(t.to_text())
-            print()
+        _print_result(args.json, p, timeline(scenario))
     return 0
 
 

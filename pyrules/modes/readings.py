@@ -10,7 +10,6 @@ It reports, per topic, the outcome under each reading and whether it differs.
 """
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import clingo
@@ -30,25 +29,10 @@ _EXTRA = """
 #show reading_topic/2.
 """
 
-@functools.cache
 def _reading_space() -> tuple[dict[str, list[str]], dict[str, str]]:
     """The ambiguous topics as the KB declares them: each topic's readings (the default
-    first, then the KB's order) and its default (reading_alternative/2, reading_topic/2)."""
-    ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], kb.kb_text())
-    ctl.ground([("base", [])], context=Arithmetic())
-    alternatives: dict[str, list[str]] = {}
-    defaults: dict[str, str] = {}
-    for sa in ctl.symbolic_atoms.by_signature("reading_alternative", 2):
-        t, r = sa.symbol.arguments
-        alternatives.setdefault(t.name, []).append(r.name)
-    for sa in ctl.symbolic_atoms.by_signature("reading_topic", 2):
-        t, r = sa.symbol.arguments
-        defaults[t.name] = r.name
-    for topic, readings in alternatives.items():  # the default first, then the KB's order
-        default = defaults.get(topic)
-        alternatives[topic] = sorted(readings, key=lambda r: (r != default, readings.index(r)))
-    return alternatives, defaults
+    first, then the KB's order) and its default (pyrules.engine.kb.readings)."""
+    return {t: list(rs) for t, rs in kb.readings().items()}, kb.reading_defaults()
 
 _TRI = {True: "yes", False: "no", None: "indeterminate"}
 

@@ -183,7 +183,7 @@ class Determination:
     red_flags: list[dict] = field(default_factory=list)
     foreign_direct_product: list[dict] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
-    view: str = "as_written"
+    view: str = field(default_factory=kb.default_view)
     atoms: list[clingo.Symbol] = field(default_factory=list, repr=False)
     source: Scenario | None = field(default=None, repr=False)
 
@@ -303,7 +303,7 @@ class Determination:
         for item, rule, prov in sorted(get("fdp_applies")):
             d.foreign_direct_product.append({"item": term_text(item), "rule": term_text(rule), "citation": cite(prov.name)})
         views = [a[0].name for a in get("active_view")]
-        d.view = views[0] if views else "as_written"
+        d.view = views[0] if views else kb.default_view()
         for (p,) in get("view_basis"):      # the as-enforced view rests on BIS statements
             cite(p.name)
         d.citations = sorted({citation(p) for p in cited})

@@ -138,6 +138,7 @@ def create_app() -> FastAPI:
                               "Not legal advice. " + coverage_line())
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(ecfr_url=ecfr_url, citation_links=citation_links, fid=forms.fid,
+                                 default_view=schema.VIEWS[0],
                                  coverage_line=coverage_line, version=__version__)
     templates.env.filters["words"] = lambda s: (s or "").replace("_", " ")
     templates.env.filters["num"] = _num
@@ -321,7 +322,7 @@ def _register_api(app: FastAPI) -> None:
 
     @app.post(api + "/timeline", tags=["reasoning"],
               summary="The scenario's determination over time: the dates at which it changes "
-                      "(?view=as_written|as_enforced, ?until=DATE); 501 where pyrules.timeline is absent",
+                      f"(?view={'|'.join(schema.VIEWS)}, ?until=DATE); 501 where pyrules.timeline is absent",
               openapi_extra=_openapi_body(ScenarioModel, many=False))
     async def timeline(request: Request):
         try:
