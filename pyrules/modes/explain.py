@@ -48,6 +48,7 @@ from pyrules.inputs import schema
 from pyrules.output.determination import Determination
 from pyrules.inputs.facts import scenario_facts
 from pyrules.inputs.model import Scenario
+from pyrules.output.render import number_text
 
 EXPLANATION_FORMAT_VERSION = 1
 
@@ -443,7 +444,7 @@ def _big_text(m) -> str:
     v = 0
     for g in m.groups():
         v = v * 10**6 + int(g)
-    return f"{v:,}".replace(",", "\x00")
+    return number_text(v).replace(",", "\x00")
 
 
 def readable(text: str) -> str:

@@ -40,6 +40,7 @@ from pyrules.engine.arithmetic import Arithmetic, big, from_big
 from pyrules.errors import InputError
 from pyrules.inputs.limits import shown
 from pyrules.inputs.model import _int, _name, parse_big, parse_date
+from pyrules.output.render import number_text
 
 _TOP_KEYS = {"regime", "description", "tiers", "params", "dates", "nveu_allocation", "off"}
 
@@ -112,7 +113,7 @@ def _date_text(n: int) -> str:
 
 
 def _value_text(sym: clingo.Symbol) -> str:
-    return f"{from_big(sym):,}" if _is_big(sym) else str(sym)
+    return number_text(from_big(sym)) if _is_big(sym) else str(sym)
 
 
 # --------------------------------------------------------------------------- the regime

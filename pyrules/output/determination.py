@@ -12,7 +12,7 @@ from pyrules.engine import kb
 from pyrules.inputs import schema
 from pyrules.engine.arithmetic import from_big
 from pyrules.inputs.model import Scenario
-from pyrules.output.render import ANSWER_WORDS, render_html, render_text
+from pyrules.output.render import ANSWER_WORDS, number_text, render_html, render_text
 
 _TRI = {"yes": True, "no": False, "indeterminate": None}
 JSON_FORMAT_VERSION = 1
@@ -30,7 +30,7 @@ def term_text(sym: clingo.Symbol) -> str:
         return str(sym.number)
     if sym.type == clingo.SymbolType.Function:
         if sym.name == "n" and len(sym.arguments) == 5:
-            return f"{from_big(sym):,}"
+            return number_text(from_big(sym))
         if not sym.arguments:
             return sym.name
         return f"{sym.name}({', '.join(term_text(a) for a in sym.arguments)})"
@@ -47,7 +47,7 @@ _PLACEHOLDER = re.compile(r"\{(?:(date|reading):)?([a-z][a-z0-9_]*)\}")
 def fill_text(text: str, params: dict[str, clingo.Symbol], dates: dict[str, int] | None = None,
               readings: dict[str, str] | None = None) -> str:
     """A text of the KB with its placeholders filled from the answer: {name} by the
-    parameter in force (param/2, written with thousands separators), {date:id} by the
+    parameter in force (param/2, as render.number_text writes it), {date:id} by the
     key date (key_date/2, YYYY-MM-DD), {reading:topic} by the text of the reading used
     (reading_text/3). kb/ never restates a number a parameter or key date holds, and a
     condition says what the reading in use requires. An unknown name stays as written."""
@@ -63,8 +63,8 @@ def fill_text(text: str, params: dict[str, clingo.Symbol], dates: dict[str, int]
         if sym is None:
             return m.group(0)
         if sym.type == clingo.SymbolType.Number:
-            return f"{sym.number:,}"
-        return f"{from_big(sym):,}" if sym.name == "n" else term_text(sym)
+            return number_text(sym.number)
+        return number_text(from_big(sym)) if sym.name == "n" else term_text(sym)
     return _PLACEHOLDER.sub(value, text) if "{" in text else text
 
 

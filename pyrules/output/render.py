@@ -14,6 +14,19 @@ LEGEND = ("Legend: x = condition not met, ? = condition undecided (a fact is mis
           "that answers it follows); an authorization is available, not available or undecided.")
 
 
+def number_text(n: int) -> str:
+    """A whole number as a reader takes it in: a multiple of a large power of ten
+    (10^12 and more, at least nine zeros) as "10^26" or "15 x 10^25", any other with
+    thousands separators ("26,900,000")."""
+    if abs(n) >= 10**12 and n % 10**9 == 0:
+        digits = str(abs(n))
+        mantissa = digits.rstrip("0")
+        exponent = len(digits) - len(mantissa)
+        sign = "-" if n < 0 else ""
+        return f"{sign}10^{exponent}" if mantissa == "1" else f"{sign}{int(mantissa):,} x 10^{exponent}"
+    return f"{n:,}"
+
+
 def _tpp(n: int | None) -> str:
     return "unknown" if n is None else f"{n:,}"
 
