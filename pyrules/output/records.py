@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import quote
 
 from pyrules.engine import kb
-from pyrules.inputs.questions import missing_fact_input
 from pyrules.output.coverage import coverage, coverage_line
 
 
@@ -47,13 +46,8 @@ def answer_json(d, scenario_input: Any | None = None) -> dict:
     """``pyrules ask --json`` output of a Determination, with ``summary`` (one sentence),
     ``missing_fact_fields`` (the input that answers each missing fact, and the question
     in words) and ``record``."""
-    out = d.to_json()
+    out = d.to_json()          # with missing_fact_fields (pyrules/inputs/schema.py)
     out["summary"] = one_sentence(d)
-    if "missing_fact_fields" not in out:       # the Determination's own, when it has them
-        out["missing_fact_fields"] = []
-        for f in d.missing_facts:
-            m = missing_fact_input(f)
-            out["missing_fact_fields"].append({"id": m["id"], "field": m["path"], "question": m["question"]})
     out["record"] = record(scenario_input if scenario_input is not None
                            else (d.source.to_dict() if d.source is not None else None))
     return out
