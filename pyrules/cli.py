@@ -4,9 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from pyrules.errors import InputError
 from pyrules.inputs.model import apply_readings, apply_view, did_you_mean
+
+if TYPE_CHECKING:
+    from pyrules.output.determination import Determination
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,10 +43,10 @@ def _evaluation_options(parser) -> None:
 
 def _view_option(parser) -> None:
     """--view: the law as written (the CFR as codified, default) or as BIS enforces it."""
-    from pyrules.inputs.schema import VIEWS
-    parser.add_argument("--view", choices=VIEWS, default=None,
-                        help="as_written (default: the CFR as codified) or as_enforced (what BIS enforces "
-                             "after its 2025-05-13 announcement); a scenario's own 'view' is replaced")
+    from pyrules.engine.kb import views
+    words = [f"{v} ({'default: ' if i == 0 else ''}{text})" for i, (v, text) in enumerate(views().items())]
+    parser.add_argument("--view", choices=list(views()), default=None,
+                        help=" or ".join(words) + "; a scenario's own 'view' is replaced")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -165,10 +169,10 @@ def _scenarios_reporting_errors(paths, errors: list):
                 yield path, label, scenario
 
 
-def summary_table(rows: list[tuple[str, object]]) -> str:
+def summary_table(rows: list[tuple[str, Determination]]) -> str:
     """One line per scenario: licence required, authorized, policy, the authorizations
     available, how many facts are missing (the words of Determination's vocabulary)."""
-    from pyrules.output.determination import ANSWER_WORDS
+    from pyrules.output.render import ANSWER_WORDS
     head = ("scenario", "licence", "authorized", "policy", "available", "missing")
     body = []
     for label, d in rows:
@@ -206,7 +210,7 @@ def cmd_ask(args) -> int:
         regime = Regime.load(args.regime)
     engine = default_engine()
     errors: list[InputError] = []
-    done: list[tuple[str, object]] = []
+    done: list[tuple[str, Determination]] = []
     for path, label, scenario in _scenarios_reporting_errors(args.files, errors):
         try:
             scenario = apply_view(apply_readings(scenario, args.reading), args.view)
@@ -273,8 +277,7 @@ def cmd_parse(args) -> int:
 def cmd_readings(args) -> int:
     from pyrules.inputs import schema
     if getattr(args, "files", None):
-        from pyrules.modes.readings import cli_main
-        return cli_main(args)
+        return _readings_of_files(args)
     for topic, choices in schema.READINGS.items():
         print(f"{topic}: {', '.join(choices)}  (default {choices[0]})")
     return 0
@@ -282,28 +285,14 @@ def cmd_readings(args) -> int:
 
 def write_ledger_results(result, fmt: str, out) -> None:
     """The result rows only (CSV with a header, or JSON lines)."""
-    import csv
-    from pyrules.modes.ledger import ROW_FIELDS
-    if fmt == "jsonl":
-        for r in result.rows:
-            out.write(json.dumps(r) + "\n")
-        return
-    w = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\n")
-    w.writeheader()
-    for r in result.rows:
-        r = dict(r)
-        for k in ("claim_failed_conditions", "missing_facts"):
-            r[k] = ";".join(r[k] or [])
-        w.writerow(r)
-
-
-SUMMARY_FIELDS = ["total", "used_tpp", "cap_tpp", "remaining_tpp",
-                  "used_h100_equivalents", "remaining_h100_equivalents"]
+    from pyrules.modes.ledger import write_results
+    write_results(result, fmt, out, lineterminator="\n")
 
 
 def write_ledger_summary(result, fmt: str, out) -> None:
     """The summary of every cap: CSV, JSON, or a readable table ("text")."""
     import csv
+    from pyrules.modes.ledger import SUMMARY_FIELDS
     errors = sum(1 for r in result.rows if r.get("error"))
     if fmt == "json":
         json.dump({"rows": len(result.rows), "error_rows": errors, "totals": result.summary}, out, indent=2)
@@ -355,37 +344,112 @@ def cmd_ledger(args) -> int:
     return 0
 
 
-COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings, "test": cmd_test}
+def _print_result(as_json: bool, path, answer, shown=None, extra=None) -> None:
+    """One answer of a command: a JSON line of ``answer`` naming its file (and ``extra()``),
+    or the text of ``shown`` (default: the answer itself) and a blank line."""
+    if as_json:
+        out = answer.to_json()
+        out["file"] = str(path)
+        out.update(extra() if extra else {})
+        print(json.dumps(out))
+    else:
+        print((shown or answer).to_text())
+        print()
+
+
+def _readings_of_files(args) -> int:
+    """``pyrules readings FILE...``: each scenario evaluated under every reading."""
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.readings import evaluate_all_readings, evaluate_all_readings_many, to_text
+    pairs = load_scenarios(args.files)
+    results = (evaluate_all_readings_many([s for _, s in pairs]) if len(pairs) > 1
+               else (evaluate_all_readings(s) for _, s in pairs))
+    for (path, scenario), res in zip(pairs, results):
+        if args.json:
+            print(json.dumps({**res, "file": str(path)}))
+        else:
+            print(to_text(res))
+            print()
+    return 0
 
 
 def cmd_compare(args) -> int:
-    from pyrules.modes.regime import cmd_compare as run
-    return run(args)
+    """``pyrules compare --regime FILE [--regime FILE ...] QUERIES... [--json]``: with one
+    regime, its comparison; with several, one comparison per regime (in JSON, a list under
+    ``comparisons``)."""
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.regime import Regime, compare_csv, compare_many, compare_text
+    paths = args.regime if isinstance(args.regime, list) else [args.regime]
+    regimes = [Regime.load(p) for p in paths]
+    scenarios = [(p, apply_view(s, getattr(args, "view", None))) for p, s in load_scenarios(args.files)]
+    results = compare_many(regimes, scenarios)
+    fmt = "json" if args.json else (getattr(args, "format", None) or "text")
+    if fmt == "json":
+        print(json.dumps(results[0] if len(results) == 1 else {"comparisons": results}, indent=2, default=str))
+    elif fmt == "csv":
+        sys.stdout.write("".join(compare_csv(r) for r in results))
+    else:
+        for regime in regimes:
+            for w in regime.warnings:
+                print(f"pyrules: warning: {w}", file=sys.stderr)
+        print("\n\n".join(compare_text(r) for r in results))
+    return 0
 
 
 def cmd_check(args) -> int:
-    from pyrules.modes.check import cmd_check as run
-    return run(args)
-
-
-COMMANDS["compare"] = cmd_compare
-COMMANDS["check"] = cmd_check
+    from pyrules.modes.check import DEFAULT_SAMPLES, check_text, run_check, write_witnesses
+    samples = DEFAULT_SAMPLES if args.samples is None else args.samples
+    if samples < 0:
+        raise InputError("must not be negative", field="--samples")
+    regime = None
+    if getattr(args, "regime", None):
+        from pyrules.modes.regime import Regime
+        regime = Regime.load(args.regime)
+    result = run_check(samples=samples, regime=regime)
+    if args.witness_dir:
+        write_witnesses(result, args.witness_dir)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(check_text(result))
+    return 0
 
 
 def cmd_explain(args) -> int:
-    from pyrules.modes.explain import cli_main
-    return cli_main(args)
-
-
-COMMANDS["explain"] = cmd_explain
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.inputs.model import parse_date
+    from pyrules.modes.explain import explain_scenario
+    if args.as_of:
+        parse_date(args.as_of, "--as-of")
+    for path, scenario in load_scenarios(args.files):
+        scenario = apply_view(apply_readings(scenario, args.reading), getattr(args, "view", None))
+        d, ex = explain_scenario(scenario, as_of=args.as_of)
+        _print_result(args.json, path, d, shown=ex, extra=lambda: {"explanation": ex.to_json()})
+    return 0
 
 
 def cmd_whatif(args) -> int:
-    from pyrules.modes.whatif import cli_main
-    return cli_main(args)
-
-
-COMMANDS["whatif"] = cmd_whatif
+    """``pyrules whatif FILE... [--goal G] [--change SPEC ...] [--json]``."""
+    from pyrules.inputs.loader import load_scenarios
+    from pyrules.modes.whatif import answer_questions
+    if args.change and not args.goal:
+        raise InputError("--change needs --goal", field="--change")
+    for path, s in load_scenarios(args.files):
+        s = apply_view(s, getattr(args, "view", None))
+        if args.goal:
+            questions = [{"goal": args.goal, "may_change": args.change or None}]
+        else:
+            questions = s.data.get("questions") or []
+            if not questions:
+                raise InputError("the scenario asks no questions; give --goal (and --change)", file=str(path))
+        try:
+            results = answer_questions(s, questions, alternatives=getattr(args, "alternatives", 0))
+        except InputError as exc:
+            exc.file = exc.file or str(path)
+            raise
+        for r in results:
+            _print_result(args.json, path, r)
+    return 0
 
 
 def cmd_timeline(args) -> int:
@@ -397,18 +461,13 @@ def cmd_timeline(args) -> int:
         raise InputError("no such file", file=str(path))
     for p, scenario in load_scenarios([args.file]):
         scenario = apply_view(apply_readings(scenario, args.reading), args.view)
-        t = timeline(scenario)
-        if args.json:
-            out = t.to_json()
-            out["file"] = str(p)
-            print(json.dumps(out))
-        else:
-            print(t.to_text())
-            print()
+        _print_result(args.json, p, timeline(scenario))
     return 0
 
 
-COMMANDS["timeline"] = cmd_timeline
+COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings, "test": cmd_test,
+            "compare": cmd_compare, "check": cmd_check, "explain": cmd_explain, "whatif": cmd_whatif,
+            "timeline": cmd_timeline}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 
+class KnowledgeBaseError(RuntimeError):
+    """The knowledge base produced no answer, or more than one: a bug in kb/, never the user's fault."""
+
+
 class InputError(ValueError):
     """Bad input, located as precisely as we can: a file, a line and column, or a field path."""
 

@@ -55,7 +55,8 @@ for f in lpp["failed_conditions"]:
     print(f["condition"], "-", f["description"], f"[{f['citation']}]")
 assert lpp["available"] is False'''),
     new_markdown_cell("## Why? The explanation tree\nEvery node cites its provision; leaves are the facts you gave."),
-    new_code_cell('''print(d.explain().to_text()[:3000] if hasattr(d.explain(), "to_text") else str(d.explain())[:3000])'''),
+    new_code_cell('''from pyrules.modes.explain import explain_determination
+print(explain_determination(d).to_text()[:3000])'''),
     new_markdown_cell("## What minimal change would make it work?\nAllow the parent's headquarters to change and ask for an authorization."),
     new_code_cell('''from pyrules.modes import whatif
 result = whatif.repairs(deal, goal="authorized", may_change=[{"fact": "headquartered", "entity": "HoldCo"}])

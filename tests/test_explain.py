@@ -226,9 +226,10 @@ def test_explanation_run_agrees_with_evaluation(name):
     assert ex.conclusions
 
 
-def test_determination_explain_method():
+def test_explain_determination_explains_an_answer_already_given():
+    from pyrules.modes.explain import explain_determination
     d = run(chinese_parent())
-    ex = d.explain()
+    ex = explain_determination(d)
     assert [c["atom"] for c in ex.conclusions] == [c["atom"] for c in explain_scenario(chinese_parent())[1].conclusions]
     j = ex.to_json()
     assert j["format_version"] == EXPLANATION_FORMAT_VERSION

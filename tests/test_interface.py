@@ -19,7 +19,6 @@ import pytest
 from helpers import run, scenario
 from pyrules.engine import kb
 from pyrules.inputs import schema
-from pyrules.engine.arithmetic import from_big
 from pyrules.inputs.facts import scenario_terms, to_symbol
 from pyrules.inputs.model import Scenario
 
@@ -159,7 +158,8 @@ def test_explain_labels_an_absent_fact_the_same_wherever_it_appears():
     """An absent input fact is 'missing' exactly when the answer names it missing,
     wherever in the tree it appears (no predicate chooses its label)."""
     s = scenario(to="IN", entities={"Buyer": {"located": "IN", "parent": "HoldCo"}, "HoldCo": {}})
-    ex = run(s).explain()
+    from pyrules.modes.explain import explain_determination
+    ex = explain_determination(run(s))
     by_field: dict[str, set] = {}
     for n in ex.nodes():
         if n.get("kind") in ("missing", "defaulted") and n.get("field"):
@@ -201,44 +201,12 @@ def _literals(path: Path):
 
 def _kb_thresholds() -> set[int]:
     """The rule's numbers: every parameter and allocation value, and the integers the
-    classification rules of kb/items.lp compare with (not dates, years or powers of ten)."""
-    nums: set[int] = set()
-
-    def collect(sym):
-        if sym.type == clingo.SymbolType.Number:
-            nums.add(sym.number)
-        elif sym.type == clingo.SymbolType.Function:
-            if sym.name == "n" and len(sym.arguments) == 5:
-                nums.add(from_big(sym))
-            else:
-                for a in sym.arguments:
-                    collect(a)
-
-    for sig in ("default_param/2", "param/2", "default_nveu_allocation/3", "param_value/4"):
-        for args in kb.described(sig):
-            for a in args[:2]:
-                collect(a)
-
-    def visit(node):
-        if isinstance(node, clingo.ast.AST):
-            if node.ast_type == clingo.ast.ASTType.SymbolicTerm and node.symbol.type == clingo.SymbolType.Number:
-                nums.add(node.symbol.number)
-            for key in node.child_keys:
-                visit(getattr(node, key))
-        elif not isinstance(node, (str, bytes)) and hasattr(node, "__iter__"):
-            for c in node:
-                visit(c)
-
-    def on(stmt):
-        if stmt.ast_type == clingo.ast.ASTType.Rule and len(stmt.body) > 0:
-            visit(stmt.body)
-
-    clingo.ast.parse_string((ROOT / "kb" / "items.lp").read_text(), on)
+    KB's rules compare with (not dates, years or powers of ten)."""
     def is_date(n: int) -> bool:
         return 19000101 <= n <= 99991231 and 1 <= n // 100 % 100 <= 12 and 1 <= n % 100 <= 31
 
-    return {n for n in nums if n >= 1000 and not 1900 <= n <= 2100 and not is_date(n)
-            and str(n).rstrip("0") != "1"}
+    return {n for n in kb.parameter_numbers() | kb.rule_numbers()
+            if n >= 1000 and not 1900 <= n <= 2100 and not is_date(n) and str(n).rstrip("0") != "1"}
 
 
 def test_pyrules_spells_out_no_authorization_reading_country_or_threshold():

@@ -195,3 +195,39 @@ def test_748_supp10_security_date_in_texts_follows_the_key_date():
     assert "not required before 2026-02-28" in notes["aia_security_not_yet_due"]
     notes = {n["id"]: n["text"] for n in run(scenario(items=[WEIGHTS], date="2026-01-14")).notes}
     assert "not required before 2026-01-15" in notes["aia_security_not_yet_due"]
+
+
+# --- large numbers as a reader takes them in (4E091's 10^26 operations) --------------------
+def test_number_text_writes_large_powers_of_ten_as_powers():
+    """At the boundary: from 10^12 with nine zeros or more, a power; below, separators."""
+    from pyrules.output.render import number_text
+    assert number_text(10**26) == "10^26"
+    assert number_text(15 * 10**25) == "15 x 10^25"
+    assert number_text(10**12) == "10^12"
+    assert number_text(10**11) == "100,000,000,000"            # below 10^12: written out
+    assert number_text(10**26 + 1) == f"{10**26 + 1:,}"         # not a round number: exact
+    assert number_text(26_900_000) == "26,900,000"
+
+
+def test_740_2_aia_condition_states_the_4e091_scale_as_10_26():
+    """Supp. No. 10 to part 748 / 740.2 (AIA): the condition on training a 4E091-scale
+    model states the parameter model_training_ops as 10^26, not 27 digits; raised by
+    regimes/weights_threshold_1e27.json, as 10^27."""
+    import json
+    raw = json.loads((ROOT / "queries" / "aia_chips_hosted_frontier_training_for_indian_customer.json").read_text())
+
+    def aia_texts(d):
+        return [c["description"] for a in d.authorizations for c in a["failed_conditions"] + a["undecided_conditions"]
+                if "4E091-scale" in c["description"]]
+
+    from pyrules import evaluate
+    d = evaluate(raw)
+    texts = [t for t in aia_texts(d) if "operations" in t]
+    assert texts and all("(10^26 or more operations)" in t for t in texts), texts
+    assert not any("100,000,000,000" in t for t in aia_texts(d))
+    # regimes/weights_threshold_1e27.json: the same text, filled from the raised parameter
+    from pyrules.engine.arithmetic import big
+    from pyrules.output.determination import fill_text
+    template = next(a[3].string for a in kb.described("condition/4") if a[1].name == "aia_no_frontier_training_outside_tier1")
+    raised = Regime.load(ROOT / "regimes" / "weights_threshold_1e27.json").params["model_training_ops"]
+    assert "(10^27 or more operations)" in fill_text(template, {"model_training_ops": big(raised)})

@@ -46,6 +46,7 @@ import clingo.ast as ast
 
 from pyrules.engine import kb
 from pyrules.engine.arithmetic import Arithmetic
+from pyrules.errors import KnowledgeBaseError
 from pyrules.inputs.facts import arg_text
 
 TXN = "T__"
@@ -402,10 +403,9 @@ def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[cli
         for f in extra_facts:
             b.add_rule([b.add_atom(f)])
     ctl.ground([("facts", []), ("base", [])], context=_Memo())
-    models: list[list[clingo.Symbol]] = []
+    models: list[Sequence[clingo.Symbol]] = []
     ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
     if len(models) != 1:
-        from pyrules.engine.control import KnowledgeBaseError
         raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
     return _distribute(_split(models[0], dynamic, {}, context), range(1, len(fact_lists) + 1), ctx_of)
 
@@ -734,7 +734,6 @@ class StagedBatch:
         models: list = []
         self.ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
         if len(models) != 1:
-            from pyrules.engine.control import KnowledgeBaseError
             raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
         return _distribute(_split(models[0], self.dynamic, self.parts, self.context, self.convert),
                            range(self.start, self.start + self.n), self.ctx_of)
@@ -745,7 +744,7 @@ class StagedBatch:
         tests/test_check.py), so grounding has already decided every atom: they are
         read by signature, with no solving."""
         atoms = self.ctl.symbolic_atoms
-        found = []
+        found: list[clingo.Symbol] = []
         for sig in self.show1:
             name, arity = sig
             if sig in self.context:

@@ -10,13 +10,9 @@ import clingo.ast as ast
 
 from pyrules.engine import kb
 from pyrules.engine.arithmetic import Arithmetic
-from pyrules.errors import InputError
+from pyrules.errors import InputError, KnowledgeBaseError
 from pyrules.inputs.facts import fact_symbol, scenario_terms
 from pyrules.inputs.model import Scenario
-
-
-class KnowledgeBaseError(RuntimeError):
-    """The knowledge base produced no answer, or more than one: a bug in kb/, never the user's fault."""
 
 
 def _sigs(node) -> frozenset:

@@ -12,6 +12,8 @@ from pathlib import Path
 import clingo
 import clingo.ast
 
+from pyrules.engine.arithmetic import from_big
+
 
 def kb_dir() -> Path:
     package = Path(__file__).resolve().parent.parent   # pyrules/
@@ -133,6 +135,20 @@ def reading_defaults() -> dict[str, str]:
 
 
 @functools.cache
+def views() -> dict[str, str]:
+    """The views of the law one may ask for (view_option/2) -> their words, the default
+    (default_view/1) first, then in the order the KB declares them."""
+    default = {v[0].name for v in described("default_view/1")}
+    found = sorted(((v.name, text.string) for v, text in described("view_option/2")),
+                   key=lambda vt: (vt[0] not in default, _position(f"view_option({vt[0]},")))
+    return dict(found)
+
+
+def default_view() -> str:
+    return next(iter(views()))
+
+
+@functools.cache
 def key_dates() -> dict[str, int]:
     """Key date id -> YYYYMMDD, as the rule is written."""
     return {a[0].name: a[1].number for a in described("key_date/2")}
@@ -146,14 +162,14 @@ def treated_as() -> dict[str, str]:
 
 
 @functools.cache
-def rule_strings() -> frozenset[str]:
-    """Strings written in the rules (not the facts) of the knowledge base."""
-    found: set[str] = set()
+def _rule_symbols() -> frozenset[clingo.Symbol]:
+    """The constant terms written in the rules (not the facts) of the knowledge base."""
+    found: set[clingo.Symbol] = set()
 
     def visit(node):
         if isinstance(node, clingo.ast.AST):
-            if node.ast_type == clingo.ast.ASTType.SymbolicTerm and node.symbol.type == clingo.SymbolType.String:
-                found.add(node.symbol.string)
+            if node.ast_type == clingo.ast.ASTType.SymbolicTerm:
+                found.add(node.symbol)
             for key in node.child_keys:
                 visit(getattr(node, key))
         elif not isinstance(node, (str, bytes)) and hasattr(node, "__iter__"):
@@ -167,6 +183,40 @@ def rule_strings() -> frozenset[str]:
 
     clingo.ast.parse_string(kb_text(), on_stmt)
     return frozenset(found)
+
+
+def rule_strings() -> frozenset[str]:
+    """Strings written in the rules (not the facts) of the knowledge base."""
+    return frozenset(s.string for s in _rule_symbols() if s.type == clingo.SymbolType.String)
+
+
+def rule_numbers() -> frozenset[int]:
+    """Integers written in the rules (not the facts) of the knowledge base: the bounds
+    its rules compare with, and dates, days and the like."""
+    return frozenset(s.number for s in _rule_symbols() if s.type == clingo.SymbolType.Number)
+
+
+@functools.cache
+def parameter_numbers() -> frozenset[int]:
+    """Every number a parameter or an allocation takes (default_param/2, param/2,
+    param_value/4, default_nveu_allocation/3), exact (an n(...) number read whole)."""
+    nums: set[int] = set()
+
+    def collect(sym: clingo.Symbol) -> None:
+        if sym.type == clingo.SymbolType.Number:
+            nums.add(sym.number)
+        elif sym.type == clingo.SymbolType.Function:
+            if sym.name == "n" and len(sym.arguments) == 5:
+                nums.add(from_big(sym))
+            else:
+                for a in sym.arguments:
+                    collect(a)
+
+    for sig in ("default_param/2", "param/2", "default_nveu_allocation/3", "param_value/4"):
+        for args in described(sig):
+            for a in args[:2]:
+                collect(a)
+    return frozenset(nums)
 
 
 @functools.cache

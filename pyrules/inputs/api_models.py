@@ -40,11 +40,11 @@ def _type_of(kind: str):
     if kind == "date":
         return str
     if kind == "eccn":
-        return Literal[tuple(sorted(kb.eccns()))]  # type: ignore[misc]
+        return Literal[tuple(sorted(kb.eccns()))]
     if kind == "authorization":                     # the authorizations the KB declares
-        return Literal[tuple(schema.AUTHORIZATIONS)]  # type: ignore[misc]
+        return Literal[tuple(schema.AUTHORIZATIONS)]
     if kind.startswith("enum:"):
-        return Literal[tuple(kind[5:].split("|"))]  # type: ignore[misc]
+        return Literal[tuple(kind[5:].split("|"))]
     raise AssertionError(f"unknown schema type {kind}")
 
 
@@ -75,15 +75,22 @@ def _fields(decl: dict[str, tuple[str, str]]) -> dict[str, Any]:
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
 
 Transaction = create_model("Transaction", __config__=_STRICT, **_fields(schema.TRANSACTION_FIELDS))
+def _optional_choice(choices) -> Any:
+    """The annotation "one of these values, or absent", made at run time from the KB's
+    values (an annotation that a type checker cannot read, hence Any)."""
+    return Optional[Literal[tuple(choices)]]
+
+
 EntityStatus = create_model("EntityStatus", __config__=_STRICT, **_fields(schema.ENTITY_STATUS))
 Entity = create_model("Entity", __config__=_STRICT,
                       status=(Optional[EntityStatus], Field(None, description="status flags of the entity")),
                       **_fields(schema.ENTITY_FIELDS))
 Item = create_model("Item", __config__=_STRICT, **_fields(schema.ITEM_FIELDS))
 Facts = create_model("Facts", __config__=_STRICT, **_fields(schema.FACTS))
-Readings = create_model("Readings", __config__=_STRICT, **{
-    topic: (Optional[Literal[choices]], Field(None, description=f"reading of an ambiguous provision (default {choices[0]})"))
-    for topic, choices in schema.READINGS.items()})
+_READINGS: dict[str, Any] = {
+    topic: (_optional_choice(choices), Field(None, description=f"reading of an ambiguous provision (default {choices[0]})"))
+    for topic, choices in schema.READINGS.items()}
+Readings = create_model("Readings", __config__=_STRICT, **_READINGS)
 
 
 class Question(BaseModel):
@@ -114,7 +121,7 @@ _VIEWS = getattr(schema, "VIEWS", None)
 if _VIEWS:
     Scenario = create_model(  # type: ignore[misc]
         "Scenario", __base__=Scenario,
-        view=(Optional[Literal[tuple(_VIEWS)]], Field(None, description=f"the view of the law (default {_VIEWS[0]})")))
+        view=(_optional_choice(_VIEWS), Field(None, description=f"the view of the law (default {_VIEWS[0]})")))
 
 
 # ----------------------------------------------------------------------------- the answer
@@ -247,7 +254,7 @@ class Determination(_Open):
     record: Record | None = None
 
 
-SCHEMAS = {"scenario": Scenario, "determination": Determination}
+SCHEMAS: dict[str, type[BaseModel]] = {"scenario": Scenario, "determination": Determination}
 
 
 def json_schema(name: str) -> dict:

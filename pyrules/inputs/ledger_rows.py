@@ -21,6 +21,7 @@ class CsvRow(dict):
     """A CSV row: column -> cell text, and where each cell starts (see ``position``)."""
 
     __slots__ = ("where",)          # (all lines, first line index, end index, header)
+    where: tuple[list[str], int, int, list[str]]
 
     @property
     def start(self) -> int:
@@ -154,18 +155,19 @@ def read_csv(text: str, file: str, required=("id", "date")) -> list[tuple[int, d
                 raise InputError(f"the column {dup!r} appears twice in the header", file=file, line=start + 1)
             unnamed = [i for i, c in enumerate(header) if not c]
             continue
-        row = CsvRow(zip(header, cells))
-        row.where = (lines, start, end, header)
+        csv_row = CsvRow(zip(header, cells))
+        csv_row.where = (lines, start, end, header)
+        row: dict = csv_row
         filled = next((i for i in unnamed if i < len(cells) and cells[i].strip()), None)
         if filled is not None:
-            line, col = row_position(row, filled)
+            line, col = row_position(csv_row, filled)
             row = _error(InputError(f"a value ({cells[filled].strip()!r}) in column {filled + 1}, "
                                     "which the header does not name", line=line, column=col))
             if "id" in header[:len(cells)]:
                 row["id"] = cells[header.index("id")].strip()
         elif len(cells) != len(header):
             if len(cells) > len(header):
-                line, col = row_position(row, len(header))
+                line, col = row_position(csv_row, len(header))
                 exc = InputError(f"the row has {len(cells)} cells; the header has {len(header)} columns",
                                  line=line, column=col, field="(extra cell)")
             else:

@@ -18,6 +18,7 @@ from typing import Any
 from pyrules.engine import kb
 from pyrules.inputs import limits
 from pyrules.inputs import schema
+from pyrules.inputs.expect import validate_expect
 from pyrules.engine.arithmetic import MAX_VALUE
 from pyrules.errors import InputError, did_you_mean
 from pyrules.inputs.limits import shown
@@ -325,7 +326,6 @@ class Scenario:
                 raise InputError("expected a list of questions", field=p + "questions")
             data["questions"] = copy.deepcopy(obj["questions"])
         if "expect" in obj:
-            from pyrules.modes.expect import validate_expect
             data["expect"] = copy.deepcopy(validate_expect(obj["expect"], p + "expect"))
         _check_ownership(data["entities"], p)
         _check_described(data, p)

@@ -150,8 +150,8 @@ FACTS: dict[str, tuple[str, str]] = {
 }
 
 
-# The views of the law (kb/earlier_controls.lp, view/1); the first is the default.
-VIEWS = ("as_written", "as_enforced")
+# The views of the law (kb/earlier_controls.lp, view_option/2); the first is the default.
+VIEWS = tuple(kb.views())
 
 MAX_INT = 2**31 - 1
 MAX_QUANTITY = 100_000_000

@@ -891,21 +891,3 @@ def check_text(result: dict) -> str:
     out.append(f"Summary: {sm['findings']} findings ({sm['new']} new, {sm['known']} known) in "
                f"{result['timings_seconds']['total']:.1f} s")
     return "\n".join(out)
-
-
-def cmd_check(args) -> int:
-    samples = DEFAULT_SAMPLES if args.samples is None else args.samples
-    if samples < 0:
-        raise InputError("must not be negative", field="--samples")
-    regime = None
-    if getattr(args, "regime", None):
-        from pyrules.modes.regime import Regime
-        regime = Regime.load(args.regime)
-    result = run_check(samples=samples, regime=regime)
-    if args.witness_dir:
-        write_witnesses(result, args.witness_dir)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(check_text(result))
-    return 0

@@ -48,6 +48,7 @@ from pyrules.inputs import schema
 from pyrules.output.determination import Determination
 from pyrules.inputs.facts import scenario_facts
 from pyrules.inputs.model import Scenario
+from pyrules.output.render import number_text
 
 EXPLANATION_FORMAT_VERSION = 1
 
@@ -553,7 +554,7 @@ def _big_text(m) -> str:
     v = 0
     for g in m.groups():
         v = v * 10**6 + int(g)
-    return f"{v:,}".replace(",", "\x00")
+    return number_text(v).replace(",", "\x00")
 
 
 def readable(text: str) -> str:
@@ -1064,26 +1065,3 @@ def explain_determination(d: Determination, assumed=(), regime=None) -> Explanat
         raise ValueError("this Determination has no scenario to explain")
     as_of = d.as_of if d.as_of != d.source.date else None
     return explain_scenario(d.source, as_of=as_of, regime=regime, assumed=assumed)[1]
-
-
-# ============================================================================ command line
-def cli_main(args) -> int:
-    import json
-
-    from pyrules.inputs.model import apply_readings as _apply_readings, apply_view as _apply_view
-    from pyrules.inputs.loader import load_scenarios
-    from pyrules.inputs.model import parse_date
-    if args.as_of:
-        parse_date(args.as_of, "--as-of")
-    for path, scenario in load_scenarios(args.files):
-        scenario = _apply_view(_apply_readings(scenario, args.reading), getattr(args, "view", None))
-        d, ex = explain_scenario(scenario, as_of=args.as_of)
-        if args.json:
-            out = d.to_json()
-            out["file"] = str(path)
-            out["explanation"] = ex.to_json()
-            print(json.dumps(out))
-        else:
-            print(ex.to_text())
-            print()
-    return 0

@@ -414,7 +414,7 @@ class _Chunk:
                                             late_names, start=start + k, gate=True, convert=_atom))
             self.report(self.batches[-1].n)
 
-    def first(self) -> list[tuple[int, int, list, dict, dict]]:
+    def first(self) -> list[tuple[int, int, list, list, dict, dict]]:
         """Per row: (number, shipment TPP, [(total key, its text, fact name)] it counts toward,
         [(total key, fact name)] it sees, {key: cap}, {fact name: given TPP})."""
         atoms: dict = {}
@@ -614,22 +614,34 @@ ROW_FIELDS = ["line", "id", "date", "to", "consignee", "shipment_tpp", "license_
               "claim_available", "claim_failed_conditions", "licensing_policy", "authorized", "missing_facts", "error"]
 
 
-def write_rows(result: LedgerResult, fmt: str, out) -> None:
+SUMMARY_FIELDS = ["total", "used_tpp", "cap_tpp", "remaining_tpp",
+                  "used_h100_equivalents", "remaining_h100_equivalents"]
+
+
+def write_results(result: LedgerResult, fmt: str, out, lineterminator: str = "\r\n") -> None:
+    """The result rows only: CSV with a header (lists joined by ';'), or JSON lines."""
     if fmt == "jsonl":
         for r in result.rows:
             out.write(json.dumps(r) + "\n")
-        out.write(json.dumps({"summary": result.summary}) + "\n")
         return
-    w = csv.DictWriter(out, fieldnames=ROW_FIELDS)
+    w = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator=lineterminator)
     w.writeheader()
     for r in result.rows:
         r = dict(r)
         for k in ("claim_failed_conditions", "missing_facts"):
             r[k] = ";".join(r[k] or [])
         w.writerow(r)
+
+
+def write_rows(result: LedgerResult, fmt: str, out) -> None:
+    """The result rows, then the summary of every cap (a JSON line, or a CSV table after
+    a blank line)."""
+    write_results(result, fmt, out)
+    if fmt == "jsonl":
+        out.write(json.dumps({"summary": result.summary}) + "\n")
+        return
     out.write("\n")
-    s = csv.DictWriter(out, fieldnames=["total", "used_tpp", "cap_tpp", "remaining_tpp",
-                                        "used_h100_equivalents", "remaining_h100_equivalents"])
+    s = csv.DictWriter(out, fieldnames=SUMMARY_FIELDS)
     s.writeheader()
     for r in result.summary:
         s.writerow(r)

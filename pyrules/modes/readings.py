@@ -10,8 +10,6 @@ It reports, per topic, the outcome under each reading and whether it differs.
 """
 from __future__ import annotations
 
-import functools
-import json
 from typing import Any
 
 import clingo
@@ -31,25 +29,10 @@ _EXTRA = """
 #show reading_topic/2.
 """
 
-@functools.cache
 def _reading_space() -> tuple[dict[str, list[str]], dict[str, str]]:
     """The ambiguous topics as the KB declares them: each topic's readings (the default
-    first, then the KB's order) and its default (reading_alternative/2, reading_topic/2)."""
-    ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], kb.kb_text())
-    ctl.ground([("base", [])], context=Arithmetic())
-    alternatives: dict[str, list[str]] = {}
-    defaults: dict[str, str] = {}
-    for sa in ctl.symbolic_atoms.by_signature("reading_alternative", 2):
-        t, r = sa.symbol.arguments
-        alternatives.setdefault(t.name, []).append(r.name)
-    for sa in ctl.symbolic_atoms.by_signature("reading_topic", 2):
-        t, r = sa.symbol.arguments
-        defaults[t.name] = r.name
-    for t in alternatives:  # the default first, then the KB's order
-        d = defaults.get(t)
-        alternatives[t] = sorted(alternatives[t], key=lambda r: (r != d, alternatives[t].index(r)))
-    return alternatives, defaults
+    first, then the KB's order) and its default (pyrules.engine.kb.readings)."""
+    return {t: list(rs) for t, rs in kb.readings().items()}, kb.reading_defaults()
 
 _TRI = {True: "yes", False: "no", None: "indeterminate"}
 
@@ -100,17 +83,7 @@ def evaluate_all_readings(scenario: Scenario | dict, as_of: str | None = None) -
             backend.add_rule([backend.add_atom(sym)])
     ctl.ground([("base", [])], context=Arithmetic())
 
-    alternatives: dict[str, list[str]] = {}
-    defaults: dict[str, str] = {}
-    for sa in ctl.symbolic_atoms.by_signature("reading_alternative", 2):
-        t, r = sa.symbol.arguments
-        alternatives.setdefault(t.name, []).append(r.name)
-    for sa in ctl.symbolic_atoms.by_signature("reading_topic", 2):
-        t, r = sa.symbol.arguments
-        defaults[t.name] = r.name
-    for t in alternatives:  # the default first, then the KB's order
-        d = defaults.get(t)
-        alternatives[t] = sorted(alternatives[t], key=lambda r: (r != d, alternatives[t].index(r)))
+    alternatives, defaults = _reading_space()
     used = {t: chosen.get(t, defaults.get(t, alts[0])) for t, alts in alternatives.items()}
 
     def solve(readings: dict[str, str]) -> Determination:
@@ -202,7 +175,7 @@ def evaluate_all_readings_many(scenarios, as_of: str | None = None, batch_size: 
 def _outcome_text(o: dict) -> str:
     pol = (o["licensing_policy"] or "none determined").replace("_", " ")
     avail = ", ".join(o["available_authorizations"]) or "none"
-    from pyrules.output.determination import ANSWER_WORDS
+    from pyrules.output.render import ANSWER_WORDS
     text = (f"licence required {ANSWER_WORDS[o['license_required']]}; policy {pol}; "
             f"authorized {ANSWER_WORDS[o['authorized']]}; available: {avail}")
     if o["obligations"]:
@@ -230,17 +203,3 @@ def to_text(res: dict) -> str:
     if res["depends_on"] and others:
         out.append("No other reading changes the outcome (checked: " + ", ".join(others) + ").")
     return "\n".join(out)
-
-
-def cli_main(args) -> int:
-    from pyrules.inputs.loader import load_scenarios
-    pairs = load_scenarios(args.files)
-    results = (evaluate_all_readings_many([s for _, s in pairs]) if len(pairs) > 1
-               else (evaluate_all_readings(s) for _, s in pairs))
-    for (path, scenario), res in zip(pairs, results):
-        if args.json:
-            print(json.dumps({**res, "file": str(path)}))
-        else:
-            print(to_text(res))
-            print()
-    return 0

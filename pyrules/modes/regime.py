@@ -25,7 +25,6 @@ take a plain integer), dates are the ``default_key_date/2`` ids, provisions the
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from pyrules.engine.arithmetic import Arithmetic, big, from_big
 from pyrules.errors import InputError
 from pyrules.inputs.limits import shown
 from pyrules.inputs.model import _int, _name, parse_big, parse_date
+from pyrules.output.render import number_text
 
 _TOP_KEYS = {"regime", "description", "tiers", "params", "dates", "nveu_allocation", "off"}
 
@@ -113,7 +113,7 @@ def _date_text(n: int) -> str:
 
 
 def _value_text(sym: clingo.Symbol) -> str:
-    return f"{from_big(sym):,}" if _is_big(sym) else str(sym)
+    return number_text(from_big(sym)) if _is_big(sym) else str(sym)
 
 
 # --------------------------------------------------------------------------- the regime
@@ -441,27 +441,3 @@ def compare_csv(result: dict) -> str:
     w.writeheader()
     w.writerows(change_rows(result))
     return buf.getvalue()
-
-
-def cmd_compare(args) -> int:
-    """``pyrules compare --regime FILE [--regime FILE ...] QUERIES... [--json]``: with one
-    regime, its comparison; with several, one comparison per regime (in JSON, a list under
-    ``comparisons``)."""
-    import sys
-    from pyrules.inputs.loader import load_scenarios
-    from pyrules.inputs.model import apply_view as _apply_view
-    paths = args.regime if isinstance(args.regime, list) else [args.regime]
-    regimes = [Regime.load(p) for p in paths]
-    scenarios = [(p, _apply_view(s, getattr(args, "view", None))) for p, s in load_scenarios(args.files)]
-    results = compare_many(regimes, scenarios)
-    fmt = "json" if args.json else (getattr(args, "format", None) or "text")
-    if fmt == "json":
-        print(json.dumps(results[0] if len(results) == 1 else {"comparisons": results}, indent=2, default=str))
-    elif fmt == "csv":
-        sys.stdout.write("".join(compare_csv(r) for r in results))
-    else:
-        for regime in regimes:
-            for w in regime.warnings:
-                print(f"pyrules: warning: {w}", file=sys.stderr)
-        print("\n\n".join(compare_text(r) for r in results))
-    return 0

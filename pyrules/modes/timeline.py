@@ -127,7 +127,8 @@ def candidate_dates(scenario: Scenario, engine=None) -> list[datetime.date]:
         days.add(d)
         days.add(d - datetime.timedelta(days=1))
     # From the day before the earliest version encoded (before it: indeterminate).
-    first = min(starts) - datetime.timedelta(days=1) if starts and starts[0] else None
+    first = (min(d for d in starts if d is not None) - datetime.timedelta(days=1)
+             if starts and starts[0] else None)
     return sorted(d for d in days if first is None or d >= first)
 
 

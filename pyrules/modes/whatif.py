@@ -1434,33 +1434,3 @@ def answer_questions(scenario: Scenario | dict, questions: list | None = None,
                 exc.field = f"questions[{k}].{exc.field}"
             raise
     return out
-
-
-def cli_main(args) -> int:
-    """``pyrules whatif FILE... [--goal G] [--change SPEC ...] [--json]``."""
-    from pyrules.inputs.loader import load_scenarios
-    if args.change and not args.goal:
-        raise InputError("--change needs --goal", field="--change")
-    from pyrules.inputs.model import apply_view as _apply_view
-    for path, s in load_scenarios(args.files):
-        s = _apply_view(s, getattr(args, "view", None))
-        if args.goal:
-            questions = [{"goal": args.goal, "may_change": args.change or None}]
-        else:
-            questions = s.data.get("questions") or []
-            if not questions:
-                raise InputError("the scenario asks no questions; give --goal (and --change)", file=str(path))
-        try:
-            results = answer_questions(s, questions, alternatives=getattr(args, "alternatives", 0))
-        except InputError as exc:
-            exc.file = exc.file or str(path)
-            raise
-        for r in results:
-            if args.json:
-                out = r.to_json()
-                out["file"] = str(path)
-                print(json.dumps(out))
-            else:
-                print(r.to_text())
-                print()
-    return 0

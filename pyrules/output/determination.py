@@ -12,6 +12,7 @@ from pyrules.engine import kb
 from pyrules.inputs import schema
 from pyrules.engine.arithmetic import from_big
 from pyrules.inputs.model import Scenario
+from pyrules.output.render import ANSWER_WORDS, number_text, render_html, render_text
 
 _TRI = {"yes": True, "no": False, "indeterminate": None}
 JSON_FORMAT_VERSION = 1
@@ -29,7 +30,7 @@ def term_text(sym: clingo.Symbol) -> str:
         return str(sym.number)
     if sym.type == clingo.SymbolType.Function:
         if sym.name == "n" and len(sym.arguments) == 5:
-            return f"{from_big(sym):,}"
+            return number_text(from_big(sym))
         if not sym.arguments:
             return sym.name
         return f"{sym.name}({', '.join(term_text(a) for a in sym.arguments)})"
@@ -53,7 +54,7 @@ _PLACEHOLDER = re.compile(r"\{(?:(date|reading):)?([a-z][a-z0-9_]*)\}")
 def fill_text(text: str, params: dict[str, clingo.Symbol], dates: dict[str, int] | None = None,
               readings: dict[str, str] | None = None) -> str:
     """A text of the KB with its placeholders filled from the answer: {name} by the
-    parameter in force (param/2, written with thousands separators), {date:id} by the
+    parameter in force (param/2, as render.number_text writes it), {date:id} by the
     key date (key_date/2, YYYY-MM-DD), {reading:topic} by the text of the reading used
     (reading_text/3). kb/ never restates a number a parameter or key date holds, and a
     condition says what the reading in use requires. An unknown name stays as written."""
@@ -69,8 +70,8 @@ def fill_text(text: str, params: dict[str, clingo.Symbol], dates: dict[str, int]
         if sym is None:
             return m.group(0)
         if sym.type == clingo.SymbolType.Number:
-            return f"{sym.number:,}"
-        return f"{from_big(sym):,}" if sym.name == "n" else term_text(sym)
+            return number_text(sym.number)
+        return number_text(from_big(sym)) if sym.name == "n" else term_text(sym)
     return _PLACEHOLDER.sub(value, text) if "{" in text else text
 
 
@@ -112,7 +113,8 @@ class _Sym:
     def __init__(self, sym: clingo.Symbol):
         self.sym = sym
         self.type = t = sym.type
-        self.name = self.string = None
+        self.name: str | None = None      # a function's name, a string's text
+        self.string: str | None = None
         self.number = 0
         self.arguments: tuple = ()
         if t == clingo.SymbolType.Function:
@@ -122,7 +124,7 @@ class _Sym:
             self.number = sym.number
         elif t == clingo.SymbolType.String:
             self.string = sym.string
-        self.text = None
+        self.text: str | None = None
 
     def __str__(self) -> str:
         if self.text is None:
@@ -147,12 +149,6 @@ def _mirror(sym: clingo.Symbol) -> _Sym:
     if m is None:
         m = _MIRRORS[sym] = _Sym(sym)
     return m
-
-
-# One vocabulary for the three states, used by every rendering (text, HTML, web).
-CONDITION_STATES = {True: "met", False: "not met", None: "undecided"}
-AUTHORIZATION_STATES = {True: "available", False: "not available", None: "undecided"}
-ANSWER_WORDS = {True: "yes", False: "no", None: "undecided"}
 
 
 def _missing(sym: clingo.Symbol) -> dict:
@@ -194,7 +190,7 @@ class Determination:
     red_flags: list[dict] = field(default_factory=list)
     foreign_direct_product: list[dict] = field(default_factory=list)
     citations: list[str] = field(default_factory=list)
-    view: str = "as_written"
+    view: str = field(default_factory=kb.default_view)
     atoms: list[clingo.Symbol] = field(default_factory=list, repr=False)
     source: Scenario | None = field(default=None, repr=False)
 
@@ -210,7 +206,7 @@ class Determination:
         by: dict[str, list[tuple]] = {}
         for a in atoms:
             m = _mirror(a)
-            by.setdefault(m.name, []).append(m.arguments)
+            by.setdefault(m.name or "", []).append(m.arguments)     # shown atoms are functions: named
         get = lambda name: by.get(name, [])
         cited: set[str] = set()
 
@@ -267,7 +263,7 @@ class Determination:
         # authorizations
         conds = {(a[0].name, a[1].name): (a[2].name, fill(a[3].string)) for a in get("condition")}
         status = {a[0].name: a[1].name for a in get("authorization_status")}
-        brings = {}
+        brings: dict[str, list[str]] = {}
         for a, o in get("brings"):
             brings.setdefault(a.name, []).append(o.name)
         fails_of: dict[str, list] = {}
@@ -315,7 +311,7 @@ class Determination:
         for item, rule, prov in sorted(get("fdp_applies")):
             d.foreign_direct_product.append({"item": term_text(item), "rule": term_text(rule), "citation": cite(prov.name)})
         views = [a[0].name for a in get("active_view")]
-        d.view = views[0] if views else "as_written"
+        d.view = views[0] if views else kb.default_view()
         for (p,) in get("view_basis"):      # the as-enforced view rests on BIS statements
             cite(p.name)
         d.citations = sorted({citation(p) for p in cited})
@@ -389,15 +385,7 @@ class Determination:
     def to_text(self) -> str:
         """The answer in readable text: the sentence first, then each conclusion with its
         citation, the missing facts as questions naming their fields, and a legend."""
-        from pyrules.output.render import render_text
         return render_text(self)
 
     def _repr_html_(self) -> str:
-        from pyrules.output.render import render_html
         return render_html(self)
-
-    def explain(self, assumed=(), regime=None):
-        """The tree of provisions and facts behind each conclusion (see pyrules.explain).
-        ``assumed``: input facts set by a counterfactual, labelled "assumed"."""
-        from pyrules.modes.explain import explain_determination
-        return explain_determination(self, assumed=assumed, regime=regime)

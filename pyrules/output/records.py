@@ -27,8 +27,8 @@ def kb_sha256() -> str:
 
 
 def pyrules_version() -> str:
-    from pyrules import __version__
-    return __version__
+    from importlib.metadata import version
+    return version("pyrules")
 
 
 def record(scenario_input: Any) -> dict:
@@ -47,15 +47,8 @@ def answer_json(d, scenario_input: Any | None = None) -> dict:
     """``pyrules ask --json`` output of a Determination, with ``summary`` (one sentence),
     ``missing_fact_fields`` (the input that answers each missing fact, and the question
     in words) and ``record``."""
-    from pyrules.web.forms import missing_fact_field
-    out = d.to_json()
+    out = d.to_json()          # with missing_fact_fields (pyrules/inputs/schema.py)
     out["summary"] = one_sentence(d)
-    if "missing_fact_fields" not in out:       # the Determination's own, when it has them
-        data = d.source.data if d.source is not None else {}
-        out["missing_fact_fields"] = []
-        for f in d.missing_facts:
-            m = missing_fact_field(f, data)
-            out["missing_fact_fields"].append({"id": m["id"], "field": m["path"], "question": m["question"]})
     out["record"] = record(scenario_input if scenario_input is not None
                            else (d.source.to_dict() if d.source is not None else None))
     return out

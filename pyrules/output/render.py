@@ -3,10 +3,28 @@ from __future__ import annotations
 
 import html
 
-from pyrules.output.determination import ANSWER_WORDS as _TRI_WORDS, AUTHORIZATION_STATES
+from pyrules.engine import kb
+
+# One vocabulary for the three states, used by every rendering (text, HTML, web).
+CONDITION_STATES = {True: "met", False: "not met", None: "undecided"}
+AUTHORIZATION_STATES = {True: "available", False: "not available", None: "undecided"}
+ANSWER_WORDS = {True: "yes", False: "no", None: "undecided"}
 
 LEGEND = ("Legend: x = condition not met, ? = condition undecided (a fact is missing: the field "
           "that answers it follows); an authorization is available, not available or undecided.")
+
+
+def number_text(n: int) -> str:
+    """A whole number as a reader takes it in: a multiple of a large power of ten
+    (10^12 and more, at least nine zeros) as "10^26" or "15 x 10^25", any other with
+    thousands separators ("26,900,000")."""
+    if abs(n) >= 10**12 and n % 10**9 == 0:
+        digits = str(abs(n))
+        mantissa = digits.rstrip("0")
+        exponent = len(digits) - len(mantissa)
+        sign = "-" if n < 0 else ""
+        return f"{sign}10^{exponent}" if mantissa == "1" else f"{sign}{int(mantissa):,} x 10^{exponent}"
+    return f"{n:,}"
 
 
 def _tpp(n: int | None) -> str:
@@ -19,9 +37,9 @@ def render_text(d) -> str:
     w(f"== {d.scenario}")
     w(f"   as of {d.as_of or '(no date given)'}")
     w(d.summary())
-    if getattr(d, "view", "as_written") != "as_written":
-        w(f"   view: {d.view.replace('_', ' ')} (what BIS enforces, not the CFR as written)")
-    w(f"Licence required: {_TRI_WORDS[d.license_required]}")
+    if d.view != kb.default_view():
+        w(f"   view: {d.view.replace('_', ' ')} ({kb.views().get(d.view, '')})")
+    w(f"Licence required: {ANSWER_WORDS[d.license_required]}")
     for c in d.controls:
         w(f"  - item {c['item']}: {c['eccn']}  [{c['citation']}]")
     for it in d.items:
@@ -43,7 +61,7 @@ def render_text(d) -> str:
     for o in d.overlaps:
         w(f"OVERLAP: {o['provisions'][0]} and {o['provisions'][1]} both apply  [{'; '.join(o['citations'])}]"
           + ("" if o["resolved_by_reading"] else " -- unresolved: the rule states no precedence"))
-    w(f"Authorized: {_TRI_WORDS[d.authorized]}")
+    w(f"Authorized: {ANSWER_WORDS[d.authorized]}")
     for a in d.authorizations:
         mark = AUTHORIZATION_STATES[a["available"]]
         w(f"  {a['name']:5} {mark}  [{a['citation']}]")
@@ -86,19 +104,24 @@ def _field(c: dict) -> str:
     return c.get("field") or c["missing_fact"]
 
 
+def _html_section(title: str, rows: list[str], opening: str = "<ul>", closing: str = "</ul>") -> list[str]:
+    """A heading and its rows (list items, or table rows after ``opening``); nothing
+    when there are no rows."""
+    return [f"<h4>{title}</h4>{opening}", *rows, closing] if rows else []
+
+
 def render_html(d) -> str:
     e = html.escape
     rows = [("Answer", e(d.summary())), ("Scenario", e(d.scenario)), ("As of", e(str(d.as_of))),
-            ("Licence required", _TRI_WORDS[d.license_required]),
+            ("Licence required", ANSWER_WORDS[d.license_required]),
             ("Licensing policy", e((d.licensing_policy or "none determined").replace("_", " "))
              + (f" <small>[{e(d.policy_citation)}]</small>" if d.policy_citation else "")),
-            ("Authorized", _TRI_WORDS[d.authorized]),
+            ("Authorized", ANSWER_WORDS[d.authorized]),
             ("Shipment TPP", _tpp(d.shipment_tpp))]
     parts = ["<table><tbody>"] + [f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows] + ["</tbody></table>"]
-    if d.controls:
-        parts.append("<h4>Controls</h4><table><tr><th>item</th><th>ECCN</th><th>citation</th></tr>")
-        parts += [f"<tr><td>{c['item']}</td><td>{e(c['eccn'])}</td><td>{e(c['citation'])}</td></tr>" for c in d.controls]
-        parts.append("</table>")
+    parts += _html_section("Controls", [f"<tr><td>{c['item']}</td><td>{e(c['eccn'])}</td><td>{e(c['citation'])}</td></tr>"
+                                        for c in d.controls],
+                           "<table><tr><th>item</th><th>ECCN</th><th>citation</th></tr>", "</table>")
     if d.authorizations:
         parts.append("<h4>Authorizations</h4><table><tr><th>name</th><th>state</th><th>conditions not met / undecided</th><th>citation</th></tr>")
         for a in d.authorizations:
@@ -106,28 +129,18 @@ def render_html(d) -> str:
                               + [e(f"undecided: {f['description']} (missing {_field(f)})") for f in a["undecided_conditions"]])
             parts.append(f"<tr><td>{a['name']}</td><td>{AUTHORIZATION_STATES[a['available']]}</td><td style='text-align:left'>{why}</td><td>{e(a['citation'])}</td></tr>")
         parts.append("</table>")
-    if d.obligations:
-        parts.append("<h4>Obligations</h4><ul>")
-        parts += [f"<li>{e(o['description'])}{' &mdash; ' + e(o['deadline']) if o['deadline'] else ''} <small>[{e(o['citation'])}]</small></li>" for o in d.obligations]
-        parts.append("</ul>")
-    if d.overlaps:
-        parts.append("<h4>Overlapping provisions</h4><ul>")
-        parts += [f"<li>{e(' / '.join(o['citations']))}</li>" for o in d.overlaps]
-        parts.append("</ul>")
-    if d.red_flags:
-        parts.append("<h4>Red flags</h4><ul>")
-        parts += [f"<li>{e(r['flag'])}: {e(r['about'])} <small>[{e(r['citation'])}]</small></li>" for r in d.red_flags]
-        parts.append("</ul>")
-    if d.foreign_direct_product:
-        parts.append("<h4>Foreign direct product rules</h4><ul>")
-        parts += [f"<li>item {e(f['item'])}: {e(f['rule'])} <small>[{e(f['citation'])}]</small></li>"
-                  for f in d.foreign_direct_product]
-        parts.append("</ul>")
-    if d.missing_fact_fields:
-        parts.append("<h4>Missing facts</h4><table><tr><th>question</th><th>field</th></tr>")
-        parts += [f"<tr><td style='text-align:left'>{e(m['question'])}</td><td><code>{e(m['field'] or m['id'])}</code></td></tr>"
-                  for m in d.missing_fact_fields]
-        parts.append("</table>")
+    parts += _html_section("Obligations", [
+        f"<li>{e(o['description'])}{' &mdash; ' + e(o['deadline']) if o['deadline'] else ''} "
+        f"<small>[{e(o['citation'])}]</small></li>" for o in d.obligations])
+    parts += _html_section("Overlapping provisions", [f"<li>{e(' / '.join(o['citations']))}</li>" for o in d.overlaps])
+    parts += _html_section("Red flags", [f"<li>{e(r['flag'])}: {e(r['about'])} <small>[{e(r['citation'])}]</small></li>"
+                                         for r in d.red_flags])
+    parts += _html_section("Foreign direct product rules", [
+        f"<li>item {e(f['item'])}: {e(f['rule'])} <small>[{e(f['citation'])}]</small></li>"
+        for f in d.foreign_direct_product])
+    parts += _html_section("Missing facts", [
+        f"<tr><td style='text-align:left'>{e(m['question'])}</td><td><code>{e(m['field'] or m['id'])}</code></td></tr>"
+        for m in d.missing_fact_fields], "<table><tr><th>question</th><th>field</th></tr>", "</table>")
     if d.readings_that_matter:
         used = ", ".join(f"{k}={v}" for k, v in sorted(d.readings.items()) if k in d.readings_that_matter)
         parts.append(f"<p><b>Readings that matter:</b> {e(', '.join(d.readings_that_matter))} "

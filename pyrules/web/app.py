@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
-from pyrules.engine import kb
 from pyrules.inputs import schema
 from pyrules.inputs.api_models import Determination as DeterminationModel
 from pyrules.inputs.api_models import Scenario as ScenarioModel
@@ -26,8 +24,11 @@ from pyrules.output.coverage import coverage, coverage_line
 from pyrules.engine.control import default_engine
 from pyrules.errors import InputError
 from pyrules.inputs.model import Scenario
-from pyrules.output.records import answer_json, citation_links, ecfr_url
+from pyrules.output.records import citation_links, ecfr_url
 from pyrules.web import forms
+from pyrules.web.pages import register_pages
+from pyrules.web.service import RequestError, from_input_error, bundled_corpus, bundled_regimes, enrich, \
+    run_uploaded_ledger
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 2_000_000           # bytes of a JSON or form request
@@ -36,27 +37,6 @@ MAX_SCENARIOS = 500            # scenarios in one request
 
 
 # ----------------------------------------------------------------------------- errors
-class RequestError(Exception):
-    """A 4xx answer whose JSON names the field path."""
-
-    def __init__(self, status: int, message: str, field: str | None = None, line: int | None = None,
-                 column: int | None = None):
-        self.status, self.message, self.field, self.line, self.column = status, message, field, line, column
-
-    def body(self) -> dict:
-        err: dict[str, Any] = {"message": self.message, "field": self.field}
-        if self.line is not None:
-            err["line"], err["column"] = self.line, self.column
-        return {"error": err}
-
-
-def _from_input_error(exc: InputError, prefix: str = "") -> RequestError:
-    field = exc.field
-    if prefix:
-        field = prefix + (("." + field) if field and not field.startswith("[") else (field or ""))
-    return RequestError(422, exc.message, field, exc.line, exc.column)
-
-
 class BodyLimit:
     """ASGI middleware: a request body larger than its limit is answered 413."""
 
@@ -118,7 +98,7 @@ def _scenario(raw: Any, prefix: str = "") -> Scenario:
     try:
         return Scenario.from_dict(raw)
     except InputError as exc:
-        raise _from_input_error(exc, prefix) from None
+        raise from_input_error(exc, prefix) from None
 
 
 def _as_of(request: Request) -> str | None:
@@ -129,7 +109,7 @@ def _as_of(request: Request) -> str | None:
     try:
         parse_date(v, "as_of")
     except InputError as exc:
-        raise _from_input_error(exc) from None
+        raise from_input_error(exc) from None
     return v
 
 
@@ -142,35 +122,11 @@ def _regime(raw: Any, field: str = "regime"):
     try:
         return Regime.from_dict(raw)
     except InputError as exc:
-        raise _from_input_error(exc, field) from None
-
-
-def bundled_dir(name: str) -> Path | None:
-    d = kb.kb_dir().parent / name
-    return d if d.is_dir() else None
-
-
-def bundled_corpus() -> list[tuple[str, Scenario]]:
-    from pyrules.inputs.loader import load_scenarios
-    d = bundled_dir("queries")
-    if d is None:
-        return []
-    return [(p.name, s) for p, s in load_scenarios([d])]
-
-
-def bundled_regimes() -> dict[str, Path]:
-    d = bundled_dir("regimes")
-    return {p.stem: p for p in sorted(d.glob("*.json"))} if d else {}
+        raise from_input_error(exc, field) from None
 
 
 def readings_list() -> list[dict]:
     return [{"topic": t, "choices": list(c), "default": c[0]} for t, c in schema.READINGS.items()]
-
-
-def enrich(d, raw: Any = None) -> dict:
-    """The API answer: ``pyrules ask --json`` plus summary, record and the input
-    field behind each missing fact (pyrules.records.answer_json)."""
-    return answer_json(d, raw)
 
 
 # ----------------------------------------------------------------------------- the app
@@ -182,6 +138,7 @@ def create_app() -> FastAPI:
                               "Not legal advice. " + coverage_line())
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(ecfr_url=ecfr_url, citation_links=citation_links, fid=forms.fid,
+                                 default_view=schema.VIEWS[0],
                                  coverage_line=coverage_line, version=__version__)
     templates.env.filters["words"] = lambda s: (s or "").replace("_", " ")
     templates.env.filters["num"] = _num
@@ -196,11 +153,10 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError):
-        return JSONResponse(_from_input_error(exc).body(), status_code=422)
+        return JSONResponse(from_input_error(exc).body(), status_code=422)
 
     _register_api(app)
     _openapi_with_scenario(app)
-    from pyrules.web.pages import register_pages
     register_pages(app, templates)
     return app
 
@@ -246,7 +202,7 @@ def _openapi_with_scenario(app: FastAPI) -> None:
         app.openapi_schema = spec
         return spec
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
 
 
 def _openapi_body(model, many: bool = True) -> dict:
@@ -315,7 +271,7 @@ def _register_api(app: FastAPI) -> None:
             validate_questions(s)
             results = answer_questions(s, questions)
         except InputError as exc:
-            raise _from_input_error(exc, prefix) from None
+            raise from_input_error(exc, prefix) from None
         return JSONResponse({"scenario": s.name, "results": [r.to_json() for r in results]})
 
     @app.get(api + "/readings", tags=["readings"], summary="The ambiguous provisions and their readings")
@@ -366,7 +322,7 @@ def _register_api(app: FastAPI) -> None:
 
     @app.post(api + "/timeline", tags=["reasoning"],
               summary="The scenario's determination over time: the dates at which it changes "
-                      "(?view=as_written|as_enforced, ?until=DATE); 501 where pyrules.timeline is absent",
+                      f"(?view={'|'.join(schema.VIEWS)}, ?until=DATE); 501 where pyrules.timeline is absent",
               openapi_extra=_openapi_body(ScenarioModel, many=False))
     async def timeline(request: Request):
         try:
@@ -379,7 +335,7 @@ def _register_api(app: FastAPI) -> None:
         try:
             return JSONResponse(run_timeline(s, **kwargs).to_json())
         except InputError as exc:
-            raise _from_input_error(exc) from None
+            raise from_input_error(exc) from None
 
     @app.get(api + "/coverage", tags=["coverage"], summary="Which provisions are modelled, which only flagged")
     def coverage_api():
@@ -411,30 +367,6 @@ def _register_api(app: FastAPI) -> None:
 
     app.state.corpus_or_given = _corpus_or_given
     app.state.named_or_given_regime = _named_or_given_regime
-
-
-def run_uploaded_ledger(body: bytes, jsonl: bool, screen: bool = False):
-    """Run the ledger on uploaded bytes (written to a private temporary file: the
-    ledger reads a path)."""
-    from pyrules.modes.ledger import run_ledger
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RequestError(400, f"the ledger is not UTF-8 text (byte {exc.start})") from None
-    if not body.strip():
-        raise RequestError(400, "the ledger is empty")
-    with tempfile.TemporaryDirectory(prefix="pyrules-ledger-") as tmp:
-        path = Path(tmp) / ("upload.jsonl" if jsonl else "upload.csv")
-        path.write_bytes(body)
-        try:
-            result = run_ledger(path, workers=1, screen=screen)
-        except InputError as exc:
-            exc.file = None
-            raise _from_input_error(exc) from None
-        for r in result.rows:
-            if r.get("error"):
-                r["error"] = r["error"].replace(str(path), "upload")
-        return result
 
 
 def _ledger_stream(result, fmt: str):

@@ -23,7 +23,7 @@ def fid(name: str) -> str:
 
 
 def _input(name: str, kind: str, description: str) -> dict:
-    f = {"name": name, "id": fid(name), "kind": kind, "description": description}
+    f: dict[str, Any] = {"name": name, "id": fid(name), "kind": kind, "description": description}
     if kind == "bool":
         f["widget"] = "tri"
     elif kind.startswith("enum:"):

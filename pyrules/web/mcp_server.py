@@ -71,7 +71,7 @@ def build_server() -> MCPServer:
     def whatif(scenario: dict[str, Any], goal: str = "authorized", may_change: list[Any] | None = None) -> dict[str, Any]:
         from pyrules.modes.whatif import answer_questions, validate_questions
         s = _scenario(scenario)
-        q = {"goal": goal}
+        q: dict[str, Any] = {"goal": goal}
         if may_change is not None:
             q["may_change"] = may_change
         try:

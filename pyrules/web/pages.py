@@ -9,16 +9,28 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
 from pyrules.inputs import schema
 from pyrules.errors import InputError
 from pyrules.inputs.model import Scenario
 from pyrules.output.records import one_sentence
+from pyrules.output.render import ANSWER_WORDS, AUTHORIZATION_STATES
 from pyrules.web import forms
-from pyrules.web.app import RequestError, bundled_corpus, bundled_regimes, enrich, run_uploaded_ledger
+from pyrules.web.service import RequestError, bundled_corpus, bundled_regimes, enrich, run_uploaded_ledger
 
-_STATE = {True: "available", False: "not available", None: "undecided"}
-_TRI = {True: "yes", False: "no", None: "undecided"}
+_STATE, _TRI = AUTHORIZATION_STATES, ANSWER_WORDS      # the words of every rendering
+
+
+async def _uploaded_json(upload, field: str) -> Any:
+    """The JSON of an uploaded file; None when no file was chosen."""
+    if not (isinstance(upload, UploadFile) and upload.filename):
+        return None
+    text = (await upload.read()).decode("utf-8")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno, field=field)
 
 
 def _slug(text: str) -> str:
@@ -209,26 +221,14 @@ def register_pages(app: FastAPI, templates) -> None:
         form = await request.form()
         regimes = list(bundled_regimes())
         try:
-            upload = form.get("regime_file")
-            if upload is not None and hasattr(upload, "read") and getattr(upload, "filename", ""):
-                text = (await upload.read()).decode("utf-8")
-                try:
-                    regime_raw = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno, field="regime file")
+            regime_raw = await _uploaded_json(form.get("regime_file"), "regime file")
+            if regime_raw is not None:
                 regime = request.app.state.named_or_given_regime(regime_raw)
             else:
                 regime = request.app.state.named_or_given_regime(str(form.get("regime", "")))
-            corpus = form.get("corpus_file")
-            scenarios = None
-            if corpus is not None and hasattr(corpus, "read") and getattr(corpus, "filename", ""):
-                text = (await corpus.read()).decode("utf-8")
-                try:
-                    scenarios = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno, field="corpus file")
-                if isinstance(scenarios, dict):
-                    scenarios = [scenarios]
+            scenarios = await _uploaded_json(form.get("corpus_file"), "corpus file")
+            if isinstance(scenarios, dict):
+                scenarios = [scenarios]
             result = compare(regime, request.app.state.corpus_or_given(scenarios, "scenarios"))
         except (InputError, RequestError, UnicodeDecodeError) as exc:
             msg = str(exc) if not isinstance(exc, RequestError) else f"{exc.field or ''}: {exc.message}"
@@ -245,7 +245,7 @@ def register_pages(app: FastAPI, templates) -> None:
     async def ledger_run(request: Request):
         form = await request.form()
         upload = form.get("ledger_file")
-        if upload is None or not hasattr(upload, "read") or not getattr(upload, "filename", ""):
+        if not isinstance(upload, UploadFile) or not upload.filename:
             return render(request, "ledger.html", 422, title="pyrules: ledger", result=None,
                           error="choose a ledger file (CSV, or JSON lines)")
         body = await upload.read()
