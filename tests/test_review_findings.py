@@ -52,3 +52,57 @@ def test_740_27_aia_not_available_to_china_as_enforced():
     assert d.license_required is True
     assert auth(d, "AIA")["available"] is False
     assert d.authorized is False
+
+
+# --- AIA for 3A090.b lines (licence from 742.6(a)(6)(iii)(B)) ----------------------------
+
+B_CHIP = [{"tpp": 3000, "die_area_mm2": 1500, "quantity": 10, "data_center": True}]
+AIA_B = ("15 CFR 740.27: AIA needs an ultimate consignee located in a Supp. No. 5 para (a) "
+         "country and headquartered (with its ultimate parent) there; pyrules calls AIA "
+         "available, with no condition, for 3A090.b chips to a Chinese company in China and a "
+         "Saudi company in Saudi Arabia (licence under 742.6(a)(6)(iii)(B))")
+
+
+@pytest.mark.provision("lic_aia")
+@pytest.mark.xfail(strict=True, reason=AIA_B)
+def test_740_27_aia_not_available_for_3a090b_to_china():
+    d = run(scenario(to="CN", items=B_CHIP, entities=ents("CN", "CN")))
+    assert d.license_required is True
+    assert auth(d, "AIA")["available"] is False
+    assert d.authorized is False
+
+
+@pytest.mark.provision("lic_aia")
+@pytest.mark.xfail(strict=True, reason=AIA_B)
+def test_740_27_aia_not_available_for_3a090b_to_saudi_arabia():
+    d = run(scenario(to="SA", items=B_CHIP, entities=ents("SA", "SA")))
+    assert d.license_required is True
+    assert auth(d, "AIA")["available"] is False
+
+
+# --- 3A090.b to the UAE after 91 FR 43034 ----------------------------------------------------
+
+@pytest.mark.provision("chips_3a090b_destinations")
+@pytest.mark.xfail(strict=True, reason=(
+    "15 CFR 742.6(a)(6)(iii)(B) as amended by 91 FR 43034 (eff. 2026-07-10; CCL text per the "
+    "project's regulation notes, marked verified): the amendment that put the UAE into A:5 "
+    "added the UAE by name to the 3A090.b/4A090.b destinations, so the A:5 exclusion does not "
+    "take it out; pyrules follows the groups and says no licence is required"))
+def test_742_6_a_6_iii_b_3a090b_to_uae_still_needs_a_licence_from_2026_07_10():
+    d = run(scenario(date="2026-07-10", to="AE", items=B_CHIP, entities=ents("AE", "AE")))
+    assert d.license_required is True
+
+
+@pytest.mark.provision("chips_3a090b_destinations")
+def test_742_6_a_6_iii_b_3a090b_to_uae_needs_a_licence_the_day_before():
+    """2026-07-09: the UAE is in D:4 and not yet in A:5: 3A090.b needs a licence."""
+    d = run(scenario(date="2026-07-09", to="AE", items=B_CHIP, entities=ents("AE", "AE")))
+    assert d.license_required is True
+
+
+@pytest.mark.provision("chips_3a090b_destinations")
+@pytest.mark.parametrize("to, required", [("IN", False), ("IL", False), ("SA", True)])
+def test_742_6_a_6_iii_b_3a090b_scope_d1_d4_d5_less_a5_a6(to, required):
+    """India is in none of D:1/D:4/D:5; Israel is in D:4 but also A:6; Saudi Arabia is in D:4."""
+    d = run(scenario(to=to, items=B_CHIP, entities=ents(to, to)))
+    assert d.license_required is required
