@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import auth, failed, run, scenario
+import copy
+import json
+from pathlib import Path
+
+from helpers import auth, run, scenario
+
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
 
 
 def ents(located: str, hq: str, parent_hq: str | None = None, **status) -> dict:
@@ -106,3 +112,37 @@ def test_742_6_a_6_iii_b_3a090b_scope_d1_d4_d5_less_a5_a6(to, required):
     """India is in none of D:1/D:4/D:5; Israel is in D:4 but also A:6; Saudi Arabia is in D:4."""
     d = run(scenario(to=to, items=B_CHIP, entities=ents(to, to)))
     assert d.license_required is required
+
+
+# --- the foundry presumption (Note 1 to 3A090.a, 90 FR 5298) with a Chinese buyer -------------
+
+def foundry_to_china(date: str) -> dict:
+    """5 nm logic ICs of 1,000 TPP from a front-end fabricator to a Chinese company, no
+    attestation: from 2025-01-31 presumed 3A090.a, so the earlier China controls bite."""
+    s = json.loads((QUERIES / "foundry_presumption_rebutted_by_approved_osat.json").read_text())
+    s.pop("expect")
+    s = copy.deepcopy(s)
+    s["date"] = date
+    s["transaction"]["to"] = "CN"
+    s["entities"] = {"PenangSystems": {"located": "CN", "headquartered": "CN"}}
+    item = s["items"][0]
+    item["attestation"] = "none"
+    for k in ("attested_by", "transistor_count_millions"):
+        item.pop(k)
+    return s
+
+
+@pytest.mark.provision("foundry_rule")
+@pytest.mark.parametrize("date, required", [("2025-01-30", False), ("2025-01-31", True)])
+def test_note1_3a090a_foundry_presumption_from_its_compliance_date_for_china(date, required):
+    """90 FR 5298, compliance from 2025-01-31: the day before, the 1,000-TPP ICs are below
+    3A090 and need no licence to China; from that day they are presumed 3A090.a."""
+    assert run(foundry_to_china(date)).license_required is required
+
+
+@pytest.mark.provision("lic_aia")
+@pytest.mark.xfail(strict=True, reason=AIA_EARLIER + " (here: presumed 3A090.a foundry ICs)")
+def test_740_27_aia_not_available_for_presumed_3a090a_ics_to_china():
+    d = run(foundry_to_china("2025-01-31"))
+    assert d.license_required is True
+    assert auth(d, "AIA")["available"] is False
