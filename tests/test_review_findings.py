@@ -80,14 +80,15 @@ def test_740_27_aia_not_available_for_3a090b_to_saudi_arabia():
 # --- 3A090.b to the UAE after 91 FR 43034 ----------------------------------------------------
 
 @pytest.mark.provision("chips_3a090b_destinations")
-@pytest.mark.xfail(strict=True, reason=(
-    "15 CFR 742.6(a)(6)(iii)(B) as amended by 91 FR 43034 (eff. 2026-07-10; CCL text per the "
-    "project's regulation notes, marked verified): the amendment that put the UAE into A:5 "
-    "added the UAE by name to the 3A090.b/4A090.b destinations, so the A:5 exclusion does not "
-    "take it out; pyrules follows the groups and says no licence is required"))
 def test_742_6_a_6_iii_b_3a090b_to_uae_still_needs_a_licence_from_2026_07_10():
+    """91 FR 43034 names the UAE in 742.6(a)(6)(iii)(B) (reading uae_3a090b_scope, default
+    named_in_scope); groups_only follows A:5 and needs no licence; the reading is reported."""
     d = run(scenario(date="2026-07-10", to="AE", items=B_CHIP, entities=ents("AE", "AE")))
     assert d.license_required is True
+    assert "uae_3a090b_scope" in d.readings_that_matter
+    g = run(scenario(date="2026-07-10", to="AE", items=B_CHIP, entities=ents("AE", "AE"),
+                     readings={"uae_3a090b_scope": "groups_only"}))
+    assert g.license_required is False
 
 
 @pytest.mark.provision("chips_3a090b_destinations")

@@ -250,12 +250,19 @@ def test_742_6_a_6_iii_B_4a090b_to_china():
     assert provs(run(b_item("CN", eccn="4A090.b"))) == {"chips_3a090b_destinations"}
 
 
-def test_742_6_a_6_iii_B_uae_out_of_scope_from_2026_07_10():
+@pytest.mark.provision("chips_3a090b_destinations")
+def test_742_6_a_6_iii_B_uae_from_2026_07_10_is_the_reading_uae_3a090b_scope():
     """742.6(a)(6)(iii)(B) with 91 FR 43034: the UAE (D:4 until 2026-07-09) needs a licence for
-    3A090.b on 2026-07-09; from 2026-07-10 it is in A:5 and outside the scope, with a note."""
-    assert run(b_item("AE", date="2026-07-09")).license_required is True
+    3A090.b on 2026-07-09, no reading involved. From 2026-07-10 it is in A:5; the amended text
+    names it in the scope (named_in_scope, the default: still a licence), while the groups
+    alone would take it out (groups_only: no licence). The reading is reported, with a note."""
+    before = run(b_item("AE", date="2026-07-09"))
+    assert before.license_required is True and "uae_3a090b_scope" not in before.readings_that_matter
     d = run(b_item("AE", date="2026-07-10"))
-    assert d.license_required is False and "uae_3a090b_scope" in note_ids(d)
+    assert d.license_required is True and "uae_3a090b_scope" in note_ids(d)
+    assert "uae_3a090b_scope" in d.readings_that_matter
+    g = run(b_item("AE", date="2026-07-10", readings={"uae_3a090b_scope": "groups_only"}))
+    assert g.license_required is False
 
 
 @pytest.mark.provision("chips_3a090c_destinations")
