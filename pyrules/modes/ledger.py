@@ -325,6 +325,27 @@ def stream_ledger(path: Path, progress: bool = False, workers: int | None = None
     return LedgerStream(_stream(Path(path), progress, workers, screen, view, dask_client, totals), totals)
 
 
+def allocation_series(rows: Iterable[dict]) -> dict[str, list[tuple[str, int]]]:
+    """Each country's allocation use over time, from the result rows: per country (the
+    rows' ``allocation_country``, named by the KB), the dates and the cumulative TPP
+    after each date's rows, in date order. The last value of a country is its
+    ``used_tpp`` in the ledger's ``countries`` (tests/test_ledger.py)."""
+    by: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r.get("error") or not r.get("allocation_country") or not r.get("shipment_tpp"):
+            continue
+        day = by.setdefault(r["allocation_country"], {})
+        day[r["date"]] = day.get(r["date"], 0) + r["shipment_tpp"]
+    out: dict[str, list[tuple[str, int]]] = {}
+    for country in sorted(by):
+        total, pts = 0, []
+        for d in sorted(by[country]):
+            total += by[country][d]
+            pts.append((d, total))
+        out[country] = pts
+    return out
+
+
 # Ledgers with fewer rows are decided in this process (a pool costs more than it saves).
 PARALLEL_MIN_ROWS = 4000
 # Rows per clingo control. Each control grounds the static part of the KB and every
