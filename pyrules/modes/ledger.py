@@ -350,13 +350,14 @@ def allocation_series(rows: Iterable[dict]) -> dict[str, list[tuple[str, int]]]:
 PARALLEL_MIN_ROWS = 4000
 # Rows per clingo control. Each control grounds the static part of the KB and every
 # date context of its rows again, so very small batches waste time; large ones ground
-# more slowly per row (measured on 2026-12-03, one process: 1,000 rows a batch 1,920
-# rows/s, 5,000 1,420 rows/s, 20,000 830 rows/s) and hold more memory.
-BATCH_ROWS = 1000
+# more slowly per row (measured on 2026-12-03, one process, rows in date order: 1,000
+# rows a batch 1,370 rows/s, 2,000 1,510, 4,000 1,330; unsorted 20,000: 830) and hold
+# more memory.
+BATCH_ROWS = 2000
 # Batches handed out ahead, per worker: one being decided while the next waits.
 AHEAD = 2
 # A worker process is replaced after this many batches (clingo never frees its symbols).
-RENEW_AFTER = 40
+RENEW_AFTER = 20
 
 
 def _read(path: Path, view: str | None, bar: _Bar, spool: _Spool):
