@@ -522,3 +522,34 @@ def test_ledger_web_page_shows_allocation_use_by_country_with_the_summary_totals
         assert f"<td>{c['country']}</td><td>{c['used_tpp']:,}</td>" in section
         assert f"<td>{_num(c['used_h100_equivalents'])}</td>" in section
     assert "2025-06-01" in section
+
+
+def test_ledger_cli_view_applies_to_every_row_and_error_rows_keep_their_place(tmp_path):
+    """`pyrules ledger --view as_enforced`: every row is decided in that view (BIS does not
+    enforce the IFR's new licence requirement after its 2025-05-13 announcement,
+    kb/earlier_controls.lp; as written, 742.6 requires one) and a bad cell is still an
+    error row naming its line and column."""
+    p = _write(tmp_path, [_lpp_row("a", "2025-06-01", 10),
+                          "b,2025-06-01,export,US,IN,Acme,IN,IN,NoSuchChip,,,10,LPP,no,yes"])
+    out = subprocess.run([sys.executable, "-m", "pyrules.cli", "ledger", str(p), "--view", "as_enforced",
+                          "--format", "jsonl"], capture_output=True, text=True)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    rows = [json.loads(x) for x in out.stdout.splitlines()]
+    assert rows[0]["id"] == "a" and rows[0]["license_required"] is False
+    assert run_ledger(p).rows[0]["license_required"] is True
+    assert "line 3" in rows[1]["error"] and "column 38" in rows[1]["error"] and "chip" in rows[1]["error"]
+
+
+def test_ledger_cli_engine_dask_gives_the_rows_of_the_process_pool(tmp_path):
+    """`pyrules ledger --engine dask` decides the batches on a (local) Dask cluster."""
+    pytest.importorskip("dask.distributed")
+    p = _write(tmp_path, [_lpp_row("a", "2025-06-01", 1000), _lpp_row("b", "2025-06-02", 800)])
+
+    def run(*extra):
+        out = subprocess.run([sys.executable, "-m", "pyrules.cli", "ledger", str(p), "--format", "jsonl", *extra],
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return [json.loads(x) for x in out.stdout.splitlines()]
+    rows = run("--engine", "dask")
+    assert rows == run()
+    assert [r["claim_available"] for r in rows] == [True, False]         # 740.29: 1,800 H100s exceed the cap

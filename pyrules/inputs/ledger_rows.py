@@ -21,6 +21,7 @@ class CsvRow(dict):
     """A CSV row: column -> cell text, and where each cell starts (see ``position``)."""
 
     __slots__ = ("where",)          # (the record's own lines, index of its first line, header)
+    where: tuple[list[str], int, list[str]]
 
     @property
     def start(self) -> int:
@@ -166,18 +167,19 @@ def iter_csv(text: str, file: str, required=("id", "date")):
                 raise InputError(f"the column {dup!r} appears twice in the header", file=file, line=start + 1)
             unnamed = [i for i, c in enumerate(header) if not c]
             continue
-        row = CsvRow(zip(header, cells))
-        row.where = (lines[start:end], start, header)
+        csv_row_ = CsvRow(zip(header, cells))
+        csv_row_.where = (lines[start:end], start, header)
+        row: dict = csv_row_
         filled = next((i for i in unnamed if i < len(cells) and cells[i].strip()), None)
         if filled is not None:
-            line, col = row_position(row, filled)
+            line, col = row_position(csv_row_, filled)
             row = _error(InputError(f"a value ({cells[filled].strip()!r}) in column {filled + 1}, "
                                     "which the header does not name", line=line, column=col))
             if "id" in header[:len(cells)]:
                 row["id"] = cells[header.index("id")].strip()
         elif len(cells) != len(header):
             if len(cells) > len(header):
-                line, col = row_position(row, len(header))
+                line, col = row_position(csv_row_, len(header))
                 exc = InputError(f"the row has {len(cells)} cells; the header has {len(header)} columns",
                                  line=line, column=col, field="(extra cell)")
             else:

@@ -153,11 +153,6 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
 
 def _row_scenario(line: int, raw: dict) -> tuple[str, Scenario]:
     rid, _ = _row_key(line, raw)
-    if "__view__" in raw:       # the view the command line chose (pyrules ledger --view)
-        rest = type(raw)(raw)
-        view = rest.pop("__view__")
-        rid, s = _row_scenario(line, rest)
-        return rid, s.with_changes({"view": view})
     if isinstance(raw, ledger_rows.JsonRow):      # JSON-lines: a scenario with an id
         raw = dict(raw)
         raw.pop("id", None)
@@ -408,7 +403,7 @@ def _stream(path: Path, progress: bool, workers: int | None, screen: bool, view:
     gc_was_on = gc.isenabled()
     gc.disable()        # many long-lived objects and no cycles: collections would only cost time
     spool = _Spool()
-    backend = None
+    backend: _LocalBackend | _PoolBackend | _DaskBackend | None = None
     try:
         bar = _Bar(0, "reading rows", progress)
         keyed, header, n = _read(path, view, bar, spool)
@@ -429,25 +424,27 @@ def _stream(path: Path, progress: bool, workers: int | None, screen: bool, view:
         _say(progress, f"{keyed_rows} rows in {len(batches)} batch(es)"
              + (" on Dask" if dask_client is not None else f", {workers} process(es)"))
         work = _Bar(2 * keyed_rows, "deciding rows", progress)
+        be: _LocalBackend | _PoolBackend | _DaskBackend
         if dask_client is not None:
-            backend = _DaskBackend(dask_client, common)
+            be = _DaskBackend(dask_client, common)
         elif workers > 1 and len(batches) > 1:
-            backend = _PoolBackend(workers, common)
+            be = _PoolBackend(workers, common)
         else:
-            backend = _LocalBackend(common)
-        ahead = backend.ahead
+            be = _LocalBackend(common)
+        backend = be
+        ahead = be.ahead
         firsts: dict[int, Any] = {}
         seconds: deque = deque()
         nxt = 0
         for k in range(len(batches)):
             while nxt < len(batches) and nxt < k + ahead:
-                firsts[nxt] = backend.first(nxt, batches[nxt])
+                firsts[nxt] = be.first(nxt, batches[nxt])
                 nxt += 1
             first, errors = firsts.pop(k).result()
             work.step(len(batches[k]))
             for p, row in errors:
                 spool.put(p, row)
-            seconds.append(backend.second(k, batches[k], totals.late(first)))
+            seconds.append(be.second(k, batches[k], totals.late(first)))
             batches[k] = []             # its text is no longer needed here
             while seconds and (seconds[0].done() or len(seconds) >= ahead):
                 done = seconds.popleft().result()
@@ -725,9 +722,10 @@ class _Batch:
                     raw: dict = ledger_rows.csv_row(text, line, header)
                 else:
                     raw = ledger_rows.json_row(text, line)
-                if view:
-                    raw["__view__"] = view
-                self.rows.append((rid, pos, _row_scenario(line, raw)[1], line))
+                scenario = _row_scenario(line, raw)[1]
+                if view:            # the view the command line chose (pyrules ledger --view)
+                    scenario = scenario.with_changes({"view": view})
+                self.rows.append((rid, pos, scenario, line))
             except InputError as exc:
                 self.errors.append((pos, _error_row(line, rid, exc, path)))
         late_names = _late_names()
@@ -751,10 +749,13 @@ class _Batch:
         """Per row: (number, shipment TPP, [(total key, its text, fact name, allocation
         country)] it counts toward, [(total key, fact name)] it sees, {key: cap},
         {fact name: given TPP})."""
-        atoms = self.staged.first() if self.staged else {}
+        atoms: dict[int, list[Any]] = self.staged.first() if self.staged else {}
         out = []
         for i, (rid, _, s, line) in enumerate(self.rows, start=1):
-            tpp, counts, observes, caps = 0, [], [], {}
+            tpp = 0
+            counts: list[tuple] = []
+            observes: list[tuple] = []
+            caps: dict[str, int] = {}
             for a in atoms[i]:
                 name = a[0]
                 if name == "shipment_tpp":
