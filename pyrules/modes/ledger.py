@@ -436,27 +436,38 @@ def _stream(path: Path, progress: bool, workers: int | None, screen: bool, view:
         firsts: dict[int, Any] = {}
         seconds: deque = deque()
         nxt = 0
+
+        def take_second():
+            k2, fut = seconds.popleft()
+            done = fut.result()
+            be.release(k2)
+            work.step(len(done))
+            for p, row in done:
+                spool.put(p, row)
         for k in range(len(batches)):
             while nxt < len(batches) and nxt < k + ahead:
-                firsts[nxt] = be.first(nxt, batches[nxt])
+                f = be.first(nxt, batches[nxt])
+                if f is None:           # every worker is being renewed
+                    break
+                firsts[nxt] = f
                 nxt += 1
+            while k not in firsts:      # finish what the workers hold, then they take batch k
+                take_second()
+                yield from spool.ready()
+                f = be.first(k, batches[k])
+                if f is not None:
+                    firsts[k], nxt = f, k + 1
             first, errors = firsts.pop(k).result()
             work.step(len(batches[k]))
             for p, row in errors:
                 spool.put(p, row)
-            seconds.append(be.second(k, batches[k], totals.late(first)))
+            seconds.append((k, be.second(k, batches[k], totals.late(first))))
             batches[k] = []             # its text is no longer needed here
-            while seconds and (seconds[0].done() or len(seconds) >= ahead):
-                done = seconds.popleft().result()
-                work.step(len(done))
-                for p, row in done:
-                    spool.put(p, row)
+            while seconds and (seconds[0][1].done() or len(seconds) >= ahead):
+                take_second()
                 yield from spool.ready()
         while seconds:
-            done = seconds.popleft().result()
-            work.step(len(done))
-            for p, row in done:
-                spool.put(p, row)
+            take_second()
             yield from spool.ready()
         work.done()
         yield from spool.ready()
@@ -591,6 +602,9 @@ class _LocalBackend:
     def second(self, k, batch, late):
         return _Done(_second(k, late))
 
+    def release(self, k) -> None:
+        pass
+
     def close(self) -> None:
         _HELD.clear()
 
@@ -598,7 +612,8 @@ class _LocalBackend:
 class _PoolBackend:
     """One single-process pool (concurrent.futures.ProcessPoolExecutor) per worker, so a
     batch's second step runs in the process that holds its first step's control. A
-    worker is replaced after RENEW_AFTER batches, once it holds none."""
+    worker that has taken RENEW_AFTER batches takes no more; once it holds none it is
+    replaced by a new process (clingo never frees its symbols)."""
 
     def __init__(self, workers: int, common):
         self.common = common
@@ -606,32 +621,36 @@ class _PoolBackend:
         methods = multiprocessing.get_all_start_methods()
         self.ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.pools = [self._new() for _ in range(workers)]
-        self.done = [0] * workers           # batches each worker has finished or been given
+        self.taken = [0] * workers          # batches each worker has been given
         self.held = [0] * workers           # batches a worker holds (first step given, second not done)
         self.where: dict[int, int] = {}
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(1, mp_context=self.ctx)
+        return ProcessPoolExecutor(1, mp_context=self.ctx, initializer=gc.enable)
 
     def first(self, k, batch):
-        w = min(range(len(self.pools)), key=lambda i: (self.held[i], i))
-        if self.done[w] >= RENEW_AFTER and self.held[w] == 0:
-            self.pools[w].shutdown(wait=True)
-            self.pools[w] = self._new()
-            self.done[w] = 0
+        """The future of batch ``k``'s first step, or None when every worker is being
+        renewed (the caller finishes the batches they hold, then asks again)."""
+        for w in range(len(self.pools)):
+            if self.taken[w] >= RENEW_AFTER and self.held[w] == 0:
+                self.pools[w].shutdown(wait=True)
+                self.pools[w] = self._new()
+                self.taken[w] = 0
+        open_ = [w for w in range(len(self.pools)) if self.taken[w] < RENEW_AFTER]
+        if not open_:
+            return None
+        w = min(open_, key=lambda i: (self.held[i], i))
         self.where[k] = w
         self.held[w] += 1
-        self.done[w] += 1
+        self.taken[w] += 1
         return self.pools[w].submit(_first, k, batch, *self.common)
 
     def second(self, k, batch, late):
-        w = self.where.pop(k)
-        fut = self.pools[w].submit(_second, k, late)
+        return self.pools[self.where[k]].submit(_second, k, late)
 
-        def release(_f, w=w):
-            self.held[w] -= 1
-        fut.add_done_callback(release)
-        return fut
+    def release(self, k) -> None:
+        """Batch ``k``'s second step is in: its worker no longer holds it."""
+        self.held[self.where.pop(k)] -= 1
 
     def close(self) -> None:
         for p in self.pools:
@@ -653,6 +672,9 @@ class _DaskBackend:
 
     def second(self, k, batch, late):
         return self.client.submit(_whole, batch, late, *self.common, pure=False)
+
+    def release(self, k) -> None:
+        pass
 
     def close(self) -> None:
         pass
