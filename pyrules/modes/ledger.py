@@ -618,8 +618,15 @@ class _PoolBackend:
     def __init__(self, workers: int, common):
         self.common = common
         self.ahead = AHEAD * workers
+        # Workers start from a fork server (or afresh), not as forks of this process: a
+        # fork would keep a private copy of every page this process writes afterwards
+        # (the rows it holds while sorting, some 400 MB at a million rows) in each worker.
         methods = multiprocessing.get_all_start_methods()
-        self.ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        if "forkserver" in methods:
+            self.ctx = multiprocessing.get_context("forkserver")
+            self.ctx.set_forkserver_preload(["pyrules.modes.ledger"])
+        else:
+            self.ctx = multiprocessing.get_context("spawn")
         self.pools = [self._new() for _ in range(workers)]
         self.taken = [0] * workers          # batches each worker has been given
         self.held = [0] * workers           # batches a worker holds (first step given, second not done)
