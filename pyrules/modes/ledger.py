@@ -412,6 +412,8 @@ def _stream(path: Path, progress: bool, workers: int | None, screen: bool, view:
         spool.size(n)
         yield from spool.ready()
         keyed.sort()        # date order, ties by id: the order never depends on the order of the file
+        if not progress and len(keyed) >= 20000 and sys.stderr.isatty():
+            progress = True                      # long runs show progress on a terminal
         if workers is None:
             workers = (os.cpu_count() or 1) if len(keyed) >= PARALLEL_MIN_ROWS else 1
         size = max(1, min(BATCH_ROWS, -(-len(keyed) // max(workers, 1))))
