@@ -624,6 +624,7 @@ class _PoolBackend:
         # fork would keep a private copy of every page this process writes afterwards
         # (the rows it holds while sorting, some 400 MB at a million rows) in each worker.
         methods = multiprocessing.get_all_start_methods()
+        self.ctx: Any
         if "forkserver" in methods:
             self.ctx = multiprocessing.get_context("forkserver")
             self.ctx.set_forkserver_preload(["pyrules.modes.ledger"])
