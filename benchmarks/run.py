@@ -366,12 +366,10 @@ def bench_ledger_raw(runs: int) -> dict:
     return r
 
 
-BIG_LEDGER_ROWS = int(os.environ.get("PYRULES_BENCH_BIG_LEDGER_ROWS", "20000"))
-
-
-def _tree_memory(stop, peak: list) -> None:
-    """Sample the memory of this process and its children (proportional set size, so
-    pages shared after a fork count once) until ``stop`` is set; the peak in ``peak[0]``."""
+def _tree_memory(stop, peak: list, root: int | None = None) -> None:
+    """Sample the memory of process ``root`` (default: this one) and its children
+    (proportional set size, so pages shared after a fork count once) until ``stop`` is
+    set; the peak in ``peak[0]``."""
     def pss(pid: int) -> int:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -391,7 +389,7 @@ def _tree_memory(stop, peak: list) -> None:
         except OSError:
             pass
         return out
-    me = os.getpid()
+    me = root or os.getpid()
     while not stop.is_set():
         todo, total = [me], 0
         while todo:
@@ -402,30 +400,93 @@ def _tree_memory(stop, peak: list) -> None:
         stop.wait(0.1)
 
 
-@benchmark("ledger_big", f"the ledger on {BIG_LEDGER_ROWS:,} synthetic rows (PYRULES_BENCH_BIG_LEDGER_ROWS): "
-                         "time and peak memory of this process and its workers, rows read back in input order", 1)
-def bench_ledger_big(runs: int) -> dict:
-    import resource
+# The ledger as it was before it streamed (kept all chunks' clingo controls to the end):
+# the commit its figures are compared with, run from a copy (git archive) in a subprocess.
+PREVIOUS_LEDGER_COMMIT = "587e61c"
+LEDGER_CMP_ROWS = int(os.environ.get("PYRULES_BENCH_LEDGER_CMP_ROWS", "50000"))
+MILLION_ROWS = int(os.environ.get("PYRULES_BENCH_MILLION_ROWS", "1000000"))
+SKIP_MILLION = False        # --skip-million
+
+_LEDGER_PROBE = r"""
+import json, sys, time
+from pathlib import Path
+from pyrules.modes import ledger
+ledger.run_ledger(Path(sys.argv[1]))             # the rewritten program cached, as after any first run
+t0 = time.perf_counter()
+if hasattr(ledger, "stream_ledger"):
+    n = sum(1 for _ in ledger.stream_ledger(Path(sys.argv[2])))
+else:
+    n = len(ledger.run_ledger(Path(sys.argv[2])).rows)
+print(json.dumps({"rows": n, "seconds": time.perf_counter() - t0, "module": ledger.__file__}))
+"""
+
+
+def _run_ledger_probe(path: Path, pythonpath: str | None = None) -> dict:
+    """The ledger on ``path`` in a new process (from ``pythonpath`` if given): its time
+    and the peak memory of that process and its workers."""
     import threading
-    from pyrules.modes.ledger import run_ledger
-    path = _ledger_file(BIG_LEDGER_ROWS)
-    run_ledger(_ledger_file(200))
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    proc = subprocess.Popen([sys.executable, "-c", _LEDGER_PROBE, str(_ledger_file(200)), str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=pythonpath or str(ROOT))
     stop, peak = threading.Event(), [0]
-    sampler = threading.Thread(target=_tree_memory, args=(stop, peak), daemon=True)
+    sampler = threading.Thread(target=_tree_memory, args=(stop, peak, proc.pid), daemon=True)
     sampler.start()
-    usage = lambda: sum(getattr(resource.getrusage(w), a) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-                        for a in ("ru_utime", "ru_stime"))
-    cpu0 = usage()
-    t0 = time.perf_counter()
-    res = run_ledger(path)
-    n = sum(1 for _ in res.rows)
-    elapsed = time.perf_counter() - t0
-    cpu = usage() - cpu0
+    out, err = proc.communicate()
     stop.set()
     sampler.join()
-    return {"median_s": elapsed, "min_s": elapsed, "max_s": elapsed, "runs": 1, "rows": n,
-            "rows_per_second": round(n / elapsed), "cpu_s": round(cpu, 1), "cpu_us_per_row": round(cpu / n * 1e6),
-            "peak_memory_mb": round(peak[0] / 1e6)}
+    if proc.returncode:
+        raise RuntimeError(f"ledger probe failed:\n{err}")
+    r = json.loads(out.strip().splitlines()[-1])
+    r["rows_per_second"] = round(r["rows"] / r["seconds"])
+    r["peak_memory_mb"] = round(peak[0] / 1e6)
+    return r
+
+
+def _previous_tree() -> Path:
+    """PREVIOUS_LEDGER_COMMIT's tree, unpacked once into benchmarks/_previous/."""
+    dest = ROOT / "benchmarks" / f"_previous_{PREVIOUS_LEDGER_COMMIT}"
+    if not (dest / "pyrules").is_dir():
+        tmp = dest.with_name(dest.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", PREVIOUS_LEDGER_COMMIT],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        tmp.replace(dest)
+    return dest
+
+
+@benchmark("ledger_vs_previous", f"the streaming ledger and the previous one ({PREVIOUS_LEDGER_COMMIT}) on the same "
+                                 f"{LEDGER_CMP_ROWS:,} synthetic rows, one after the other in new processes "
+                                 "(PYRULES_BENCH_LEDGER_CMP_ROWS): rows/s and peak memory of each", 1)
+def bench_ledger_vs_previous(runs: int) -> dict:
+    path = _ledger_file(LEDGER_CMP_ROWS)
+    old_tree = str(_previous_tree())
+    new, old = [], []
+    for _ in range(max(runs, 1)):        # alternated, so a change in the machine's load hits both
+        new.append(_run_ledger_probe(path))
+        old.append(_run_ledger_probe(path, old_tree))
+    n = statistics.median(r["seconds"] for r in new)
+    o = statistics.median(r["seconds"] for r in old)
+    return {"median_s": n, "min_s": min(r["seconds"] for r in new), "max_s": max(r["seconds"] for r in new),
+            "runs": len(new), "rows": LEDGER_CMP_ROWS, "rows_per_second": round(LEDGER_CMP_ROWS / n),
+            "previous_rows_per_second": round(LEDGER_CMP_ROWS / o), "speedup_vs_previous": round(o / n, 2),
+            "peak_memory_mb": max(r["peak_memory_mb"] for r in new),
+            "previous_peak_memory_mb": max(r["peak_memory_mb"] for r in old)}
+
+
+@benchmark("ledger_million", f"the streaming ledger on {MILLION_ROWS:,} synthetic rows (PYRULES_BENCH_MILLION_ROWS; "
+                             "takes over 2 minutes: --skip-million leaves it out): time, rows/s and peak memory of "
+                             "the process and its workers", 1)
+def bench_ledger_million(runs: int) -> dict:
+    if SKIP_MILLION:
+        return {"skipped": True, "median_s": 0.0, "min_s": 0.0, "max_s": 0.0, "runs": 0}
+    r = _run_ledger_probe(_ledger_file(MILLION_ROWS))
+    return {"median_s": r["seconds"], "min_s": r["seconds"], "max_s": r["seconds"], "runs": 1, "rows": r["rows"],
+            "rows_per_second": r["rows_per_second"], "peak_memory_mb": r["peak_memory_mb"]}
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -439,7 +500,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=None, help="runs per benchmark (default: each benchmark's own)")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"), help="where to write the JSON results")
     p.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    p.add_argument("--skip-million", action="store_true",
+                   help="leave out the 1,000,000-row ledger (ledger_million, over 2 minutes)")
     args = p.parse_args(argv)
+    global SKIP_MILLION
+    SKIP_MILLION = args.skip_million
     sys.path.insert(0, str(ROOT))
     if args.list:
         for name, (desc, _, runs) in BENCHMARKS.items():
@@ -459,6 +524,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         desc, fn, default_runs = BENCHMARKS[name]
         r = fn(args.runs or default_runs)
+        if r.get("skipped"):
+            print(f"{name:16} skipped")
+            if name in before:
+                results[name] = before[name]        # the last figure stays
+            continue
         r["description"] = desc
         old = before.get(name, {}).get("median_s")
         if old and before[name].get("rows") == r.get("rows"):      # the same work (a ledger: as many rows)

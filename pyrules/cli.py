@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -91,8 +92,16 @@ def _parser() -> argparse.ArgumentParser:
     led.add_argument("--progress", action="store_true", help="report progress on stderr")
     led.add_argument("-o", "--output", metavar="FILE", help="write the result rows there (default: standard output)")
     led.add_argument("--summary", metavar="FILE",
-                     help="write the summary of every cap there (.json: JSON, otherwise CSV); "
+                     help="write the summary of every cap and each country's allocation use there "
+                          "(.json: JSON, otherwise CSV); "
                           "default: a readable table on standard error")
+    led.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="worker processes (default: one per CPU for large ledgers)")
+    led.add_argument("--engine", choices=["processes", "dask"], default="processes",
+                     help="where the batches are decided: a pool of local processes (default) or a Dask "
+                          "cluster (needs pip install 'pyrules[dask]')")
+    led.add_argument("--dask-scheduler", metavar="ADDRESS",
+                     help="with --engine dask: the scheduler's address (default: a local cluster)")
     led.add_argument("--screen", action="store_true",
                      help="weigh every authorization for every row, as 'pyrules ask' does "
                           "(default: only the authorization a row claims)")
@@ -283,60 +292,42 @@ def cmd_readings(args) -> int:
     return 0
 
 
-def write_ledger_results(result, fmt: str, out) -> None:
-    """The result rows only (CSV with a header, or JSON lines)."""
-    from pyrules.modes.ledger import write_results
-    write_results(result, fmt, out, lineterminator="\n")
-
-
-def write_ledger_summary(result, fmt: str, out) -> None:
-    """The summary of every cap: CSV, JSON, or a readable table ("text")."""
-    import csv
-    from pyrules.modes.ledger import SUMMARY_FIELDS
-    errors = sum(1 for r in result.rows if r.get("error"))
-    if fmt == "json":
-        json.dump({"rows": len(result.rows), "error_rows": errors, "totals": result.summary}, out, indent=2)
-        out.write("\n")
-    elif fmt == "csv":
-        w = csv.DictWriter(out, fieldnames=SUMMARY_FIELDS, lineterminator="\n", extrasaction="ignore")
-        w.writeheader()
-        w.writerows(result.summary)
-    else:
-        def num(v):
-            return "-" if v is None else (f"{v:,}" if isinstance(v, int) else str(v))
-        head = ("total", "used TPP", "cap TPP", "remaining TPP", "used H100-eq.", "remaining H100-eq.")
-        body = [tuple(num(r.get(k)) for k in SUMMARY_FIELDS) for r in result.summary]
-        widths = [max(len(t[i]) for t in [head] + body) for i in range(len(head))]
-        out.write(f"Ledger summary: {len(result.rows)} rows, {errors} with errors\n")
-        for t in [head] + body:
-            out.write("  ".join(c.ljust(w) for c, w in zip(t, widths)).rstrip() + "\n")
-
-
 def cmd_ledger(args) -> int:
-    """Results to standard output (or --output), the summary to standard error (or
-    --summary). Exit 2 after writing everything when any row was an error row."""
+    """Result rows to standard output (or --output) as they are decided; the summary to
+    standard error (or --summary) at the end. Exit 2 after writing everything when any
+    row was an error row."""
     from pathlib import Path
-    from pyrules.modes.ledger import run_ledger
+    from pyrules.modes.ledger import stream_ledger, write_rows, write_summary
     path = Path(args.file)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
+    fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")
+    client = None
+    if args.engine == "dask":
+        client = _dask_client(args.dask_scheduler)
     try:
-        result = run_ledger(path, progress=args.progress, screen=args.screen, view=args.view)
+        stream = stream_ledger(path, progress=args.progress, screen=args.screen, view=args.view,
+                               workers=args.workers, dask_client=client)
+        rows = iter(stream)
+        first = next(rows, None)        # the ledger's own faults (its header, its size) before any output
+        rows = itertools.chain([first] if first is not None else [], rows)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="") as f:
+                errors = write_rows(rows, fmt, f)
+        else:
+            errors = write_rows(rows, fmt, sys.stdout)
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the file: not UTF-8 text (byte {exc.start})", file=str(path)) from None
-    fmt = args.format or ("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv")
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as f:
-            write_ledger_results(result, fmt, f)
-    else:
-        write_ledger_results(result, fmt, sys.stdout)
+    finally:
+        if client is not None:
+            client.close()
+    n = stream.rows_given
     if args.summary:
         with open(args.summary, "w", encoding="utf-8", newline="") as f:
-            write_ledger_summary(result, "json" if args.summary.endswith(".json") else "csv", f)
+            write_summary(stream, "json" if args.summary.endswith(".json") else "csv", f, n, errors)
     else:
         sys.stdout.flush()
-        write_ledger_summary(result, "text", sys.stderr)
-    errors = sum(1 for r in result.rows if r.get("error"))
+        write_summary(stream, "text", sys.stderr, n, errors)
     if errors:
         print(f"pyrules: error: {errors} row(s) of {path} could not be evaluated (see their 'error' column)",
               file=sys.stderr)
@@ -371,6 +362,18 @@ def _readings_of_files(args) -> int:
             print(to_text(res))
             print()
     return 0
+
+
+def _dask_client(address: str | None):
+    """A dask.distributed Client: on the scheduler at ``address``, or on a local cluster."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("--engine dask needs Dask: pip install 'pyrules[dask]'", field="--engine") from None
+    if address:
+        return Client(address)
+    return Client(LocalCluster(processes=True, threads_per_worker=1))
+
 
 
 def cmd_compare(args) -> int:

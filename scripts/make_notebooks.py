@@ -128,32 +128,31 @@ path = pathlib.Path("_ledger_demo.csv"); path.write_text("\\n".join(rows) + "\\n
 ledger = run_ledger(path)
 path.unlink()
 table(ledger.summary, ["total", "used_tpp", "cap_tpp", "remaining_tpp", "used_h100_equivalents", "remaining_h100_equivalents"])'''),
-    new_markdown_cell("Each country's allocation use, in H100-equivalents, by date. A row counts toward its "
-                      "country's Tier 2 allocation when it needs a licence; the last point of each line is the "
-                      "ledger's own total (checked below)."),
+    new_markdown_cell("Each country's allocation use, in H100-equivalents, by date. Which rows count toward "
+                      "a country's Tier 2 allocation is the KB's answer (each row's `allocation_country`, from "
+                      "`kb/modes/ledger.lp`); the last point of each line is the ledger's own total for that "
+                      "country (checked below)."),
+    new_code_cell('''table(ledger.countries, ["country", "used_tpp", "cap_tpp", "used_h100_equivalents", "cap_h100_equivalents"])'''),
     new_code_cell('''%matplotlib inline
 import datetime as dt
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
-from pyrules.engine import kb
-h100 = kb.chips()["H100-SXM"]                     # TPP of one H100-SXM, from the KB's catalogue
-totals = {s["total"]: s for s in ledger.summary}
-series = {}
-for r in sorted((r for r in ledger.rows if r["shipment_tpp"] and r["license_required"] is True and not r["error"]),
-                key=lambda r: r["date"]):
-    dates, used = series.setdefault(r["to"], ([], []))
-    dates.append(dt.date.fromisoformat(r["date"]))
-    used.append((used[-1] if used else 0) + r["shipment_tpp"])
-for country, (dates, used) in series.items():     # the chart agrees with the ledger's totals
-    assert used[-1] == totals[f"tier2_allocation({country})"]["used_tpp"], country
+from pyrules.modes.ledger import allocation_series, h100_equivalent_tpp
+h100 = h100_equivalent_tpp()                      # the KB's reporting unit (kb/parameters.lp)
+series = allocation_series(ledger.rows)
+countries = {c["country"]: c for c in ledger.countries}
+for country, pts in series.items():               # the chart agrees with the ledger's totals
+    assert pts[-1][1] == countries[country]["used_tpp"], country
+assert set(series) == set(countries)
 fig, ax = plt.subplots(figsize=(8, 3.5))
-for country, (dates, used) in sorted(series.items()):
-    ax.step(dates, [u / h100 for u in used], where="post", label=country)
-caps = {s["cap_tpp"] for s in ledger.summary if s["cap_tpp"]}
-for cap in caps:
+for country, pts in series.items():
+    ax.step([dt.date.fromisoformat(d) for d, _ in pts], [v / h100 for _, v in pts], where="post",
+            label=f"{country} ({countries[country]['used_h100_equivalents']:,} H100-eq.)")
+for cap in sorted({c["cap_tpp"] for c in ledger.countries if c["cap_tpp"]}):
     ax.axhline(cap / h100, linestyle="--", color="grey", label="Tier 2 allocation")
 ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
 ax.set_ylabel("H100-equivalents used"); ax.set_xlabel("date of shipment"); ax.legend(fontsize="small")
+ax.set_title("Allocation use by country over time")
 fig.autofmt_xdate()
 plt.show()'''),
 ]

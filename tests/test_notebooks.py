@@ -31,6 +31,11 @@ def test_notebook_executes_cleanly(path, tmp_path):
     assert len(tables) >= expected["tables"], f"{path.stem}: {len(tables)} table(s)"
     for text in expected["in_tables"]:
         assert any(text in t for t in tables), f"{path.stem}: no table shows {text!r}"
+    # a chart is where it belongs: the cell that draws it holds its image
+    for text in expected.get("image_cells", []):
+        cells = [c for c in nb.cells if c.cell_type == "code" and text in c.source]
+        assert cells and all(any("image/png" in o.get("data", {}) for o in c.get("outputs", [])) for c in cells), \
+            f"{path.stem}: the cell drawing with {text!r} holds no image"
 
 
 # What each executed notebook must show: charts (image/png) and HTML tables, with a text
@@ -38,7 +43,11 @@ def test_notebook_executes_cleanly(path, tmp_path):
 EXPECTED_OUTPUTS = {
     "lawyers": {"images": 0, "tables": 2,
                 "in_tables": ["Licence required", "A licence is required", "entities.", "question"]},
-    "policy_analysts": {"images": 1, "tables": 3,
-                        "in_tables": ["tier2_allocation(", "used_h100_equivalents", "policy provision"]},
+    "policy_analysts": {"images": 1, "tables": 4,
+                        "in_tables": ["tier2_allocation(", "used_h100_equivalents", "policy provision",
+                                      "cap_h100_equivalents"],
+                        # allocation use by country over time, whose totals the cell checks
+                        # against the ledger's own (issue 13)
+                        "image_cells": ["allocation_series("]},
     "researchers": {"images": 0, "tables": 1, "in_tables": ["kind"]},
 }

@@ -20,8 +20,8 @@ from pyrules.errors import InputError
 class CsvRow(dict):
     """A CSV row: column -> cell text, and where each cell starts (see ``position``)."""
 
-    __slots__ = ("where",)          # (all lines, first line index, end index, header)
-    where: tuple[list[str], int, int, list[str]]
+    __slots__ = ("where",)          # (the record's own lines, index of its first line, header)
+    where: tuple[list[str], int, list[str]]
 
     @property
     def start(self) -> int:
@@ -29,7 +29,12 @@ class CsvRow(dict):
 
     @property
     def header(self) -> list[str]:
-        return self.where[3]
+        return self.where[2]
+
+    @property
+    def text(self) -> str:
+        """The record as written (its lines, with their line ends)."""
+        return "".join(self.where[0])
 
     def position(self, column: str) -> tuple[int, int | None]:
         """(physical line, column) where the cell of ``column`` starts."""
@@ -128,9 +133,16 @@ def _error(exc: InputError) -> dict:
 
 def read_csv(text: str, file: str, required=("id", "date")) -> list[tuple[int, dict]]:
     """(physical line, CsvRow or error) for each row of a CSV ledger."""
+    return list(iter_csv(text, file, required))
+
+
+def iter_csv(text: str, file: str, required=("id", "date")):
+    """(physical line, CsvRow or error) for each row of a CSV ledger, one at a time
+    (the rows are never all held; ``read_csv`` is the list). The header's faults and
+    a ledger of more than ``limits.MAX_LEDGER_ROWS`` rows raise InputError when met."""
     lines = io.StringIO(text, newline="").readlines()
     header = None
-    out: list[tuple[int, dict]] = []
+    out = _Counter()
     for start, end, cells in _records(lines):
         if isinstance(cells, csv.Error):
             _, where, what = _scan(lines[start:end])
@@ -139,8 +151,8 @@ def read_csv(text: str, file: str, required=("id", "date")) -> list[tuple[int, d
             if header is None:
                 exc.file = file
                 raise exc
-            out.append((start + 1, _error(exc)))
-            _count(len(out), file)
+            out.add(file)
+            yield start + 1, _error(exc)
             continue
         if _blank(cells):
             continue
@@ -155,19 +167,19 @@ def read_csv(text: str, file: str, required=("id", "date")) -> list[tuple[int, d
                 raise InputError(f"the column {dup!r} appears twice in the header", file=file, line=start + 1)
             unnamed = [i for i, c in enumerate(header) if not c]
             continue
-        csv_row = CsvRow(zip(header, cells))
-        csv_row.where = (lines, start, end, header)
-        row: dict = csv_row
+        csv_row_ = CsvRow(zip(header, cells))
+        csv_row_.where = (lines[start:end], start, header)
+        row: dict = csv_row_
         filled = next((i for i in unnamed if i < len(cells) and cells[i].strip()), None)
         if filled is not None:
-            line, col = row_position(csv_row, filled)
+            line, col = row_position(csv_row_, filled)
             row = _error(InputError(f"a value ({cells[filled].strip()!r}) in column {filled + 1}, "
                                     "which the header does not name", line=line, column=col))
             if "id" in header[:len(cells)]:
                 row["id"] = cells[header.index("id")].strip()
         elif len(cells) != len(header):
             if len(cells) > len(header):
-                line, col = row_position(csv_row, len(header))
+                line, col = row_position(csv_row_, len(header))
                 exc = InputError(f"the row has {len(cells)} cells; the header has {len(header)} columns",
                                  line=line, column=col, field="(extra cell)")
             else:
@@ -176,17 +188,37 @@ def read_csv(text: str, file: str, required=("id", "date")) -> list[tuple[int, d
             row = _error(exc)
             if "id" in header[:len(cells)]:
                 row["id"] = cells[header.index("id")].strip()
-        out.append((start + 1, row))
-        if len(out) > limits.MAX_LEDGER_ROWS:
-            _count(len(out), file)
+        out.add(file)
+        yield start + 1, row
     if header is None:
         raise InputError("the ledger is empty (no header line)", file=file)
-    return out
+
+
+class _Counter:
+    """Counts the rows read, refusing more than limits.MAX_LEDGER_ROWS."""
+
+    def __init__(self):
+        self.n = 0
+
+    def add(self, file: str) -> None:
+        self.n += 1
+        _count(self.n, file)
+
+
+def csv_row(text: str, line: int, header: list[str]) -> CsvRow:
+    """The CsvRow of one record, from its text as ``CsvRow.text`` gives it and its
+    physical line (1-based): the same row the reader made, where a worker process
+    needs it (pyrules.modes.ledger hands rows to workers as text)."""
+    lines = io.StringIO(text, newline="").readlines()
+    cells = next(csv.reader(lines, strict=True), [])
+    row = CsvRow(zip(header, cells))
+    row.where = (lines, line - 1, header)
+    return row
 
 
 def row_position(row: CsvRow, k: int) -> tuple[int, int | None]:
-    lines, start, end, _ = row.where
-    cells, _, _ = _scan(lines[start:end])
+    lines, start, _ = row.where
+    cells, _, _ = _scan(lines)
     if k < len(cells):
         return row.start + 1 + cells[k][0], cells[k][1]
     return row.start + 1, None
@@ -195,20 +227,27 @@ def row_position(row: CsvRow, k: int) -> tuple[int, int | None]:
 def read_jsonl(text: str, file: str) -> list[tuple[int, dict]]:
     """(physical line, JsonRow or error) for each line of a JSON-lines ledger. Lines
     are split at line feeds only (a JSON string may hold U+2028)."""
-    from pyrules.inputs.loader import loads
-    out: list[tuple[int, dict]] = []
+    return list(iter_jsonl(text, file))
+
+
+def iter_jsonl(text: str, file: str):
+    """``read_jsonl`` one row at a time."""
+    out = _Counter()
     for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            obj = loads(line.rstrip("\r"), line=n)
-        except InputError as exc:
-            out.append((n, _error(exc)))
-        else:
-            if isinstance(obj, dict):
-                out.append((n, JsonRow(obj)))
-            else:
-                out.append((n, _error(InputError("expected a JSON object (a scenario with an 'id'), "
-                                                 f"got {type(obj).__name__}", line=n, column=1))))
-        _count(len(out), file)
-    return out
+        out.add(file)
+        yield n, json_row(line, n)
+
+
+def json_row(line: str, n: int) -> dict:
+    """One JSON line (physical line ``n``) as a JsonRow, or an error entry."""
+    from pyrules.inputs.loader import loads
+    try:
+        obj = loads(line.rstrip("\r"), line=n)
+    except InputError as exc:
+        return _error(exc)
+    if isinstance(obj, dict):
+        return JsonRow(obj)
+    return _error(InputError("expected a JSON object (a scenario with an 'id'), "
+                             f"got {type(obj).__name__}", line=n, column=1))

@@ -5,13 +5,14 @@ that depend on earlier rows. The knowledge base decides which running total a
 row counts toward (kb/modes/ledger.lp: ``counts_toward/2``) and every legal
 outcome; this module only reads rows, adds up TPP in date order and renders.
 
-One clingo control decides all rows in two steps (pyrules.batch.StagedBatch): step 1
-grounds every rule that does not read a running total and gives each row's shipment
-TPP and the totals it counts toward; Python adds them up in date order; step 2 adds
-each row's totals of the rows before it as facts (e.g. ``lpp_prior_shipments_tpp``)
-and grounds the remaining rules. Large ledgers are split into two consecutive
-chunks, each decided in a child process (fork); the running totals pass between
-them through this process, which does no grounding itself.
+The rows stream (stream_ledger): of each row only its date, id, place and text are
+kept while the rows are sorted; in date order they are decided in batches, one clingo
+control per batch in two steps (pyrules.engine.batch.StagedBatch): step 1 grounds every
+rule that does not read a running total and gives each row's shipment TPP and the
+totals it counts toward; this process adds them up in date order; step 2 adds each
+row's totals of the rows before it as facts (e.g. ``lpp_prior_shipments_tpp``) and
+grounds the remaining rules. The batches run on a pool of worker processes
+(concurrent.futures) or on a Dask cluster; results are given out in input order.
 
 A row is judged as it was made: only the authorization it claims is weighed
 (kb/modes/ledger.lp; ``screen=True`` weighs them all).
@@ -26,8 +27,14 @@ import multiprocessing
 import os
 import re
 import sys
+import tempfile
+from array import array
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import clingo
 import clingo.ast
@@ -144,19 +151,8 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     return ledger_rows.read_csv(text, str(path), REQUIRED)
 
 
-@dataclass
-class LedgerResult:
-    rows: list[dict] = field(default_factory=list)
-    summary: list[dict] = field(default_factory=list)
-
-
 def _row_scenario(line: int, raw: dict) -> tuple[str, Scenario]:
     rid, _ = _row_key(line, raw)
-    if "__view__" in raw:       # the view the command line chose (pyrules ledger --view)
-        rest = type(raw)(raw)
-        view = rest.pop("__view__")
-        rid, s = _row_scenario(line, rest)
-        return rid, s.with_changes({"view": view})
     if isinstance(raw, ledger_rows.JsonRow):      # JSON-lines: a scenario with an id
         raw = dict(raw)
         raw.pop("id", None)
@@ -251,115 +247,477 @@ def _error_row(line: int, rid, exc: InputError, path: str) -> dict:
     return row
 
 
+@dataclass
+class LedgerResult:
+    """A whole ledger's answer: ``rows`` (one per input row, in input order), ``summary``
+    (one per running total) and ``countries`` (each country's allocation use)."""
+    rows: list[dict] = field(default_factory=list)
+    summary: list[dict] = field(default_factory=list)
+    countries: list[dict] = field(default_factory=list)
+
+
+class LedgerStream:
+    """The rows of a ledger as they are decided (iterate once, in input order); ``summary``
+    and ``countries`` are filled in when the last row has been given out. ``errors``:
+    the error rows given out so far."""
+
+    def __init__(self, rows: Iterator[dict], totals: _Totals):
+        self._rows = rows
+        self._totals = totals
+        self.errors = 0
+        self.rows_given = 0
+        self.summary: list[dict] = []
+        self.countries: list[dict] = []
+
+    def __iter__(self) -> Iterator[dict]:
+        for row in self._rows:
+            self.rows_given += 1
+            if row.get("error"):
+                self.errors += 1
+            yield row
+        self.summary = self._totals.summary()
+        self.countries = self._totals.countries()
+
+
+def h100_equivalent_tpp() -> int:
+    """The TPP of one H100-equivalent, the unit the ledger reports in (the parameter
+    ``h100_equivalent_tpp`` of kb/parameters.lp)."""
+    found = {a[0].name: a[1] for a in kb.described("default_param/2")}
+    value = found["h100_equivalent_tpp"]
+    return value.number if value.type == clingo.SymbolType.Number else from_big(value)
+
+
 def run_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False,
-               view: str | None = None) -> LedgerResult:
-    """Account for the rows of ``path``. ``workers``: processes to decide the rows in
-    (default: two on a machine with two or more CPUs, for large ledgers). ``screen``:
-    weigh every authorization for every row, not only the one a row claims. ``view``:
-    as_written (default) or as_enforced, for every row."""
-    gc_was_on = gc.isenabled()
-    gc.disable()        # many long-lived objects and no cycles: collections would only cost time
-    try:
-        return _run_ledger(path, progress, workers, screen, view)
-    finally:
-        if gc_was_on:
-            gc.enable()
+               view: str | None = None, dask_client=None) -> LedgerResult:
+    """Account for the rows of ``path`` (CSV or JSON lines) and gather the answer.
+    ``workers``: processes to decide the rows in (default: one per CPU for ledgers of
+    PARALLEL_MIN_ROWS rows or more). ``screen``: weigh every authorization for every row,
+    not only the one a row claims. ``view``: as_written (default) or as_enforced, for
+    every row. ``dask_client``: a ``dask.distributed.Client`` on which to decide the
+    batches instead (``pip install 'pyrules[dask]'``). See ``stream_ledger`` for a
+    ledger too large to hold its results."""
+    stream = stream_ledger(path, progress, workers, screen, view, dask_client)
+    rows = list(stream)
+    return LedgerResult(rows, stream.summary, stream.countries)
 
 
-def _run_ledger(path: Path, progress: bool, workers: int | None, screen: bool, view: str | None = None) -> LedgerResult:
-    result = LedgerResult()
-    keyed: list[tuple[int, str, int, dict]] = []
-    errors: dict[int, dict] = {}
+def stream_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False,
+                  view: str | None = None, dask_client=None) -> LedgerStream:
+    """The ledger's result rows as they are decided, in input order, in bounded memory
+    whatever the number of rows (arguments as for ``run_ledger``).
+
+    The rows are read and checked for their id and date first (a bad header, or more
+    than the most rows accepted, raises InputError before any row is decided); of each
+    row only its date, id, place and text are kept. In date order (ties by id), they
+    are decided in batches of BATCH_ROWS rows, each in one clingo control, two steps
+    per batch (pyrules.engine.batch.StagedBatch): step 1 gives each row's shipment TPP
+    and the running totals it counts toward (the KB's ``counts_toward/2``); this
+    process adds them up in date order and hands each row the totals of the rows
+    before it; step 2 decides the rows. The batches run on a pool of worker processes
+    (concurrent.futures, one control per batch, freed when it is done) or on Dask.
+    Results wait in a temporary file until every row before them in the input is out."""
+    totals = _Totals()
+    return LedgerStream(_stream(Path(path), progress, workers, screen, view, dask_client, totals), totals)
+
+
+def allocation_series(rows: Iterable[dict]) -> dict[str, list[tuple[str, int]]]:
+    """Each country's allocation use over time, from the result rows: per country (the
+    rows' ``allocation_country``, named by the KB), the dates and the cumulative TPP
+    after each date's rows, in date order. The last value of a country is its
+    ``used_tpp`` in the ledger's ``countries`` (tests/test_ledger.py)."""
+    by: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r.get("error") or not r.get("allocation_country") or not r.get("shipment_tpp"):
+            continue
+        day = by.setdefault(r["allocation_country"], {})
+        day[r["date"]] = day.get(r["date"], 0) + r["shipment_tpp"]
+    out: dict[str, list[tuple[str, int]]] = {}
+    for country in sorted(by):
+        total, pts = 0, []
+        for d in sorted(by[country]):
+            total += by[country][d]
+            pts.append((d, total))
+        out[country] = pts
+    return out
+
+
+# Ledgers with fewer rows are decided in this process (a pool costs more than it saves).
+PARALLEL_MIN_ROWS = 4000
+# Rows per clingo control. Each control grounds the static part of the KB and every
+# date context of its rows again, so very small batches waste time; large ones ground
+# more slowly per row (measured on 2026-12-03, one process, rows in date order: 1,000
+# rows a batch 1,370 rows/s, 2,000 1,510, 4,000 1,330; unsorted 20,000: 830) and hold
+# more memory.
+BATCH_ROWS = 2000
+# Batches handed out ahead, per worker: one being decided while the next waits.
+AHEAD = 2
+# A worker process is replaced after this many batches (clingo never frees its symbols).
+RENEW_AFTER = 20
+
+
+def _read(path: Path, view: str | None, bar: _Bar, spool: _Spool):
+    """Read every row: (keyed rows, header, number of rows). A keyed row is (date, id,
+    place in the input, line, text); an error row (a bad id or date, a malformed
+    record) goes to ``spool`` at once."""
+    from pyrules.inputs.loader import read_text
+    # a spreadsheet's byte-order mark is not part of a column name
+    text = read_text(path, "ledger", encoding="utf-8-sig")
+    keyed: list[tuple[int, str, int, int, str]] = []
     seen: set[str] = set()
-    raw_rows = read_rows(path)
-    if view:
-        for _, raw in raw_rows:
-            if isinstance(raw, dict) and "__error__" not in raw:
-                raw["__view__"] = view
-    if not progress and len(raw_rows) >= 20000 and sys.stderr.isatty():
-        progress = True                      # long runs show progress on a terminal
-    bar = _Bar(len(raw_rows), "reading rows", progress)
-    for line, raw in raw_rows:
+    header = None
+    bar.total = max(text.count("\n"), 1)
+    if path.suffix in (".jsonl", ".ndjson"):
+        src: Iterator[tuple[int, dict, str]] = _jsonl_rows(text, str(path))
+    else:
+        src = ((n, raw, raw.text if isinstance(raw, ledger_rows.CsvRow) else "")
+               for n, raw in ledger_rows.iter_csv(text, str(path), REQUIRED))
+    del text
+    count = 0
+    for line, raw, row_text in src:
+        pos, count = count, count + 1
         bar.step()
         try:
             rid, date = _row_key(line, raw)
             if rid in seen:
                 raise InputError(f"duplicate id {rid!r}", line=line, field="id")
             seen.add(rid)
-            keyed.append((date, rid, line, raw))
+            if header is None and isinstance(raw, ledger_rows.CsvRow):
+                header = raw.header
+            keyed.append((date, rid, pos, line, row_text))
         except InputError as exc:
-            errors[line] = _error_row(line, raw.get("id") if isinstance(raw, dict) else None, exc, str(path))
-    bar.done()
-    # date order, ties by id: the order never depends on the order of the file
-    keyed.sort(key=lambda t: (t[0], t[1]))
-    ordered = [(rid, line, raw) for _, rid, line, raw in keyed]     # each row is checked in its worker
-    if workers is None:
-        workers = 2 if len(ordered) >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) >= 2 else 1
-    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
-        workers = 1
-    size = -(-len(ordered) // max(workers, 1)) if ordered else 0
-    # the bar counts each row twice (step 1 and step 2), across the processes
-    shared = multiprocessing.get_context("fork").Value("q", 0) if progress and workers > 1 else None
-    work = _Bar(2 * len(ordered), "deciding rows", progress, shared=shared)
-    chunks = [(ordered[k:k + size], k + 1, str(path), screen, work.step if progress else None)
-              for k in range(0, len(ordered), size)] if ordered else []
-    _say(progress, f"{len(ordered)} rows in {len(chunks)} process(es), two steps each")
-    if chunks:      # rewrite the KB once, before any fork
-        _staged(screen)
-    # With several processes, every chunk is decided in a child: clingo never frees the
-    # symbols a grounding makes, so this process stays as small (and a second ledger
-    # in it as fast) as before the first.
-    if len(chunks) > 1:
-        local, remote = None, [_Remote(*c) for c in chunks]
-    else:
-        local, remote = (_Chunk(*chunks[0]) if chunks else None), []
-    firsts = ([local.first()] if local else []) + [r.first() for r in remote]
-    # running totals in date order (chunk after chunk, each in order)
-    running: dict[str, int] = {}
-    key_texts: dict[str, str] = {}
-    caps: dict[str, int] = {}
-    lates: list[dict[int, dict[str, int]]] = []
-    for first in firsts:
+            spool.put(pos, _error_row(line, raw.get("id") if isinstance(raw, dict) else None, exc, str(path)))
+    return keyed, header, count
+
+
+def _jsonl_rows(text: str, path: str) -> Iterator[tuple[int, dict, str]]:
+    """(physical line, JsonRow or error, the line's text) for each row of a JSON-lines ledger."""
+    counter = ledger_rows._Counter()
+    for n, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            counter.add(path)
+            yield n, ledger_rows.json_row(line, n), line
+
+
+def _stream(path: Path, progress: bool, workers: int | None, screen: bool, view: str | None, dask_client,
+            totals: _Totals) -> Iterator[dict]:
+    gc_was_on = gc.isenabled()
+    gc.disable()        # many long-lived objects and no cycles: collections would only cost time
+    spool = _Spool()
+    backend: _LocalBackend | _PoolBackend | _DaskBackend | None = None
+    try:
+        bar = _Bar(0, "reading rows", progress)
+        keyed, header, n = _read(path, view, bar, spool)
+        bar.total = max(n, 1)
+        bar.done()
+        spool.size(n)
+        yield from spool.ready()
+        keyed.sort()        # date order, ties by id: the order never depends on the order of the file
+        if not progress and len(keyed) >= 20000 and sys.stderr.isatty():
+            progress = True                      # long runs show progress on a terminal
+        if workers is None:
+            workers = (os.cpu_count() or 1) if len(keyed) >= PARALLEL_MIN_ROWS else 1
+        size = max(1, min(BATCH_ROWS, -(-len(keyed) // max(workers, 1))))
+        batches = [[(rid, pos, line, t) for _, rid, pos, line, t in keyed[k:k + size]]
+                   for k in range(0, len(keyed), size)]
+        del keyed
+        common = (header, str(path), screen, view)
+        if keyed_rows := sum(len(b) for b in batches):
+            _staged(screen)         # rewrite the KB once, before any worker starts
+        _say(progress, f"{keyed_rows} rows in {len(batches)} batch(es)"
+             + (" on Dask" if dask_client is not None else f", {workers} process(es)"))
+        work = _Bar(2 * keyed_rows, "deciding rows", progress)
+        be: _LocalBackend | _PoolBackend | _DaskBackend
+        if dask_client is not None:
+            be = _DaskBackend(dask_client, common)
+        elif workers > 1 and len(batches) > 1:
+            be = _PoolBackend(workers, common)
+        else:
+            be = _LocalBackend(common)
+        backend = be
+        ahead = be.ahead
+        firsts: dict[int, Any] = {}
+        seconds: deque = deque()
+        nxt = 0
+
+        def take_second():
+            k2, fut = seconds.popleft()
+            done = fut.result()
+            be.release(k2)
+            work.step(len(done))
+            for p, row in done:
+                spool.put(p, row)
+        for k in range(len(batches)):
+            while nxt < len(batches) and nxt < k + ahead:
+                f = be.first(nxt, batches[nxt])
+                if f is None:           # every worker is being renewed
+                    break
+                firsts[nxt] = f
+                nxt += 1
+            while k not in firsts:      # finish what the workers hold, then they take batch k
+                take_second()
+                yield from spool.ready()
+                f = be.first(k, batches[k])
+                if f is not None:
+                    firsts[k], nxt = f, k + 1
+            first, errors = firsts.pop(k).result()
+            work.step(len(batches[k]))
+            for p, row in errors:
+                spool.put(p, row)
+            seconds.append((k, be.second(k, batches[k], totals.late(first))))
+            batches[k] = []             # its text is no longer needed here
+            while seconds and (seconds[0][1].done() or len(seconds) >= ahead):
+                take_second()
+                yield from spool.ready()
+        while seconds:
+            take_second()
+            yield from spool.ready()
+        work.done()
+        yield from spool.ready()
+    finally:
+        if backend is not None:
+            backend.close()
+        spool.close()
+        if gc_was_on:
+            gc.enable()
+
+
+class _Spool:
+    """Result rows put in any order (by their place in the input), given out in input
+    order as soon as every row before them is in. They wait in a temporary file, so
+    memory holds only an offset per row."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile("w+b")
+        self.offsets = array("q")
+        self.early: dict[int, int] = {}      # rows put before the number of rows is known
+        self.next = 0
+        self.end = 0
+
+    def size(self, n: int) -> None:
+        self.offsets = array("q", [-1]) * n
+        for p, off in self.early.items():
+            self.offsets[p] = off
+        self.early = {}
+
+    def put(self, pos: int, row: dict) -> None:
+        self.file.seek(self.end)
+        data = (json.dumps(row) + "\n").encode()
+        self.file.write(data)
+        if len(self.offsets) > pos:
+            self.offsets[pos] = self.end
+        else:
+            self.early[pos] = self.end
+        self.end += len(data)
+
+    def ready(self) -> Iterator[dict]:
+        while self.next < len(self.offsets) and self.offsets[self.next] >= 0:
+            self.file.seek(self.offsets[self.next])
+            row = json.loads(self.file.readline())
+            self.next += 1
+            yield row
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class _Totals:
+    """The running totals, added up in date order (this process only sums; the KB says
+    what a row counts toward, its cap and the country whose allocation it is)."""
+
+    def __init__(self):
+        self.running: dict[str, int] = {}
+        self.texts: dict[str, str] = {}
+        self.caps: dict[str, int] = {}
+        self.country: dict[str, str] = {}
+
+    def late(self, first: list) -> dict[int, dict[str, int]]:
+        """Per row of a batch (in date order), the totals it sees: each total it observes,
+        as the rows before it left it, plus the row's own given value."""
         late: dict[int, dict[str, int]] = {}
+        running = self.running
         for i, tpp, counts, observes, row_caps, given in first:
-            for key, fact_name in observes:       # what earlier rows used
+            for key, fact_name in observes:         # what earlier rows used
                 late.setdefault(i, {})[fact_name] = given.get(fact_name, 0) + running.get(key, 0)
-            for key, text, fact_name in counts:   # this row adds to it
+            for key, text, _fact, country in counts:   # this row adds to it
                 running[key] = running.get(key, 0) + tpp
-                key_texts[key] = text
-            caps.update(row_caps)
-        lates.append(late)
-    for r, late in zip(remote, lates):
-        r.send(late)
-    rows = (local.second(lates[0]) if local else []) + [row for r in remote for row in r.second()]
-    work.done()
-    out_rows: dict[int, dict] = dict(errors)
-    for row in rows:
-        out_rows[row["line"]] = row
-    result.rows = [out_rows[k] for k in sorted(out_rows)]
-    h100 = kb.chips()["H100-SXM"]
-    for key in sorted(running):
-        used = running[key]
-        cap = caps.get(key)
-        result.summary.append({
-            "total": key_texts[key], "used_tpp": used, "cap_tpp": cap,
-            "remaining_tpp": None if cap is None else cap - used,
-            "used_h100_equivalents": round(used / h100, 1),
-            "remaining_h100_equivalents": None if cap is None else round((cap - used) / h100, 1),
-        })
-    return result
+                self.texts[key] = text
+                if country is not None:
+                    self.country[key] = country
+            self.caps.update(row_caps)
+        return late
+
+    def summary(self) -> list[dict]:
+        h100 = h100_equivalent_tpp()
+        out = []
+        for key in sorted(self.running):
+            used = self.running[key]
+            cap = self.caps.get(key)
+            out.append({
+                "total": self.texts[key], "country": self.country.get(key), "used_tpp": used, "cap_tpp": cap,
+                "remaining_tpp": None if cap is None else cap - used,
+                "used_h100_equivalents": round(used / h100, 1),
+                "remaining_h100_equivalents": None if cap is None else round((cap - used) / h100, 1),
+            })
+        return out
+
+    def countries(self) -> list[dict]:
+        """Each country's allocation use (the totals the KB names a country's allocation,
+        ``allocation_country/2``), in TPP and H100-equivalents."""
+        h100 = h100_equivalent_tpp()
+        by: dict[str, dict] = {}
+        for key, country in self.country.items():
+            c = by.setdefault(country, {"country": country, "used_tpp": 0, "cap_tpp": None})
+            c["used_tpp"] += self.running[key]
+            if key in self.caps:
+                c["cap_tpp"] = (c["cap_tpp"] or 0) + self.caps[key]
+        for c in by.values():
+            c["used_h100_equivalents"] = round(c["used_tpp"] / h100, 1)
+            c["cap_h100_equivalents"] = None if c["cap_tpp"] is None else round(c["cap_tpp"] / h100, 1)
+        return [by[c] for c in sorted(by)]
 
 
-# Ledgers with fewer rows are decided in one process (a second one costs more than it saves).
-PARALLEL_MIN_ROWS = 4000
-# Rows per clingo control (see _Chunk). Each control grounds the static part of the
-# KB and every date context of its rows again, so very small batches waste time;
-# very large ones ground more slowly per row. Measured on 100,000 rows (two
-# processes): 2,500 rows 16.1 s, 5,000 14.4-14.9 s, 12,500-50,000 about 14 s.
-BATCH_ROWS = 25000
+# --- where the batches are decided -------------------------------------------------------------------
+# Each backend's first(k, batch) and second(k, batch, late) return futures (.result(), .done()).
 
-# What the first step reads: each row's shipment TPP and the totals it counts toward.
-FIRST_SHOW = {("shipment_tpp", 1), ("ledger_count", 3), ("observes", 2)}
+class _Done:
+    """A future already done (the batches decided in this process)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+    def done(self) -> bool:
+        return True
+
+
+class _LocalBackend:
+    ahead = 1
+
+    def __init__(self, common):
+        self.common = common
+
+    def first(self, k, batch):
+        return _Done(_first(k, batch, *self.common))
+
+    def second(self, k, batch, late):
+        return _Done(_second(k, late))
+
+    def release(self, k) -> None:
+        pass
+
+    def close(self) -> None:
+        _HELD.clear()
+
+
+class _PoolBackend:
+    """One single-process pool (concurrent.futures.ProcessPoolExecutor) per worker, so a
+    batch's second step runs in the process that holds its first step's control. A
+    worker that has taken RENEW_AFTER batches takes no more; once it holds none it is
+    replaced by a new process (clingo never frees its symbols)."""
+
+    def __init__(self, workers: int, common):
+        self.common = common
+        self.ahead = AHEAD * workers
+        # Workers start from a fork server (or afresh), not as forks of this process: a
+        # fork would keep a private copy of every page this process writes afterwards
+        # (the rows it holds while sorting, some 400 MB at a million rows) in each worker.
+        methods = multiprocessing.get_all_start_methods()
+        self.ctx: Any
+        if "forkserver" in methods:
+            self.ctx = multiprocessing.get_context("forkserver")
+            self.ctx.set_forkserver_preload(["pyrules.modes.ledger"])
+        else:
+            self.ctx = multiprocessing.get_context("spawn")
+        self.pools = [self._new() for _ in range(workers)]
+        self.taken = [0] * workers          # batches each worker has been given
+        self.held = [0] * workers           # batches a worker holds (first step given, second not done)
+        self.where: dict[int, int] = {}
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(1, mp_context=self.ctx, initializer=gc.enable)
+
+    def first(self, k, batch):
+        """The future of batch ``k``'s first step, or None when every worker is being
+        renewed (the caller finishes the batches they hold, then asks again)."""
+        for w in range(len(self.pools)):
+            if self.taken[w] >= RENEW_AFTER and self.held[w] == 0:
+                self.pools[w].shutdown(wait=True)
+                self.pools[w] = self._new()
+                self.taken[w] = 0
+        open_ = [w for w in range(len(self.pools)) if self.taken[w] < RENEW_AFTER]
+        if not open_:
+            return None
+        w = min(open_, key=lambda i: (self.held[i], i))
+        self.where[k] = w
+        self.held[w] += 1
+        self.taken[w] += 1
+        return self.pools[w].submit(_first, k, batch, *self.common)
+
+    def second(self, k, batch, late):
+        return self.pools[self.where[k]].submit(_second, k, late)
+
+    def release(self, k) -> None:
+        """Batch ``k``'s second step is in: its worker no longer holds it."""
+        self.held[self.where.pop(k)] -= 1
+
+    def close(self) -> None:
+        for p in self.pools:
+            p.shutdown(wait=True, cancel_futures=True)
+
+
+class _DaskBackend:
+    """The same batches on a Dask cluster (dask.distributed.Client): two stateless tasks
+    per batch, the first step, then the whole batch with its running totals (which
+    decides the first step again: no state is kept on a worker)."""
+
+    def __init__(self, client, common):
+        self.client = client
+        self.common = common
+        self.ahead = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
+
+    def first(self, k, batch):
+        return self.client.submit(_first_only, batch, *self.common, pure=False)
+
+    def second(self, k, batch, late):
+        return self.client.submit(_whole, batch, late, *self.common, pure=False)
+
+    def release(self, k) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+# --- in a worker --------------------------------------------------------------------------------------
+_HELD: dict[int, _Batch] = {}        # batches whose first step is done, by number (in a worker process)
+
+
+def _first(k: int, batch, header, path, screen, view):
+    """Decide step 1 of batch ``k`` and hold its control for step 2: (per row its step-1
+    answer, the error rows)."""
+    b = _Batch(batch, header, path, screen, view)
+    _HELD[k] = b
+    return b.first(), b.errors
+
+
+def _second(k: int, late) -> list[tuple[int, dict]]:
+    """Step 2 of batch ``k`` (held since its step 1): (place in the input, result row)
+    for each row; the control is freed."""
+    b = _HELD.pop(k)
+    return b.second(late)
+
+
+def _first_only(batch, header, path, screen, view):
+    b = _Batch(batch, header, path, screen, view)
+    return b.first(), b.errors
+
+
+def _whole(batch, late, header, path, screen, view) -> list[tuple[int, dict]]:
+    b = _Batch(batch, header, path, screen, view)
+    b.first()
+    return b.second(late)
 
 
 @functools.cache
@@ -376,27 +734,35 @@ def _late_names() -> frozenset:
     return frozenset(names)
 
 
-class _Chunk:
-    """Consecutive rows (in date order), numbered from ``start``, decided in two steps.
-    The rows are split into batches of at most ``BATCH_ROWS`` rows, one clingo control
-    each (which bounds the memory of one control)."""
+# What the first step reads: each row's shipment TPP and the totals it counts toward.
+FIRST_SHOW = {("shipment_tpp", 1), ("ledger_count", 4), ("observes", 2)}
 
-    def __init__(self, raw_rows: list[tuple[str, int, dict]], start: int, path: str, screen: bool = False,
-                 report=None):
-        # each row is checked here, in the process that decides it; a row that fails
-        # the check becomes an error row naming its line and field
-        self.rows: list[tuple[str, Scenario, int]] = []
-        self.errors: list[dict] = []
-        for rid, line, raw in raw_rows:
+
+class _Batch:
+    """Consecutive rows (in date order) decided in two steps of one clingo control,
+    numbered from 1 (every batch uses the same numbers, so the symbols clingo keeps in
+    a process do not grow with the rows). Each row is checked here, in the process
+    that decides it; a row that fails the check becomes an error row naming its line
+    and field."""
+
+    def __init__(self, batch, header, path: str, screen: bool = False, view: str | None = None):
+        self.rows: list[tuple[str, int, Scenario, int]] = []      # (id, place, scenario, line)
+        self.errors: list[tuple[int, dict]] = []
+        for rid, pos, line, text in batch:
             try:
-                self.rows.append((rid, _row_scenario(line, raw)[1], line))
+                if header is not None:
+                    raw: dict = ledger_rows.csv_row(text, line, header)
+                else:
+                    raw = ledger_rows.json_row(text, line)
+                scenario = _row_scenario(line, raw)[1]
+                if view:            # the view the command line chose (pyrules ledger --view)
+                    scenario = scenario.with_changes({"view": view})
+                self.rows.append((rid, pos, scenario, line))
             except InputError as exc:
-                self.errors.append(_error_row(line, rid, exc, path))
-        self.start = start
-        rows = self.rows
+                self.errors.append((pos, _error_row(line, rid, exc, path)))
         late_names = _late_names()
         facts, self.held = [], []
-        for _, s, _ in rows:
+        for _, _, s, _ in self.rows:
             fs = scenario_terms(s)
             given = s.data.get("facts", {})
             held = {}
@@ -406,34 +772,33 @@ class _Chunk:
                 fs = [f for f in fs if not (f[0] == "fact" and f[1][0].name in late_names)]
             facts.append(fs)
             self.held.append(held)
-        self.report = report or (lambda n: None)     # rows done, for the progress bar
-        self.report(len(self.errors))                # an error row is done in each step at once
-        self.batches = []
-        for k in range(0, len(rows), BATCH_ROWS):
-            self.batches.append(StagedBatch(facts[k:k + BATCH_ROWS], ledger_program(screen), FIRST_SHOW, LEDGER_SHOW,
-                                            late_names, start=start + k, gate=True, convert=_atom))
-            self.report(self.batches[-1].n)
+        self.staged = StagedBatch(facts, ledger_program(screen), FIRST_SHOW, LEDGER_SHOW, late_names,
+                                  start=1, gate=True, convert=_atom) if self.rows else None
+        self.tpp: dict[int, int] = {}
+        self.counts: dict[int, list] = {}
 
     def first(self) -> list[tuple[int, int, list, list, dict, dict]]:
-        """Per row: (number, shipment TPP, [(total key, its text, fact name)] it counts toward,
-        [(total key, fact name)] it sees, {key: cap}, {fact name: given TPP})."""
-        atoms: dict = {}
-        for batch in self.batches:
-            atoms.update(batch.first())
+        """Per row: (number, shipment TPP, [(total key, its text, fact name, allocation
+        country)] it counts toward, [(total key, fact name)] it sees, {key: cap},
+        {fact name: given TPP})."""
+        atoms: dict[int, list[Any]] = self.staged.first() if self.staged else {}
         out = []
-        self.tpp: dict[int, int] = {}
-        for i, (rid, s, line) in enumerate(self.rows, start=self.start):
-            tpp, counts, observes, caps = 0, [], [], {}
+        for i, (rid, _, s, line) in enumerate(self.rows, start=1):
+            tpp = 0
+            counts: list[tuple] = []
+            observes: list[tuple] = []
+            caps: dict[str, int] = {}
             for a in atoms[i]:
                 name = a[0]
                 if name == "shipment_tpp":
                     tpp = self.tpp[i] = a[1]
                 elif name == "ledger_count":
-                    counts.append(a[1:4])
+                    counts.append((a[1], a[2], a[3], a[5]))
                     if a[4] is not None:
                         caps[a[1]] = a[4]
                 elif name == "observes":
                     observes.append(a[1:])
+            self.counts[i] = counts
             given = {}
             if observes:
                 facts = s.data.get("facts", {})
@@ -441,71 +806,26 @@ class _Chunk:
             out.append((i, tpp, counts, observes, caps, given))
         return out
 
-    def second(self, late: dict[int, dict[str, int]]) -> list[dict]:
-        def late_facts(lo, hi):
-            for i in range(lo, hi):
-                held = self.held[i - self.start]
+    def second(self, late: dict[int, dict[str, int]]) -> list[tuple[int, dict]]:
+        def late_facts():
+            for i in range(1, len(self.rows) + 1):
+                held = self.held[i - 1]
                 totals = late.get(i, {})
                 for name, value in totals.items():
                     yield i, "fact", (Term(name), big_term(value))
                 for name, f in held.items():
                     if name not in totals:
                         yield i, "fact", f[1]
-        atoms: dict = {}
-        for batch in self.batches:
-            atoms.update(batch.second(late_facts(batch.start, batch.start + batch.n)))
-            self.report(batch.n)
-        self.report(len(self.errors))
-        return [_row_result(rid, s, line, atoms[i], self.tpp.get(i))
-                for i, (rid, s, line) in enumerate(self.rows, start=self.start)] + self.errors
-
-
-class _Remote:
-    """A chunk decided in a forked process; the same two steps over a pipe."""
-
-    def __init__(self, rows, start, path, screen, report):
-        ctx = multiprocessing.get_context("fork")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(rows, start, path, screen, report, child), daemon=True)
-        self.proc.start()
-        child.close()
-
-    def _recv(self):
-        ok, value = self.conn.recv()
-        if not ok:
-            self.proc.join()
-            raise RuntimeError(f"ledger worker failed:\n{value}")
-        return value
-
-    def first(self):
-        return self._recv()
-
-    def send(self, late):
-        self.conn.send(late)
-
-    def second(self):
-        try:
-            return self._recv()
-        finally:
-            self.conn.close()
-            self.proc.join()
-
-
-def _serve(rows, start, path, screen, report, conn) -> None:
-    code = 0
-    try:
-        chunk = _Chunk(rows, start, path, screen, report)
-        conn.send((True, chunk.first()))
-        conn.send((True, chunk.second(conn.recv())))
-    except BaseException:
-        import traceback
-        conn.send((False, traceback.format_exc()))
-        code = 1
-    finally:
-        conn.close()
-    # The results are sent: leave at once, without freeing the clingo controls one by
-    # one (the parent is waiting for this process to end).
-    os._exit(code)
+        atoms = self.staged.second(late_facts()) if self.staged else {}
+        self.staged = None          # the control is freed
+        out = []
+        for i, (rid, pos, s, line) in enumerate(self.rows, start=1):
+            row = _row_result(rid, s, line, atoms[i], self.tpp.get(i))
+            counts = self.counts.get(i, [])
+            row["counts_toward"] = sorted({c[1] for c in counts})
+            row["allocation_country"] = next((c[3] for c in counts if c[3] is not None), None)
+            out.append((pos, row))
+        return out + self.errors
 
 
 _TRI = {"yes": True, "no": False}
@@ -517,9 +837,10 @@ def _atom(sym: clingo.Symbol) -> tuple:
     name, args = sym.name, sym.arguments
     if name in ("shipment_tpp",):
         return name, from_big(args[0])
-    if name == "ledger_count":            # (key, its text, the fact name later rows see, cap or None)
+    if name == "ledger_count":            # (key, its text, the fact name later rows see, cap, allocation country)
         cap = None if args[2].type == clingo.SymbolType.Function and args[2].name == "none" else from_big(args[2])
-        return name, str(args[0]), term_text(args[0]), args[1].name, cap
+        country = args[3].string if args[3].type == clingo.SymbolType.String else None
+        return name, str(args[0]), term_text(args[0]), args[1].name, cap, country
     if name == "observes":                # (key, fact name)
         return name, str(args[0]), args[1].name
     if name == "missing_fact":
@@ -557,7 +878,8 @@ def _row_result(rid: str, s: Scenario, line: int, atoms: list, tpp: int | None) 
 # What the ledger reads of a row's answer, gathered into few atoms per row (each atom
 # read costs more than deriving one): it decides nothing.
 #   ledger_row(LicenceRequired, Authorized, Policy, ClaimStatus)   (none: no such answer)
-#   ledger_count(Key, FactName, Cap): counts_toward/2 with the cap of its total
+#   ledger_count(Key, FactName, Cap, Country): counts_toward/2 with the cap of its total
+#   (none: no cap) and the country whose allocation it is (allocation_country/2; none)
 READING = """
 ledger_row(L, A, P, S) :- licence_required(L), authorized(A), ledger_policy(P), ledger_claim_status(S).
 ledger_policy(P) :- policy(P, _).
@@ -566,9 +888,13 @@ ledger_claim_status(S) :- claimed_authorization(A), authorization_status(A, S).
 ledger_claim_status(none) :- not ledger_claim_weighed.
 ledger_claim_weighed :- claimed_authorization(A), authorization_status(A, _).
 ledger_claim_fails(C) :- claimed_authorization(A), considered(A), fails(A, C).
-ledger_count(K, F, C) :- counts_toward(K, F), cap(K, C).
-ledger_count(K, F, none) :- counts_toward(K, F), not ledger_capped(K).
+ledger_count(K, F, C, A) :- counts_toward(K, F), ledger_cap(K, C), ledger_country(K, A).
+ledger_cap(K, C) :- counts_toward(K, _), cap(K, C).
+ledger_cap(K, none) :- counts_toward(K, _), not ledger_capped(K).
 ledger_capped(K) :- cap(K, _).
+ledger_country(K, A) :- counts_toward(K, _), allocation_country(K, A).
+ledger_country(K, none) :- counts_toward(K, _), not ledger_allocated(K).
+ledger_allocated(K) :- allocation_country(K, _).
 """
 
 # What the second step reads from each row's answer (with the shipment TPP of step 1).
@@ -593,15 +919,17 @@ class _Bar:
             n = self.n
         if not self.enabled:
             return
-        pct = n * 100 // self.total
+        pct = min(n * 100 // self.total, 100)
         if pct != self.shown:
             self.shown = pct
-            fill = self.width * n // self.total
+            fill = self.width * pct // 100
             print(f"\r[ledger] {self.label} [{'#' * fill}{'.' * (self.width - fill)}] {pct:3d}%",
                   end="", file=sys.stderr, flush=True)
 
     def done(self) -> None:
         if self.enabled:
+            if self.shown != 100:
+                print(f"\r[ledger] {self.label} [{'#' * self.width}] 100%", end="", file=sys.stderr)
             print(file=sys.stderr, flush=True)
 
 
@@ -610,38 +938,64 @@ def _say(progress: bool, text: str) -> None:
         print(f"[ledger] {text}", file=sys.stderr, flush=True)
 
 
-ROW_FIELDS = ["line", "id", "date", "to", "consignee", "shipment_tpp", "license_required", "authorization_claimed",
-              "claim_available", "claim_failed_conditions", "licensing_policy", "authorized", "missing_facts", "error"]
-
-
-SUMMARY_FIELDS = ["total", "used_tpp", "cap_tpp", "remaining_tpp",
+ROW_FIELDS = ["line", "id", "date", "to", "consignee", "shipment_tpp", "counts_toward", "allocation_country",
+              "license_required", "authorization_claimed", "claim_available", "claim_failed_conditions",
+              "licensing_policy", "authorized", "missing_facts", "error"]
+LIST_FIELDS = ("counts_toward", "claim_failed_conditions", "missing_facts")       # ";"-joined in CSV
+SUMMARY_FIELDS = ["total", "country", "used_tpp", "cap_tpp", "remaining_tpp",
                   "used_h100_equivalents", "remaining_h100_equivalents"]
+COUNTRY_FIELDS = ["country", "used_tpp", "cap_tpp", "used_h100_equivalents", "cap_h100_equivalents"]
 
 
-def write_results(result: LedgerResult, fmt: str, out, lineterminator: str = "\r\n") -> None:
-    """The result rows only: CSV with a header (lists joined by ';'), or JSON lines."""
+def write_rows(rows: Iterable[dict], fmt: str, out) -> int:
+    """Write result rows as they come (CSV with a header, or JSON lines); the number of
+    error rows among them."""
+    errors = 0
     if fmt == "jsonl":
-        for r in result.rows:
+        for r in rows:
+            errors += bool(r.get("error"))
             out.write(json.dumps(r) + "\n")
-        return
-    w = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator=lineterminator)
+        return errors
+    w = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
-    for r in result.rows:
+    for r in rows:
+        errors += bool(r.get("error"))
         r = dict(r)
-        for k in ("claim_failed_conditions", "missing_facts"):
-            r[k] = ";".join(r[k] or [])
+        for k in LIST_FIELDS:
+            r[k] = ";".join(r.get(k) or [])
         w.writerow(r)
+    return errors
 
 
-def write_rows(result: LedgerResult, fmt: str, out) -> None:
-    """The result rows, then the summary of every cap (a JSON line, or a CSV table after
-    a blank line)."""
-    write_results(result, fmt, out)
-    if fmt == "jsonl":
-        out.write(json.dumps({"summary": result.summary}) + "\n")
-        return
-    out.write("\n")
-    s = csv.DictWriter(out, fieldnames=SUMMARY_FIELDS)
-    s.writeheader()
-    for r in result.summary:
-        s.writerow(r)
+def write_summary(result, fmt: str, out, rows: int, errors: int) -> None:
+    """The summary of a ledger (``result.summary`` and ``result.countries``, a
+    LedgerResult or a LedgerStream given out to its end): "json", "csv" (the totals,
+    then after an empty line each country's allocation use) or "text" (readable tables)."""
+    if fmt == "json":
+        json.dump({"rows": rows, "error_rows": errors, "totals": result.summary,
+                   "countries": result.countries}, out, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        w = csv.DictWriter(out, fieldnames=SUMMARY_FIELDS, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        w.writerows(result.summary)
+        out.write("\n")
+        c = csv.DictWriter(out, fieldnames=COUNTRY_FIELDS, lineterminator="\n", extrasaction="ignore")
+        c.writeheader()
+        c.writerows(result.countries)
+    else:
+        def num(v):
+            return "-" if v is None else (f"{v:,}" if isinstance(v, int) else str(v))
+
+        def table(head, keys, body):
+            cells = [tuple(num(r.get(k)) for k in keys) for r in body]
+            widths = [max(len(t[i]) for t in [head] + cells) for i in range(len(head))]
+            for t in [head] + cells:
+                out.write("  ".join(c.ljust(w) for c, w in zip(t, widths)).rstrip() + "\n")
+        out.write(f"Ledger summary: {rows} rows, {errors} with errors\n")
+        table(("total", "country", "used TPP", "cap TPP", "remaining TPP", "used H100-eq.", "remaining H100-eq."),
+              SUMMARY_FIELDS, result.summary)
+        if result.countries:
+            out.write("Allocation use by country\n")
+            table(("country", "used TPP", "cap TPP", "used H100-eq.", "cap H100-eq."), COUNTRY_FIELDS,
+                  result.countries)

@@ -373,9 +373,11 @@ def _ledger_stream(result, fmt: str):
     if fmt == "jsonl":
         for r in result.rows:
             yield json.dumps(r) + "\n"
-        yield json.dumps({"summary": result.summary}) + "\n"
+        yield json.dumps({"summary": result.summary, "countries": result.countries}) + "\n"
         return
-    from pyrules.modes.ledger import write_rows
+    from pyrules.modes.ledger import write_rows, write_summary
     buf = io.StringIO()
-    write_rows(result, "csv", buf)
+    errors = write_rows(result.rows, "csv", buf)
+    buf.write("\n")
+    write_summary(result, "csv", buf, len(result.rows), errors)
     yield buf.getvalue()

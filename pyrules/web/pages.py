@@ -259,7 +259,8 @@ def register_pages(app: FastAPI, templates) -> None:
         errors = sum(1 for r in result.rows if r.get("error"))
         peak = max([float(s.get("used_h100_equivalents") or 0) for s in result.summary] or [0]) or 1
         return render(request, "ledger.html", title="pyrules: ledger", result=result, error=None,
-                      errors=errors, peak=peak, filename=upload.filename, chart=shipments_chart(result.rows))
+                      errors=errors, peak=peak, filename=upload.filename, chart=shipments_chart(result.rows),
+                      allocation=allocation_chart(result.rows))
 
     # ------------------------------------------------------------------ researchers
     @app.get("/check", response_class=HTMLResponse, include_in_schema=False)
@@ -282,8 +283,8 @@ def shipments_chart(rows: list[dict], width: int = 760, height: int = 260) -> di
     """An inline SVG of the cumulative TPP shipped to each destination over time, in
     H100-equivalents (a display of the result rows: which rows count toward which cap
     is the ledger's summary above, decided by the KB)."""
-    from pyrules.engine import kb
-    h100 = kb.chips()["H100-SXM"]
+    from pyrules.modes.ledger import h100_equivalent_tpp
+    h100 = h100_equivalent_tpp()
     series: dict[str, list[tuple[_dt.date, float]]] = {}
     for r in sorted((r for r in rows if not r.get("error") and r.get("date") and r.get("shipment_tpp")),
                     key=lambda r: (r["date"], str(r.get("id")))):
@@ -294,6 +295,27 @@ def shipments_chart(rows: list[dict], width: int = 760, height: int = 260) -> di
         pts = series.setdefault(str(r.get("to") or "?"), [])
         total = (pts[-1][1] if pts else 0.0) + float(r["shipment_tpp"]) / h100
         pts.append((day, total))
+    return _step_chart(series, width, height)
+
+
+def allocation_chart(rows: list[dict], width: int = 760, height: int = 260) -> dict | None:
+    """An inline SVG of each country's allocation use over time, in H100-equivalents:
+    the rows the KB counts toward a country's allocation (pyrules.modes.ledger
+    .allocation_series); each line ends at the ledger's own total for the country
+    (``last_tpp``, tested against ``result.countries``)."""
+    from pyrules.modes.ledger import allocation_series, h100_equivalent_tpp
+    h100 = h100_equivalent_tpp()
+    found = allocation_series(rows)
+    series = {c: [(_dt.date.fromisoformat(d), v / h100) for d, v in pts] for c, pts in found.items()}
+    chart = _step_chart(series, width, height)
+    if chart is not None:
+        for line in chart["lines"]:
+            line["last_tpp"] = found[line["country"]][-1][1]
+    return chart
+
+
+def _step_chart(series: dict[str, list[tuple[_dt.date, float]]], width: int, height: int) -> dict | None:
+    """The geometry of a step chart of cumulative values over dates, one line per key."""
     if not series:
         return None
     days = [d for pts in series.values() for d, _ in pts]
