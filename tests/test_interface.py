@@ -169,8 +169,7 @@ def test_explain_labels_an_absent_fact_the_same_wherever_it_appears():
 
 
 # --- nothing legal spelled out in pyrules/ --------------------------------------------------------
-_DECLARATIONS = {"TRANSACTION_FIELDS", "ENTITY_FIELDS", "ENTITY_STATUS", "ITEM_FIELDS", "FACTS",
-                 "QUESTIONS", "MISSING_FACT_SCALARS", "MISSING_FACT_ENTITY", "MISSING_FACT_ITEM"}
+_DECLARATIONS = {"TRANSACTION_FIELDS", "ENTITY_FIELDS", "ENTITY_STATUS", "ITEM_FIELDS", "FACTS", "QUESTIONS"}
 
 
 def _literals(path: Path):
@@ -243,3 +242,26 @@ def test_pyrules_spells_out_no_authorization_reading_country_or_threshold():
             elif any(r.search(body) for r in num_res):
                 bad.append(f"{where} threshold in {text[:60]}")
     assert bad == []
+
+
+def test_web_form_asks_for_a_missing_fact_through_the_schemas_one_mapping():
+    """The describe-a-deal form points a missing fact at the field schema.field_path
+    names (no table of its own): Note 1 to 3A090.a's designer status goes to the
+    approved-designer flag, 742.6(b)(10)(iii)(A)(1)'s DRAM bandwidth to the line's
+    dram_bandwidth_gbps, an entity's headquarters to its row."""
+    from pyrules.web import forms
+    data = {"entities": {"Acme": {}, "HoldCo": {}}}
+    cases = {'ic_designer_status("HoldCo")': "entities.HoldCo.status.approved_ic_designer",
+             "item_dram_bandwidth(1)": "items[0].dram_bandwidth_gbps",
+             'headquartered("Acme")': "entities.Acme.headquartered",
+             "uveu(Acme)": "entities.Acme.status.uveu",
+             "lpp_prior_shipments_tpp": "facts.lpp_prior_shipments_tpp",
+             "as_of": "date"}
+    for fact, path in cases.items():
+        got = forms.missing_fact_field(fact, data)
+        assert got["path"] == path == schema.field_path(fact), (fact, got)
+        assert got["question"] == schema.missing_fact_field(fact)[1]
+    assert forms.missing_fact_field('headquartered("Acme")', data)["field"] == "entities[0].headquartered"
+    assert forms.missing_fact_field('ic_designer_status("HoldCo")', data)["field_id"] == \
+        "f-entities-1-status-approved_ic_designer"
+    assert forms.missing_fact_field("nveu_allocation(2025, 1)", data)["path"] is None

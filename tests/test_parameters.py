@@ -231,3 +231,34 @@ def test_740_2_aia_condition_states_the_4e091_scale_as_10_26():
     template = next(a[3].string for a in kb.described("condition/4") if a[1].name == "aia_no_frontier_training_outside_tier1")
     raised = Regime.load(ROOT / "regimes" / "weights_threshold_1e27.json").params["model_training_ops"]
     assert "(10^27 or more operations)" in fill_text(template, {"model_training_ops": big(raised)})
+
+
+# --- parameters read in one place (pyrules/engine/kb.py) ------------------------------------
+def test_740_29_parameter_in_force_under_a_regime_is_read_by_the_kb_module():
+    """740.29 LPP limit: the rule writes 26,900,000 TPP (kb.parameters, the regime
+    catalogue); under regimes/lpp_doubled.json the answer set's parameter in force and
+    the amounts whatif varies TPP around (kb.amounts_in) are 53,800,000, not 26,900,000."""
+    from pyrules.modes.regime import catalogue
+    assert from_big(kb.parameters()["lpp_annual_limit_tpp"]) == 26_900_000
+    assert catalogue().params == kb.parameters()
+    regime = Regime.load(ROOT / "regimes" / "lpp_doubled.json")
+    by: dict[str, list] = {}
+    for a in run(lpp_case(3399), regime=regime).atoms:
+        by.setdefault(a.name, []).append(tuple(a.arguments))
+    assert from_big(kb.params_in(by)["lpp_annual_limit_tpp"]) == 53_800_000
+    amounts = kb.amounts_in(by)
+    assert 53_800_000 in amounts and 26_900_000 not in amounts
+    assert 6_400_000 in amounts                                  # the doubled notification threshold
+    assert kb.parameters()["lpp_certification_copy_days"].number in kb.day_counts_in(by)
+
+
+def test_no_module_but_the_kb_module_reads_a_parameter_predicate():
+    """Parameters are read in one place: no module of pyrules/ but engine/kb.py names
+    param/2, param_value/4, default_param/2, default_key_date/2, the NVEU table or the
+    allocations as an atom to read."""
+    names = {"param", "param_value", "default_param", "default_key_date", "default_nveu_allocation",
+             "allocation", "allocation_bound"}
+    pattern = re.compile(r"""["'](%s)(/\d)?["']""" % "|".join(names))
+    offenders = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "pyrules").rglob("*.py"))
+                 if p.name != "kb.py" for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert offenders == []

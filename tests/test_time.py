@@ -274,6 +274,19 @@ def test_742_6_a_6_i_B_3a090c_to_macau_and_d5_only():
     assert run(buyer("VN", items=line)).license_required is False
 
 
+@pytest.mark.provision("chips_3a090c_destinations")
+def test_742_6_a_6_i_B_3a090c_licence_says_no_review_policy_is_stated():
+    """742.6(a)(6)(i)(B) with 742.6(b)(10): the sources followed state no review policy
+    for 3A090.c (an open question, docs/findings.md): to China the licence is required and
+    the answer says no policy is stated, rather than giving none silently; to Vietnam
+    (not D:5) no licence, no such note."""
+    line = [{"eccn": "3A090.c", "quantity": 10}]
+    d = run(buyer("CN", items=line))
+    assert d.license_required is True and d.licensing_policy is None
+    assert "hbm_no_policy_stated" in note_ids(d)
+    assert "hbm_no_policy_stated" not in note_ids(run(buyer("VN", items=line)))
+
+
 # --- the registry ----------------------------------------------------------------------------
 def test_every_provision_names_the_fr_document_that_made_it():
     """Every provision of kb/provisions.lp names its FR document (made_by/2)."""

@@ -7,6 +7,7 @@ from it only to validate input (is this an ISO code? a known chip?).
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import clingo
@@ -196,6 +197,20 @@ def rule_numbers() -> frozenset[int]:
     return frozenset(s.number for s in _rule_symbols() if s.type == clingo.SymbolType.Number)
 
 
+# Parameters (kb/parameters.lp): every value in force from a date with its source
+# (param_value/4, default_param/2 as shorthand), the value in force for a scenario
+# (param/2, under its regime), the NVEU allocation table (default_nveu_allocation/3,
+# nveu_allocation/3) and the Tier 2 allocations derived from them (allocation/1,
+# allocation_bound/2, kb/licensing_policy.lp). Python reads parameters only here.
+PARAMETER_SIGNATURES = ("default_param/2", "param/2", "default_nveu_allocation/3", "param_value/4")
+AMOUNT_PREDICATES = ("param", "nveu_allocation", "allocation", "allocation_bound")
+
+
+def is_big(sym: clingo.Symbol) -> bool:
+    """An exact big number n(L4,L3,L2,L1,L0) (kb/arithmetic.lp)."""
+    return sym.type == clingo.SymbolType.Function and sym.name == "n" and len(sym.arguments) == 5
+
+
 @functools.cache
 def parameter_numbers() -> frozenset[int]:
     """Every number a parameter or an allocation takes (default_param/2, param/2,
@@ -206,17 +221,59 @@ def parameter_numbers() -> frozenset[int]:
         if sym.type == clingo.SymbolType.Number:
             nums.add(sym.number)
         elif sym.type == clingo.SymbolType.Function:
-            if sym.name == "n" and len(sym.arguments) == 5:
+            if is_big(sym):
                 nums.add(from_big(sym))
             else:
                 for a in sym.arguments:
                     collect(a)
 
-    for sig in ("default_param/2", "param/2", "default_nveu_allocation/3", "param_value/4"):
+    for sig in PARAMETER_SIGNATURES:
         for args in described(sig):
             for a in args[:2]:
                 collect(a)
     return frozenset(nums)
+
+
+@functools.cache
+def parameters() -> dict[str, clingo.Symbol]:
+    """Parameter name -> its value as the KB writes it (a Number or an n(...) number):
+    the default_param/2 value, else the latest param_value/4 entry."""
+    out = {a[0].name: a[1] for a in described("param_value/4")}
+    out.update({a[0].name: a[1] for a in described("default_param/2")})
+    return out
+
+
+@functools.cache
+def default_key_dates() -> dict[str, int]:
+    """Key date id -> YYYYMMDD as the rule sets it, before any regime (default_key_date/2)."""
+    return {a[0].name: a[1].number for a in described("default_key_date/2")}
+
+
+@functools.cache
+def nveu_allocations() -> dict[tuple[int, int], clingo.Symbol]:
+    """(year, quarter) -> the NVEU allocation of the rule's table, an n(...) number."""
+    return {(a[0].number, a[1].number): a[2] for a in described("default_nveu_allocation/3")}
+
+
+def amounts_in(atoms: Mapping[str, Iterable[Sequence[clingo.Symbol]]]) -> frozenset[int]:
+    """The amounts (n(...) numbers) an answer set compares TPP with: the parameters in
+    force for its scenario and regime and the allocations derived from them.
+    ``atoms``: atom name -> the argument tuples of its atoms."""
+    return frozenset(from_big(x) for name in AMOUNT_PREDICATES for args in atoms.get(name, ())
+                     for x in args if is_big(x))
+
+
+def params_in(atoms: Mapping[str, Iterable[Sequence[clingo.Symbol]]]) -> dict[str, clingo.Symbol]:
+    """Parameter name -> the value in force in an answer set (param/2, under its regime;
+    ``atoms`` as for ``amounts_in``)."""
+    return {args[0].name: args[1] for args in atoms.get("param", ())}
+
+
+def day_counts_in(atoms: Mapping[str, Iterable[Sequence[clingo.Symbol]]]) -> frozenset[int]:
+    """The periods in days (the parameters named ``*days*``, e.g. a notice period) in
+    force in an answer set (``atoms`` as for ``amounts_in``)."""
+    return frozenset(v.number for name, v, *_ in atoms.get("param", ())
+                     if "days" in name.name and v.type == clingo.SymbolType.Number)
 
 
 @functools.cache

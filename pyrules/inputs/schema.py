@@ -160,47 +160,28 @@ MAX_DIE_AREA_MM2 = 100_000
 
 
 # ---------------------------------------------------------------------------
-# Missing facts -> the input field that answers them.
+# Missing facts -> the question that asks for them.
 #
 # The knowledge base names a missing fact by a symbol (``ship_to``,
-# ``headquartered("HoldCo")``, ``item_designer(1)``, ``tier2_allocation_used_tpp``).
-# This table says which scenario field supplies it, so the output can point the
-# user at the field to fill in and ask the question in words. It is the one place
-# that knows how KB input predicates relate to scenario fields (pyrules/facts.py
-# writes the same relation the other way round).
-
-# KB symbol with no arguments -> (field path, question)
-MISSING_FACT_SCALARS: dict[str, tuple[str, str]] = {
-    "action": ("transaction.action", "What kind of transaction is it (export, reexport, in-country transfer, deemed export)?"),
-    "ship_to": ("transaction.to", "To which country are the items going?"),
-    "ship_from": ("transaction.from", "From which country do the items leave?"),
-    "consignee": ("transaction.consignee", "Who is the ultimate consignee?"),
-    "via_distributor": ("transaction.via_distributor", "Do the items pass through a distributor?"),
-    "purpose": ("transaction.purpose", "What are the items for?"),
-    "as_of": ("date", "On what date is the transaction made?"),
-}
-
-# KB symbol with an entity argument -> (field under entities.NAME, question with {e})
-MISSING_FACT_ENTITY: dict[str, tuple[str, str]] = {
-    "located": ("located", "Where is {e} located?"),
-    "headquartered": ("headquartered", "Where is {e} headquartered?"),
-    "ic_designer_status": ("status.approved_ic_designer",
-                           "Is {e} an approved IC designer, or an authorized one (its transactions reported "
-                           "under 743.9, approval applied for)?"),
-}
-
-# KB symbol with an item-line argument (1-based) -> (field under items[i], question with {n})
-MISSING_FACT_ITEM: dict[str, tuple[str, str]] = {
-    "item_tpp": ("tpp", "What is the total processing performance (TPP) per unit of item {n}?"),
-    "item_die_area": ("die_area_mm2", "What is the applicable die area (mm2) of item {n}?"),
-    "item_designer": ("designer", "Who designed the integrated circuit of item {n}?"),
-    "item_classification": ("eccn", "Which ECCN is item {n} classified under (its stated ECCN and its specifications disagree)?"),
-}
-
-
-# The question each field answers, in words ({e}: the entity, {n}: the item line).
-# A field not listed here is asked as "Not given: <its description>".
+# ``headquartered("HoldCo")``, ``item_designer(1)``, ``tier2_allocation_used_tpp``);
+# ``field_path`` (below) finds the input that answers it from INPUTS, the one
+# mapping between KB predicates and scenario fields. This table words the question
+# each field answers ({e}: the entity, {n}: the item line), keyed by the field's
+# path in INPUTS, or by the KB's name for a missing fact named after no one field
+# (MISSING_ALIASES). A field not listed is asked as "Not given: <its description>".
 QUESTIONS: dict[str, str] = {
+    "transaction.action": "What kind of transaction is it (export, reexport, in-country transfer, deemed export)?",
+    "transaction.to": "To which country are the items going?",
+    "transaction.from": "From which country do the items leave?",
+    "transaction.consignee": "Who is the ultimate consignee?",
+    "transaction.via_distributor": "Do the items pass through a distributor?",
+    "transaction.purpose": "What are the items for?",
+    "date": "On what date is the transaction made?",
+    "entities.NAME.located": "Where is {e} located?",
+    "entities.NAME.headquartered": "Where is {e} headquartered?",
+    "items[i].tpp": "What is the total processing performance (TPP) per unit of item {n}?",
+    "items[i].die_area_mm2": "What is the applicable die area (mm2) of item {n}?",
+    "items[i].designer": "Who designed the integrated circuit of item {n}?",
     "facts.tier2_allocation_used_tpp": "How much TPP is already counted against the destination's Tier 2 allocation?",
     "facts.government_assurances": "Has the destination given government-to-government assurances?",
     "facts.recipient_permanent_regular_employee": "Is the recipient of the deemed export a permanent regular employee of the consignee?",
@@ -225,78 +206,25 @@ QUESTIONS: dict[str, str] = {
     "facts.uveu_outside_us_compute_tpp": "How much of it is outside the United States?",
     "facts.nveu_country": "For which country is the NVEU authorization?",
     "facts.nveu_installed_tpp": "How much 3A090.a-level compute (TPP) does the company already have installed in that country?",
-    "status.approved_ic_designer": "Is {e} an approved IC designer (Supp. No. 6 to part 740)?",
-    "status.reports_under_743_9": "Are {e}'s transactions subject to the 743.9 foundry reporting?",
-    "status.applied_for_approval": "Did {e} apply for approved IC designer status by the deadline?",
-    "status.private_sector": "Is {e} a private-sector end user?",
-    "status.uveu": "Is {e} a universal validated end user (UVEU)?",
-    "status.nveu": "Is {e} a national validated end user (NVEU)?",
-    "items.data_center": "Is item {n} designed or marketed for use in a data center?",
-    "items.training_ops": "How many operations were used to train the model of item {n}?",
-    "items.published": "Are the weights of item {n} published?",
-    "items.derived_from_published": "Was the model of item {n} trained starting from published weights?",
-    "items.added_training_ops": "How many operations were added on top of the published weights (item {n})?",
-    "items.foreign_produced": "Was item {n} made (or, for weights, trained) outside the United States?",
-    "items.trained_on_ear_ics": "Was item {n} produced on a plant subject to the EAR (734.9(l))?",
-    "items.us_technology_direct_product": "Is item {n} a direct product of specified U.S. technology or software (734.9(h))?",
-    "items.us_technology_plant_product": "Was item {n} made by a plant that is such a direct product (734.9(h))?",
-    "items.developer": "Who developed the technology of item {n}?",
+    "entities.NAME.status.approved_ic_designer": "Is {e} an approved IC designer (Supp. No. 6 to part 740)?",
+    "entities.NAME.status.reports_under_743_9": "Are {e}'s transactions subject to the 743.9 foundry reporting?",
+    "entities.NAME.status.applied_for_approval": "Did {e} apply for approved IC designer status by the deadline?",
+    "entities.NAME.status.private_sector": "Is {e} a private-sector end user?",
+    "entities.NAME.status.uveu": "Is {e} a universal validated end user (UVEU)?",
+    "entities.NAME.status.nveu": "Is {e} a national validated end user (NVEU)?",
+    "items[i].data_center": "Is item {n} designed or marketed for use in a data center?",
+    "items[i].training_ops": "How many operations were used to train the model of item {n}?",
+    "items[i].published": "Are the weights of item {n} published?",
+    "items[i].derived_from_published": "Was the model of item {n} trained starting from published weights?",
+    "items[i].added_training_ops": "How many operations were added on top of the published weights (item {n})?",
+    "items[i].foreign_produced": "Was item {n} made (or, for weights, trained) outside the United States?",
+    "items[i].trained_on_ear_ics": "Was item {n} produced on a plant subject to the EAR (734.9(l))?",
+    "items[i].us_technology_direct_product": "Is item {n} a direct product of specified U.S. technology or software (734.9(h))?",
+    "items[i].us_technology_plant_product": "Was item {n} made by a plant that is such a direct product (734.9(h))?",
+    "items[i].developer": "Who developed the technology of item {n}?",
+    "ic_designer_status": "Is {e} an approved IC designer, or an authorized one (its transactions reported under 743.9, approval applied for)?",
+    "item_classification": "Which ECCN is item {n} classified under (its stated ECCN and its specifications disagree)?",
 }
-
-
-def _question(key: str, desc: str, **kw) -> str:
-    q = QUESTIONS.get(key)
-    return q.format(**kw) if q else f"Not given: {desc}"
-
-
-def missing_fact_field(sym) -> tuple[str | None, str]:
-    """The scenario field that answers a missing fact the KB names, and the question in words.
-
-    ``sym`` is the clingo symbol of ``missing_fact(F)`` or ``undecided(A, C, F)``.
-    Returns ``(field path or None, question)``; None when no input field answers it
-    (e.g. an allocation the rule's own table does not give).
-    """
-    import clingo
-
-    def text(a) -> str:
-        if a.type == clingo.SymbolType.String:
-            return a.string
-        if a.type == clingo.SymbolType.Number:
-            return str(a.number)
-        return str(a)
-
-    if sym.type != clingo.SymbolType.Function:
-        return None, str(sym)
-    name, args = sym.name, sym.arguments
-    if not args:
-        if name in MISSING_FACT_SCALARS:
-            return MISSING_FACT_SCALARS[name]
-        for table, prefix in ((FACTS, "facts"), (TRANSACTION_FIELDS, "transaction")):
-            if name in table:
-                return f"{prefix}.{name}", _question(f"{prefix}.{name}", table[name][1])
-        return None, name.replace("_", " ")
-    if len(args) == 1:
-        a = args[0]
-        if a.type == clingo.SymbolType.Number:      # an item line, 1-based
-            n = a.number
-            if name in MISSING_FACT_ITEM:
-                f, q = MISSING_FACT_ITEM[name]
-                return f"items[{n - 1}].{f}", q.format(n=n)
-            if name.startswith("item_") and name[5:] in ITEM_FIELDS:
-                name = name[5:]
-            if name in ITEM_FIELDS:
-                return f"items[{n - 1}].{name}", _question(f"items.{name}", f"item {n}: {ITEM_FIELDS[name][1]}", n=n)
-        else:                                       # an entity name
-            e = text(a)
-            if name in MISSING_FACT_ENTITY:
-                f, q = MISSING_FACT_ENTITY[name]
-                return f"entities.{e}.{f}", q.format(e=e)
-            if name in ENTITY_STATUS:
-                return f"entities.{e}.status.{name}", _question(f"status.{name}", f"{e}: {ENTITY_STATUS[name][1]}", e=e)
-    if name == "nveu_allocation" and len(args) == 2:
-        return None, (f"What is the national VEU allocation for {text(args[0])} Q{text(args[1])}? "
-                      "(the rule's table gives none for that quarter)")
-    return None, text(sym).replace("_", " ")
 
 
 # ---------------------------------------------------------------------------
@@ -436,7 +364,42 @@ def by_section(section: str) -> dict[str, Input]:
 MISSING_ALIASES: dict[str, str] = {
     "item_classification": "items[i].eccn",                       # the stated ECCN and the specifications disagree
     "ic_designer_status": "entities.NAME.status.approved_ic_designer",
+    "item_dram_bandwidth": "items[i].dram_bandwidth_gbps",        # 742.6(b)(10)(iii)(A)(1), kb/later_amendments.lp
 }
+
+
+def _parts(missing) -> tuple[str, str | None, int | None, list[str]] | None:
+    """A missing fact (a clingo symbol or its text) as (name, entity, item line, argument texts)."""
+    import clingo
+    if isinstance(missing, str):            # as the answer writes it: headquartered(HoldCo), item_tpp(1)
+        m = re.fullmatch(r"\s*([a-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*", missing)
+        if not m:
+            return None
+        args = [a.strip().strip('"') for a in m.group(2).split(",")] if m.group(2) else []
+        item = next((int(a) for a in args if a.isdigit()), None)
+        entity = next((a for a in args if not a.isdigit()), None)
+        return m.group(1), entity, item, args
+    if missing.type != clingo.SymbolType.Function:
+        return None
+    syms = list(missing.arguments)
+    entity = next((a.string if a.type == clingo.SymbolType.String else a.name for a in syms
+                   if a.type == clingo.SymbolType.String
+                   or (a.type == clingo.SymbolType.Function and not a.arguments)), None)
+    item = next((a.number for a in syms if a.type == clingo.SymbolType.Number), None)
+    texts = [a.string if a.type == clingo.SymbolType.String else str(a) for a in syms]
+    return missing.name, entity, item, texts
+
+
+def _answering_input(name: str, entity: str | None, item: int | None) -> Input | None:
+    """The input whose field answers the missing fact ``name`` (about an entity, an item line or neither)."""
+    if name in MISSING_ALIASES:
+        return BY_PATH[MISSING_ALIASES[name]]
+    sections = ("item",) if item is not None else ("entity", "status") if entity is not None \
+        else ("date", "transaction", "fact")
+    for inp in INPUTS:
+        if inp.section in sections and name in (inp.pred_name, inp.key) and not (inp.keyed and name != inp.key):
+            return inp
+    return None
 
 
 def field_path(missing) -> str | None:
@@ -445,33 +408,48 @@ def field_path(missing) -> str | None:
     ``entities.HoldCo.headquartered``, ``item_tpp(1)`` -> ``items[0].tpp``,
     ``lpp_prior_shipments_tpp`` -> ``facts.lpp_prior_shipments_tpp``. Accepts a clingo
     symbol or its text; None when the name is no field (e.g. a derived quantity)."""
-    import clingo
-    if isinstance(missing, str):            # as the answer writes it: headquartered(HoldCo), item_tpp(1)
-        m = re.fullmatch(r"\s*([a-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*", missing)
-        if not m:
-            return None
-        name = m.group(1)
-        args = [a.strip().strip('"') for a in m.group(2).split(",")] if m.group(2) else []
-        item = next((int(a) for a in args if a.isdigit()), None)
-        entity = next((a for a in args if not a.isdigit()), None)
-    else:
-        if missing.type != clingo.SymbolType.Function:
-            return None
-        name, syms = missing.name, list(missing.arguments)
-        entity = next((a.string if a.type == clingo.SymbolType.String else a.name for a in syms
-                       if a.type == clingo.SymbolType.String
-                       or (a.type == clingo.SymbolType.Function and not a.arguments)), None)
-        item = next((a.number for a in syms if a.type == clingo.SymbolType.Number), None)
-    sections = ("item",) if item is not None else ("entity", "status") if entity is not None \
-        else ("date", "transaction", "fact")
-    if name in MISSING_ALIASES:
-        return BY_PATH[MISSING_ALIASES[name]].concrete_path(entity, item)
-    for inp in INPUTS:
-        if inp.section in sections and name in (inp.pred_name, inp.key) and not (inp.keyed and name != inp.key):
-            return inp.concrete_path(entity, item)
+    parts = _parts(missing)
+    if parts is None:
+        return None
+    name, entity, item, _ = parts
+    inp = _answering_input(name, entity, item)
+    if inp is not None:
+        return inp.concrete_path(entity, item)
     if item is not None and name.startswith("item_") and len(str(item)) < 5:
         return f"items[{item - 1}]"             # about the line as a whole
     return None
+
+
+def missing_fact_field(missing) -> tuple[str | None, str]:
+    """The scenario field that answers a missing fact the KB names, and the question in words.
+
+    ``missing`` is the clingo symbol of ``missing_fact(F)`` or ``undecided(A, C, F)``
+    (or its text). Returns ``(field path or None, question)``; the field is found as
+    ``field_path`` finds it, None when no input field answers it (e.g. an allocation
+    the rule's own table does not give).
+    """
+    parts = _parts(missing)
+    if parts is None:
+        return None, str(missing)
+    name, entity, item, args = parts
+    inp = _answering_input(name, entity, item)
+    if inp is None:
+        if name == "nveu_allocation" and len(args) == 2:
+            return None, (f"What is the national VEU allocation for {args[0]} Q{args[1]}? "
+                          "(the rule's table gives none for that quarter)")
+        text = name + (f"({','.join(args)})" if args else "")
+        return None, text.replace("_", " ")
+    q = QUESTIONS.get(name) if name in MISSING_ALIASES else None
+    q = q or QUESTIONS.get(inp.path)
+    if q:
+        question = q.format(e=entity, n=item)
+    elif inp.section == "item":
+        question = f"Not given: item {item}: {inp.description}"
+    elif inp.section in ("entity", "status"):
+        question = f"Not given: {entity}: {inp.description}"
+    else:
+        question = f"Not given: {inp.description}"
+    return inp.concrete_path(entity, item), question
 
 
 def input_path(fact) -> str | None:

@@ -36,7 +36,7 @@ from clingo import Function, Number, String
 
 from pyrules.engine import kb
 from pyrules.inputs import limits
-from pyrules.engine.arithmetic import Arithmetic, big, from_big
+from pyrules.engine.arithmetic import big, from_big
 from pyrules.errors import InputError
 from pyrules.inputs.limits import shown
 from pyrules.inputs.model import _int, _name, parse_big, parse_date
@@ -86,22 +86,11 @@ def _in_force_constants() -> set[str]:
 
 @functools.cache
 def catalogue() -> Catalogue:
-    ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], kb.kb_text())
-    ctl.ground([("base", [])], context=Arithmetic())
-
-    def facts(name, arity):
-        return [tuple(a.symbol.arguments) for a in ctl.symbolic_atoms.by_signature(name, arity) if a.is_fact]
-
-    params = {a[0].name: a[1] for a in facts("param_value", 4)}
-    params.update({a[0].name: a[1] for a in facts("default_param", 2)})
-    key_dates = {a[0].name: a[1].number for a in facts("default_key_date", 2)}
-    provisions = {a[0].name: a[1].string for a in facts("provision", 5)}
-    nveu = {(a[0].number, a[1].number): a[2] for a in facts("default_nveu_allocation", 3)}
-    consulted = _in_force_constants()
+    """What a regime may change, from the KB's self-description (pyrules.engine.kb)."""
+    provisions = {p: v["citation"] for p, v in kb.provisions().items()}
     # kb/regime.lp makes every authorization consult its provision.
-    consulted |= {a[1].name for a in facts("authorization", 2)}
-    return Catalogue(params, key_dates, provisions, nveu, frozenset(consulted))
+    consulted = _in_force_constants() | set(kb.authorizations().values())
+    return Catalogue(kb.parameters(), kb.default_key_dates(), provisions, kb.nveu_allocations(), frozenset(consulted))
 
 
 def _is_big(sym: clingo.Symbol) -> bool:

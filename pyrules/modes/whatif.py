@@ -678,7 +678,7 @@ class _Problem:
             for a in self.base_atoms:
                 by.setdefault(a.name, []).append(a.arguments)
             chosen = {a[0].name: a[1].name for a in by.get("reading", [])}
-            self._fill_args = ({a[0].name: a[1] for a in by.get("param", [])},
+            self._fill_args = (kb.params_in(by),
                                {a[0].name: a[1].number for a in by.get("key_date", [])},
                                {t.name: x.string for t, r, x in by.get("reading_text", [])
                                 if chosen.get(t.name) == r.name})
@@ -737,14 +737,9 @@ class _Problem:
             # countries: alternatives come from the mode's classes
 
     def _thresholds(self) -> set[int]:
-        """The n(...) numbers the KB compares TPP with: parameters and allocations."""
-        out = set()
-        for name in ("param", "nveu_allocation", "allocation", "allocation_bound"):
-            for args in self.by.get(name, []):
-                for x in args:
-                    if _is_big(x):
-                        out.add(from_big(x))
-        return out
+        """The n(...) numbers the KB compares TPP with: the parameters in force for the
+        scenario (under its regime) and the allocations (read by pyrules.engine.kb)."""
+        return set(kb.amounts_in(self.by))
 
     def _dates(self, v: Var) -> list[int]:
         ds: set[int] = set()
@@ -757,9 +752,8 @@ class _Problem:
                 ds.add(_date_int(_int_date(to) + _dt.timedelta(days=1)))
         if v.kind == "fact":  # a date fact: also N days before the scenario's date
             as_of = [a[0].number for a in self.by.get("as_of", [])]
-            for name, val in self.by.get("param", []):
-                if "days" in name.name and val.type == clingo.SymbolType.Number and as_of:
-                    ds.add(_date_int(_int_date(as_of[0]) - _dt.timedelta(days=val.number)))
+            for days in kb.day_counts_in(self.by) if as_of else ():
+                ds.add(_date_int(_int_date(as_of[0]) - _dt.timedelta(days=days)))
         return sorted(ds)
 
     # -- the optimisation ------------------------------------------------------------

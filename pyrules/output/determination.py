@@ -214,7 +214,7 @@ class Determination:
             cited.add(pid)
             return citation(pid)
 
-        params = {a[0].name: a[1] for a in get("param")}
+        params = kb.params_in(by)
         dates = {a[0].name: a[1].number for a in get("key_date")}
         chosen = {a[0].name: a[1].name for a in get("reading")}
         phrases = {t.name: x.string for t, r, x in get("reading_text") if chosen.get(t.name) == r.name}

@@ -174,47 +174,13 @@ def error_field(path: str | None, data: dict) -> str | None:
     return path
 
 
-# The KB's names of missing facts -> the input that answers them.
-_TX = {"ship_to": "transaction.to", "ship_from": "transaction.from", "action": "transaction.action",
-       "consignee": "transaction.consignee", "purpose": "transaction.purpose",
-       "via_distributor": "transaction.via_distributor", "as_of": "date"}
-_ITEM_PRED = {"item_tpp": "tpp", "item_die_area": "die_area_mm2", "item_data_center": "data_center",
-              "item_designer": "designer", "item_classification": "eccn", "item_eccn": "eccn",
-              "item_quantity": "quantity"}
-
-
 def missing_fact_field(fact: str, data: dict) -> dict:
     """For a missing fact as the KB names it ('uveu(AcmeCloud)', 'item_designer(1)',
     'tier2_allocation_used_tpp'): the JSON path that answers it, the form field and a
-    question in words. ``path`` is None for rule data no input can give."""
+    question in words, as ``schema.missing_fact_field`` (the one mapping from missing
+    facts to inputs) gives them. ``path`` is None for rule data no input can give."""
     if isinstance(fact, dict):      # a richer form of the answer: {"id": ..., ...}
         fact = str(fact.get("id") or fact.get("fact") or fact)
-    m = re.fullmatch(r"(\w+)(?:\((.*)\))?", fact.strip())
-    name = m.group(1) if m else fact
-    argt = [a.strip() for a in m.group(2).split(",")] if m and m.group(2) is not None else []
-    num = argt[0] if len(argt) == 1 and argt[0].isdigit() else None
-    path = desc = None
-    kind = None
-    if not argt and name in schema.FACTS:
-        path, (kind, desc) = f"facts.{name}", schema.FACTS[name]
-    elif not argt and name in _TX:
-        path = _TX[name]
-        key = path.split(".")[-1]
-        kind, desc = schema.TRANSACTION_FIELDS.get(key, ("date", "the date of the transaction"))
-    elif len(argt) == 1 and name in schema.ENTITY_FIELDS:
-        path, (kind, desc) = f"entities.{argt[0]}.{name}", schema.ENTITY_FIELDS[name]
-        desc = desc.replace("the entity", argt[0])
-    elif len(argt) == 1 and name in schema.ENTITY_STATUS:
-        path, (kind, desc) = f"entities.{argt[0]}.status.{name}", schema.ENTITY_STATUS[name]
-        desc = f"{argt[0]}: {desc}"
-    elif num is not None and (name in _ITEM_PRED or name in schema.ITEM_FIELDS):
-        key = _ITEM_PRED.get(name, name)
-        path = f"items[{int(num) - 1}].{key}"
-        kind, desc = schema.ITEM_FIELDS[key]
-        desc = f"item {num}: {desc}"
-    if path is None:
-        return {"id": fact, "path": None, "field": None, "field_id": None,
-                "question": f"{fact.replace('_', ' ')} (rule data that no input gives: see the notes)"}
-    q = f"Is it so that {desc}?" if kind == "bool" else f"Please give {desc}."
+    path, question = schema.missing_fact_field(fact)
     field = error_field(path, data)
-    return {"id": fact, "path": path, "field": field, "field_id": fid(field) if field else None, "question": q}
+    return {"id": fact, "path": path, "field": field, "field_id": fid(field) if field else None, "question": question}
