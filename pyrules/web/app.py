@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
+from pyrules.engine import kb
 from pyrules.inputs import schema
 from pyrules.inputs.api_models import Determination as DeterminationModel
 from pyrules.inputs.api_models import Scenario as ScenarioModel
@@ -139,7 +140,8 @@ def create_app() -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(ecfr_url=ecfr_url, citation_links=citation_links, fid=forms.fid,
                                  default_view=schema.VIEWS[0],
-                                 coverage_line=coverage_line, version=__version__)
+                                 coverage_line=coverage_line, version=__version__,
+                                 reading_title=kb.reading_title)
     templates.env.filters["words"] = lambda s: (s or "").replace("_", " ")
     templates.env.filters["num"] = _num
     templates.env.filters["yn"] = lambda v: "" if v is None or v == "" else {True: "yes", False: "no"}.get(v, str(v))
