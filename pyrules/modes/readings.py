@@ -179,7 +179,7 @@ def _outcome_text(o: dict) -> str:
     text = (f"licence required {ANSWER_WORDS[o['license_required']]}; policy {pol}; "
             f"authorized {ANSWER_WORDS[o['authorized']]}; available: {avail}")
     if o["obligations"]:
-        text += "; obligations: " + ", ".join(o["obligations"])
+        text += "; obligations: " + ", ".join(x.replace("_", " ") for x in o["obligations"])
     if o["red_flags"]:
         text += "; red flags: " + ", ".join(o["red_flags"])
     return text
