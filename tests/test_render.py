@@ -347,8 +347,10 @@ def test_every_outside_reason_has_words_in_the_kb():
 def test_742_6_a_6_iii_before_compliance_item_line_says_why_in_words():
     """Before 2025-05-15 the IFR's worldwide requirement is not in force: said in words."""
     d = pyrules.evaluate(QUERIES / "core_before_compliance_date.json")
+    # Germany in the window: both reasons, the rule's own first, then the earlier controls'
     assert ("  - item 1: outside this rule: the AI Diffusion rule's worldwide licence requirement for these chips "
-            "is not in force on this date (the earlier controls govern)") in d.to_text().splitlines()
+            "is not in force on this date (the earlier controls govern); the controls that preceded the AI "
+            "Diffusion rule do not reach this destination and these parties") in d.to_text().splitlines()
     assert d.items[0]["outside_reason"].startswith("the AI Diffusion rule's worldwide licence requirement")
 
 

@@ -147,7 +147,8 @@ def reading_title(topic: str) -> str:
 def outside_reason_texts() -> dict[str, str]:
     """Why an item line is outside the rule, in words: reason -> text
     (outside_reason_text/2 in kb/items.lp; placeholders such as {date:effective} unfilled)."""
-    return {r.name: x.string for r, x in described("outside_reason_text/2")}
+    found = sorted(described("outside_reason_text/2"), key=lambda rx: _position(f"outside_reason_text({rx[0].name},"))
+    return {r.name: x.string for r, x in found}
 
 
 def reading_defaults() -> dict[str, str]:

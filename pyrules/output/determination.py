@@ -241,6 +241,15 @@ class Determination:
                                "citation": cite(prov.name)})
         classes = {a[0].number: a[1].string for a in get("item_class")}
         outside = {a[0].number: a[1].name for a in get("item_outside_rule")}
+        reasons: dict[int, set[str]] = {}
+        for a in get("item_outside_rule"):
+            reasons.setdefault(a[0].number, set()).add(a[1].name)
+        order = list(kb.outside_reason_texts())        # the KB's order of the reasons
+
+        def reason_words(i: int) -> str:
+            """Every reason the line is outside the rule, in the KB's words and order."""
+            rs = sorted(reasons[i], key=lambda r: (order.index(r) if r in order else len(order), r))
+            return "; ".join(fill(kb.outside_reason_texts().get(r, r.replace("_", " "))) for r in rs)
         why: dict[int, list[str]] = {}
         for i, _r, prov in sorted(get("outside_citation")):
             why.setdefault(i.number, []).append(cite(prov.name))
@@ -250,8 +259,7 @@ class Determination:
         for i, line in enumerate(scenario.data.get("items", []), start=1):
             d.items.append({"item": i, "line": line, "eccn": classes.get(i),
                             "outside_rule": outside.get(i),
-                            "outside_reason": (fill(kb.outside_reason_texts().get(outside[i], outside[i].replace("_", " ")))
-                                               if i in outside else None),
+                            "outside_reason": reason_words(i) if i in outside else None,
                             "outside_citations": sorted(set(why.get(i, []))),
                             "fails_parameters": below.get(i, [])})
         tpp = get("shipment_tpp")
