@@ -284,11 +284,13 @@ def cmd_parse(args) -> int:
 
 
 def cmd_readings(args) -> int:
+    from pyrules.engine import kb
     from pyrules.inputs import schema
     if getattr(args, "files", None):
         return _readings_of_files(args)
     for topic, choices in schema.READINGS.items():
         print(f"{topic}: {', '.join(choices)}  (default {choices[0]})")
+        print(f"    {kb.reading_title(topic)}")
     return 0
 
 

@@ -273,3 +273,128 @@ def test_html_lists_failed_and_undecided_conditions_on_separate_lines():
     html = d._repr_html_()
     row = next(line for line in html.splitlines() if line.startswith("<tr><td>LPP"))
     assert row.count("<br>") == len(lpp["failed_conditions"]) + len(lpp["undecided_conditions"]) - 1
+
+
+# --------------------------------------------------------------------------- plain words (issue 13)
+def test_every_reading_topic_has_a_plain_title_in_the_kb():
+    """Every ambiguous provision (reading_topic/2) has a reading_title/2 next to it, read
+    through the KB's self-description; none is just its name in words."""
+    from pyrules.engine import kb
+    declared = {t.name: x.string for t, x in kb.described("reading_title/2")}
+    assert set(kb.readings()) <= set(declared)
+    for topic, title in kb.reading_titles().items():
+        assert title == declared[topic] and title != topic.replace("_", " ") and len(title.split()) >= 5
+
+
+def test_748_15_summary_names_the_reading_by_its_title_not_its_name():
+    """748.15 UVEU headquarters: the one-sentence answer says what is read two ways."""
+    d = pyrules.evaluate(QUERIES / "core_tier1_parent.json")
+    assert d.readings_that_matter == ["uveu_headquarters"]
+    s = d.summary()
+    assert s.endswith("the outcome depends on how the rule is read: whose headquarters count for a universal "
+                      "validated end user (the consignee and its parent, or either).")
+    assert "uveu" not in s.lower().replace("universal validated end user", "")
+    text = d.to_text()
+    assert ("  - whose headquarters count for a universal validated end user (the consignee and its parent, or "
+            "either): read here as entity and parent (the default); otherwise entity or parent "
+            "(--reading uveu_headquarters=entity_or_parent)") in text
+    assert "readings used:" not in text          # not the fifteen topics' names
+    assert "whose headquarters count for a universal validated end user" in d._repr_html_()
+
+
+def test_readings_list_gives_each_topic_its_title(capsys):
+    from pyrules import cli
+    assert cli.main(["readings"]) == 0
+    out = capsys.readouterr().out
+    assert "cambodia_d5_exit: state_department_list, bis_rule  (default state_department_list)\n" \
+           "    when Cambodia left Country Group D:5\n" in out
+
+
+def test_748_15_readings_say_which_authorization_changes_from_what_to_what():
+    """`pyrules readings`: the UVEU's state under each reading of its headquarters test,
+    in words, with the topic's title; no upper-case heading, "differs" not "differ"."""
+    from pyrules.modes.readings import evaluate_all_readings, to_text
+    raw = json.loads((QUERIES / "core_tier1_parent.json").read_text())
+    out = to_text(evaluate_all_readings(raw))
+    assert ("The outcome depends on the reading uveu_headquarters, whose headquarters count for a universal "
+            "validated end user (the consignee and its parent, or either): UVEU is not available under "
+            "entity_and_parent, undecided under entity_or_parent.") in out
+    assert "DEPENDS" not in out and " differ)" not in out
+
+
+def test_742_6_b_10_overlap_line_uses_provision_titles_and_cites_once():
+    """742.6(b)(10): the Tier 1 and Tier 3 policies both apply; said by their titles, the
+    common citation once."""
+    d = pyrules.evaluate(QUERIES / "lang_overlap_tier1_location_tier3_parent.scn")
+    line = next(x for x in d.to_text().splitlines() if x.startswith("OVERLAP"))
+    assert line == ('OVERLAP: "Presumption of approval: Tier 1 destinations and Tier 1-headquartered entities" and '
+                    '"Presumption of denial: Tier 3 destinations and Tier 3-headquartered entities" both apply  '
+                    '[15 CFR 742.6(b)(10)] -- unresolved: the rule states no precedence')
+    assert "policy_chips" not in d.to_text()
+    assert d.to_json()["overlaps"][0]["titles"][1].startswith("Presumption of denial")
+
+
+def test_every_outside_reason_has_words_in_the_kb():
+    """Each reason an item line is outside the rule (item_outside_rule/2) has an
+    outside_reason_text/2 in kb/items.lp."""
+    import re
+    from pyrules.engine import kb
+    reasons = set(re.findall(r"item_outside_rule\(I, ([a-z][a-z0-9_]*)\)", kb.kb_text()))
+    assert len(reasons) >= 15
+    assert reasons <= set(kb.outside_reason_texts())
+
+
+def test_742_6_a_6_iii_before_compliance_item_line_says_why_in_words():
+    """Before 2025-05-15 the IFR's worldwide requirement is not in force: said in words."""
+    d = pyrules.evaluate(QUERIES / "core_before_compliance_date.json")
+    # Germany in the window: both reasons, the rule's own first, then the earlier controls'
+    assert ("  - item 1: outside this rule: the AI Diffusion rule's worldwide licence requirement for these chips "
+            "is not in force on this date (the earlier controls govern); the controls that preceded the AI "
+            "Diffusion rule do not reach this destination and these parties") in d.to_text().splitlines()
+    assert d.items[0]["outside_reason"].startswith("the AI Diffusion rule's worldwide licence requirement")
+
+
+def test_742_6_a_6_iii_china_in_the_window_one_line_per_item_no_contradiction():
+    """China, 2025-05-14: the earlier controls' 3A090.a requirement and the IFR's
+    worldwide requirement not yet in force are said on one line."""
+    raw = json.loads((QUERIES / "core_before_compliance_date.json").read_text())
+    raw.pop("expect", None)
+    raw["date"] = "2025-05-14"
+    raw["transaction"]["to"] = "CN"
+    raw["entities"]["Buyer"] = {"located": "CN", "headquartered": "CN"}
+    d = pyrules.evaluate(raw)
+    assert d.license_required is True
+    lines = [x for x in d.to_text().splitlines() if x.startswith("  - item 1")]
+    assert len(lines) == 1
+    assert lines[0].startswith("  - item 1: 3A090.a  [15 CFR 742.6(a)(6)(iii) (as amended by 88 FR 73458")
+    assert lines[0].endswith("; the AI Diffusion rule's worldwide licence requirement for these chips is not in "
+                             "force on this date (the earlier controls govern)")
+    assert "outside this rule" not in lines[0]
+
+
+def test_742_6_b_10_policy_that_turns_on_assurances_names_the_fact():
+    """742.6(b)(10): between the allocation and its double, assurances unknown: the summary
+    names the fact (conditional_policy/4), its field and the policy under each answer."""
+    d = pyrules.evaluate(QUERIES / "core_allocation_assurances_unknown_both_outcomes.json")
+    assert d.licensing_policy is None
+    assert [f["field"] for f in d.to_json()["policy_depends_on"]] == ["facts.government_assurances"]
+    assert ("the licensing policy depends on “Has the destination given government-to-government assurances?” "
+            "(facts.government_assurances): if yes, applications are reviewed under a presumption of approval, "
+            "if no, applications are reviewed under a policy of denial.") in d.summary()
+    assert "no licensing policy could be determined" not in d.summary()
+    assert "  - candidate: presumption of approval if yes  [15 CFR 742.6(b)(10)]" in d.to_text()
+
+
+def test_740_28_decided_answer_labels_the_facts_that_decide_other_authorizations():
+    """740.28 ACM available: the licence answer and the authorization are decided; the facts
+    still named (AIA, UVEU undecided) only decide those, and are labelled so."""
+    d = pyrules.evaluate(QUERIES / "acm_taiwan_packaging_available.json")
+    assert d.license_required is True and d.authorized is True and d.licensing_policy == "presumption_of_approval"
+    assert d.missing_fact_fields            # AIA and the UVEU still turn on them
+    text = d.to_text()
+    assert "Missing facts (fill in the field to decide)" not in text
+    assert ("Facts not given that would decide the other authorizations (the answer above stands either way):"
+            in text)
+    # an undecided answer keeps the plain heading
+    u = pyrules.evaluate(QUERIES / "core_allocation_assurances_unknown_both_outcomes.json")
+    assert "Missing facts (fill in the field to decide):" in u.to_text()

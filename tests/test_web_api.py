@@ -432,3 +432,21 @@ def test_api_timeline_or_501(client):
     else:
         assert r.status_code == 200, r.text
         assert r.json()["scenario"] == s["scenario"]
+
+
+def test_pages_say_readings_overlaps_and_missing_facts_in_plain_words(client):
+    """Issue 13, on the web page: 748.15's reading by its title, 742.6(b)(10)'s overlap by
+    the provisions' titles, and under a decided answer (740.28 ACM) the facts named for
+    what they decide."""
+    r = client.post("/answer", data={"scenario_json": json.dumps(load("core_tier1_parent.json"))})
+    assert r.status_code == 200
+    assert "whose headquarters count for a universal validated end user" in r.text
+    r = client.post("/answer", data={"scenario_json": json.dumps(load("core_overlap_tier1_location_tier3_parent.json"))})
+    assert "Overlap: “Presumption of approval: Tier 1 destinations and Tier 1-headquartered entities”" in r.text
+    assert "which licensing policy prevails when the Tier 1 and Tier 3 policies both apply" in r.text
+    r = client.post("/answer", data={"scenario_json": json.dumps(load("acm_taiwan_packaging_available.json"))})
+    assert "Facts that would decide the other authorizations" in r.text and "Facts still needed" not in r.text
+    r = client.post("/answer", data={"scenario_json": json.dumps(load("core_before_compliance_date.json"))})
+    assert "outside this rule: the AI Diffusion rule&#39;s worldwide licence requirement for these chips" in r.text
+    topics = {t["topic"]: t for t in client.get("/api/v1/readings").json()}
+    assert topics["cambodia_d5_exit"]["title"] == "when Cambodia left Country Group D:5"

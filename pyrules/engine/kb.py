@@ -131,6 +131,27 @@ def readings() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@functools.cache
+def reading_titles() -> dict[str, str]:
+    """Topic -> its plain title ("whose headquarters count for ..."), reading_title/2,
+    declared next to each topic in kb/*.lp; a topic without one keeps its name in words."""
+    found = {t.name: x.string for t, x in described("reading_title/2")}
+    return {t: found.get(t, t.replace("_", " ")) for t in readings()}
+
+
+def reading_title(topic: str) -> str:
+    """The plain title of one reading topic (its name in words when the KB gives none)."""
+    return reading_titles().get(topic, topic.replace("_", " "))
+
+
+@functools.cache
+def outside_reason_texts() -> dict[str, str]:
+    """Why an item line is outside the rule, in words: reason -> text
+    (outside_reason_text/2 in kb/items.lp; placeholders such as {date:effective} unfilled)."""
+    found = sorted(described("outside_reason_text/2"), key=lambda rx: _position(f"outside_reason_text({rx[0].name},"))
+    return {r.name: x.string for r, x in found}
+
+
 def reading_defaults() -> dict[str, str]:
     return {t: r[0] for t, r in readings().items()}
 

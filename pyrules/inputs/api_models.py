@@ -144,6 +144,7 @@ class ItemLine(_Open):
     line: dict[str, Any]
     eccn: str | None
     outside_rule: str | None
+    outside_reason: str | None = Field(None, description="why the line is outside the rule, in words")
 
 
 class PolicyCandidate(_Open):
@@ -180,6 +181,7 @@ class Obligation(_Open):
 class Overlap(_Open):
     provisions: list[str]
     citations: list[str]
+    titles: list[str] = Field(default_factory=list, description="the provisions' titles")
     resolved_by_reading: bool
 
 
@@ -239,6 +241,8 @@ class Determination(_Open):
     licensing_policy: str | None
     policy_citation: str | None
     policy_candidates: list[PolicyCandidate]
+    policy_depends_on: list[dict[str, Any]] = Field(
+        default_factory=list, description="the facts not given that the licensing policy turns on: id, field, question")
     authorizations: list[Authorization]
     obligations: list[Obligation]
     overlaps: list[Overlap]

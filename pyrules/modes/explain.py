@@ -907,6 +907,12 @@ def _statement(sym: clingo.Symbol, section: str) -> str:
         return f"Obligation: {a[2]}"
     if n == "missing_fact":
         return f"Missing fact: {a[0]}"
+    if n == "reading_matters":      # the topic's plain title (reading_title/2), then its name
+        return f"Reading matters: {kb.reading_title(a[0])} ({atom_text(sym)})"
+    if n == "item_outside_rule":    # the reason in words (outside_reason_text/2)
+        from pyrules.output.determination import fill_text
+        why = kb.outside_reason_texts().get(a[1], a[1].replace("_", " "))
+        return f"Item {a[0]} is outside the rule: {fill_text(why, {}, kb.key_dates())}"
     return f"{section[0].upper()}{section[1:]}: {atom_text(sym)}"
 
 

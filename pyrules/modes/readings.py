@@ -179,22 +179,64 @@ def _outcome_text(o: dict) -> str:
     text = (f"licence required {ANSWER_WORDS[o['license_required']]}; policy {pol}; "
             f"authorized {ANSWER_WORDS[o['authorized']]}; available: {avail}")
     if o["obligations"]:
-        text += "; obligations: " + ", ".join(o["obligations"])
+        text += "; obligations: " + ", ".join(x.replace("_", " ") for x in o["obligations"])
     if o["red_flags"]:
         text += "; red flags: " + ", ".join(o["red_flags"])
     return text
 
 
+_OUTCOME_WORDS = {"license_required": "whether a licence is required", "authorized": "whether it is authorized",
+                  "licensing_policy": "the licensing policy", "obligations": "the obligations",
+                  "red_flags": "the red flags"}
+
+
+def _value_words(key: str, v) -> str:
+    from pyrules.output.render import ANSWER_WORDS
+    if key in ("license_required", "authorized"):
+        return ANSWER_WORDS[v]
+    if key == "licensing_policy":
+        return (v or "none determined").replace("_", " ")
+    return ", ".join(x.replace("_", " ") for x in v) or "none"
+
+
+def differences_text(info: dict) -> list[str]:
+    """What differs between a topic's readings, in words: each authorization whose
+    state changes (from what, under which reading, to what), and each other part of
+    the outcome that changes, with its value under each reading."""
+    from pyrules.output.render import AUTHORIZATION_STATES
+    states = {"yes": True, "no": False, "indeterminate": None}
+    outs, alts = info["outcomes"], info["alternatives"]
+    out = []
+    if "authorization_status" in info["differences"]:
+        names = sorted({a for r in alts for a in outs[r]["authorization_status"]})
+        for a in names:
+            vals = [outs[r]["authorization_status"].get(a) for r in alts]
+            if len(set(vals)) > 1:
+                out.append(f"{a} is " + ", ".join(
+                    f"{AUTHORIZATION_STATES[states[v]] if v else 'not weighed'} under {r}" for r, v in zip(alts, vals)))
+    for key in info["differences"]:
+        if key in _OUTCOME_WORDS:
+            verb = " are " if key in ("obligations", "red_flags") else " is "
+            out.append(_OUTCOME_WORDS[key] + verb + ", ".join(
+                f"{_value_words(key, outs[r][key])} under {r}" for r in alts))
+    return out
+
+
 def to_text(res: dict) -> str:
+    """The readings' outcomes in words: for each topic that matters, its plain title
+    (reading_title/2 in kb/), what differs between its readings, and the outcome under each."""
+    chosen = {t: r for t, r in sorted(res["readings_used"].items()) if kb.reading_defaults().get(t) != r}
     out = [f"== {res['scenario']}",
-           "Readings used: " + ", ".join(f"{t}={r}" for t, r in sorted(res["readings_used"].items())),
+           "Readings used: the defaults" + ("" if not chosen else ", except " + ", ".join(
+               f"{t}={r}" for t, r in chosen.items())),
            "Outcome: " + _outcome_text(res["baseline"])]
     if not res["depends_on"]:
         out.append("The outcome does not depend on the reading of any ambiguous provision "
                    f"(checked: {', '.join(sorted(res['topics'])) or 'none'}).")
     for t in res["depends_on"]:
         info = res["topics"][t]
-        out.append(f"THE OUTCOME DEPENDS ON THE READING OF {t} ({', '.join(info['differences'])} differ):")
+        out.append(f"The outcome depends on the reading {t}, {kb.reading_title(t)}: "
+                   + "; ".join(differences_text(info)) + ".")
         for r in info["alternatives"]:
             mark = " (default)" if r == info["default"] else ""
             mark += " (used)" if r == info["used"] else ""

@@ -44,6 +44,10 @@ def policy_words(policy: str) -> str:
     return "applications are " + words.get(policy, "reviewed under " + policy.replace("_", " "))
 
 
+def _fact_value(v) -> str:
+    return {True: "yes", False: "no"}.get(v, str(v)) if isinstance(v, bool) else str(v)
+
+
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -78,6 +82,12 @@ def fill_text(text: str, params: dict[str, clingo.Symbol], dates: dict[str, int]
 def citation(pid: str) -> str:
     p = kb.provisions().get(pid)
     return p["citation"] if p else pid
+
+
+def _title(pid: str) -> str:
+    """A provision's title (kb/provisions.lp), its id in words when it has none."""
+    p = kb.provisions().get(pid)
+    return p["title"] if p else pid.replace("_", " ")
 
 
 def deadline_text(sym: clingo.Symbol) -> str | None:
@@ -178,6 +188,7 @@ class Determination:
     licensing_policy: str | None = None
     policy_citation: str | None = None
     policy_candidates: list[dict] = field(default_factory=list)
+    policy_depends_on: list[dict] = field(default_factory=list)     # the facts a conditional policy turns on
     authorizations: list[dict] = field(default_factory=list)
     obligations: list[dict] = field(default_factory=list)
     overlaps: list[dict] = field(default_factory=list)
@@ -230,6 +241,15 @@ class Determination:
                                "citation": cite(prov.name)})
         classes = {a[0].number: a[1].string for a in get("item_class")}
         outside = {a[0].number: a[1].name for a in get("item_outside_rule")}
+        reasons: dict[int, set[str]] = {}
+        for a in get("item_outside_rule"):
+            reasons.setdefault(a[0].number, set()).add(a[1].name)
+        order = list(kb.outside_reason_texts())        # the KB's order of the reasons
+
+        def reason_words(i: int) -> str:
+            """Every reason the line is outside the rule, in the KB's words and order."""
+            rs = sorted(reasons[i], key=lambda r: (order.index(r) if r in order else len(order), r))
+            return "; ".join(fill(kb.outside_reason_texts().get(r, r.replace("_", " "))) for r in rs)
         why: dict[int, list[str]] = {}
         for i, _r, prov in sorted(get("outside_citation")):
             why.setdefault(i.number, []).append(cite(prov.name))
@@ -239,6 +259,7 @@ class Determination:
         for i, line in enumerate(scenario.data.get("items", []), start=1):
             d.items.append({"item": i, "line": line, "eccn": classes.get(i),
                             "outside_rule": outside.get(i),
+                            "outside_reason": reason_words(i) if i in outside else None,
                             "outside_citations": sorted(set(why.get(i, []))),
                             "fails_parameters": below.get(i, [])})
         tpp = get("shipment_tpp")
@@ -254,8 +275,11 @@ class Determination:
             d.policy_candidates.append({"policy": x.name, "provision": p.name, "citation": cite(p.name),
                                         "if": {term_text(fact): value.name == "true" if value.name in ("true", "false")
                                                else term_text(value)}})
+            if all(f["id"] != term_text(fact) for f in d.policy_depends_on):
+                d.policy_depends_on.append(_missing(fact.sym))
         for p1, p2 in sorted(get("overlap")):
             d.overlaps.append({"provisions": [p1.name, p2.name], "citations": [cite(p1.name), cite(p2.name)],
+                               "titles": [_title(p1.name), _title(p2.name)],
                                "resolved_by_reading": d.licensing_policy is not None})
         missing = {term_text(a[0]): a[0] for a in get("missing_fact")}
         d.missing_facts = sorted(missing)
@@ -326,7 +350,7 @@ class Determination:
             "license_required": self.license_required, "authorized": self.authorized,
             "controls": self.controls, "items": self.items, "shipment_tpp": self.shipment_tpp,
             "licensing_policy": self.licensing_policy, "policy_citation": self.policy_citation,
-            "policy_candidates": self.policy_candidates,
+            "policy_candidates": self.policy_candidates, "policy_depends_on": self.policy_depends_on,
             "authorizations": self.authorizations, "obligations": self.obligations,
             "overlaps": self.overlaps, "missing_facts": self.missing_facts,
             "missing_fact_fields": self.missing_fact_fields,
@@ -370,12 +394,22 @@ class Determination:
         if self.license_required is not False:
             if self.licensing_policy:
                 parts.append(policy_words(self.licensing_policy))
+            elif self.policy_depends_on:
+                # conditional_policy/4: the policy turns on a fact not given; name its
+                # question and the field that answers it, and the policy under each answer
+                facts = _join([f"“{f['question']}” ({f['field'] or f['id']})" for f in self.policy_depends_on])
+                cases = sorted((c for c in self.policy_candidates if c.get("if")),
+                               key=lambda c: [v is not True for v in c["if"].values()])
+                parts.append(f"the licensing policy depends on {facts}: " + ", ".join(
+                    "if " + " and ".join(_fact_value(v) for v in c["if"].values()) + ", "
+                    + policy_words(c["policy"]) for c in cases))
             elif self.license_required is True and self.authorized is not True:
                 parts.append("no licensing policy could be determined"
                              + (" (the provisions overlap without precedence)" if self.overlaps else ""))
         if self.readings_that_matter:
-            parts.append("the outcome depends on how " + _join([r.replace("_", " ") for r in self.readings_that_matter])
-                         + (" is" if len(self.readings_that_matter) == 1 else " are") + " read")
+            # the reading's plain title (reading_title/2), never its name
+            parts.append("the outcome depends on how the rule is read: "
+                         + _join([kb.reading_title(r) for r in self.readings_that_matter]))
         return "; ".join(parts) + "."
 
     def to_json_text(self) -> str:

@@ -40,13 +40,10 @@ def render_text(d) -> str:
     if d.view != kb.default_view():
         w(f"   view: {d.view.replace('_', ' ')} ({kb.views().get(d.view, '')})")
     w(f"Licence required: {ANSWER_WORDS[d.license_required]}")
-    for c in d.controls:
-        w(f"  - item {c['item']}: {c['eccn']}  [{c['citation']}]")
+    for line in item_lines(d):
+        w(f"  - {line}")
     for it in d.items:
         if it["outside_rule"]:
-            why = "; ".join(it.get("outside_citations", []))
-            w(f"  - item {it['item']}: outside this rule ({it['outside_rule'].replace('_', ' ')})"
-              + (f" [{why}]" if why else ""))
             fails = ", ".join(f"{p['parameter']} {p['threshold']}" for p in it.get("fails_parameters", []))
             if fails:
                 w(f"    below the parameters: {fails}")
@@ -56,10 +53,13 @@ def render_text(d) -> str:
         pol = d.licensing_policy.replace("_", " ") if d.licensing_policy else "none determined"
         w(f"Licensing policy: {pol}" + (f"  [{d.policy_citation}]" if d.policy_citation else ""))
         if not d.licensing_policy and d.policy_candidates:
+            for f in getattr(d, "policy_depends_on", []):
+                w(f"  depends on: {f['question']}  -> {f['field'] or f['id']}")
             for c in d.policy_candidates:
-                w(f"  - candidate: {c['policy'].replace('_', ' ')}  [{c['citation']}]")
+                cond = ", ".join(f"if {_answer(v)}" for v in c.get("if", {}).values())
+                w(f"  - candidate: {c['policy'].replace('_', ' ')}{' ' + cond if cond else ''}  [{c['citation']}]")
     for o in d.overlaps:
-        w(f"OVERLAP: {o['provisions'][0]} and {o['provisions'][1]} both apply  [{'; '.join(o['citations'])}]"
+        w(f"OVERLAP: {overlap_words(o)}"
           + ("" if o["resolved_by_reading"] else " -- unresolved: the rule states no precedence"))
     w(f"Authorized: {ANSWER_WORDS[d.authorized]}")
     for a in d.authorizations:
@@ -79,12 +79,16 @@ def render_text(d) -> str:
     for f in d.foreign_direct_product:
         w(f"Foreign direct product rule: {f['rule']} (item {f['item']})  [{f['citation']}]")
     if d.missing_fact_fields:
-        w("Missing facts (fill in the field to decide):")
+        w(missing_facts_heading(d) + ":")
         for m in d.missing_fact_fields:
             w(f"  - {m['question']}  -> {m['field'] or '(no input field: ' + m['id'] + ')'}")
     if d.readings_that_matter:
-        w("The outcome depends on the reading of: " + ", ".join(d.readings_that_matter)
-          + "  (readings used: " + ", ".join(f"{k}={v}" for k, v in sorted(d.readings.items())) + ")")
+        w("The outcome depends on how the rule is read (see 'pyrules readings FILE'):")
+        for t in d.readings_that_matter:
+            w(f"  - {reading_line(d, t)}")
+    chosen = _chosen_readings(d)
+    if chosen:
+        w("Readings chosen: " + "; ".join(f"{kb.reading_title(t)}: {r.replace('_', ' ')}" for t, r in chosen.items()))
     for n in d.notes:
         w(f"Note: {n['text']}")
     ev = d.rule_status.get("events", [])
@@ -97,6 +101,77 @@ def render_text(d) -> str:
     from pyrules.output.coverage import coverage_line
     w(coverage_line())          # what is modelled, what only flagged (kb/coverage.lp)
     return "\n".join(out)
+
+
+def _outside_words(it: dict) -> str:
+    """Why an item line is outside the rule, in the KB's words (outside_reason_text/2)."""
+    return it.get("outside_reason") or it["outside_rule"].replace("_", " ")
+
+
+def item_lines(d) -> list[str]:
+    """One line per item: its classification with the provision that controls it and,
+    when the rule's requirement does not reach it, why, in words; an item both
+    controlled (e.g. by the earlier controls) and outside the rule's worldwide
+    requirement is said in one line, not two that seem to contradict each other."""
+    outside = {it["item"]: it for it in d.items if it["outside_rule"]}
+    last = {c["item"]: k for k, c in enumerate(d.controls)}
+    lines = []
+    for k, c in enumerate(d.controls):
+        line = f"item {c['item']}: {c['eccn']}  [{c['citation']}]"
+        it = outside.get(c["item"])
+        if it and last[c["item"]] == k:
+            line += f"; {_outside_words(it)}"
+        lines.append(line)
+    for i, it in sorted(outside.items()):
+        if i not in last:
+            why = "; ".join(it.get("outside_citations", []))
+            lines.append(f"item {i}: outside this rule: {_outside_words(it)}" + (f"  [{why}]" if why else ""))
+    return lines
+
+
+def overlap_words(o: dict) -> str:
+    """Two provisions that both apply, by their titles (kb/provisions.lp), each distinct
+    citation once."""
+    regs = kb.provisions()
+    titles = [regs[p]["title"] if p in regs else p.replace("_", " ") for p in o["provisions"]]
+    cites = list(dict.fromkeys(o["citations"]))
+    return " and ".join(f'"{x}"' for x in titles) + f" both apply  [{'; '.join(cites)}]"
+
+
+def reading_line(d, topic: str) -> str:
+    """A reading that matters, in words: its plain title (reading_title/2 in kb/), the
+    reading used and the others, each with the option that chooses it."""
+    used = d.readings.get(topic) or kb.reading_defaults().get(topic, "")
+    others = [r for r in kb.readings().get(topic, ()) if r != used]
+    default = " (the default)" if used == kb.reading_defaults().get(topic) else ""
+    return (f"{kb.reading_title(topic)}: read here as {used.replace('_', ' ')}{default}; "
+            + "otherwise " + " or ".join(f"{r.replace('_', ' ')} (--reading {topic}={r})" for r in others))
+
+
+def _chosen_readings(d) -> dict[str, str]:
+    """The readings the scenario chose other than the defaults."""
+    defaults = kb.reading_defaults()
+    return {t: r for t, r in sorted(d.readings.items()) if defaults.get(t) != r}
+
+
+def answer_decided(d) -> bool:
+    """Whether the answer stands whatever the missing facts are: the licence question and
+    the authorization decided, and the licensing policy too when a licence is required."""
+    return (d.license_required is not None and d.authorized is not None
+            and (d.license_required is False or d.licensing_policy is not None))
+
+
+def missing_facts_heading(d) -> str:
+    """What the missing facts decide. The KB names a fact only when its values lead to
+    different answers (kb/authorizations.lp: an authorization not failed that turns on
+    it); when the answer is decided they can only decide the other authorizations."""
+    if answer_decided(d):
+        return "Facts not given that would decide the other authorizations (the answer above stands either way)"
+    return "Missing facts (fill in the field to decide)"
+
+
+def _answer(v) -> str:
+    return ANSWER_WORDS.get(v, str(v)) if isinstance(v, bool) else str(v)
 
 
 def _field(c: dict) -> str:
@@ -132,19 +207,17 @@ def render_html(d) -> str:
     parts += _html_section("Obligations", [
         f"<li>{e(o['description'])}{' &mdash; ' + e(o['deadline']) if o['deadline'] else ''} "
         f"<small>[{e(o['citation'])}]</small></li>" for o in d.obligations])
-    parts += _html_section("Overlapping provisions", [f"<li>{e(' / '.join(o['citations']))}</li>" for o in d.overlaps])
+    parts += _html_section("Overlapping provisions", [f"<li>{e(overlap_words(o))}</li>" for o in d.overlaps])
     parts += _html_section("Red flags", [f"<li>{e(r['flag'])}: {e(r['about'])} <small>[{e(r['citation'])}]</small></li>"
                                          for r in d.red_flags])
     parts += _html_section("Foreign direct product rules", [
         f"<li>item {e(f['item'])}: {e(f['rule'])} <small>[{e(f['citation'])}]</small></li>"
         for f in d.foreign_direct_product])
-    parts += _html_section("Missing facts", [
+    parts += _html_section(e(missing_facts_heading(d)), [
         f"<tr><td style='text-align:left'>{e(m['question'])}</td><td><code>{e(m['field'] or m['id'])}</code></td></tr>"
         for m in d.missing_fact_fields], "<table><tr><th>question</th><th>field</th></tr>", "</table>")
-    if d.readings_that_matter:
-        used = ", ".join(f"{k}={v}" for k, v in sorted(d.readings.items()) if k in d.readings_that_matter)
-        parts.append(f"<p><b>Readings that matter:</b> {e(', '.join(d.readings_that_matter))} "
-                     f"<small>(used: {e(used)})</small></p>")
+    parts += _html_section("Readings that matter",
+                           [f"<li>{e(reading_line(d, t))}</li>" for t in d.readings_that_matter])
     for n in d.notes:
         parts.append(f"<p><i>Note:</i> {e(n['text'])}</p>")
     ev = d.rule_status.get("events", [])

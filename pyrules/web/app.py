@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 
+from pyrules.engine import kb
 from pyrules.inputs import schema
 from pyrules.inputs.api_models import Determination as DeterminationModel
 from pyrules.inputs.api_models import Scenario as ScenarioModel
@@ -25,6 +26,7 @@ from pyrules.engine.control import default_engine
 from pyrules.errors import InputError
 from pyrules.inputs.model import Scenario
 from pyrules.output.records import citation_links, ecfr_url
+from pyrules.output.render import answer_decided
 from pyrules.web import forms
 from pyrules.web.pages import register_pages
 from pyrules.web.service import RequestError, from_input_error, bundled_corpus, bundled_regimes, enrich, \
@@ -126,7 +128,8 @@ def _regime(raw: Any, field: str = "regime"):
 
 
 def readings_list() -> list[dict]:
-    return [{"topic": t, "choices": list(c), "default": c[0]} for t, c in schema.READINGS.items()]
+    return [{"topic": t, "choices": list(c), "default": c[0], "title": kb.reading_title(t)}
+            for t, c in schema.READINGS.items()]
 
 
 # ----------------------------------------------------------------------------- the app
@@ -139,7 +142,8 @@ def create_app() -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(ecfr_url=ecfr_url, citation_links=citation_links, fid=forms.fid,
                                  default_view=schema.VIEWS[0],
-                                 coverage_line=coverage_line, version=__version__)
+                                 coverage_line=coverage_line, version=__version__,
+                                 reading_title=kb.reading_title, answer_decided=answer_decided)
     templates.env.filters["words"] = lambda s: (s or "").replace("_", " ")
     templates.env.filters["num"] = _num
     templates.env.filters["yn"] = lambda v: "" if v is None or v == "" else {True: "yes", False: "no"}.get(v, str(v))

@@ -86,7 +86,9 @@ def build_server() -> MCPServer:
                              "outcome under every reading of each ambiguity, and which readings change it.")
     def readings(scenario: dict[str, Any] | None = None) -> dict[str, Any]:
         if scenario is None:
-            return {"topics": [{"topic": t, "choices": list(c), "default": c[0]} for t, c in schema.READINGS.items()]}
+            from pyrules.engine import kb
+            return {"topics": [{"topic": t, "choices": list(c), "default": c[0], "title": kb.reading_title(t)}
+                               for t, c in schema.READINGS.items()]}
         from pyrules.modes.readings import evaluate_all_readings
         return evaluate_all_readings(_scenario(scenario))
 
