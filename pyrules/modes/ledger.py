@@ -282,8 +282,7 @@ class LedgerStream:
 def h100_equivalent_tpp() -> int:
     """The TPP of one H100-equivalent, the unit the ledger reports in (the parameter
     ``h100_equivalent_tpp`` of kb/parameters.lp)."""
-    found = {a[0].name: a[1] for a in kb.described("default_param/2")}
-    value = found["h100_equivalent_tpp"]
+    value = kb.parameters()["h100_equivalent_tpp"]
     return value.number if value.type == clingo.SymbolType.Number else from_big(value)
 
 
