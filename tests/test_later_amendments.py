@@ -69,3 +69,30 @@ def test_742_6_b_10_iii_A_1_tier3_prevails_with_bandwidth_unknown_names_it():
     d = run(s)
     assert d.licensing_policy is None
     assert "item_dram_bandwidth(1)" in d.missing_facts
+
+
+def _h200_reexport(action: str, reading: str | None = None) -> dict:
+    """Ten H200s (4,800 GB/s) to a Chinese company in China on 2026-02-02, by the given action
+    (a reexport leaves from Singapore)."""
+    s = scenario(date="2026-02-02", to="CN", action=action, items=[{"chip": "H200", "quantity": 10}],
+                 entities={"Buyer": {"located": "CN", "headquartered": "CN"}})
+    if action == "reexport":
+        s["transaction"]["from"] = "SG"
+    if reading:
+        s["readings"] = {"dram_policy_actions": reading}
+    return s
+
+
+@pytest.mark.provision("policy_dram_case_by_case")
+@pytest.mark.parametrize("reading, policy", [(None, "presumption_of_denial"), ("exports_only", "presumption_of_denial"),
+                                             ("all_actions", "case_by_case")])
+def test_742_6_b_10_iii_A_1_reexport_to_china_is_the_reading_dram_policy_actions(reading, policy):
+    """91 FR 1684 speaks of exports to China and Macau: by default (exports_only) a reexport of
+    H200s to China stays under the presumption of denial; all_actions reviews it case by case.
+    The reading is reported for a reexport, never for an export, which is case by case either way."""
+    d = run(_h200_reexport("reexport", reading))
+    assert d.license_required is True and d.licensing_policy == policy
+    assert "dram_policy_actions" in d.readings_that_matter
+    for r in (None, "all_actions"):
+        e = run(_h200_reexport("export", r))
+        assert e.licensing_policy == "case_by_case" and "dram_policy_actions" not in e.readings_that_matter

@@ -242,8 +242,8 @@ class Determination:
         classes = {a[0].number: a[1].string for a in get("item_class")}
         outside = {a[0].number: a[1].name for a in get("item_outside_rule")}
         reasons: dict[int, set[str]] = {}
-        for a in get("item_outside_rule"):
-            reasons.setdefault(a[0].number, set()).add(a[1].name)
+        for line_reason in get("item_outside_rule"):
+            reasons.setdefault(line_reason[0].number, set()).add(line_reason[1].name)
         order = list(kb.outside_reason_texts())        # the KB's order of the reasons
 
         def reason_words(i: int) -> str:
