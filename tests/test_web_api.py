@@ -450,3 +450,94 @@ def test_pages_say_readings_overlaps_and_missing_facts_in_plain_words(client):
     assert "outside this rule: the AI Diffusion rule&#39;s worldwide licence requirement for these chips" in r.text
     topics = {t["topic"]: t for t in client.get("/api/v1/readings").json()}
     assert topics["cambodia_d5_exit"]["title"] == "when Cambodia left Country Group D:5"
+
+
+def test_api_ledger_streams_2000_rows_as_run_ledger_decides_them(client, tmp_path, monkeypatch):
+    """The ledger endpoint streams (issue 13): the response is a StreamingResponse sent
+    in chunked transfer, one piece per row as it is decided (no content-length), its rows
+    identical to run_ledger's on the same file (740.29 running totals included) and its
+    last line the summary; the upload's temporary file is deleted afterwards."""
+    import tempfile
+
+    from starlette.responses import StreamingResponse
+
+    from pyrules.modes.ledger import run_ledger
+    from pyrules.web import app as web_app
+    import random
+    rnd = random.Random(13)
+    path = tmp_path / "big.csv"
+    with open(path, "w") as f:
+        f.write("id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+                "authorization,via_distributor,fact.lpp_certification_obtained\n")
+        for i in range(2_000):
+            c = rnd.choice(["IN", "AE", "BR", "DE", "JP", "SG", "MX", "VN"])
+            f.write(f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
+                    f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{rnd.choice(['LPP', '', ''])},"
+                    "no,yes\n")
+    expected = run_ledger(path, workers=1)
+    made, pieces = [], []
+
+    class Spy(StreamingResponse):
+        def __init__(self, content, *a, **kw):
+            def counted():
+                for piece in content:
+                    pieces.append(piece)
+                    yield piece
+            made.append(self)
+            super().__init__(counted(), *a, **kw)
+    monkeypatch.setattr(web_app, "StreamingResponse", Spy)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    r = TestClient(web_app.create_app()).post("/api/v1/ledger", content=path.read_bytes(),
+                                              headers={"content-type": "text/csv"})
+    assert r.status_code == 200, r.text[:500]
+    assert len(made) == 1 and "content-length" not in r.headers
+    assert len(pieces) == 2_001                     # a piece per row, then the summary
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert lines[:-1] == expected.rows
+    assert lines[-1]["summary"] == expected.summary and lines[-1]["countries"] == expected.countries
+    assert lines[-1]["rows"] == 2_000 and lines[-1]["error_rows"] == 0
+    assert any(row["claim_failed_conditions"] == ["lpp_annual_limit"] for row in lines[:-1])   # 740.29 caps crossed
+    assert list(spool.iterdir()) == []              # the upload was deleted
+
+
+def test_api_ledger_error_row_names_its_line_and_field_in_the_stream(client):
+    """A row the ledger cannot evaluate is an error row naming its line and field (as in
+    `pyrules ledger`), in JSON lines and in CSV, the other rows decided; the summary
+    counts it."""
+    body = (b"id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+            b"authorization,via_distributor,fact.lpp_certification_obtained\n"
+            b"a,2025-06-01,export,US,IN,Acme,IN,IN,H100-SXM,10,LPP,no,yes\n"
+            b"b,2025-06-02,export,US,IN,Acme,IN,IN,NoSuchChip,10,LPP,no,yes\n")
+    r = client.post("/api/v1/ledger", content=body, headers={"content-type": "text/csv"})
+    assert r.status_code == 200
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert [x["id"] for x in lines[:-1]] == ["a", "b"]
+    assert lines[0]["error"] is None and lines[0]["counts_toward"] == ["lpp_year(Acme, 2025)"]
+    assert "line 3" in lines[1]["error"] and "chip" in lines[1]["error"]
+    assert "/tmp" not in lines[1]["error"] and "upload" in lines[1]["error"]
+    assert lines[-1]["error_rows"] == 1
+    r = client.post("/api/v1/ledger?format=csv", content=body, headers={"content-type": "text/csv"})
+    import csv as csv_
+    import io as io_
+    rows_part, summary_part = r.text.split("\n\n", 1)
+    rows = list(csv_.DictReader(io_.StringIO(rows_part)))
+    assert [x["id"] for x in rows] == ["a", "b"] and "line 3" in rows[1]["error"]
+    assert summary_part.startswith("total,country,used_tpp")
+
+
+def test_api_ledger_bad_header_is_422_before_any_row_and_leaves_no_file(client, tmp_path, monkeypatch):
+    """The ledger's own faults (a missing date column) are a 422 naming the line, not a
+    stream that breaks off, and the upload's temporary file is deleted."""
+    import tempfile
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    r = client.post("/api/v1/ledger", content=b"id,chip\nx,H100-SXM\n", headers={"content-type": "text/csv"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["line"] == 1 and "date" in r.json()["error"]["message"]
+    assert list(spool.iterdir()) == []
+    r = client.post("/api/v1/ledger", content=b"\xff\xfe,,\n", headers={"content-type": "text/csv"})
+    assert r.status_code == 400 and "UTF-8" in r.json()["error"]["message"]
+    assert list(spool.iterdir()) == []

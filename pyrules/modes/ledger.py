@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import functools
 import gc
+import io
 import json
 import multiprocessing
 import os
@@ -946,23 +947,40 @@ SUMMARY_FIELDS = ["total", "country", "used_tpp", "cap_tpp", "remaining_tpp",
 COUNTRY_FIELDS = ["country", "used_tpp", "cap_tpp", "used_h100_equivalents", "cap_h100_equivalents"]
 
 
-def write_rows(rows: Iterable[dict], fmt: str, out) -> int:
-    """Write result rows as they come (CSV with a header, or JSON lines); the number of
-    error rows among them."""
-    errors = 0
+def format_rows(rows: Iterable[dict], fmt: str) -> Iterator[str]:
+    """Result rows as text, one piece per row as it comes (CSV: the header first; or
+    JSON lines)."""
     if fmt == "jsonl":
         for r in rows:
-            errors += bool(r.get("error"))
-            out.write(json.dumps(r) + "\n")
-        return errors
-    w = csv.DictWriter(out, fieldnames=ROW_FIELDS, lineterminator="\n", extrasaction="ignore")
+            yield json.dumps(r) + "\n"
+        return
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=ROW_FIELDS, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for r in rows:
-        errors += bool(r.get("error"))
         r = dict(r)
         for k in LIST_FIELDS:
             r[k] = ";".join(r.get(k) or [])
         w.writerow(r)
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+    if buf.tell():          # no rows: the header alone
+        yield buf.getvalue()
+
+
+def write_rows(rows: Iterable[dict], fmt: str, out) -> int:
+    """Write result rows as they come (CSV with a header, or JSON lines); the number of
+    error rows among them."""
+    errors = 0
+
+    def counted():
+        nonlocal errors
+        for r in rows:
+            errors += bool(r.get("error"))
+            yield r
+    for text in format_rows(counted(), fmt):
+        out.write(text)
     return errors
 
 

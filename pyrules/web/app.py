@@ -15,6 +15,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from pyrules.engine import kb
 from pyrules.inputs import schema
@@ -30,7 +32,7 @@ from pyrules.output.render import answer_decided
 from pyrules.web import forms
 from pyrules.web.pages import register_pages
 from pyrules.web.service import RequestError, from_input_error, bundled_corpus, bundled_regimes, enrich, \
-    run_uploaded_ledger
+    save_upload, stream_uploaded_ledger
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 2_000_000           # bytes of a JSON or form request
@@ -314,15 +316,18 @@ def _register_api(app: FastAPI) -> None:
                   "text/csv": {"schema": {"type": "string"}},
                   "application/x-ndjson": {"schema": {"type": "string"}}}}})
     async def ledger(request: Request):
-        body = await request.body()
         ctype = request.headers.get("content-type", "")
         jsonl = "ndjson" in ctype or "jsonl" in ctype or "json-lines" in ctype
         fmt = request.query_params.get("format", "jsonl")
         if fmt not in ("jsonl", "csv"):
             raise RequestError(422, "expected csv or jsonl", "format")
-        result = run_uploaded_ledger(body, jsonl, screen=request.query_params.get("screen") == "true")
-        return StreamingResponse(_ledger_stream(result, fmt),
-                                 media_type="application/x-ndjson" if fmt == "jsonl" else "text/csv")
+        tmp, path = await save_upload(request.stream(), jsonl)
+        # the header and size are checked (and the first row decided) before the response starts
+        upload = await run_in_threadpool(stream_uploaded_ledger, tmp, path,
+                                         request.query_params.get("screen") == "true")
+        return StreamingResponse(_ledger_stream(upload, fmt),
+                                 media_type="application/x-ndjson" if fmt == "jsonl" else "text/csv",
+                                 background=BackgroundTask(upload.close))
 
     @app.post(api + "/timeline", tags=["reasoning"],
               summary="The scenario's determination over time: the dates at which it changes "
@@ -373,15 +378,29 @@ def _register_api(app: FastAPI) -> None:
     app.state.named_or_given_regime = _named_or_given_regime
 
 
-def _ledger_stream(result, fmt: str):
-    if fmt == "jsonl":
-        for r in result.rows:
-            yield json.dumps(r) + "\n"
-        yield json.dumps({"summary": result.summary, "countries": result.countries}) + "\n"
+def _ledger_stream(upload, fmt: str):
+    """The response body of /api/v1/ledger, a piece per row as it is decided (run in a
+    worker thread by StreamingResponse), then the summary: JSON lines end with
+    ``{"summary", "countries", "rows", "error_rows"}``; CSV ends with an empty line and
+    the summary tables of ``pyrules ledger --summary FILE.csv``. A fault found after the
+    response has started (it has no status left to carry it) is a last line
+    ``{"error": ...}`` (JSON lines) or ``# error: ...`` (CSV)."""
+    from pyrules.modes.ledger import format_rows, write_summary
+    stream = upload.stream
+    try:
+        yield from format_rows(upload.rows, fmt)
+    except InputError as exc:
+        exc.file = None
+        err = from_input_error(exc).body()
+        yield json.dumps(err) + "\n" if fmt == "jsonl" else f"# error: {exc}\n"
         return
-    from pyrules.modes.ledger import write_rows, write_summary
+    finally:
+        upload.close()
+    if fmt == "jsonl":
+        yield json.dumps({"summary": stream.summary, "countries": stream.countries,
+                          "rows": stream.rows_given, "error_rows": stream.errors}) + "\n"
+        return
     buf = io.StringIO()
-    errors = write_rows(result.rows, "csv", buf)
     buf.write("\n")
-    write_summary(result, "csv", buf, len(result.rows), errors)
+    write_summary(stream, "csv", buf, stream.rows_given, stream.errors)
     yield buf.getvalue()

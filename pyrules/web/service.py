@@ -3,7 +3,11 @@ answered with, the bundled corpus and regimes, the answer as JSON and the ledger
 upload."""
 from __future__ import annotations
 
+import codecs
+import itertools
+import shutil
 import tempfile
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +84,74 @@ def run_uploaded_ledger(body: bytes, jsonl: bool, screen: bool = False):
             if r.get("error"):
                 r["error"] = r["error"].replace(str(path), "upload")
         return result
+
+
+class UploadedLedger:
+    """A ledger upload being streamed: ``rows`` (the result rows as they are decided,
+    error messages naming ``upload`` rather than the temporary file), ``stream`` (the
+    LedgerStream, whose summary is filled in when ``rows`` is exhausted) and
+    ``close()`` (deletes the temporary file; also done when ``rows`` ends)."""
+
+    def __init__(self, tmp: Path, path: Path, stream, rows: Iterator[dict]):
+        self._tmp, self._path, self.stream, self._rows = tmp, path, stream, rows
+
+    @property
+    def rows(self) -> Iterator[dict]:
+        try:
+            for r in self._rows:
+                if r.get("error"):
+                    r = dict(r, error=r["error"].replace(str(self._path), "upload"))
+                yield r
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+async def save_upload(chunks: AsyncIterator[bytes], jsonl: bool) -> tuple[Path, Path]:
+    """Write an uploaded ledger, as it arrives, to a private temporary directory (the
+    ledger reads a path): (the directory, the file). Not UTF-8 or empty: a 400, and
+    nothing is left behind."""
+    tmp = Path(tempfile.mkdtemp(prefix="pyrules-ledger-"))
+    path = tmp / ("upload.jsonl" if jsonl else "upload.csv")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    seen, text = 0, False
+    try:
+        with open(path, "wb") as f:
+            async for chunk in chunks:
+                try:
+                    text = bool(decoder.decode(chunk).strip()) or text
+                except UnicodeDecodeError as exc:
+                    raise RequestError(400, f"the ledger is not UTF-8 text (byte {seen + exc.start})") from None
+                seen += len(chunk)
+                f.write(chunk)
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError as exc:
+                raise RequestError(400, f"the ledger is not UTF-8 text (byte {seen + exc.start})") from None
+        if not text:
+            raise RequestError(400, "the ledger is empty")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp, path
+
+
+def stream_uploaded_ledger(tmp: Path, path: Path, screen: bool = False) -> UploadedLedger:
+    """Start the ledger on a saved upload (see save_upload) and decide its first row, so
+    that the ledger's own faults (its header, its size) are raised here, as a 422 naming
+    the line, before any row is sent; the temporary directory is deleted then."""
+    from pyrules.modes.ledger import stream_ledger
+    try:
+        stream = stream_ledger(path, workers=1, screen=screen)
+        rows = iter(stream)
+        first = next(rows, None)
+    except InputError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        exc.file = None
+        raise from_input_error(exc) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return UploadedLedger(tmp, path, stream, itertools.chain([first] if first is not None else [], rows))
