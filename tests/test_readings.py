@@ -143,3 +143,27 @@ def test_reading_defaults_in_python_match_the_knowledge_base():
     for topic, offered in schema.READINGS.items():
         assert offered[0] == defaults[topic], topic
         assert set(offered) == choices[topic], topic
+
+
+def test_readings_text_names_obligations_and_red_flags_in_words(tmp_path, capsys):
+    """Red flag 28 (Supp. No. 3 to part 732) under the literal reading of its
+    destinations, for a U.S.-headquartered customer: `pyrules readings FILE` gives the
+    red flag by its title and whom it concerns, and the obligation it brings (ask about
+    exporting the weights) by its description, not as "rf28:USCo" or "rf28 inquire"."""
+    from pathlib import Path
+    from pyrules import cli
+    from pyrules.modes.readings import to_text
+    src = Path(__file__).resolve().parent.parent / "queries" / "redflag_us_customer.json"
+    res = evaluate_all_readings(json.loads(src.read_text()))
+    assert res["baseline"]["red_flags"] == ["rf28:USCo"]           # the JSON keeps the ids
+    assert res["labels"]["red_flags"]["rf28:USCo"].startswith("Red flag 28: ")
+    assert res["labels"]["red_flags"]["rf28:USCo"].endswith("concerning USCo")
+    (oid,) = res["baseline"]["obligations"]
+    assert res["labels"]["obligations"][oid].startswith("Ask the customer whether it intends to export")
+    text = to_text(res)
+    assert "rf28:USCo" not in text and oid.replace("_", " ") not in text
+    assert "red flags: “Red flag 28: IaaS training" in text
+    assert "obligations: “Ask the customer whether it intends to export the trained model weights" in text
+    assert "the red flags are none under us_included, “Red flag 28:" in text
+    assert cli.main(["readings", str(src)]) == 0
+    assert capsys.readouterr().out.strip() == text

@@ -103,8 +103,24 @@ def evaluate_all_readings(scenario: Scenario | dict, as_of: str | None = None) -
     return _result(scenario, alternatives, defaults, used, solve)
 
 
+def _labels(d: Determination, into: dict[str, dict[str, str]]) -> None:
+    """The words for the ids an outcome lists: each obligation's description, each red
+    flag's title and whom it concerns (the first determination naming one wins)."""
+    for o in d.obligations:
+        into["obligations"].setdefault(o["id"], o["description"])
+    for r in d.red_flags:
+        into["red_flags"].setdefault(f"{r['flag']}:{r['about']}",
+                                     f"{r.get('description') or r['flag']}, concerning {r['about']}")
+
+
 def _result(scenario: Scenario, alternatives: dict, defaults: dict, used: dict, solve) -> dict[str, Any]:
-    base = solve(used)
+    labels: dict[str, dict[str, str]] = {"obligations": {}, "red_flags": {}}
+
+    def labelled(readings: dict[str, str]) -> Determination:
+        d = solve(readings)
+        _labels(d, labels)
+        return d
+    base = labelled(used)
     result: dict[str, Any] = {
         "format_version": READINGS_FORMAT_VERSION,
         "scenario": scenario.name,
@@ -117,7 +133,7 @@ def _result(scenario: Scenario, alternatives: dict, defaults: dict, used: dict, 
     for t in sorted(alternatives):
         outs = {}
         for r in alternatives[t]:
-            outs[r] = outcome(base) if r == used[t] else outcome(solve({**used, t: r}))
+            outs[r] = outcome(base) if r == used[t] else outcome(labelled({**used, t: r}))
         diff = _differences(outs)
         result["topics"][t] = {
             "default": defaults.get(t), "used": used[t], "alternatives": alternatives[t],
@@ -125,6 +141,7 @@ def _result(scenario: Scenario, alternatives: dict, defaults: dict, used: dict, 
         }
         if diff:
             result["depends_on"].append(t)
+    result["labels"] = labels
     return result
 
 
@@ -172,16 +189,16 @@ def evaluate_all_readings_many(scenarios, as_of: str | None = None, batch_size: 
 
 
 # ============================================================================ text
-def _outcome_text(o: dict) -> str:
+def _outcome_text(o: dict, labels: dict | None = None) -> str:
     pol = (o["licensing_policy"] or "none determined").replace("_", " ")
     avail = ", ".join(o["available_authorizations"]) or "none"
     from pyrules.output.render import ANSWER_WORDS
     text = (f"licence required {ANSWER_WORDS[o['license_required']]}; policy {pol}; "
             f"authorized {ANSWER_WORDS[o['authorized']]}; available: {avail}")
     if o["obligations"]:
-        text += "; obligations: " + ", ".join(x.replace("_", " ") for x in o["obligations"])
+        text += "; obligations: " + _value_words("obligations", o["obligations"], labels)
     if o["red_flags"]:
-        text += "; red flags: " + ", ".join(o["red_flags"])
+        text += "; red flags: " + _value_words("red_flags", o["red_flags"], labels)
     return text
 
 
@@ -190,16 +207,19 @@ _OUTCOME_WORDS = {"license_required": "whether a licence is required", "authoriz
                   "red_flags": "the red flags"}
 
 
-def _value_words(key: str, v) -> str:
+def _value_words(key: str, v, labels: dict | None = None) -> str:
+    """An outcome's value in words; obligations and red flags by their descriptions
+    (``labels``, a readings result's), else their ids."""
     from pyrules.output.render import ANSWER_WORDS
     if key in ("license_required", "authorized"):
         return ANSWER_WORDS[v]
     if key == "licensing_policy":
         return (v or "none determined").replace("_", " ")
-    return ", ".join(x.replace("_", " ") for x in v) or "none"
+    words = (labels or {}).get(key, {})
+    return ", ".join(f"“{words[x]}”" if words.get(x) else x.replace("_", " ") for x in v) or "none"
 
 
-def differences_text(info: dict) -> list[str]:
+def differences_text(info: dict, labels: dict | None = None) -> list[str]:
     """What differs between a topic's readings, in words: each authorization whose
     state changes (from what, under which reading, to what), and each other part of
     the outcome that changes, with its value under each reading."""
@@ -218,7 +238,7 @@ def differences_text(info: dict) -> list[str]:
         if key in _OUTCOME_WORDS:
             verb = " are " if key in ("obligations", "red_flags") else " is "
             out.append(_OUTCOME_WORDS[key] + verb + ", ".join(
-                f"{_value_words(key, outs[r][key])} under {r}" for r in alts))
+                f"{_value_words(key, outs[r][key], labels)} under {r}" for r in alts))
     return out
 
 
@@ -229,18 +249,18 @@ def to_text(res: dict) -> str:
     out = [f"== {res['scenario']}",
            "Readings used: the defaults" + ("" if not chosen else ", except " + ", ".join(
                f"{t}={r}" for t, r in chosen.items())),
-           "Outcome: " + _outcome_text(res["baseline"])]
+           "Outcome: " + _outcome_text(res["baseline"], res.get("labels"))]
     if not res["depends_on"]:
         out.append("The outcome does not depend on the reading of any ambiguous provision "
                    f"(checked: {', '.join(sorted(res['topics'])) or 'none'}).")
     for t in res["depends_on"]:
         info = res["topics"][t]
         out.append(f"The outcome depends on the reading {t}, {kb.reading_title(t)}: "
-                   + "; ".join(differences_text(info)) + ".")
+                   + "; ".join(differences_text(info, res.get("labels"))) + ".")
         for r in info["alternatives"]:
             mark = " (default)" if r == info["default"] else ""
             mark += " (used)" if r == info["used"] else ""
-            out.append(f"  {r}{mark}: {_outcome_text(info['outcomes'][r])}")
+            out.append(f"  {r}{mark}: {_outcome_text(info['outcomes'][r], res.get('labels'))}")
     others = [t for t in sorted(res["topics"]) if t not in res["depends_on"]]
     if res["depends_on"] and others:
         out.append("No other reading changes the outcome (checked: " + ", ".join(others) + ").")

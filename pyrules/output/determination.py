@@ -331,7 +331,8 @@ class Determination:
         d.readings = {t.name: r.name for t, r in get("reading")}
         d.readings_that_matter = sorted(t[0].name for t in get("reading_matters"))
         for kind, who, prov in sorted(get("red_flag")):
-            d.red_flags.append({"flag": term_text(kind), "about": term_text(who), "citation": cite(prov.name)})
+            d.red_flags.append({"flag": term_text(kind), "about": term_text(who), "citation": cite(prov.name),
+                                "description": _title(prov.name)})
         for item, rule, prov in sorted(get("fdp_applies")):
             d.foreign_direct_product.append({"item": term_text(item), "rule": term_text(rule), "citation": cite(prov.name)})
         views = [a[0].name for a in get("active_view")]
