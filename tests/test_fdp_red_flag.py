@@ -271,7 +271,8 @@ def test_rf28_iaas_training_for_non_tier1_customer_flags():
     """Supp. 3 to part 732 para 28: IaaS training of a >10^26 model for an India-headquartered
     customer raises red flag 28, with the recommended inquiry."""
     d = run(iaas())
-    assert flagged(d) == [{"flag": "rf28", "about": "Customer", "citation": "15 CFR part 732, Supp. No. 3, para 28"}]
+    assert flagged(d) == [{"flag": "rf28", "about": "Customer", "citation": "15 CFR part 732, Supp. No. 3, para 28",
+                           "description": "Red flag 28: IaaS training of a 4E091-scale model for a non-Tier 1 entity"}]
     ob = [o for o in d.obligations if o["id"] == "rf28_inquire"]
     assert ob and ob[0]["citation"] == "15 CFR part 732, Supp. No. 3, para 28"
     assert "licence" in ob[0]["description"] and ob[0]["deadline"].startswith("before")

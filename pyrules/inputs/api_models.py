@@ -208,6 +208,7 @@ class RedFlag(_Open):
     flag: str
     about: str
     citation: str
+    description: str | None = Field(None, description="the red flag's title (kb/provisions.lp)")
 
 
 class FDP(_Open):
