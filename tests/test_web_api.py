@@ -541,3 +541,26 @@ def test_api_ledger_bad_header_is_422_before_any_row_and_leaves_no_file(client, 
     r = client.post("/api/v1/ledger", content=b"\xff\xfe,,\n", headers={"content-type": "text/csv"})
     assert r.status_code == 400 and "UTF-8" in r.json()["error"]["message"]
     assert list(spool.iterdir()) == []
+
+
+def test_api_ledger_upload_over_the_limit_is_413_even_when_sent_chunked(tmp_path, monkeypatch):
+    """The upload size limit holds for the streamed ledger: a body sent without a
+    content-length (chunked) is cut off at the limit, answered 413, and the part already
+    written to the temporary file is deleted."""
+    import tempfile
+
+    from pyrules.web import app as web_app
+    monkeypatch.setattr(web_app, "MAX_UPLOAD", 10_000)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    row = b"r,2025-06-01,export,US,IN,Acme,IN,IN,H100-SXM,1,LPP,no,yes\n"
+
+    def chunks():
+        yield (b"id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+               b"authorization,via_distributor,fact.lpp_certification_obtained\n")
+        for _ in range(400):                       # about 24 KB
+            yield row
+    r = TestClient(web_app.create_app()).post("/api/v1/ledger", content=chunks(), headers={"content-type": "text/csv"})
+    assert r.status_code == 413 and "10,000 bytes" in r.json()["error"]["message"]
+    assert list(spool.iterdir()) == []
