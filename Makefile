@@ -20,6 +20,7 @@ run: setup
 
 test: setup
 	$(BIN)/ruff check pyrules tests scripts benchmarks
+	$(BIN)/ruff format --check pyrules tests scripts benchmarks
 	$(BIN)/mypy pyrules
 	$(BIN)/python -m pytest
 

@@ -16,6 +16,7 @@ Extending: write a function that takes ``runs`` and returns a dict with at least
 
 Every registered benchmark runs by default, in registration order.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,9 +40,11 @@ BENCHMARKS: dict[str, tuple[str, Callable[[int], dict], int]] = {}
 
 def benchmark(name: str, description: str, default_runs: int = 20):
     """Register a benchmark under ``name``."""
+
     def register(fn: Callable[[int], dict]) -> Callable[[int], dict]:
         BENCHMARKS[name] = (description, fn, default_runs)
         return fn
+
     return register
 
 
@@ -54,8 +57,7 @@ def timed(fn: Callable[[], object], runs: int, warmup: int = 1) -> dict:
         t0 = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - t0)
-    return {"median_s": statistics.median(samples), "min_s": min(samples), "max_s": max(samples),
-            "runs": runs}
+    return {"median_s": statistics.median(samples), "min_s": min(samples), "max_s": max(samples), "runs": runs}
 
 
 # --- the foundation's benchmarks -----------------------------------------------------------------
@@ -69,6 +71,7 @@ def bench_kb_load(runs: int) -> dict:
         ctl = clingo.Control(["--warn=none"])
         ctl.add("base", [], kb.kb_text())
         return ctl
+
     result = timed(load, runs)
     result["kb_files"] = len(kb.kb_files())
     result["kb_chars"] = len(kb.kb_text())
@@ -83,6 +86,7 @@ def _raw_clingo_single(facts):
     import clingo.ast as ast
     from pyrules.engine import kb
     from pyrules.engine.arithmetic import Arithmetic
+
     stmts: list = []
     ast.parse_string(kb.kb_text(), stmts.append)
 
@@ -98,6 +102,7 @@ def _raw_clingo_single(facts):
         found = []
         ctl.solve(on_model=lambda m: found.append(m.symbols(shown=True)))
         return found
+
     return once
 
 
@@ -114,22 +119,40 @@ def _interleaved(fns: dict, runs: int) -> dict:
     return {k: (statistics.median(v), min(v), max(v)) for k, v in samples.items()}
 
 
-@benchmark("warm_evaluate", f"pyrules.evaluate on {SCENARIO.name}, KB already loaded; against raw clingo on "
-                            "the same statements and facts, called in turn", 30)
+@benchmark(
+    "warm_evaluate",
+    f"pyrules.evaluate on {SCENARIO.name}, KB already loaded; against raw clingo on "
+    "the same statements and facts, called in turn",
+    30,
+)
 def bench_warm_evaluate(runs: int) -> dict:
     import pyrules
     from pyrules.inputs.facts import scenario_facts
     from pyrules.inputs.model import Scenario
+
     raw = json.loads(SCENARIO.read_text())
-    m = _interleaved({"evaluate": lambda: pyrules.evaluate(raw),
-                      "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(raw)))}, runs)
+    m = _interleaved(
+        {"evaluate": lambda: pyrules.evaluate(raw), "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(raw)))},
+        runs,
+    )
     med, lo, hi = m["evaluate"]
-    return {"median_s": med, "min_s": lo, "max_s": hi, "runs": runs, "scenario": SCENARIO.name,
-            "raw_clingo_s": m["raw"][0], "ratio_to_raw_clingo": round(med / m["raw"][0], 2)}
+    return {
+        "median_s": med,
+        "min_s": lo,
+        "max_s": hi,
+        "runs": runs,
+        "scenario": SCENARIO.name,
+        "raw_clingo_s": m["raw"][0],
+        "ratio_to_raw_clingo": round(med / m["raw"][0], 2),
+    }
 
 
-@benchmark("evaluate_many", "pyrules.evaluate_many over the bundled corpus (x5), per scenario, against one "
-                            "pyrules.evaluate per scenario and raw clingo on the same batch program and facts", 3)
+@benchmark(
+    "evaluate_many",
+    "pyrules.evaluate_many over the bundled corpus (x5), per scenario, against one "
+    "pyrules.evaluate per scenario and raw clingo on the same batch program and facts",
+    3,
+)
 def bench_evaluate_many(runs: int) -> dict:
     import clingo
     import pyrules
@@ -137,6 +160,7 @@ def bench_evaluate_many(runs: int) -> dict:
     from pyrules.engine.batch import _batch_info, _tagged_text
     from pyrules.inputs.facts import scenario_terms
     from pyrules.inputs.loader import load_scenarios
+
     scen = [s for _, s in load_scenarios(sorted((ROOT / "queries").glob("*.json")))] * 5
     program, _, _, ctx_inputs = _batch_info("", None)
     text = _tagged_text([scenario_terms(s) for s in scen], ctx_inputs=ctx_inputs)
@@ -147,15 +171,29 @@ def bench_evaluate_many(runs: int) -> dict:
         ctl.add("facts", [], text)
         ctl.ground([("facts", []), ("base", [])], context=Arithmetic())
         ctl.solve(on_model=lambda m: m.symbols(shown=True))
-    m = _interleaved({"many": lambda: list(pyrules.evaluate_many(scen)),
-                      "single": lambda: [pyrules.evaluate(s) for s in scen[:100]],
-                      "raw": raw}, runs)
+
+    m = _interleaved(
+        {
+            "many": lambda: list(pyrules.evaluate_many(scen)),
+            "single": lambda: [pyrules.evaluate(s) for s in scen[:100]],
+            "raw": raw,
+        },
+        runs,
+    )
     n = len(scen)
     per = m["many"][0] / n
     single = m["single"][0] / 100
-    return {"median_s": per, "min_s": m["many"][1] / n, "max_s": m["many"][2] / n, "runs": runs,
-            "scenarios": n, "per_scenario_single_s": single, "speedup_over_single": round(single / per, 1),
-            "raw_clingo_s": m["raw"][0] / n, "ratio_to_raw_clingo": round(per / (m["raw"][0] / n), 2)}
+    return {
+        "median_s": per,
+        "min_s": m["many"][1] / n,
+        "max_s": m["many"][2] / n,
+        "runs": runs,
+        "scenarios": n,
+        "per_scenario_single_s": single,
+        "speedup_over_single": round(single / per, 1),
+        "raw_clingo_s": m["raw"][0] / n,
+        "ratio_to_raw_clingo": round(per / (m["raw"][0] / n), 2),
+    }
 
 
 def _chain(n: int) -> dict:
@@ -163,46 +201,88 @@ def _chain(n: int) -> dict:
     for i in range(1, n):
         ents[f"E{i}"] = {"headquartered": "IN", "parent": f"E{i + 1}"}
     ents[f"E{n}"] = {"headquartered": "CN"}
-    return {"scenario": "chain", "date": "2025-06-01",
-            "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "E0"},
-            "items": [{"chip": "H100-SXM", "quantity": 10}], "entities": ents}
+    return {
+        "scenario": "chain",
+        "date": "2025-06-01",
+        "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "E0"},
+        "items": [{"chip": "H100-SXM", "quantity": 10}],
+        "entities": ents,
+    }
 
 
 def _items(n: int) -> dict:
-    return {"scenario": "items", "date": "2025-06-01",
-            "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "A"},
-            "items": [{"chip": "H100-SXM", "quantity": 10 + i} for i in range(n)],
-            "entities": {"A": {"located": "IN", "headquartered": "IN"}}}
+    return {
+        "scenario": "items",
+        "date": "2025-06-01",
+        "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "A"},
+        "items": [{"chip": "H100-SXM", "quantity": 10 + i} for i in range(n)],
+        "entities": {"A": {"located": "IN", "headquartered": "IN"}},
+    }
 
 
-@benchmark("chain_1000", "pyrules.evaluate with a 1,000-deep ownership chain, against a 1-deep one "
-                         "(target: at most 4x) and raw clingo on the same facts", 3)
+@benchmark(
+    "chain_1000",
+    "pyrules.evaluate with a 1,000-deep ownership chain, against a 1-deep one "
+    "(target: at most 4x) and raw clingo on the same facts",
+    3,
+)
 def bench_chain(runs: int) -> dict:
     import pyrules
     from pyrules.inputs.facts import scenario_facts
     from pyrules.inputs.model import Scenario
+
     deep, flat = _chain(1000), _chain(1)
-    m = _interleaved({"deep": lambda: pyrules.evaluate(deep), "flat": lambda: pyrules.evaluate(flat),
-                      "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(deep)))}, runs)
+    m = _interleaved(
+        {
+            "deep": lambda: pyrules.evaluate(deep),
+            "flat": lambda: pyrules.evaluate(flat),
+            "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(deep))),
+        },
+        runs,
+    )
     med, lo, hi = m["deep"]
-    return {"median_s": med, "min_s": lo, "max_s": hi, "runs": runs, "one_deep_s": m["flat"][0],
-            "ratio_to_one_deep": round(med / m["flat"][0], 2),
-            "raw_clingo_s": m["raw"][0], "ratio_to_raw_clingo": round(med / m["raw"][0], 2)}
+    return {
+        "median_s": med,
+        "min_s": lo,
+        "max_s": hi,
+        "runs": runs,
+        "one_deep_s": m["flat"][0],
+        "ratio_to_one_deep": round(med / m["flat"][0], 2),
+        "raw_clingo_s": m["raw"][0],
+        "ratio_to_raw_clingo": round(med / m["raw"][0], 2),
+    }
 
 
-@benchmark("items_1000", "pyrules.evaluate with 1,000 item lines, against 100 (linear: about 10x) and raw "
-                         "clingo on the same facts", 3)
+@benchmark(
+    "items_1000",
+    "pyrules.evaluate with 1,000 item lines, against 100 (linear: about 10x) and raw clingo on the same facts",
+    3,
+)
 def bench_items(runs: int) -> dict:
     import pyrules
     from pyrules.inputs.facts import scenario_facts
     from pyrules.inputs.model import Scenario
+
     big, small = _items(1000), _items(100)
-    m = _interleaved({"big": lambda: pyrules.evaluate(big), "small": lambda: pyrules.evaluate(small),
-                      "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(big)))}, runs)
+    m = _interleaved(
+        {
+            "big": lambda: pyrules.evaluate(big),
+            "small": lambda: pyrules.evaluate(small),
+            "raw": _raw_clingo_single(scenario_facts(Scenario.from_dict(big))),
+        },
+        runs,
+    )
     med, lo, hi = m["big"]
-    return {"median_s": med, "min_s": lo, "max_s": hi, "runs": runs, "items_100_s": m["small"][0],
-            "ratio_to_100_items": round(med / m["small"][0], 2),
-            "raw_clingo_s": m["raw"][0], "ratio_to_raw_clingo": round(med / m["raw"][0], 2)}
+    return {
+        "median_s": med,
+        "min_s": lo,
+        "max_s": hi,
+        "runs": runs,
+        "items_100_s": m["small"][0],
+        "ratio_to_100_items": round(med / m["small"][0], 2),
+        "raw_clingo_s": m["raw"][0],
+        "ratio_to_raw_clingo": round(med / m["raw"][0], 2),
+    }
 
 
 def _cli_command() -> list[str]:
@@ -221,15 +301,19 @@ def bench_cold_cli(runs: int) -> dict:
         r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
         if r.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr}")
+
     result = timed(once, runs, warmup=1)
     result["command"] = " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd)).replace(str(ROOT) + "/", "")
     return result
 
 
-@benchmark("explain", f"pyrules.explain.explain_scenario on {SCENARIO.name} (warm), against a warm pyrules.evaluate", 30)
+@benchmark(
+    "explain", f"pyrules.explain.explain_scenario on {SCENARIO.name} (warm), against a warm pyrules.evaluate", 30
+)
 def bench_explain(runs: int) -> dict:
     import pyrules
     from pyrules.modes.explain import explain_scenario
+
     raw = json.loads(SCENARIO.read_text())
     pyrules.evaluate(raw)
     explain_scenario(raw)  # build the rewritten program once per process
@@ -241,8 +325,13 @@ def bench_explain(runs: int) -> dict:
         explain_scenario(raw)[1].to_json()
         ex.append(time.perf_counter() - t1)
         ev.append(t1 - t0)
-    r = {"median_s": statistics.median(ex), "min_s": min(ex), "max_s": max(ex), "runs": runs,
-         "evaluate_median_s": statistics.median(ev)}
+    r = {
+        "median_s": statistics.median(ex),
+        "min_s": min(ex),
+        "max_s": max(ex),
+        "runs": runs,
+        "evaluate_median_s": statistics.median(ev),
+    }
     r["ratio_to_evaluate"] = round(r["median_s"] / r["evaluate_median_s"], 2)
     r["scenario"] = SCENARIO.name
     return r
@@ -250,16 +339,24 @@ def bench_explain(runs: int) -> dict:
 
 # --- counterfactuals ---------------------------------------------------------------------------------
 WHATIF_SCENARIO = ROOT / "queries" / "whatif_india_cloud_chinese_parent.json"
-WHATIF_CHANGES = [{"fact": "headquartered", "entity": "HoldCo"}, {"fact": "located", "entity": "AcmeCloud"},
-                  {"fact": "headquartered", "entity": "AcmeCloud"}, {"fact": "destination"},
-                  {"fact": "quantity", "item": 1}, {"fact": "purpose"}, {"fact": "via_distributor"},
-                  {"fact": "date"}, {"fact": "fact", "name": "lpp_certification_obtained"},
-                  {"fact": "fact", "name": "eccn_furnished"}]
+WHATIF_CHANGES = [
+    {"fact": "headquartered", "entity": "HoldCo"},
+    {"fact": "located", "entity": "AcmeCloud"},
+    {"fact": "headquartered", "entity": "AcmeCloud"},
+    {"fact": "destination"},
+    {"fact": "quantity", "item": 1},
+    {"fact": "purpose"},
+    {"fact": "via_distributor"},
+    {"fact": "date"},
+    {"fact": "fact", "name": "lpp_certification_obtained"},
+    {"fact": "fact", "name": "eccn_furnished"},
+]
 
 
 @benchmark("whatif_10_facts", "all optimal repairs (goal authorized) with 10 changeable facts, warm", 5)
 def bench_whatif(runs: int) -> dict:
     from pyrules.modes import whatif
+
     s = json.loads(WHATIF_SCENARIO.read_text())
     s.pop("questions", None)
     r = timed(lambda: whatif.repairs(s, "authorized", WHATIF_CHANGES), runs)
@@ -271,6 +368,7 @@ def bench_whatif(runs: int) -> dict:
 @benchmark("check", "`pyrules check`: the consistency check of the whole abstract space", 1)
 def bench_check(runs: int) -> dict:
     from pyrules.modes.check import run_check
+
     r = timed(lambda: run_check(), runs, warmup=0)
     return r
 
@@ -282,30 +380,40 @@ LEDGER_ROWS = int(os.environ.get("PYRULES_BENCH_LEDGER_ROWS", "5000"))
 def _ledger_file(rows: int) -> Path:
     """A synthetic ledger: LPP claims and licensed shipments to Tier 1 and Tier 2 countries."""
     import random
+
     rnd = random.Random(42)
     path = ROOT / "benchmarks" / f"_ledger_{rows}.csv"
     if path.exists():
         return path
     countries = ["IN", "AE", "BR", "DE", "JP", "SG", "MX", "VN"]
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as f:        # written line by line: a large ledger is never in memory
-        f.write("id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
-                "authorization,via_distributor,fact.lpp_certification_obtained\n")
+    with open(tmp, "w") as f:  # written line by line: a large ledger is never in memory
+        f.write(
+            "id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+            "authorization,via_distributor,fact.lpp_certification_obtained\n"
+        )
         for i in range(rows):
             c = rnd.choice(countries)
             claim = rnd.choice(["LPP", "", ""])
-            f.write(f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
-                    f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{claim},no,yes\n")
+            f.write(
+                f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
+                f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{claim},no,yes\n"
+            )
     tmp.replace(path)
     return path
 
 
-@benchmark("ledger_batch", f"`run_ledger` on {LEDGER_ROWS:,} synthetic rows: each row's claimed authorization weighed "
-                           "(the default; two processes, two steps per clingo control)", 3)
+@benchmark(
+    "ledger_batch",
+    f"`run_ledger` on {LEDGER_ROWS:,} synthetic rows: each row's claimed authorization weighed "
+    "(the default; two processes, two steps per clingo control)",
+    3,
+)
 def bench_ledger_batch(runs: int) -> dict:
     from pyrules.modes.ledger import run_ledger
+
     path = _ledger_file(LEDGER_ROWS)
-    run_ledger(_ledger_file(200))           # the rewritten program cached, as after any first run
+    run_ledger(_ledger_file(200))  # the rewritten program cached, as after any first run
     r = timed(lambda: run_ledger(path), runs, warmup=0)
     r["rows"] = LEDGER_ROWS
     r["rows_per_second"] = round(LEDGER_ROWS / r["median_s"])
@@ -313,10 +421,14 @@ def bench_ledger_batch(runs: int) -> dict:
     return r
 
 
-@benchmark("ledger_screen", f"`run_ledger --screen` on the same {LEDGER_ROWS:,} rows: every authorization weighed "
-                            "for every row", 1)
+@benchmark(
+    "ledger_screen",
+    f"`run_ledger --screen` on the same {LEDGER_ROWS:,} rows: every authorization weighed for every row",
+    1,
+)
 def bench_ledger_screen(runs: int) -> dict:
     from pyrules.modes.ledger import run_ledger
+
     path = _ledger_file(LEDGER_ROWS)
     run_ledger(_ledger_file(200), screen=True)
     r = timed(lambda: run_ledger(path, screen=True), runs, warmup=0)
@@ -329,6 +441,7 @@ def bench_ledger_screen(runs: int) -> dict:
 def bench_ledger_per_row(runs: int) -> dict:
     import pyrules
     from pyrules.modes.ledger import read_rows, _row_scenario
+
     rows = read_rows(_ledger_file(LEDGER_ROWS))[:200]
     scenarios = [_row_scenario(line, raw)[1] for line, raw in rows]
     r = timed(lambda: [pyrules.evaluate(s) for s in scenarios], runs, warmup=0)
@@ -337,14 +450,18 @@ def bench_ledger_per_row(runs: int) -> dict:
     return r
 
 
-@benchmark("ledger_raw_clingo", f"raw clingo: parse, ground + solve the ledger's two-step program and facts "
-                                f"({LEDGER_ROWS:,} rows, one process)", 1)
+@benchmark(
+    "ledger_raw_clingo",
+    f"raw clingo: parse, ground + solve the ledger's two-step program and facts ({LEDGER_ROWS:,} rows, one process)",
+    1,
+)
 def bench_ledger_raw(runs: int) -> dict:
     import clingo
     from pyrules.engine.arithmetic import Arithmetic
     from pyrules.engine.batch import _tagged_text
     from pyrules.inputs.facts import scenario_terms
     from pyrules.modes.ledger import _staged, read_rows, _row_scenario
+
     rows = read_rows(_ledger_file(LEDGER_ROWS))
     facts = [scenario_terms(_row_scenario(line, raw)[1]) for line, raw in rows]
     staged = _staged(False)
@@ -360,9 +477,12 @@ def bench_ledger_raw(runs: int) -> dict:
         ctl.solve()
         ctl.ground([("step2", [])], context=Arithmetic())
         ctl.solve()
+
     r = timed(once, runs, warmup=0)
     r["rows"] = LEDGER_ROWS
-    r["note"] = "both steps, one process, facts written as text beforehand (their parsing is timed), no running totals, results not read"
+    r["note"] = (
+        "both steps, one process, facts written as text beforehand (their parsing is timed), no running totals, results not read"
+    )
     return r
 
 
@@ -370,6 +490,7 @@ def _tree_memory(stop, peak: list, root: int | None = None) -> None:
     """Sample the memory of process ``root`` (default: this one) and its children
     (proportional set size, so pages shared after a fork count once) until ``stop`` is
     set; the peak in ``peak[0]``."""
+
     def pss(pid: int) -> int:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -389,6 +510,7 @@ def _tree_memory(stop, peak: list, root: int | None = None) -> None:
         except OSError:
             pass
         return out
+
     me = root or os.getpid()
     while not stop.is_set():
         todo, total = [me], 0
@@ -405,7 +527,7 @@ def _tree_memory(stop, peak: list, root: int | None = None) -> None:
 PREVIOUS_LEDGER_COMMIT = "587e61c"
 LEDGER_CMP_ROWS = int(os.environ.get("PYRULES_BENCH_LEDGER_CMP_ROWS", "50000"))
 MILLION_ROWS = int(os.environ.get("PYRULES_BENCH_MILLION_ROWS", "1000000"))
-SKIP_MILLION = False        # --skip-million
+SKIP_MILLION = False  # --skip-million
 
 _LEDGER_PROBE = r"""
 import json, sys, time
@@ -425,12 +547,18 @@ def _run_ledger_probe(path: Path, pythonpath: str | None = None) -> dict:
     """The ledger on ``path`` in a new process (from ``pythonpath`` if given): its time
     and the peak memory of that process and its workers."""
     import threading
+
     env = dict(os.environ)
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
-    proc = subprocess.Popen([sys.executable, "-c", _LEDGER_PROBE, str(_ledger_file(200)), str(path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=pythonpath or str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LEDGER_PROBE, str(_ledger_file(200)), str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=pythonpath or str(ROOT),
+    )
     stop, peak = threading.Event(), [0]
     sampler = threading.Thread(target=_tree_memory, args=(stop, peak, proc.pid), daemon=True)
     sampler.start()
@@ -452,41 +580,64 @@ def _previous_tree() -> Path:
         tmp = dest.with_name(dest.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", PREVIOUS_LEDGER_COMMIT],
-                                 capture_output=True, check=True).stdout
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", PREVIOUS_LEDGER_COMMIT], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
         tmp.replace(dest)
     return dest
 
 
-@benchmark("ledger_vs_previous", f"the streaming ledger and the previous one ({PREVIOUS_LEDGER_COMMIT}) on the same "
-                                 f"{LEDGER_CMP_ROWS:,} synthetic rows, one after the other in new processes "
-                                 "(PYRULES_BENCH_LEDGER_CMP_ROWS): rows/s and peak memory of each", 1)
+@benchmark(
+    "ledger_vs_previous",
+    f"the streaming ledger and the previous one ({PREVIOUS_LEDGER_COMMIT}) on the same "
+    f"{LEDGER_CMP_ROWS:,} synthetic rows, one after the other in new processes "
+    "(PYRULES_BENCH_LEDGER_CMP_ROWS): rows/s and peak memory of each",
+    1,
+)
 def bench_ledger_vs_previous(runs: int) -> dict:
     path = _ledger_file(LEDGER_CMP_ROWS)
     old_tree = str(_previous_tree())
     new, old = [], []
-    for _ in range(max(runs, 1)):        # alternated, so a change in the machine's load hits both
+    for _ in range(max(runs, 1)):  # alternated, so a change in the machine's load hits both
         new.append(_run_ledger_probe(path))
         old.append(_run_ledger_probe(path, old_tree))
     n = statistics.median(r["seconds"] for r in new)
     o = statistics.median(r["seconds"] for r in old)
-    return {"median_s": n, "min_s": min(r["seconds"] for r in new), "max_s": max(r["seconds"] for r in new),
-            "runs": len(new), "rows": LEDGER_CMP_ROWS, "rows_per_second": round(LEDGER_CMP_ROWS / n),
-            "previous_rows_per_second": round(LEDGER_CMP_ROWS / o), "speedup_vs_previous": round(o / n, 2),
-            "peak_memory_mb": max(r["peak_memory_mb"] for r in new),
-            "previous_peak_memory_mb": max(r["peak_memory_mb"] for r in old)}
+    return {
+        "median_s": n,
+        "min_s": min(r["seconds"] for r in new),
+        "max_s": max(r["seconds"] for r in new),
+        "runs": len(new),
+        "rows": LEDGER_CMP_ROWS,
+        "rows_per_second": round(LEDGER_CMP_ROWS / n),
+        "previous_rows_per_second": round(LEDGER_CMP_ROWS / o),
+        "speedup_vs_previous": round(o / n, 2),
+        "peak_memory_mb": max(r["peak_memory_mb"] for r in new),
+        "previous_peak_memory_mb": max(r["peak_memory_mb"] for r in old),
+    }
 
 
-@benchmark("ledger_million", f"the streaming ledger on {MILLION_ROWS:,} synthetic rows (PYRULES_BENCH_MILLION_ROWS; "
-                             "takes over 2 minutes: --skip-million leaves it out): time, rows/s and peak memory of "
-                             "the process and its workers", 1)
+@benchmark(
+    "ledger_million",
+    f"the streaming ledger on {MILLION_ROWS:,} synthetic rows (PYRULES_BENCH_MILLION_ROWS; "
+    "takes over 2 minutes: --skip-million leaves it out): time, rows/s and peak memory of "
+    "the process and its workers",
+    1,
+)
 def bench_ledger_million(runs: int) -> dict:
     if SKIP_MILLION:
         return {"skipped": True, "median_s": 0.0, "min_s": 0.0, "max_s": 0.0, "runs": 0}
     r = _run_ledger_probe(_ledger_file(MILLION_ROWS))
-    return {"median_s": r["seconds"], "min_s": r["seconds"], "max_s": r["seconds"], "runs": 1, "rows": r["rows"],
-            "rows_per_second": r["rows_per_second"], "peak_memory_mb": r["peak_memory_mb"]}
+    return {
+        "median_s": r["seconds"],
+        "min_s": r["seconds"],
+        "max_s": r["seconds"],
+        "runs": 1,
+        "rows": r["rows"],
+        "rows_per_second": r["rows_per_second"],
+        "peak_memory_mb": r["peak_memory_mb"],
+    }
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -500,8 +651,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=None, help="runs per benchmark (default: each benchmark's own)")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"), help="where to write the JSON results")
     p.add_argument("--list", action="store_true", help="list the benchmarks and exit")
-    p.add_argument("--skip-million", action="store_true",
-                   help="leave out the 1,000,000-row ledger (ledger_million, over 2 minutes)")
+    p.add_argument(
+        "--skip-million",
+        action="store_true",
+        help="leave out the 1,000,000-row ledger (ledger_million, over 2 minutes)",
+    )
     args = p.parse_args(argv)
     global SKIP_MILLION
     SKIP_MILLION = args.skip_million
@@ -527,11 +681,11 @@ def main(argv: list[str] | None = None) -> int:
         if r.get("skipped"):
             print(f"{name:16} skipped")
             if name in before:
-                results[name] = before[name]        # the last figure stays
+                results[name] = before[name]  # the last figure stays
             continue
         r["description"] = desc
         old = before.get(name, {}).get("median_s")
-        if old and before[name].get("rows") == r.get("rows"):      # the same work (a ledger: as many rows)
+        if old and before[name].get("rows") == r.get("rows"):  # the same work (a ledger: as many rows)
             # the previous figure (the last results.json); the machine's load varies, so
             # the ratios measured within this run (raw clingo, ...) are the firmer ones
             r["previous_median_s"] = old
@@ -539,19 +693,27 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = r
         raw = f"{r['ratio_to_raw_clingo']:.2f}" if "ratio_to_raw_clingo" in r else ""
         prev = f"{r['ratio_to_previous']:.2f}" if "ratio_to_previous" in r else ""
-        print(f"{name:16} {_fmt(r['median_s']):>12} {_fmt(r['min_s']):>12} {_fmt(r['max_s']):>12} {r['runs']:>5} "
-              f"{raw:>6} {prev:>6}  {desc}")
+        print(
+            f"{name:16} {_fmt(r['median_s']):>12} {_fmt(r['min_s']):>12} {_fmt(r['max_s']):>12} {r['runs']:>5} "
+            f"{raw:>6} {prev:>6}  {desc}"
+        )
     for name in ("ledger_batch", "ledger_screen"):
         if name in results and "ledger_raw_clingo" in results and name in names and "ledger_raw_clingo" in names:
-            results[name]["ratio_to_raw_clingo"] = round(results[name]["median_s"]
-                                                         / results["ledger_raw_clingo"]["median_s"], 2)
+            results[name]["ratio_to_raw_clingo"] = round(
+                results[name]["median_s"] / results["ledger_raw_clingo"]["median_s"], 2
+            )
             print(f"{name}: {results[name]['ratio_to_raw_clingo']:.2f}x raw clingo on the same program and facts")
-    if previous.get("meta") and args.only:      # a partial run keeps the other figures
+    if previous.get("meta") and args.only:  # a partial run keeps the other figures
         results = {**{k: v for k, v in before.items() if k not in results}, **results}
-    meta = {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count(), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    meta = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
     try:
         import clingo
+
         meta["clingo"] = clingo.__version__
     except Exception:  # pragma: no cover
         pass

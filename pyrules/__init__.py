@@ -1,11 +1,12 @@
 """pyrules: the U.S. AI Diffusion export-control rule as Answer Set Programming.
 
-    >>> import pyrules
-    >>> d = pyrules.evaluate({...})          # a scenario in the JSON form
-    >>> d.license_required, d.licensing_policy, d.authorizations
-    >>> for d in pyrules.evaluate_many([{...}, {...}]):   # many at once, in input order
-    ...     print(d.license_required)
+>>> import pyrules
+>>> d = pyrules.evaluate({...})          # a scenario in the JSON form
+>>> d.license_required, d.licensing_policy, d.authorizations
+>>> for d in pyrules.evaluate_many([{...}, {...}]):   # many at once, in input order
+...     print(d.license_required)
 """
+
 from pyrules.output.determination import Determination
 from pyrules.engine.control import Engine, evaluate, evaluate_many
 from pyrules.errors import InputError

@@ -1,4 +1,5 @@
 """The ``pyrules`` command line. Exit codes: 0 success, 2 bad input, 1 internal error."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,13 +20,14 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         import re
+
         m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
         if m:
             message += did_you_mean(m.group(1), re.findall(r"[\w-]+", m.group(2)))
         m = re.match(r"unrecognized arguments: (\S+)", message)
         if m and m.group(1).startswith("-"):
             opts = [o for a in self._actions for o in a.option_strings]
-            for a in self._actions:        # the options of the chosen subcommand too
+            for a in self._actions:  # the options of the chosen subcommand too
                 for sp in getattr(a, "choices", None) or {}:
                     sub = a.choices[sp]
                     if isinstance(sub, argparse.ArgumentParser):
@@ -37,21 +39,29 @@ class _Parser(argparse.ArgumentParser):
 def _evaluation_options(parser) -> None:
     """The options of every command that evaluates scenarios (ask, explain)."""
     parser.add_argument("--as-of", metavar="DATE", help="evaluate on this date (YYYY-MM-DD) instead of the scenario's")
-    parser.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
-                        help="read an ambiguous provision this way (see 'pyrules readings')")
+    parser.add_argument(
+        "--reading",
+        action="append",
+        default=[],
+        metavar="TOPIC=CHOICE",
+        help="read an ambiguous provision this way (see 'pyrules readings')",
+    )
     _view_option(parser)
 
 
 def _view_option(parser) -> None:
     """--view: the law as written (the CFR as codified, default) or as BIS enforces it."""
     from pyrules.engine.kb import views
+
     words = [f"{v} ({'default: ' if i == 0 else ''}{text})" for i, (v, text) in enumerate(views().items())]
-    parser.add_argument("--view", choices=list(views()), default=None,
-                        help=" or ".join(words) + "; a scenario's own 'view' is replaced")
+    parser.add_argument(
+        "--view", choices=list(views()), default=None, help=" or ".join(words) + "; a scenario's own 'view' is replaced"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     from pyrules import __version__
+
     p = _Parser(prog="pyrules", description="The AI Diffusion export-control rule as logic.")
     p.add_argument("--version", action="version", version=f"pyrules {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -59,24 +69,36 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="evaluate scenarios (JSON or .scn files, or directories of them)")
     ask.add_argument("files", nargs="+")
     ask.add_argument("--json", action="store_true", help="one JSON object per scenario, one per line")
-    ask.add_argument("--details", action="store_true",
-                     help="with several scenarios, print each answer in full after the summary table")
+    ask.add_argument(
+        "--details",
+        action="store_true",
+        help="with several scenarios, print each answer in full after the summary table",
+    )
     _evaluation_options(ask)
-    ask.add_argument("--regime", metavar="FILE",
-                     help="evaluate under a regime file (the rule as changed; see docs/regimes.md)")
+    ask.add_argument(
+        "--regime", metavar="FILE", help="evaluate under a regime file (the rule as changed; see docs/regimes.md)"
+    )
 
-    tst = sub.add_parser("test", help="check cases that state their expected outcome ('expect'); "
-                         "prints 'N passed, M failed' (exit 1 when a case fails)")
+    tst = sub.add_parser(
+        "test",
+        help="check cases that state their expected outcome ('expect'); "
+        "prints 'N passed, M failed' (exit 1 when a case fails)",
+    )
     tst.add_argument("files", nargs="+", help="case files (JSON or .scn) or directories of them")
-    tst.add_argument("--require-expect", action="store_true",
-                     help="a scenario that states no expected outcome fails (as for the bundled corpus)")
+    tst.add_argument(
+        "--require-expect",
+        action="store_true",
+        help="a scenario that states no expected outcome fails (as for the bundled corpus)",
+    )
 
     parse = sub.add_parser("parse", help="print the JSON form of a scenario-language file")
     parse.add_argument("file")
     parse.add_argument("--json", action="store_true", help="(default) print JSON")
 
-    rdg = sub.add_parser("readings", help="list the ambiguous provisions and their readings; "
-                         "with files, evaluate each scenario under every reading")
+    rdg = sub.add_parser(
+        "readings",
+        help="list the ambiguous provisions and their readings; with files, evaluate each scenario under every reading",
+    )
     rdg.add_argument("files", nargs="*", help="scenarios to evaluate under each reading (pyrules.readings)")
     rdg.add_argument("--json", action="store_true", help="one JSON object per scenario, one per line")
 
@@ -87,59 +109,115 @@ def _parser() -> argparse.ArgumentParser:
 
     led = sub.add_parser("ledger", help="account for many transactions (CSV or JSON lines) in date order")
     led.add_argument("file")
-    led.add_argument("--format", choices=["csv", "jsonl"], default=None,
-                     help="output format (default: like the input)")
+    led.add_argument("--format", choices=["csv", "jsonl"], default=None, help="output format (default: like the input)")
     led.add_argument("--progress", action="store_true", help="report progress on stderr")
     led.add_argument("-o", "--output", metavar="FILE", help="write the result rows there (default: standard output)")
-    led.add_argument("--summary", metavar="FILE",
-                     help="write the summary of every cap and each country's allocation use there "
-                          "(.json: JSON, otherwise CSV); "
-                          "default: a readable table on standard error")
-    led.add_argument("--workers", type=int, default=None, metavar="N",
-                     help="worker processes (default: one per CPU for large ledgers)")
-    led.add_argument("--engine", choices=["processes", "dask"], default="processes",
-                     help="where the batches are decided: a pool of local processes (default) or a Dask "
-                          "cluster (needs pip install 'pyrules[dask]')")
-    led.add_argument("--dask-scheduler", metavar="ADDRESS",
-                     help="with --engine dask: the scheduler's address (default: a local cluster)")
-    led.add_argument("--screen", action="store_true",
-                     help="weigh every authorization for every row, as 'pyrules ask' does "
-                          "(default: only the authorization a row claims)")
+    led.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="write the summary of every cap and each country's allocation use there "
+        "(.json: JSON, otherwise CSV); "
+        "default: a readable table on standard error",
+    )
+    led.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per CPU for large ledgers)",
+    )
+    led.add_argument(
+        "--engine",
+        choices=["processes", "dask"],
+        default="processes",
+        help="where the batches are decided: a pool of local processes (default) or a Dask "
+        "cluster (needs pip install 'pyrules[dask]')",
+    )
+    led.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: the scheduler's address (default: a local cluster)",
+    )
+    led.add_argument(
+        "--screen",
+        action="store_true",
+        help="weigh every authorization for every row, as 'pyrules ask' does "
+        "(default: only the authorization a row claims)",
+    )
     _view_option(led)
 
-    cmp_ = sub.add_parser("compare", help="evaluate scenarios under the rule as written and under a regime file; list what changed")
-    cmp_.add_argument("--regime", required=True, action="append", metavar="FILE",
-                      help="a regime file (JSON, see docs/regimes.md); repeat to compare several regimes at once")
+    cmp_ = sub.add_parser(
+        "compare", help="evaluate scenarios under the rule as written and under a regime file; list what changed"
+    )
+    cmp_.add_argument(
+        "--regime",
+        required=True,
+        action="append",
+        metavar="FILE",
+        help="a regime file (JSON, see docs/regimes.md); repeat to compare several regimes at once",
+    )
     cmp_.add_argument("files", nargs="+", metavar="QUERIES")
     cmp_.add_argument("--json", action="store_true", help="print the comparison as JSON (same as --format json)")
-    cmp_.add_argument("--format", choices=["text", "csv", "json"], default=None,
-                      help="text: a table of the changes in words (default); csv: the same table; json: everything")
+    cmp_.add_argument(
+        "--format",
+        choices=["text", "csv", "json"],
+        default=None,
+        help="text: a table of the changes in words (default); csv: the same table; json: everything",
+    )
     _view_option(cmp_)
 
-    chk = sub.add_parser("check", help="search the abstract space of transactions for overlaps, gaps and dead authorizations")
+    chk = sub.add_parser(
+        "check", help="search the abstract space of transactions for overlaps, gaps and dead authorizations"
+    )
     chk.add_argument("--json", action="store_true", help="print the findings as JSON")
-    chk.add_argument("--witness-dir", metavar="DIR", help="write each finding's witness scenario there (runnable with 'pyrules ask')")
-    chk.add_argument("--samples", type=int, default=None, metavar="N", help="concrete scenarios sampled for the one-answer-set check")
+    chk.add_argument(
+        "--witness-dir", metavar="DIR", help="write each finding's witness scenario there (runnable with 'pyrules ask')"
+    )
+    chk.add_argument(
+        "--samples", type=int, default=None, metavar="N", help="concrete scenarios sampled for the one-answer-set check"
+    )
     chk.add_argument("--regime", metavar="FILE", help="check the rule as changed by a regime file")
 
     wif = sub.add_parser("whatif", help="minimal changes that make a transaction reach a goal (all optimal repairs)")
     wif.add_argument("files", nargs="+")
-    wif.add_argument("--goal", metavar="G", help="authorized, no_licence_required, an authorization (lpp, aia ...) or a policy; "
-                     "with --goal the file's own questions are replaced by this one")
-    wif.add_argument("--change", action="append", default=[], metavar="SPEC",
-                     help="what may change, e.g. 'headquartered of HoldCo', 'quantity of item 1 cost 2', 'destination', "
-                          "'date', 'via_distributor', 'fact lpp_certification_obtained', 'status uveu of X' (repeatable)")
+    wif.add_argument(
+        "--goal",
+        metavar="G",
+        help="authorized, no_licence_required, an authorization (lpp, aia ...) or a policy; "
+        "with --goal the file's own questions are replaced by this one",
+    )
+    wif.add_argument(
+        "--change",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="what may change, e.g. 'headquartered of HoldCo', 'quantity of item 1 cost 2', 'destination', "
+        "'date', 'via_distributor', 'fact lpp_certification_obtained', 'status uveu of X' (repeatable)",
+    )
     wif.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
-    wif.add_argument("--alternatives", type=int, default=1, metavar="N",
-                     help="also list the repairs of the next N cost levels, cheapest first (default 1; 0: only the optimal ones)")
+    wif.add_argument(
+        "--alternatives",
+        type=int,
+        default=1,
+        metavar="N",
+        help="also list the repairs of the next N cost levels, cheapest first (default 1; 0: only the optimal ones)",
+    )
     _view_option(wif)
 
-    tl = sub.add_parser("timeline", help="the dates at which a scenario's determination changes (licence, policy, "
-                        "available authorizations), each with the provision that changed it")
+    tl = sub.add_parser(
+        "timeline",
+        help="the dates at which a scenario's determination changes (licence, policy, "
+        "available authorizations), each with the provision that changed it",
+    )
     tl.add_argument("file")
     tl.add_argument("--json", action="store_true", help="print the timeline as JSON")
-    tl.add_argument("--reading", action="append", default=[], metavar="TOPIC=CHOICE",
-                    help="read an ambiguous provision this way (see 'pyrules readings')")
+    tl.add_argument(
+        "--reading",
+        action="append",
+        default=[],
+        metavar="TOPIC=CHOICE",
+        help="read an ambiguous provision this way (see 'pyrules readings')",
+    )
     _view_option(tl)
     return p
 
@@ -150,6 +228,7 @@ def _scenarios_reporting_errors(paths, errors: list):
     from pathlib import Path
     from pyrules.inputs.loader import expand_paths, read_raw
     from pyrules.inputs.model import Scenario
+
     for arg in paths:
         try:
             files = expand_paths([arg])
@@ -182,26 +261,37 @@ def summary_table(rows: list[tuple[str, Determination]]) -> str:
     """One line per scenario: licence required, authorized, policy, the authorizations
     available, how many facts are missing (the words of Determination's vocabulary)."""
     from pyrules.output.render import ANSWER_WORDS
+
     head = ("scenario", "licence", "authorized", "policy", "available", "missing")
     body = []
     for label, d in rows:
         avail = ",".join(a["name"] for a in d.authorizations if a["available"] is True) or "-"
-        body.append((label, ANSWER_WORDS[d.license_required], ANSWER_WORDS[d.authorized],
-                     (d.licensing_policy or "-").replace("_", " ") if d.license_required is not False else "-",
-                     avail, str(len(d.missing_facts)) if d.missing_facts else "-"))
+        body.append(
+            (
+                label,
+                ANSWER_WORDS[d.license_required],
+                ANSWER_WORDS[d.authorized],
+                (d.licensing_policy or "-").replace("_", " ") if d.license_required is not False else "-",
+                avail,
+                str(len(d.missing_facts)) if d.missing_facts else "-",
+            )
+        )
     widths = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
     widths[0] = min(widths[0], 56)
 
     def line(r):
-        first = r[0] if len(r[0]) <= widths[0] else r[0][:widths[0] - 1] + "~"
+        first = r[0] if len(r[0]) <= widths[0] else r[0][: widths[0] - 1] + "~"
         return "  ".join([first.ljust(widths[0])] + [c.ljust(w) for c, w in zip(r[1:], widths[1:])]).rstrip()
+
     out = [line(head)] + [line(r) for r in body]
     n = len(rows)
     lic = sum(1 for _, d in rows if d.license_required is True)
     und = sum(1 for _, d in rows if d.license_required is None)
     auth = sum(1 for _, d in rows if d.authorized is True)
-    out.append(f"{n} scenario{'s' if n != 1 else ''}: licence required in {lic}, not required in "
-               f"{n - lic - und}, undecided in {und}; authorized without a licence in {auth}.")
+    out.append(
+        f"{n} scenario{'s' if n != 1 else ''}: licence required in {lic}, not required in "
+        f"{n - lic - und}, undecided in {und}; authorized without a licence in {auth}."
+    )
     return "\n".join(out)
 
 
@@ -211,11 +301,13 @@ def cmd_ask(args) -> int:
     A bad file is reported on stderr and the others go on; the exit code is then 2."""
     from pyrules.engine.control import default_engine
     from pyrules.inputs.model import parse_date
+
     if args.as_of:
         parse_date(args.as_of, "--as-of")
     regime = None
     if args.regime:
         from pyrules.modes.regime import Regime
+
         regime = Regime.load(args.regime)
     engine = default_engine()
     errors: list[InputError] = []
@@ -225,6 +317,7 @@ def cmd_ask(args) -> int:
             scenario = apply_view(apply_readings(scenario, args.reading), args.view)
             if scenario.data.get("questions"):
                 from pyrules.modes.whatif import validate_questions
+
                 try:
                     validate_questions(scenario)
                 except InputError as exc:
@@ -266,6 +359,7 @@ def cmd_ask(args) -> int:
 
 def cmd_test(args) -> int:
     from pyrules.modes.expect import report, run_cases
+
     results = run_cases(args.files, require_expect=args.require_expect)
     print(report(results))
     return 0 if all(r.passed for r in results) else 1
@@ -275,6 +369,7 @@ def cmd_parse(args) -> int:
     from pathlib import Path
     from pyrules.inputs.loader import read_raw
     from pyrules.inputs.model import Scenario
+
     raws = read_raw(Path(args.file))
     for raw in raws:
         Scenario.from_dict(raw)
@@ -286,6 +381,7 @@ def cmd_parse(args) -> int:
 def cmd_readings(args) -> int:
     from pyrules.engine import kb
     from pyrules.inputs import schema
+
     if getattr(args, "files", None):
         return _readings_of_files(args)
     for topic, choices in schema.READINGS.items():
@@ -300,6 +396,7 @@ def cmd_ledger(args) -> int:
     row was an error row."""
     from pathlib import Path
     from pyrules.modes.ledger import stream_ledger, write_rows, write_summary
+
     path = Path(args.file)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
@@ -308,10 +405,11 @@ def cmd_ledger(args) -> int:
     if args.engine == "dask":
         client = _dask_client(args.dask_scheduler)
     try:
-        stream = stream_ledger(path, progress=args.progress, screen=args.screen, view=args.view,
-                               workers=args.workers, dask_client=client)
+        stream = stream_ledger(
+            path, progress=args.progress, screen=args.screen, view=args.view, workers=args.workers, dask_client=client
+        )
         rows = iter(stream)
-        first = next(rows, None)        # the ledger's own faults (its header, its size) before any output
+        first = next(rows, None)  # the ledger's own faults (its header, its size) before any output
         rows = itertools.chain([first] if first is not None else [], rows)
         if args.output:
             with open(args.output, "w", encoding="utf-8", newline="") as f:
@@ -331,8 +429,10 @@ def cmd_ledger(args) -> int:
         sys.stdout.flush()
         write_summary(stream, "text", sys.stderr, n, errors)
     if errors:
-        print(f"pyrules: error: {errors} row(s) of {path} could not be evaluated (see their 'error' column)",
-              file=sys.stderr)
+        print(
+            f"pyrules: error: {errors} row(s) of {path} could not be evaluated (see their 'error' column)",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
@@ -354,9 +454,13 @@ def _readings_of_files(args) -> int:
     """``pyrules readings FILE...``: each scenario evaluated under every reading."""
     from pyrules.inputs.loader import load_scenarios
     from pyrules.modes.readings import evaluate_all_readings, evaluate_all_readings_many, to_text
+
     pairs = load_scenarios(args.files)
-    results = (evaluate_all_readings_many([s for _, s in pairs]) if len(pairs) > 1
-               else (evaluate_all_readings(s) for _, s in pairs))
+    results = (
+        evaluate_all_readings_many([s for _, s in pairs])
+        if len(pairs) > 1
+        else (evaluate_all_readings(s) for _, s in pairs)
+    )
     for (path, scenario), res in zip(pairs, results):
         if args.json:
             print(json.dumps({**res, "file": str(path)}))
@@ -377,13 +481,13 @@ def _dask_client(address: str | None):
     return Client(LocalCluster(processes=True, threads_per_worker=1))
 
 
-
 def cmd_compare(args) -> int:
     """``pyrules compare --regime FILE [--regime FILE ...] QUERIES... [--json]``: with one
     regime, its comparison; with several, one comparison per regime (in JSON, a list under
     ``comparisons``)."""
     from pyrules.inputs.loader import load_scenarios
     from pyrules.modes.regime import Regime, compare_csv, compare_many, compare_text
+
     paths = args.regime if isinstance(args.regime, list) else [args.regime]
     regimes = [Regime.load(p) for p in paths]
     scenarios = [(p, apply_view(s, getattr(args, "view", None))) for p, s in load_scenarios(args.files)]
@@ -403,12 +507,14 @@ def cmd_compare(args) -> int:
 
 def cmd_check(args) -> int:
     from pyrules.modes.check import DEFAULT_SAMPLES, check_text, run_check, write_witnesses
+
     samples = DEFAULT_SAMPLES if args.samples is None else args.samples
     if samples < 0:
         raise InputError("must not be negative", field="--samples")
     regime = None
     if getattr(args, "regime", None):
         from pyrules.modes.regime import Regime
+
         regime = Regime.load(args.regime)
     result = run_check(samples=samples, regime=regime)
     if args.witness_dir:
@@ -424,6 +530,7 @@ def cmd_explain(args) -> int:
     from pyrules.inputs.loader import load_scenarios
     from pyrules.inputs.model import parse_date
     from pyrules.modes.explain import explain_scenario
+
     if args.as_of:
         parse_date(args.as_of, "--as-of")
     for path, scenario in load_scenarios(args.files):
@@ -437,6 +544,7 @@ def cmd_whatif(args) -> int:
     """``pyrules whatif FILE... [--goal G] [--change SPEC ...] [--json]``."""
     from pyrules.inputs.loader import load_scenarios
     from pyrules.modes.whatif import answer_questions
+
     if args.change and not args.goal:
         raise InputError("--change needs --goal", field="--change")
     for path, s in load_scenarios(args.files):
@@ -461,6 +569,7 @@ def cmd_timeline(args) -> int:
     from pathlib import Path
     from pyrules.inputs.loader import load_scenarios
     from pyrules.modes.timeline import timeline
+
     path = Path(args.file)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
@@ -470,9 +579,18 @@ def cmd_timeline(args) -> int:
     return 0
 
 
-COMMANDS = {"ledger": cmd_ledger, "ask": cmd_ask, "parse": cmd_parse, "readings": cmd_readings, "test": cmd_test,
-            "compare": cmd_compare, "check": cmd_check, "explain": cmd_explain, "whatif": cmd_whatif,
-            "timeline": cmd_timeline}
+COMMANDS = {
+    "ledger": cmd_ledger,
+    "ask": cmd_ask,
+    "parse": cmd_parse,
+    "readings": cmd_readings,
+    "test": cmd_test,
+    "compare": cmd_compare,
+    "check": cmd_check,
+    "explain": cmd_explain,
+    "whatif": cmd_whatif,
+    "timeline": cmd_timeline,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -487,8 +605,11 @@ def main(argv: list[str] | None = None) -> int:
     except UnicodeDecodeError as exc:
         # An input file that is not UTF-8 text (read by a subcommand that does not
         # check it itself): bad input, not an internal error.
-        print(f"pyrules: error: cannot read the input: not UTF-8 text (byte {exc.start}: "
-              f"{exc.object[exc.start:exc.start + 1]!r})", file=sys.stderr)
+        print(
+            f"pyrules: error: cannot read the input: not UTF-8 text (byte {exc.start}: "
+            f"{exc.object[exc.start : exc.start + 1]!r})",
+            file=sys.stderr,
+        )
         return 2
     except OSError as exc:
         # A path the user gave cannot be read or written (e.g. --witness-dir).

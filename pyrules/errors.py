@@ -1,4 +1,5 @@
 """Errors raised for bad input. The CLI turns them into a message and exit code 2."""
+
 from __future__ import annotations
 
 
@@ -9,8 +10,15 @@ class KnowledgeBaseError(RuntimeError):
 class InputError(ValueError):
     """Bad input, located as precisely as we can: a file, a line and column, or a field path."""
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 column: int | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ):
         self.message = message
         self.file = file
         self.line = line
@@ -42,8 +50,9 @@ def escape(text: str) -> str:
 
 
 def did_you_mean(value, choices, n: int = 3) -> str:
-    """" (did you mean 'X'?)" for the closest of ``choices`` to ``value``, or ""."""
+    """ " (did you mean 'X'?)" for the closest of ``choices`` to ``value``, or ""."""
     import difflib
+
     if not isinstance(value, str):
         return ""
     choices = [str(c) for c in choices]

@@ -25,16 +25,20 @@ Sources for the memberships (facts, not text):
   Brazil is not in A:6. No date of a change was found for either: both are taken
   as they stand in the transcription for the whole encoded period (2023-11-17 on).
 """
+
 import pycountry
 
 # 15 CFR part 740 Supp. No. 5 para (a): the AIA destinations.
 TIER1_SUPP5 = "AU BE CA DK FI FR DE IE IT JP NL NZ NO KR ES SE TW GB".split()
 
 # Supp. No. 1 to part 740. A:1 = Wassenaar participants except Malta, Russia, Ukraine.
-A1 = ("AR AU AT BE BG CA HR CZ DK EE FI FR DE GR HU IS IN IE IT JP KR LV LT LU MX NL NZ "
-      "NO PL PT RO SK SI ZA ES SE CH TR GB US").split()
-A5 = ("AR AU AT BE BG CA HR CZ DK EE FI FR DE GR HU IS IN IE IT JP KR LV LT LU NL NZ "
-      "NO PL PT RO SK SI ES SE CH TR GB").split()
+A1 = (
+    "AR AU AT BE BG CA HR CZ DK EE FI FR DE GR HU IS IN IE IT JP KR LV LT LU MX NL NZ "
+    "NO PL PT RO SK SI ZA ES SE CH TR GB US"
+).split()
+A5 = (
+    "AR AU AT BE BG CA HR CZ DK EE FI FR DE GR HU IS IN IE IT JP KR LV LT LU NL NZ NO PL PT RO SK SI ES SE CH TR GB"
+).split()
 A6 = "AL CY IL MT MX SG ZA TW".split()
 # D:5 (U.S. arms embargoed countries) as of January 2025. Burma (MM) is in D:5 even
 # though the law firm's list of Tier 3 countries leaves it out.
@@ -46,8 +50,11 @@ D1 = ("AM AZ BY MM KH CN GE IQ KZ KP KG LA LY MO MD MN NI RU TJ TM UZ VE VN YE")
 D4 = ("BH BY CN EG IR IQ IL JO KP KW LB LY MO OM PK QA RU SA SY VE YE").split()
 
 # Dated changes to the groups: (group, country, from, to, source)
-DATED = [("a5", "AE", 20260710, 99991231, "91 FR 43034"),
-         ("d4", "AE", 20000101, 20260709, "out of D:4 by 2026-07-23 (eCFR transcription); moved to A:5 by 91 FR 43034")]
+DATED = [
+    ("a5", "AE", 20260710, 99991231, "91 FR 43034"),
+    ("d4", "AE", 20000101, 20260709, "out of D:4 by 2026-07-23 (eCFR transcription); moved to A:5 by 91 FR 43034"),
+]
+
 
 def main():
     out = []
@@ -83,6 +90,7 @@ def main():
     for group, code, start, end, source in DATED:
         w(f'group_member({group}, "{code}", {start}, {end}).  % {source}')
     print("\n".join(out))
+
 
 if __name__ == "__main__":
     main()

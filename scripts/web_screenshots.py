@@ -5,6 +5,7 @@
 Runs the app on a free loopback port and drives Debian's Chromium
 (/usr/bin/chromium, or $PYRULES_CHROMIUM) with Playwright.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 def serve() -> tuple[str, object]:
     import uvicorn
     from pyrules.web.app import create_app
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -35,6 +37,7 @@ def serve() -> tuple[str, object]:
 
 def main() -> int:
     from playwright.sync_api import sync_playwright
+
     out = ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     base, server = serve()

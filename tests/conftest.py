@@ -1,4 +1,5 @@
 """Test-wide settings."""
+
 import atexit
 import os
 import shutil
@@ -17,4 +18,5 @@ def pytest_configure(config):
     # tests/test_provision_tests.py asserts that every provision of the KB is named by
     # some test (tests/README.md).
     config.addinivalue_line(
-        "markers", "provision(*ids): the KB provision ids (kb/provisions.lp) this test checks at its boundary")
+        "markers", "provision(*ids): the KB provision ids (kb/provisions.lp) this test checks at its boundary"
+    )

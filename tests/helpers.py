@@ -1,4 +1,5 @@
 """Shared test helpers: a valid base scenario and one-line evaluation."""
+
 from __future__ import annotations
 
 import copy
@@ -8,8 +9,14 @@ import pyrules
 BASE = {
     "scenario": "base: H100s from the US to a Tier 1 company in Germany",
     "date": "2025-06-01",
-    "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "Buyer",
-                    "via_distributor": False, "purpose": "data_center"},
+    "transaction": {
+        "action": "export",
+        "from": "US",
+        "to": "DE",
+        "consignee": "Buyer",
+        "via_distributor": False,
+        "purpose": "data_center",
+    },
     "items": [{"chip": "H100-SXM", "quantity": 100}],
     "entities": {"Buyer": {"located": "DE", "headquartered": "DE"}},
     "facts": {"tier2_allocation_used_tpp": 0},
@@ -60,6 +67,7 @@ def check_scenario_files_cover_every_condition(auth_name: str) -> None:
     once; a file whose name says 'available' is available, every other one is not."""
     import json
     from pathlib import Path
+
     prefix = auth_name.lower()
     files = sorted((Path(__file__).resolve().parent.parent / "queries").glob(f"{prefix}_*.json"))
     assert len(files) >= 4
@@ -68,9 +76,11 @@ def check_scenario_files_cover_every_condition(auth_name: str) -> None:
         name = f.name
         d = run(json.loads(f.read_text(encoding="utf-8")))
         a = auth(d, auth_name)
-        declared |= {x.arguments[1].name for x in d.atoms
-                     if x.name == "condition" and x.arguments[0].name == prefix
-                     and x.arguments[1].name.startswith(prefix + "_")}  # this exception's own conditions
+        declared |= {
+            x.arguments[1].name
+            for x in d.atoms
+            if x.name == "condition" and x.arguments[0].name == prefix and x.arguments[1].name.startswith(prefix + "_")
+        }  # this exception's own conditions
         seen_failed |= failed(d, auth_name)
         assert a["undecided_conditions"] == [], name
         if "available" in name:
@@ -105,6 +115,7 @@ def cli_run(*args) -> tuple[int, str, str]:
     """The CLI in this process (pyrules.cli.main): exit code, stdout, stderr. An unexpected
     exception fails the calling test with its traceback."""
     from pyrules import cli
+
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         rc = cli.main([str(a) for a in args])
@@ -113,8 +124,13 @@ def cli_run(*args) -> tuple[int, str, str]:
 
 def cli_subprocess(*args, cwd=None) -> subprocess.CompletedProcess:
     """The CLI as a user runs it: `python -m pyrules.cli ARGS` in its own process."""
-    return subprocess.run([sys.executable, "-m", "pyrules.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd or ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pyrules.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
 
 
 def write_file(tmp_path: Path, name: str, content) -> Path:

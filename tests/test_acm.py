@@ -1,6 +1,7 @@
 """License Exception Advanced Compute Manufacturing (ACM), 15 CFR 740.28: chips moved for
 the development, production or storage of advanced chips, to private-sector end users
 with no Tier 3 tie, for customers outside Tier 3."""
+
 from __future__ import annotations
 
 import copy
@@ -12,8 +13,9 @@ from helpers import check_scenario_files_cover_every_condition, auth, failed, ru
 DESIGNER = {"headquartered": "US", "status": {"approved_ic_designer": True}}
 
 
-def acm(located="TW", hq="TW", parent_hq=None, purpose="production", action="export",
-        private=True, facts=None, **kw) -> dict:
+def acm(
+    located="TW", hq="TW", parent_hq=None, purpose="production", action="export", private=True, facts=None, **kw
+) -> dict:
     """H100s (approved designer) to a Taiwanese packaging house; ACM's conditions met by default."""
     ents = {"Fab": {"located": located, "headquartered": hq}, "Nv": copy.deepcopy(DESIGNER)}
     if private is not None:
@@ -23,9 +25,16 @@ def acm(located="TW", hq="TW", parent_hq=None, purpose="production", action="exp
         ents["Parent"] = {"headquartered": parent_hq}
     f = {"ultimately_destined_outside_tier3": True}
     f.update(facts or {})
-    return scenario(to=located, consignee="Fab", action=action, purpose=purpose,
-                    items=[{"chip": "H100-SXM", "quantity": 500, "designer": "Nv"}],
-                    entities=ents, facts=f, **kw)
+    return scenario(
+        to=located,
+        consignee="Fab",
+        action=action,
+        purpose=purpose,
+        items=[{"chip": "H100-SXM", "quantity": 500, "designer": "Nv"}],
+        entities=ents,
+        facts=f,
+        **kw,
+    )
 
 
 def missing(d) -> set[str]:
@@ -135,8 +144,10 @@ def test_740_28_b_acm_designer_condition():
     """740.28(b) with 90 FR 5298: a 3A090.a chip designed by a designer neither approved nor
     authorized fails ACM."""
     s = acm()
-    s["entities"]["Nv"] = {"headquartered": "MY", "status": {"approved_ic_designer": False,
-                                                             "reports_under_743_9": True}}
+    s["entities"]["Nv"] = {
+        "headquartered": "MY",
+        "status": {"approved_ic_designer": False, "reports_under_743_9": True},
+    }
     assert failed(run(s), "ACM") == {"acm_ic_designer"}
 
 
@@ -165,6 +176,7 @@ def test_740_28_acm_shipments_not_counted_against_allocation_note():
 
 
 # --- scenario files queries/acm_*.json ----------------------------------------------------------
+
 
 def test_740_28_acm_scenario_files_cover_every_condition():
     """15 CFR 740.28: the queries/acm_*.json scenarios show ACM available at least once

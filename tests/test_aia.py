@@ -2,6 +2,7 @@
 advanced chips and for 4E091 model weights; and the properties the exceptions AIA, ACM
 (740.28) and LPP (740.29) share (no Tier 3 ties; available exactly when no condition
 fails or is undecided)."""
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,9 @@ def chips(located="DE", hq="DE", parent_hq=None, facts=None, **kw) -> dict:
         ents["Parent"] = {"headquartered": parent_hq}
     f = dict(AIA_FACTS)
     f.update(facts or {})
-    return scenario(to=located, items=[{"chip": "H100-SXM", "quantity": 100, "designer": "Nv"}],
-                    entities=ents, facts=f, **kw)
+    return scenario(
+        to=located, items=[{"chip": "H100-SXM", "quantity": 100, "designer": "Nv"}], entities=ents, facts=f, **kw
+    )
 
 
 def weights(located="DE", hq="DE", parent_hq=None, date="2026-02-01", facts=None, readings=None) -> dict:
@@ -35,8 +37,7 @@ def weights(located="DE", hq="DE", parent_hq=None, date="2026-02-01", facts=None
         ents["Parent"] = {"headquartered": parent_hq}
     f = {"storage_security_measures": True}
     f.update(facts or {})
-    s = scenario(to=located, date=date, items=[{"eccn": "4E091", "model_weights": "Frontier"}],
-                 entities=ents, facts=f)
+    s = scenario(to=located, date=date, items=[{"eccn": "4E091", "model_weights": "Frontier"}], entities=ents, facts=f)
     if readings:
         s["readings"] = readings
     return s
@@ -47,6 +48,7 @@ def missing(d, name="AIA") -> set[str]:
 
 
 # --- chips ------------------------------------------------------------------------------
+
 
 @pytest.mark.provision("lic_aia")
 def test_740_27_aia_chips_available_to_tier1_consignee():
@@ -133,11 +135,16 @@ def test_740_27_aia_conditions_listed_with_citations():
     d = run(chips(located="IN", hq="IN", facts={"eccn_furnished": False, "aia_certification_obtained": False}))
     a = auth(d, "AIA")
     assert {f["condition"] for f in a["failed_conditions"]} == {
-        "aia_located_tier1", "aia_headquarters_tier1", "aia_eccn_furnished", "aia_certification"}
+        "aia_located_tier1",
+        "aia_headquarters_tier1",
+        "aia_eccn_furnished",
+        "aia_certification",
+    }
     assert all(f["citation"].startswith("15 CFR 740.27") for f in a["failed_conditions"])
 
 
 # --- model weights ----------------------------------------------------------------------
+
 
 def test_740_27_aia_weights_available_tier1_hq_located_in_tier2():
     """740.27: 4E091 weights may go under AIA to a Tier 1-headquartered entity located in
@@ -217,8 +224,15 @@ def test_748_supp10_aia_weights_storage_not_required_before_2026_01_15():
 def test_740_27_aia_is_the_only_exception_for_4e091():
     """740.27-740.29: AIA is the only licence exception for 4E091 weights; ACM and LPP each
     fail on a named eligibility condition."""
-    d = run(weights(facts={"ultimately_destined_outside_tier3": True, "lpp_prior_shipments_tpp": 0,
-                           "lpp_certification_obtained": True}))
+    d = run(
+        weights(
+            facts={
+                "ultimately_destined_outside_tier3": True,
+                "lpp_prior_shipments_tpp": 0,
+                "lpp_certification_obtained": True,
+            }
+        )
+    )
     assert auth(d, "AIA")["available"] is True
     assert "acm_eligible_items" in failed(d, "ACM")
     assert "lpp_eligible_items" in failed(d, "LPP")
@@ -240,19 +254,27 @@ def test_740_27_aia_mixed_shipment_meets_both_sets_of_conditions():
 COUNTRIES = ["US", "DE", "JP", "TW", "IN", "MY", "BR", "AE", "CN", "MO", "RU", "HK"]
 TIER3 = {"CN", "MO", "RU", "HK"}
 TIER1 = {"US", "DE", "JP", "TW"}
-ALL_FACTS = {"eccn_furnished": True, "aia_certification_obtained": True, "storage_security_measures": True,
-             "ultimately_destined_outside_tier3": True, "lpp_prior_shipments_tpp": 0,
-             "lpp_certification_obtained": True}
+ALL_FACTS = {
+    "eccn_furnished": True,
+    "aia_certification_obtained": True,
+    "storage_security_measures": True,
+    "ultimately_destined_outside_tier3": True,
+    "lpp_prior_shipments_tpp": 0,
+    "lpp_certification_obtained": True,
+}
 
 
 def party(located, hq, parent_hq, purpose, action, item, facts=ALL_FACTS, reading=None):
-    ents = {"Buyer": {"located": located, "headquartered": hq, "status": {"private_sector": True}},
-            "Nv": copy.deepcopy(DESIGNER)}
+    ents = {
+        "Buyer": {"located": located, "headquartered": hq, "status": {"private_sector": True}},
+        "Nv": copy.deepcopy(DESIGNER),
+    }
     if parent_hq:
         ents["Buyer"]["parent"] = "Parent"
         ents["Parent"] = {"headquartered": parent_hq}
-    s = scenario(to=located, date="2026-02-01", action=action, purpose=purpose,
-                 items=[item], entities=ents, facts=dict(facts))
+    s = scenario(
+        to=located, date="2026-02-01", action=action, purpose=purpose, items=[item], entities=ents, facts=dict(facts)
+    )
     if reading:
         s["readings"] = {"aia_weights_headquarters": reading}
     return s
@@ -313,14 +335,31 @@ fact_values = st.sampled_from([True, False, None])
 
 
 @settings(max_examples=40, deadline=None)
-@given(located=locations, hq=places, parent_hq=parents, purpose=purposes, action=actions,
-       weights_line=st.booleans(), distributor=fact_values,
-       facts=st.fixed_dictionaries({k: fact_values for k in
-                                    ["eccn_furnished", "aia_certification_obtained", "storage_security_measures",
-                                     "ultimately_destined_outside_tier3", "lpp_certification_obtained"]}),
-       prior=st.one_of(st.none(), st.sampled_from([0, 25_000_000, 30_000_000])))
+@given(
+    located=locations,
+    hq=places,
+    parent_hq=parents,
+    purpose=purposes,
+    action=actions,
+    weights_line=st.booleans(),
+    distributor=fact_values,
+    facts=st.fixed_dictionaries(
+        {
+            k: fact_values
+            for k in [
+                "eccn_furnished",
+                "aia_certification_obtained",
+                "storage_security_measures",
+                "ultimately_destined_outside_tier3",
+                "lpp_certification_obtained",
+            ]
+        }
+    ),
+    prior=st.one_of(st.none(), st.sampled_from([0, 25_000_000, 30_000_000])),
+)
 def test_740_27_28_29_available_exactly_when_no_condition_fails_or_is_open(
-        located, hq, parent_hq, purpose, action, weights_line, distributor, facts, prior):
+    located, hq, parent_hq, purpose, action, weights_line, distributor, facts, prior
+):
     """Authorizations as data (740.27-740.29): an exception is available exactly when its
     failed_conditions and undecided_conditions are both empty; unavailable exactly when some
     condition fails; otherwise indeterminate."""
@@ -346,6 +385,7 @@ def test_740_27_28_29_available_exactly_when_no_condition_fails_or_is_open(
 
 
 # --- scenario files queries/aia_*.json ----------------------------------------------------------
+
 
 def test_740_27_aia_scenario_files_cover_every_condition():
     """15 CFR 740.27: the queries/aia_*.json scenarios show AIA available at least once
@@ -419,10 +459,13 @@ def test_740_27_b_2_training_ops_missing_named_for_non_tier1_customer():
 def test_740_27_aia_chips_available_for_reexport_and_in_country_transfer(action, origin):
     """740.27: AIA authorizes the export, reexport and in-country transfer of advanced chips to a
     consignee located and headquartered (with its ultimate parent) in Tier 1."""
-    s = scenario(action=action, to="DE", items=[{"chip": "H100-SXM", "quantity": 100, "designer": "Nv",
-                                                  "foreign_produced": False}],
-                 entities={"Buyer": {"located": "DE", "headquartered": "DE"}, "Nv": copy.deepcopy(DESIGNER)},
-                 facts=AIA_FACTS)
+    s = scenario(
+        action=action,
+        to="DE",
+        items=[{"chip": "H100-SXM", "quantity": 100, "designer": "Nv", "foreign_produced": False}],
+        entities={"Buyer": {"located": "DE", "headquartered": "DE"}, "Nv": copy.deepcopy(DESIGNER)},
+        facts=AIA_FACTS,
+    )
     s["transaction"]["from"] = origin
     d = run(s)
     assert d.license_required is True

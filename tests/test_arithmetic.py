@@ -1,6 +1,7 @@
 """Exact arithmetic for TPP totals and allocations (kb/arithmetic.lp, pyrules/arithmetic.py).
 TPP figures (ECCN 3A090 Technical Notes) and the allocations of 15 CFR 742.6(b)(10)
 exceed clingo's 32-bit integers; they travel as n(L4,L3,L2,L1,L0)."""
+
 from __future__ import annotations
 
 import clingo
@@ -9,9 +10,13 @@ from hypothesis import given, settings, strategies as st
 
 from pyrules.engine.arithmetic import BASE, MAX_TERM, MAX_VALUE, Arithmetic, big, from_big, to_limbs
 
-values = st.one_of(st.integers(0, 2**40), st.integers(0, MAX_VALUE),
-                   st.sampled_from([0, 1, BASE - 1, BASE, 2**31 - 1, 2**31, 790_000_000, 1_580_000_000,
-                                    5_064_000_000, 10**26, MAX_VALUE]))
+values = st.one_of(
+    st.integers(0, 2**40),
+    st.integers(0, MAX_VALUE),
+    st.sampled_from(
+        [0, 1, BASE - 1, BASE, 2**31 - 1, 2**31, 790_000_000, 1_580_000_000, 5_064_000_000, 10**26, MAX_VALUE]
+    ),
+)
 FAST = settings(max_examples=50, deadline=None)
 
 
@@ -104,6 +109,7 @@ def test_742_6_b_10_scaled_is_exact(x, k):
 def test_3a090_kb_total_of_addends_is_exact(xs):
     """kb/arithmetic.lp total/2: the limb-wise #sum with @norm carrying equals the exact sum."""
     from pyrules.engine import kb
+
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], (kb.kb_dir() / "arithmetic.lp").read_text() + "\n#show total/2.")
     with ctl.backend() as b:
@@ -128,19 +134,34 @@ def test_3a090_overflow_trap_is_real():
 def _item_total(q, t):
     """item_total_tpp/2 of kb/items.lp for one item line of quantity q and unit TPP t."""
     from pyrules.engine import kb
+
     ctl = clingo.Control(["--warn=none"])
-    rule = next(line for line in (kb.kb_dir() / "items.lp").read_text().split("\n\n")
-                if "item_total_tpp(I, @times" in line)
+    rule = next(
+        line for line in (kb.kb_dir() / "items.lp").read_text().split("\n\n") if "item_total_tpp(I, @times" in line
+    )
     ctl.add("base", [], rule + f"\nitem_quantity(1, {q}). unit_tpp(1, {t}).\n#show item_total_tpp/2.")
     ctl.ground([("base", [])], context=Arithmetic())
     got = []
     ctl.solve(on_model=lambda m: got.extend(m.symbols(shown=True)))
-    assert len(got) == 1, got              # exactly one of the three rules applies
+    assert len(got) == 1, got  # exactly one of the three rules applies
     return from_big(got[0].arguments[1])
 
 
-@pytest.mark.parametrize("q,t", [(1, 2**31 - 1), (2**31 - 1, 1), (46341, 46340), (46341, 46341), (2, 2**30),
-                                 (65536, 32768), (500, 15832), (0, 15832), (7, 0), (2**31 - 1, 2**31 - 1)])
+@pytest.mark.parametrize(
+    "q,t",
+    [
+        (1, 2**31 - 1),
+        (2**31 - 1, 1),
+        (46341, 46340),
+        (46341, 46341),
+        (2, 2**30),
+        (65536, 32768),
+        (500, 15832),
+        (0, 15832),
+        (7, 0),
+        (2**31 - 1, 2**31 - 1),
+    ],
+)
 def test_3a090_item_line_tpp_is_exact_on_both_sides_of_2_31(q, t):
     """ECCN 3A090 shipment TPP: quantity x unit TPP is computed by clingo below 2^31 and by
     @times above it; both give the exact product (46341 x 46341 is the first square over 2^31)."""
@@ -186,6 +207,7 @@ def test_3a090_kb_total_of_2200_addends_does_not_overflow():
     """kb/arithmetic.lp total/2: 2,200 addends of 999,999 (the six-digit limb sums passed 2^31
     at 2,148) total exactly 2,199,997,800."""
     from pyrules.engine import kb
+
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], (kb.kb_dir() / "arithmetic.lp").read_text() + "\n#show total/2.")
     with ctl.backend() as b:

@@ -1,5 +1,6 @@
 """The batch rewriting of the KB (pyrules/batch.py) decides each transaction
 exactly as a single evaluation does."""
+
 from __future__ import annotations
 
 import os
@@ -53,6 +54,7 @@ def _mixed_batch():
     import json
     from pyrules.inputs import schema
     from pyrules.inputs.model import Scenario
+
     topics = sorted(schema.READINGS)
     out = []
     for n, path in enumerate(_json_files()):
@@ -62,14 +64,17 @@ def _mixed_batch():
         v = dict(raw, date=MIXED_DATES[n % len(MIXED_DATES)])
         variants.append(v)
         v = dict(raw)
-        v.pop("date", None)                 # no date: as_of/1 is absent
+        v.pop("date", None)  # no date: as_of/1 is absent
         variants.append(v)
         topic = topics[n % len(topics)]
         choices = schema.READINGS[topic]
-        v = dict(raw, readings={topic: choices[(n // len(topics)) % len(choices)]},
-                 date=MIXED_DATES[(n + 2) % len(MIXED_DATES)])
+        v = dict(
+            raw,
+            readings={topic: choices[(n // len(topics)) % len(choices)]},
+            date=MIXED_DATES[(n + 2) % len(MIXED_DATES)],
+        )
         variants.append(v)
-        if n % 5 == 0:                      # every topic chosen, the non-default choice
+        if n % 5 == 0:  # every topic chosen, the non-default choice
             v = dict(raw, readings={t: schema.READINGS[t][-1] for t in topics})
             if n % 10 == 0:
                 v.pop("date", None)
@@ -93,11 +98,17 @@ def test_batch_mixing_dates_no_date_and_readings_equals_single_evaluations():
 
 def test_date_and_reading_predicates_are_grounded_per_context():
     from pyrules.engine.batch import _context
+
     context, inputs = _context("")
-    assert inputs == {("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1), ("via_distributor", 1),
-                      ("view", 1)}   # view/1: as written or as enforced (kb/earlier_controls.lp)
-    for sig in [("in_force", 1), ("rule_status", 3), ("compliance_required", 0), ("before_rule", 0),
-                ("reading", 2)]:
+    assert inputs == {
+        ("as_of", 1),
+        ("chosen_reading", 2),
+        ("action", 1),
+        ("ship_from", 1),
+        ("via_distributor", 1),
+        ("view", 1),
+    }  # view/1: as written or as enforced (kb/earlier_controls.lp)
+    for sig in [("in_force", 1), ("rule_status", 3), ("compliance_required", 0), ("before_rule", 0), ("reading", 2)]:
         assert sig in context, sig
     # depends on more of the transaction than its date and readings
     assert ("licence_required", 1) not in context and ("missing_fact", 1) not in context
@@ -114,17 +125,21 @@ def test_only_rules_without_a_binding_literal_are_guarded():
     guarded = [r for r in rules if ":- txn(T__);" in r]
     assert "undecided(T__,uveu,uveu_listed,consignee) :- txn(T__); not consignee(T__,_)." in guarded
     # a context input is read through the context: in_united_states is grounded per context
-    assert "in_united_states__c(K__) :- ship_from__c(K__,\"US\")." in rules
+    assert 'in_united_states__c(K__) :- ship_from__c(K__,"US").' in rules
     for r in guarded:
         body = r.split(":- txn(T__);", 1)[1]
-        positives = [lit for lit in body.rstrip(".").split(";") if "T__" in lit and "not " not in lit
-                     and "#" not in lit and ":" not in lit and "txn_ctx__" not in lit]
+        positives = [
+            lit
+            for lit in body.rstrip(".").split(";")
+            if "T__" in lit and "not " not in lit and "#" not in lit and ":" not in lit and "txn_ctx__" not in lit
+        ]
         assert not positives, r
 
 
 def test_a_derived_date_is_not_a_context_input():
     """A mode that derives as_of/1 (e.g. a what-if on the date) gets no date contexts."""
     from pyrules.engine.batch import _context
+
     context, inputs = _context("as_of(D) :- fact(judge_on, D).")
     assert ("as_of", 1) not in inputs and ("in_force", 1) not in context
     assert ("reading", 2) in context
@@ -135,18 +150,19 @@ def test_rewritten_ledger_program_is_kept_on_disk_and_a_bad_cache_file_is_ignore
     depends on; reading it back gives the same program, and a damaged file is recomputed."""
     from pyrules.engine import batch
     from pyrules.modes import ledger
+
     monkeypatch.setenv("PYRULES_CACHE_DIR", str(tmp_path))
     batch.staged_program.cache_clear()
     try:
         fresh = ledger._staged(False)
         (file,) = tmp_path.glob("staged-*.json")
         batch.staged_program.cache_clear()
-        assert ledger._staged(False) == fresh           # read back from disk
+        assert ledger._staged(False) == fresh  # read back from disk
         file.write_text("{not json", encoding="utf-8")
         batch.staged_program.cache_clear()
-        assert ledger._staged(False) == fresh           # recomputed
+        assert ledger._staged(False) == fresh  # recomputed
         batch.staged_program.cache_clear()
-        assert ledger._staged(True) != fresh            # screening: another program, another file
+        assert ledger._staged(True) != fresh  # screening: another program, another file
         assert len(list(tmp_path.glob("staged-*.json"))) == 2
         # only the newest CACHE_KEEP files are kept
         for i in range(batch.CACHE_KEEP + 3):
@@ -166,12 +182,13 @@ def test_evaluate_many_equals_evaluate_for_every_bundled_scenario_in_input_order
     input order, exactly what pyrules.evaluate gives; across several clingo controls
     (batch_size 7) and from a generator of plain dicts."""
     import json
+
     raws = []
     for path in _json_files():
         raw = json.loads(path.read_text(encoding="utf-8"))
         raw.pop("questions", None)
         raws.append(raw)
-    raws = raws[::-1]       # not the order of the files
+    raws = raws[::-1]  # not the order of the files
     many = list(pyrules.evaluate_many((r for r in raws), batch_size=7))
     assert len(many) == len(raws)
     for raw, d in zip(raws, many):
@@ -180,6 +197,7 @@ def test_evaluate_many_equals_evaluate_for_every_bundled_scenario_in_input_order
 
 def test_evaluate_many_with_a_date_and_a_regime_equals_evaluate():
     from pyrules.modes.regime import Regime
+
     pairs = load_scenarios(_json_files())[:20]
     regime = Regime.load(sorted((QUERIES.parent / "regimes").glob("*.json"))[0])
     scen = [s for _, s in pairs]
@@ -199,6 +217,7 @@ def test_count_answer_sets_of_a_batch_is_one_only_when_each_transaction_has_one(
     one answer set exactly when each of its transactions has): none when one transaction
     has none, several when one has several."""
     from pyrules.engine.batch import count_answer_sets
+
     pairs = load_scenarios(_json_files())[:5]
     facts = [scenario_terms(s) for _, s in pairs]
     assert count_answer_sets(facts) == 1
@@ -217,6 +236,7 @@ def test_single_evaluation_grounding_only_the_applicable_rules_gives_the_same_an
     from pyrules.engine.control import Engine
     from pyrules.inputs.facts import scenario_facts
     from pyrules.modes.regime import Regime
+
     eng = Engine()
     regime = Regime.load(sorted((QUERIES.parent / "regimes").glob("*.json"))[0])
     pruned_some = False
@@ -226,7 +246,7 @@ def test_single_evaluation_grounding_only_the_applicable_rules_gives_the_same_an
             kept = eng._for_inputs(frozenset((f.name, len(f.arguments)) for f in facts))
             pruned_some |= len(kept) < len(eng._statements)
             got = eng.models(facts, shown_only=False)
-            whole = eng.models(facts, extra_program="% nothing", shown_only=False)     # no pruning
+            whole = eng.models(facts, extra_program="% nothing", shown_only=False)  # no pruning
             assert len(got) == len(whole) == 1
             assert set(got[0]) == set(whole[0]), s.name
     assert pruned_some

@@ -1,5 +1,6 @@
 """The consistency checker (pyrules check): the abstract space of transactions
 searched in ASP (kb/modes/check.lp), findings with witnesses that reproduce."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,11 @@ def result():
 
 def _tiers(d) -> dict:
     """Tiers of the countries a determination mentions (country_tier/2 in the output)."""
-    return {a.arguments[0].string: a.arguments[1].number for a in d.atoms
-            if (a.name == "country_tier" and len(a.arguments) == 2) or (a.name == "tier" and len(a.arguments) == 3)}
+    return {
+        a.arguments[0].string: a.arguments[1].number
+        for a in d.atoms
+        if (a.name == "country_tier" and len(a.arguments) == 2) or (a.name == "tier" and len(a.arguments) == 3)
+    }
 
 
 def _party_countries(w: dict) -> dict:
@@ -30,8 +34,11 @@ def _party_countries(w: dict) -> dict:
     c = w["transaction"].get("consignee")
     ents = w.get("entities", {})
     me = ents.get(c, {})
-    out = {"destination": w["transaction"].get("to"), "located": me.get("located"),
-           "headquartered": me.get("headquartered")}
+    out = {
+        "destination": w["transaction"].get("to"),
+        "located": me.get("located"),
+        "headquartered": me.get("headquartered"),
+    }
     if me.get("parent"):
         out["ultimate_parent"] = ents.get(me["parent"], {}).get("headquartered")
     return out
@@ -91,6 +98,7 @@ def test_every_witness_reproduces_its_finding(result):
         elif f["kind"] == "answer_sets":
             from pyrules.engine.control import default_engine
             from pyrules.inputs.facts import scenario_facts
+
             assert len(default_engine().models(scenario_facts(pyrules.Scenario.from_dict(f["witness"])))) != 1
 
 

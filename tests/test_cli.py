@@ -1,5 +1,6 @@
 """The command line `pyrules ask` and the bundled core scenarios in queries/ (each
 checked against 15 CFR 742.6(a)(6)(iii) and 742.6(b)(10))."""
+
 from __future__ import annotations
 
 import json
@@ -13,13 +14,29 @@ from helpers import scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"
-REQUIRED_KEYS = {"scenario", "as_of", "license_required", "controls", "licensing_policy", "authorizations",
-                 "obligations", "overlaps", "missing_facts", "rule_status", "citations"}
+REQUIRED_KEYS = {
+    "scenario",
+    "as_of",
+    "license_required",
+    "controls",
+    "licensing_policy",
+    "authorizations",
+    "obligations",
+    "overlaps",
+    "missing_facts",
+    "rule_status",
+    "citations",
+}
 
 
 def pyrules(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pyrules.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd or ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pyrules.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=120,
+    )
 
 
 def write(tmp_path: Path, name: str, content) -> Path:
@@ -56,8 +73,13 @@ def test_cli_ask_queries_dir_json_one_object_per_scenario_exit_0():
         obj = json.loads(ln)
         assert REQUIRED_KEYS <= set(obj)
         assert obj["license_required"] in (True, False, None)
-        assert obj["licensing_policy"] in ("presumption_of_approval", "presumption_of_denial", "policy_of_denial",
-                                           "case_by_case", None)   # case by case: earlier controls, 91 FR 1684
+        assert obj["licensing_policy"] in (
+            "presumption_of_approval",
+            "presumption_of_denial",
+            "policy_of_denial",
+            "case_by_case",
+            None,
+        )  # case by case: earlier controls, 91 FR 1684
     assert "Traceback" not in r.stderr
 
 
@@ -147,13 +169,16 @@ def test_cli_unknown_field_exit_2_naming_field(tmp_path):
     assert "Traceback" not in r.stderr
 
 
-@pytest.mark.parametrize("mutate, needle", [
-    (lambda s: s["transaction"].update(to="XX"), "transaction.to"),
-    (lambda s: s.update(date="2025-02-30"), "date"),
-    (lambda s: s["items"][0].update(chip="NoSuchChip"), "items[0].chip"),
-    (lambda s: s["items"][0].update(quantity=-1), "items[0].quantity"),
-    (lambda s: s["facts"].update(tier2_allocation_used_tpp="lots"), "facts.tier2_allocation_used_tpp"),
-])
+@pytest.mark.parametrize(
+    "mutate, needle",
+    [
+        (lambda s: s["transaction"].update(to="XX"), "transaction.to"),
+        (lambda s: s.update(date="2025-02-30"), "date"),
+        (lambda s: s["items"][0].update(chip="NoSuchChip"), "items[0].chip"),
+        (lambda s: s["items"][0].update(quantity=-1), "items[0].quantity"),
+        (lambda s: s["facts"].update(tier2_allocation_used_tpp="lots"), "facts.tier2_allocation_used_tpp"),
+    ],
+)
 def test_cli_bad_values_exit_2_naming_field(tmp_path, mutate, needle):
     """Input contract: bad values exit 2 naming the field path; no traceback."""
     s = scenario()
@@ -261,6 +286,7 @@ def test_cli_unusable_path_is_exit_2(monkeypatch, capsys):
 
     def boom(args):
         raise FileNotFoundError(2, "No such file or directory", "/nonexistent/witnesses")
+
     monkeypatch.setitem(cli.COMMANDS, "check", boom)
     assert cli.main(["check"]) == 2
     assert "/nonexistent/witnesses" in capsys.readouterr().err
@@ -271,12 +297,20 @@ def test_ask_rejects_a_bad_whatif_question_with_exit_2(tmp_path):
     import json as _json
     import subprocess as _sp
     import sys as _sys
+
     p = tmp_path / "q.json"
-    p.write_text(_json.dumps({"scenario": "x", "date": "2025-06-01",
-                              "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "B"},
-                              "items": [{"chip": "H100-SXM", "quantity": 1}],
-                              "entities": {"B": {"located": "DE", "headquartered": "DE"}},
-                              "questions": [{"goal": "flying", "may_change": []}]}))
+    p.write_text(
+        _json.dumps(
+            {
+                "scenario": "x",
+                "date": "2025-06-01",
+                "transaction": {"action": "export", "from": "US", "to": "DE", "consignee": "B"},
+                "items": [{"chip": "H100-SXM", "quantity": 1}],
+                "entities": {"B": {"located": "DE", "headquartered": "DE"}},
+                "questions": [{"goal": "flying", "may_change": []}],
+            }
+        )
+    )
     out = _sp.run([_sys.executable, "-m", "pyrules.cli", "ask", str(p)], capture_output=True, text=True)
     assert out.returncode == 2
     assert "questions[0].goal" in out.stderr and "Traceback" not in out.stderr

@@ -1,5 +1,6 @@
 """Countries and tiers: 15 CFR 742.6(b)(10), 15 CFR part 740 Supp. No. 5 para (a)
 (Tier 1), Supp. No. 1 (Country Group D:5, with Macau: Tier 3), Hong Kong as China."""
+
 from __future__ import annotations
 
 import datetime
@@ -13,10 +14,51 @@ from pyrules.engine import kb
 from pyrules.engine.control import default_engine
 from helpers import run, scenario
 
-SUPP5_PARA_A = {"AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ", "NO",
-                "KR", "ES", "SE", "TW", "GB"}
-D5 = {"AF", "BY", "MM", "KH", "CF", "CN", "CD", "CU", "ER", "HT", "IR", "IQ", "KP", "LB", "LY",
-      "NI", "RU", "SO", "SD", "SS", "SY", "VE", "ZW"}
+SUPP5_PARA_A = {
+    "AU",
+    "BE",
+    "CA",
+    "DK",
+    "FI",
+    "FR",
+    "DE",
+    "IE",
+    "IT",
+    "JP",
+    "NL",
+    "NZ",
+    "NO",
+    "KR",
+    "ES",
+    "SE",
+    "TW",
+    "GB",
+}
+D5 = {
+    "AF",
+    "BY",
+    "MM",
+    "KH",
+    "CF",
+    "CN",
+    "CD",
+    "CU",
+    "ER",
+    "HT",
+    "IR",
+    "IQ",
+    "KP",
+    "LB",
+    "LY",
+    "NI",
+    "RU",
+    "SO",
+    "SD",
+    "SS",
+    "SY",
+    "VE",
+    "ZW",
+}
 
 
 def _date(iso: str) -> int:
@@ -156,8 +198,10 @@ POLICY_BY_TIER = {1: "presumption_of_approval", 2: "presumption_of_approval", 3:
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.sampled_from(sorted(set(kb.countries()) - {"US"})),
-       st.dates(min_value=datetime.date(2025, 5, 15), max_value=datetime.date(2028, 12, 31)))
+@given(
+    st.sampled_from(sorted(set(kb.countries()) - {"US"})),
+    st.dates(min_value=datetime.date(2025, 5, 15), max_value=datetime.date(2028, 12, 31)),
+)
 def test_742_6_b_10_property_destination_policy_follows_its_tier(country, day):
     # From 2025-05-15 only: before it the earlier controls govern (kb/earlier_controls.lp).
     """742.6(b)(10) (property): a consignee located and headquartered in its destination gets
@@ -167,9 +211,14 @@ def test_742_6_b_10_property_destination_policy_follows_its_tier(country, day):
     tiers = tiers_on(day.isoformat())
     assert len(tiers[country]) == 1
     (tier,) = tiers[country]
-    d = run(scenario(to=country, date=day.isoformat(),
-                     entities={"Buyer": {"located": country, "headquartered": country}},
-                     facts={"tier2_allocation_used_tpp": 0, "government_assurances": False}))
+    d = run(
+        scenario(
+            to=country,
+            date=day.isoformat(),
+            entities={"Buyer": {"located": country, "headquartered": country}},
+            facts={"tier2_allocation_used_tpp": 0, "government_assurances": False},
+        )
+    )
     assert d.license_required is True
     if d.licensing_policy == "case_by_case":
         # 91 FR 1684 (from 2026-01-15): H100-class chips to China and Macau are reviewed
@@ -196,7 +245,8 @@ def test_740_countries_by_code_in_any_case_or_by_name(given):
 
 
 def test_country_name_before_the_comma_is_enough():
-    """"Congo" is not taken for two countries: only the KB name's first part counts ("Iran")."""
+    """ "Congo" is not taken for two countries: only the KB name's first part counts ("Iran")."""
     from pyrules.inputs.model import country_code
+
     assert country_code("Iran") == "IR" and country_code("Taiwan") == "TW"
     assert country_code("Narnia") is None and country_code("") is None

@@ -1,6 +1,7 @@
 """`pyrules coverage` and `pyrules schema`: the coverage statement lives in kb/coverage.lp
 (Python renders it), and the JSON Schemas published in docs/schema/ are what the command
 prints."""
+
 from __future__ import annotations
 
 import json
@@ -51,11 +52,17 @@ def test_cli_coverage_text_and_json(capsys):
 def test_cli_schema_prints_the_published_schemas(capsys):
     for name in ("scenario", "determination"):
         assert main(["schema", name]) == 0
-        assert capsys.readouterr().out == (ROOT / "docs" / "schema" / f"{name}.json").read_text(), \
+        assert capsys.readouterr().out == (ROOT / "docs" / "schema" / f"{name}.json").read_text(), (
             f"regenerate: pyrules schema {name} > docs/schema/{name}.json"
+        )
 
 
 def test_cli_serve_bad_port_is_exit_2():
-    r = subprocess.run([sys.executable, "-m", "pyrules.cli", "serve", "--port", "0"],
-                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "pyrules.cli", "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert r.returncode == 2 and "--port" in r.stderr

@@ -1,5 +1,6 @@
 """The documentation stays true to the code: every scenario field is documented,
 and the README's commands and figures are present."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,8 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_fields_doc_is_generated_from_the_schema():
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_field_docs.py")],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_field_docs.py")], capture_output=True, text=True, check=True
+    ).stdout
     assert (ROOT / "docs" / "fields.md").read_text() == out, "run scripts/make_field_docs.py > docs/fields.md"
 
 
@@ -36,6 +38,7 @@ def test_public_api_has_docstrings_and_pdoc_renders_it(tmp_path):
     """Every name of pyrules.__all__ and each public method of Determination is documented;
     pdoc (make docs) renders the package page with them."""
     import inspect
+
     for name in pyrules.__all__:
         assert inspect.getdoc(getattr(pyrules, name)), name
     for cls in (pyrules.Determination, pyrules.Engine, pyrules.Scenario):

@@ -2,6 +2,7 @@
 (88 FR 73458, 89 FR 23876, 89 FR 96790; kb/earlier_exceptions.lp), and the reading
 window_authorizations for the IFR's new authorizations in its compliance window.
 Each change is tested the day before and the day of, in both views."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from helpers import auth, failed, run, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWS = ["as_written", "as_enforced"]
-RTX = [{"chip": "RTX4090", "quantity": 100}]          # 3A090.a, not designed for data centers
+RTX = [{"chip": "RTX4090", "quantity": 100}]  # 3A090.a, not designed for data centers
 NOTIFIED = {"nac_notification_submitted": True, "nac_bis_no_objection": True}
 
 
@@ -72,15 +73,23 @@ def test_740_8_nac_2023_unknown_parent_headquarters_decides_the_notice():
     d = run(s)
     assert auth(d, "NAC")["available"] is None
     assert ("nac_notification_submitted", "headquartered(Parent)") in {
-        (u["condition"], u["missing_fact"]) for u in auth(d, "NAC")["undecided_conditions"]}
+        (u["condition"], u["missing_fact"]) for u in auth(d, "NAC")["undecided_conditions"]
+    }
 
 
 def test_740_8_nac_2023_covers_in_country_transfers_the_2024_nac_does_not():
     """740.8 as of 88 FR 73458 covered in-country transfers; after 89 FR 23876 NAC covers exports
     and reexports only (ACA takes the transfers): 2024-04-03 NAC, 2024-04-04 ACA."""
+
     def transfer(day):
-        return buyer("CN", date=day, action="in_country_transfer", **{"from": "CN"},
-                     items=[{"chip": "RTX4090", "quantity": 100, "foreign_produced": False}])
+        return buyer(
+            "CN",
+            date=day,
+            action="in_country_transfer",
+            **{"from": "CN"},
+            items=[{"chip": "RTX4090", "quantity": 100, "foreign_produced": False}],
+        )
+
     before = run(transfer("2024-04-03"))
     assert auth(before, "NAC")["available"] is True and failed(before, "ACA") == {"provision_in_force"}
     on = run(transfer("2024-04-04"))
@@ -145,8 +154,13 @@ def test_740_8_window_starts_2025_01_13_earlier_wording_on_both_sides():
 
 # --- 734.9(h): 2023-11-17, 2024-12-02, 2025-01-13 / 2025-05-15 ------------------------------------
 def foreign_h100(to, day):
-    return buyer(to, date=day, action="reexport", **{"from": "TW"},
-                 items=[{"chip": "H100-SXM", "quantity": 100, "foreign_produced": True, "us_content": False}])
+    return buyer(
+        to,
+        date=day,
+        action="reexport",
+        **{"from": "TW"},
+        items=[{"chip": "H100-SXM", "quantity": 100, "foreign_produced": True, "us_content": False}],
+    )
 
 
 def fdp(d):
@@ -197,8 +211,9 @@ def test_740_29_lpp_in_the_window_is_a_reading(reading, lpp_available):
     assert "window_authorizations" in d.readings_that_matter
 
 
-@pytest.mark.parametrize("day, matters", [("2025-01-12", False), ("2025-01-13", True), ("2025-05-14", True),
-                                          ("2025-05-15", False)])
+@pytest.mark.parametrize(
+    "day, matters", [("2025-01-12", False), ("2025-01-13", True), ("2025-05-14", True), ("2025-05-15", False)]
+)
 def test_window_authorizations_matters_only_in_the_window(day, matters):
     """The reading window_authorizations matters from 2025-01-13 to 2025-05-14 only; before, the IFR's
     authorizations are not in force; from 2025-05-15 its compliance is required."""
@@ -225,30 +240,47 @@ def test_aia_in_the_window_weighs_its_conditions_against_the_earlier_licence():
 
 
 # --- the registry ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("prov, doc", [("lic_nac_2023", "advanced_computing_2023"), ("lic_nac_2024", "advanced_computing_2023"),
-                                       ("lic_aca_2024", "nac_aca_2024"), ("fdp_h_2023", "advanced_computing_2023"),
-                                       ("fdp_h_2024", "advanced_computing_2023")])
+@pytest.mark.parametrize(
+    "prov, doc",
+    [
+        ("lic_nac_2023", "advanced_computing_2023"),
+        ("lic_nac_2024", "advanced_computing_2023"),
+        ("lic_aca_2024", "nac_aca_2024"),
+        ("fdp_h_2023", "advanced_computing_2023"),
+        ("fdp_h_2024", "advanced_computing_2023"),
+    ],
+)
 def test_registry_names_the_fr_document_of_each_earlier_version(prov, doc):
     """kb/provisions.lp and made_by/2: each earlier version is registered with its dates and FR document."""
     from pyrules.engine import kb
+
     p = kb.provisions()[prov]
     assert p["from"] >= 20231117 and p["to"] <= 20250112
     assert (doc,) in {tuple(x.name for x in a[1:]) for a in kb.described("made_by/2") if a[0].name == prov}
 
 
 # --- bundled cases ---------------------------------------------------------------------------------------
-CASES = ["nac_2023_vietnam_no_notice_available", "nac_2023_china_not_notified", "nac_2024_vietnam_outside_notified_scope",
-         "aca_2024_vietnam_non_data_center_available", "aca_2024_export_to_china_data_center_chips",
-         "aca_window_in_country_transfer_china_available", "time_nac_2024_india_chinese_parent_notified",
-         "time_window_lpp_earlier_only", "time_window_lpp_earlier_and_new",
-         "time_fdp_2024_foreign_h100_mexico_outside_scope", "time_fdp_2024_foreign_h100_vietnam_caught",
-         "time_uae_2024_d4_licence"]
+CASES = [
+    "nac_2023_vietnam_no_notice_available",
+    "nac_2023_china_not_notified",
+    "nac_2024_vietnam_outside_notified_scope",
+    "aca_2024_vietnam_non_data_center_available",
+    "aca_2024_export_to_china_data_center_chips",
+    "aca_window_in_country_transfer_china_available",
+    "time_nac_2024_india_chinese_parent_notified",
+    "time_window_lpp_earlier_only",
+    "time_window_lpp_earlier_and_new",
+    "time_fdp_2024_foreign_h100_mexico_outside_scope",
+    "time_fdp_2024_foreign_h100_vietnam_caught",
+    "time_uae_2024_d4_licence",
+]
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_bundled_earlier_cases_meet_their_expect(name):
     """queries/*.json for the earlier 740.8 and 734.9(h): each meets its 'expect'."""
     from pyrules.modes.expect import compare
+
     raw = json.loads((ROOT / "queries" / f"{name}.json").read_text())
     d = pyrules.evaluate(raw)
     assert raw["expect"]
@@ -291,6 +323,7 @@ def test_timeline_shows_the_nac_aca_split_with_its_provisions():
     """pyrules.timeline: RTX 4090s to Vietnam: NAC from 2023-11-17 (lic_nac_2023); on 2024-04-04 the
     available authorization becomes ACA, lic_aca_2024 and lic_nac_2024 enter and lic_nac_2023 leaves."""
     from pyrules.modes.timeline import timeline
+
     t = timeline(buyer("VN", items=RTX), until="2025-01-12")
     by_date = {c.date: c for c in t.changes}
     assert "lic_nac_2023" in {p["provision"] for p in by_date["2023-11-17"].provisions_entered}
@@ -305,8 +338,15 @@ def test_740_8_earlier_routes_for_parties_tied_to_macau_or_d5_are_declared():
     window are the routes for parties tied to Macau or D:5, and say so (note tier3_route)."""
     d = run(buyer("CN", date="2024-06-01", items=RTX, facts=NOTIFIED))
     assert auth(d, "NAC")["available"] is True and "tier3_route(nac)" in {n["id"] for n in d.notes}
-    t = run(buyer("CN", date="2025-03-01", action="in_country_transfer", **{"from": "CN"},
-                  items=[{"chip": "RTX4090", "quantity": 100, "foreign_produced": False}]))
+    t = run(
+        buyer(
+            "CN",
+            date="2025-03-01",
+            action="in_country_transfer",
+            **{"from": "CN"},
+            items=[{"chip": "RTX4090", "quantity": 100, "foreign_produced": False}],
+        )
+    )
     assert auth(t, "ACA")["available"] is True and "tier3_route(aca_in_country)" in {n["id"] for n in t.notes}
 
 

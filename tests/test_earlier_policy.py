@@ -4,6 +4,7 @@ D:5 destinations and for entities headquartered there (or whose ultimate parent 
 by case for the other destinations of the earlier scope. They govern from 88 FR 73458's
 effective date (2023-11-17) until the IFR's compliance date (2025-05-15, 90 FR 4544); the
 licence requirements of that time are tested in test_time.py."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,15 +55,17 @@ def test_742_6_b_10_earlier_denial_needs_the_macau_or_d5_tie():
 
 
 @pytest.mark.provision("earlier_policy_case_by_case")
-@pytest.mark.parametrize("date, expected", [
-    ("2023-11-16", (None, [])),
-    ("2023-11-17", ("case_by_case", ["earlier_policy_case_by_case"])),
-    ("2025-05-14", ("case_by_case", ["earlier_policy_case_by_case"])),
-    ("2025-05-15", ("presumption_of_approval", ["policy_chips_tier2"])),
-])
+@pytest.mark.parametrize(
+    "date, expected",
+    [
+        ("2023-11-16", (None, [])),
+        ("2023-11-17", ("case_by_case", ["earlier_policy_case_by_case"])),
+        ("2025-05-14", ("case_by_case", ["earlier_policy_case_by_case"])),
+        ("2025-05-15", ("presumption_of_approval", ["policy_chips_tier2"])),
+    ],
+)
 def test_742_6_b_10_earlier_case_by_case_for_vietnam_between_its_dates(date, expected):
     """88 FR 73458: H100s to Vietnam (D:1, no Macau or D:5 tie) are reviewed case by case
     from 2023-11-17 to the IFR's compliance date; from 2025-05-15 Vietnam is a Tier 2
     destination under the IFR's policy (approval within the allocation)."""
     assert policy(buyer("VN", date)) == expected
-

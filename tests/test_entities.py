@@ -1,6 +1,7 @@
 """Entities: location, headquarters and the ultimate parent at any depth, as used by
 15 CFR 742.6(b)(10) ("entities headquartered in, or whose ultimate parent is
 headquartered in ...") and 740.27-740.29; ownership cycles are input errors."""
+
 from __future__ import annotations
 
 import subprocess
@@ -15,8 +16,7 @@ from helpers import run, scenario
 
 
 def ultimate_parents(d: pyrules.Determination) -> dict[str, str]:
-    return {a.arguments[0].string: a.arguments[1].string
-            for a in d.atoms if a.name == "ultimate_parent"}
+    return {a.arguments[0].string: a.arguments[1].string for a in d.atoms if a.name == "ultimate_parent"}
 
 
 def chain(depth: int, top_hq: str = "CN") -> dict:
@@ -73,8 +73,11 @@ def test_742_6_b_10_tier1_ultimate_parent_three_levels_up():
 def test_742_6_b_10_parent_named_but_not_described_is_missing_fact():
     """742.6(b)(10): a parent described without its headquarters leaves the policy open and
     names the missing fact headquartered(<parent>)."""
-    d = run(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN", "parent": "Mystery"},
-                                        "Mystery": {}}))
+    d = run(
+        scenario(
+            to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN", "parent": "Mystery"}, "Mystery": {}}
+        )
+    )
     assert d.license_required is True
     assert d.licensing_policy is None
     assert "headquartered(Mystery)" in d.missing_facts
@@ -87,12 +90,22 @@ def test_742_6_b_10_consignee_headquarters_unknown_is_missing_fact():
     assert "headquartered(Buyer)" in d.missing_facts
 
 
-@pytest.mark.parametrize("ents, named", [
-    ({"A": {"parent": "B"}, "B": {"parent": "A"}}, ["A", "B"]),
-    ({"A": {"parent": "A"}}, ["A"]),
-    ({"Buyer": {"headquartered": "IN", "parent": "X"}, "X": {"parent": "Y"}, "Y": {"parent": "Z"},
-      "Z": {"parent": "X"}}, ["X", "Y", "Z"]),
-])
+@pytest.mark.parametrize(
+    "ents, named",
+    [
+        ({"A": {"parent": "B"}, "B": {"parent": "A"}}, ["A", "B"]),
+        ({"A": {"parent": "A"}}, ["A"]),
+        (
+            {
+                "Buyer": {"headquartered": "IN", "parent": "X"},
+                "X": {"parent": "Y"},
+                "Y": {"parent": "Z"},
+                "Z": {"parent": "X"},
+            },
+            ["X", "Y", "Z"],
+        ),
+    ],
+)
 def test_742_6_b_10_ownership_cycle_is_input_error_naming_entities(ents, named):
     """742.6(b)(10) 'ultimate parent' is undefined on a cycle: InputError naming every entity in it."""
     with pytest.raises(pyrules.InputError) as exc:
@@ -108,9 +121,11 @@ def test_742_6_b_10_ownership_cycle_is_input_error_naming_entities(ents, named):
 def test_742_6_b_10_ownership_cycle_cli_exit_2(tmp_path):
     """742.6(b)(10): `pyrules ask` on a scenario with an ownership cycle exits 2 naming it."""
     import json
+
     f = tmp_path / "cycle.json"
-    f.write_text(json.dumps(scenario(entities={"Buyer": {"headquartered": "DE", "parent": "Hold"},
-                                               "Hold": {"parent": "Buyer"}})))
+    f.write_text(
+        json.dumps(scenario(entities={"Buyer": {"headquartered": "DE", "parent": "Hold"}, "Hold": {"parent": "Buyer"}}))
+    )
     r = subprocess.run([sys.executable, "-m", "pyrules.cli", "ask", str(f)], capture_output=True, text=True)
     assert r.returncode == 2
     assert "cycle" in r.stderr and "Buyer" in r.stderr and "Hold" in r.stderr
@@ -120,8 +135,7 @@ def test_742_6_b_10_ownership_cycle_cli_exit_2(tmp_path):
 def test_742_6_b_10_kb_reports_cycle_even_without_python_check():
     """742.6(b)(10): the KB itself derives ownership_cycle/1 if a cycle bypasses the input check."""
     S, F = clingo.String, clingo.Function
-    facts = [F("entity", [S("A")]), F("entity", [S("B")]),
-             F("parent", [S("A"), S("B")]), F("parent", [S("B"), S("A")])]
+    facts = [F("entity", [S("A")]), F("entity", [S("B")]), F("parent", [S("A"), S("B")]), F("parent", [S("B"), S("A")])]
     models = default_engine().models(facts, extra_program="#show ownership_cycle/1.")
     assert len(models) == 1
     assert {a.arguments[0].string for a in models[0] if a.name == "ownership_cycle"} == {"A", "B"}
@@ -151,9 +165,13 @@ def _chain(n: int) -> dict:
     for i in range(1, n):
         ents[f"E{i}"] = {"headquartered": "IN", "parent": f"E{i + 1}"}
     ents[f"E{n}"] = {"headquartered": "CN"}
-    return {"scenario": "chain", "date": "2025-06-01",
-            "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "E0"},
-            "items": [{"chip": "H100-SXM", "quantity": 10}], "entities": ents}
+    return {
+        "scenario": "chain",
+        "date": "2025-06-01",
+        "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "E0"},
+        "items": [{"chip": "H100-SXM", "quantity": 10}],
+        "entities": ents,
+    }
 
 
 def test_742_6_b_10_ultimate_parent_at_the_end_of_a_1000_deep_chain_is_found_linearly():
@@ -164,10 +182,11 @@ def test_742_6_b_10_ultimate_parent_at_the_end_of_a_1000_deep_chain_is_found_lin
     from pyrules.engine.arithmetic import Arithmetic
     from pyrules.inputs.facts import scenario_facts
     from pyrules.inputs.model import Scenario
+
     s = Scenario.from_dict(_chain(1000))
     d = pyrules.evaluate(s)
     assert clingo.Function("ultimate_parent", [clingo.String("E0"), clingo.String("E1000")]) in d.atoms
-    assert d.licensing_policy == "presumption_of_denial"           # the top, in CN, ties the consignee to Tier 3
+    assert d.licensing_policy == "presumption_of_denial"  # the top, in CN, ties the consignee to Tier 3
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], kb.kb_text())
     with ctl.backend() as b:
@@ -185,6 +204,7 @@ def test_ownership_cycle_check_is_linear_and_names_the_same_cycle():
     import time
     from pyrules.errors import InputError
     from pyrules.inputs.model import Scenario
+
     raw = _chain(1000)
     t0 = time.perf_counter()
     Scenario.from_dict(raw)

@@ -1,6 +1,7 @@
 """Explanations (issue 4, "Explain"): for each conclusion, the tree of provisions and
 facts that produced it, with CFR citations, down to the scenario's facts; leaves
 labelled given / defaulted / assumed / rule data; no bookkeeping atoms."""
+
 from __future__ import annotations
 
 import json
@@ -19,15 +20,36 @@ from helpers import run, scenario
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 LEAF_KINDS = {"given", "assumed", "defaulted", "missing", "rule data", "computed", "absent"}
-BOOKKEEPING = {"has_parent", "hq_known", "located_known", "reading_chosen", "addend", "addend_key",
-               "total", "zero", "policy_overlap", "some_licence_required", "param_overridden", "moved",
-               "treated_as_other", "hq_or_parent_in_tier", "available", "chip_policy_needed"}
+BOOKKEEPING = {
+    "has_parent",
+    "hq_known",
+    "located_known",
+    "reading_chosen",
+    "addend",
+    "addend_key",
+    "total",
+    "zero",
+    "policy_overlap",
+    "some_licence_required",
+    "param_overridden",
+    "moved",
+    "treated_as_other",
+    "hq_or_parent_in_tier",
+    "available",
+    "chip_policy_needed",
+}
 
 
 def chinese_parent(**kw):
     """A consignee located and headquartered in India whose ultimate parent is headquartered in China."""
-    return scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN", "parent": "HoldCo"},
-                                       "HoldCo": {"headquartered": "CN"}}, **kw)
+    return scenario(
+        to="IN",
+        entities={
+            "Buyer": {"located": "IN", "headquartered": "IN", "parent": "HoldCo"},
+            "HoldCo": {"headquartered": "CN"},
+        },
+        **kw,
+    )
 
 
 def find(node, pred):
@@ -82,7 +104,7 @@ def test_742_6_a_6_iii_licence_requirement_explained_with_computed_classificatio
     assert kinds["not given: item_eccn(1, _)"] == "defaulted"
     par = child(cls, 'param_class(1,"3A090.a")')
     # the threshold is a parameter (tpp_3a090a, kb/parameters.lp), compared deeper in the tree
-    assert [c["kind"] for c in find(par, lambda n: n.get("text") == "15832 >= 4800")] [:1] == ["computed"]
+    assert [c["kind"] for c in find(par, lambda n: n.get("text") == "15832 >= 4800")][:1] == ["computed"]
     unit = find(par, lambda n: n.get("atom") == "unit_tpp(1,15832)")[0]
     assert child(unit, 'item_chip(1,"H100-SXM")')["kind"] == "given"
     assert child(unit, 'item_chip(1,"H100-SXM")')["field"] == "items[0].chip"
@@ -120,9 +142,13 @@ def test_leaves_are_labelled_and_given_leaves_are_input_facts(explained):
 
 
 def tier2(**kw):
-    return scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
-                    items=[{"chip": "H100-SXM", "quantity": 100}, {"tpp": 5000, "quantity": 3}],
-                    facts={"tier2_allocation_used_tpp": 1000, "government_assurances": False}, **kw)
+    return scenario(
+        to="IN",
+        entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+        items=[{"chip": "H100-SXM", "quantity": 100}, {"tpp": 5000, "quantity": 3}],
+        facts={"tier2_allocation_used_tpp": 1000, "government_assurances": False},
+        **kw,
+    )
 
 
 def test_no_bookkeeping_atoms(explained):
@@ -156,6 +182,7 @@ def test_trees_are_acyclic(explained):
         assert n["atom"] not in path, f"cycle through {n['atom']}"
         for c in n.get("children", []):
             walk(c, path | {n["atom"]})
+
     for c in ex.conclusions:
         walk(c["tree"], frozenset())
 
@@ -181,8 +208,12 @@ def test_entity_without_parent_is_its_own_ultimate_parent_defaulted():
 
 
 def test_default_reading_is_defaulted_and_chosen_reading_is_given():
-    s = scenario(entities={"Buyer": {"located": "DE", "headquartered": "DE", "parent": "HoldCo"},
-                           "HoldCo": {"headquartered": "CN"}})
+    s = scenario(
+        entities={
+            "Buyer": {"located": "DE", "headquartered": "DE", "parent": "HoldCo"},
+            "HoldCo": {"headquartered": "CN"},
+        }
+    )
     _, ex = explain_scenario(s)
     assert ex.conclusion("overlap(policy_chips_tier1,policy_chips_tier3)")
     s["readings"] = {"tier_overlap": "tier3_prevails"}
@@ -201,7 +232,7 @@ def test_missing_parent_headquarters_labelled_missing():
     s = chinese_parent()
     del s["entities"]["HoldCo"]["headquartered"]
     d, ex = explain_scenario(s)
-    assert 'headquartered(HoldCo)' in d.missing_facts
+    assert "headquartered(HoldCo)" in d.missing_facts
     tree = ex.conclusion('missing_fact(headquartered("HoldCo"))')["tree"]
     assert any(c["kind"] == "missing" and c["atom"] == 'headquartered("HoldCo",_any)' for c in tree["children"])
 
@@ -214,10 +245,19 @@ def test_assumed_facts_are_labelled_assumed():
 
 
 # --- the explanation run gives the same determination ---------------------------------------------
-@pytest.mark.parametrize("name", ["core_overlap_tier1_location_tier3_parent.json", "core_tier2_destination.json",
-                                  "core_allocation_exhausted.json", "core_missing_die_area.json",
-                                  "core_ownership_chain.json", "lpp_year_limit_exceeded_by_one.json",
-                                  "nveu_2027_allocation_exactly_reached.json", "weights_derived_small_finetune.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "core_overlap_tier1_location_tier3_parent.json",
+        "core_tier2_destination.json",
+        "core_allocation_exhausted.json",
+        "core_missing_die_area.json",
+        "core_ownership_chain.json",
+        "lpp_year_limit_exceeded_by_one.json",
+        "nveu_2027_allocation_exactly_reached.json",
+        "weights_derived_small_finetune.json",
+    ],
+)
 def test_explanation_run_agrees_with_evaluation(name):
     """The rewritten knowledge base (each rule replaced by its _why twin) has the same answer."""
     raw = json.loads((QUERIES / name).read_text())
@@ -228,6 +268,7 @@ def test_explanation_run_agrees_with_evaluation(name):
 
 def test_explain_determination_explains_an_answer_already_given():
     from pyrules.modes.explain import explain_determination
+
     d = run(chinese_parent())
     ex = explain_determination(d)
     assert [c["atom"] for c in ex.conclusions] == [c["atom"] for c in explain_scenario(chinese_parent())[1].conclusions]
@@ -260,6 +301,7 @@ def test_only_reachable_rules_get_twins_and_memos_do_not_change_explanations():
     """Rules no conclusion can reach keep their own form (no twin); the per-process memos
     of symbols give the same explanation as a cold start."""
     from pyrules.modes import explain as X
+
     p = program()
     assert ("licence_required", 1) in p.twin_of and ("policy", 2) in p.twin_of
     assert ("ownership_cycle", 1) not in p.twin_of and ("finding", 3) not in p.twin_of

@@ -1,6 +1,7 @@
 """Subject to the EAR (15 CFR 734.3), the foreign direct product rules 15 CFR 734.9(h)
 (advanced computing, expanded) and 734.9(l) (AI model weights), and red flag 28
 (15 CFR part 732, Supp. No. 3, para 28)."""
+
 from __future__ import annotations
 
 import json
@@ -27,16 +28,25 @@ def fdp_rules(d):
 
 def chip_reexport(frm="TW", to="IN", chip="H100-SXM", **line):
     """3A090.a chips moving from a foreign country to an Indian company."""
-    return scenario(items=[{"chip": chip, "quantity": 10, **line}], action="reexport",
-                    to=to, consignee="Buyer", entities={"Buyer": {"located": to, "headquartered": to}},
-                    **{"from": frm})
+    return scenario(
+        items=[{"chip": chip, "quantity": 10, **line}],
+        action="reexport",
+        to=to,
+        consignee="Buyer",
+        entities={"Buyer": {"located": to, "headquartered": to}},
+        **{"from": frm},
+    )
 
 
 def weights_reexport(frm="GB", **line):
-    ln = {"model_weights": "M", "training_ops": "2e26", "published": False,
-          "derived_from_published": False, **line}
-    return scenario(items=[ln], action="reexport", to="IN",
-                    entities={"Buyer": {"located": "IN", "headquartered": "IN"}}, **{"from": frm})
+    ln = {"model_weights": "M", "training_ops": "2e26", "published": False, "derived_from_published": False, **line}
+    return scenario(
+        items=[ln],
+        action="reexport",
+        to="IN",
+        entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+        **{"from": frm},
+    )
 
 
 # --- 734.3: subject to the EAR -----------------------------------------------------------------
@@ -94,12 +104,18 @@ def test_734_4_foreign_chip_outside_fdp_with_us_content_unknown_is_indeterminate
     assert d.license_required is None and "us_controlled_content_percent(1)" in d.missing_facts
 
 
-@pytest.mark.parametrize("to, pct, subject", [
-    ("IN", 25, False), ("IN", 26, True),        # 734.4(d): 25% or less is de minimis
-    ("IR", 10, False), ("IR", 11, True),        # 734.4(c): E:1 destination, 10%
-    ("CU", 10, False), ("CU", 11, True),        # 734.4(c): E:2 destination, 10%
-    ("CN", 11, False),                          # China is in neither E:1 nor E:2: 25%
-])
+@pytest.mark.parametrize(
+    "to, pct, subject",
+    [
+        ("IN", 25, False),
+        ("IN", 26, True),  # 734.4(d): 25% or less is de minimis
+        ("IR", 10, False),
+        ("IR", 11, True),  # 734.4(c): E:1 destination, 10%
+        ("CU", 10, False),
+        ("CU", 11, True),  # 734.4(c): E:2 destination, 10%
+        ("CN", 11, False),  # China is in neither E:1 nor E:2: 25%
+    ],
+)
 @pytest.mark.provision("de_minimis")
 def test_734_4_de_minimis_levels_at_their_boundaries(to, pct, subject):
     """734.4(c), (d): a foreign-made chip outside the FDP rules is subject to the EAR when its
@@ -137,8 +153,11 @@ def test_734_9_h_foreign_chip_direct_product_of_us_technology_subject():
 def test_734_9_h_foreign_chip_product_of_us_technology_plant_subject():
     """734.9(h): a chip made by a plant that is a direct product of U.S. technology, to a Tier 1
     destination (the expanded scope reaches every destination)."""
-    d = run(chip_reexport(to="DE", foreign_produced=True, us_technology_direct_product=False,
-                          us_technology_plant_product=True))
+    d = run(
+        chip_reexport(
+            to="DE", foreign_produced=True, us_technology_direct_product=False, us_technology_plant_product=True
+        )
+    )
     assert ("advanced_computing_worldwide", "15 CFR 734.9(h)") in fdp_rules(d)
     assert d.license_required is True
 
@@ -147,8 +166,14 @@ def test_734_9_h_foreign_chip_product_of_us_technology_plant_subject():
 def test_734_9_h_foreign_chip_without_us_technology_not_subject():
     """734.9(h): a foreign-made chip with no U.S. technology or plant behind it is outside the
     FDP rule, not subject to the EAR: no licence under this rule."""
-    d = run(chip_reexport(foreign_produced=True, us_technology_direct_product=False,
-                          us_technology_plant_product=False, us_content=False))
+    d = run(
+        chip_reexport(
+            foreign_produced=True,
+            us_technology_direct_product=False,
+            us_technology_plant_product=False,
+            us_content=False,
+        )
+    )
     assert d.foreign_direct_product == []
     assert d.license_required is False
     assert d.items[0]["outside_rule"] == "not_subject_to_ear"
@@ -166,18 +191,25 @@ def _tech_line(developer_hq, parent_hq=None, us_tech=True):
     """Raw facts: technology for producing an IC wafer or die, made in Taiwan (the scenario model
     has no technology line type, so the facts are given directly)."""
     I = Number(1)
-    f = [Function("as_of", [Number(20250601)]), Function("action", [Function("export")]),
-         Function("ship_from", [String("TW")]), Function("ship_to", [String("CN")]),
-         Function("item", [I]),
-         Function("item_fact", [I, Function("foreign_produced"), Function("true")]),
-         Function("item_fact", [I, Function("mask_or_die_technology"), Function("true")]),
-         Function("item_fact", [I, Function("us_technology_direct_product"), Function("true" if us_tech else "false")]),
-         Function("item_fact", [I, Function("us_technology_plant_product"), Function("false")]),
-         Function("item_fact", [I, Function("developer"), String("Dev")]),
-         Function("entity", [String("Dev")]), Function("headquartered", [String("Dev"), String(developer_hq)])]
+    f = [
+        Function("as_of", [Number(20250601)]),
+        Function("action", [Function("export")]),
+        Function("ship_from", [String("TW")]),
+        Function("ship_to", [String("CN")]),
+        Function("item", [I]),
+        Function("item_fact", [I, Function("foreign_produced"), Function("true")]),
+        Function("item_fact", [I, Function("mask_or_die_technology"), Function("true")]),
+        Function("item_fact", [I, Function("us_technology_direct_product"), Function("true" if us_tech else "false")]),
+        Function("item_fact", [I, Function("us_technology_plant_product"), Function("false")]),
+        Function("item_fact", [I, Function("developer"), String("Dev")]),
+        Function("entity", [String("Dev")]),
+        Function("headquartered", [String("Dev"), String(developer_hq)]),
+    ]
     if parent_hq:
-        f += [Function("parent", [String("Dev"), String("Top")]),
-              Function("headquartered", [String("Top"), String(parent_hq)])]
+        f += [
+            Function("parent", [String("Dev"), String("Top")]),
+            Function("headquartered", [String("Top"), String(parent_hq)]),
+        ]
     got = default_engine().answer(f)
     return {tuple(str(x) for x in a.arguments) for a in got if a.name == "fdp_applies"}
 
@@ -239,9 +271,11 @@ def test_734_9_l_only_reaches_weights_meeting_4e091():
 
 def test_734_9_l_fdp_switched_off_by_regime():
     """734.9(l): with the FDP rule switched off, the foreign weights are not subject."""
+
     class Off:
         def facts(self):
             return [Function("regime_off", [Function("fdp_model_weights")])]
+
     d = run(weights_reexport(foreign_produced=True, trained_on_ear_ics=True, us_content=False), regime=Off())
     assert d.license_required is False
 
@@ -271,8 +305,14 @@ def test_rf28_iaas_training_for_non_tier1_customer_flags():
     """Supp. 3 to part 732 para 28: IaaS training of a >10^26 model for an India-headquartered
     customer raises red flag 28, with the recommended inquiry."""
     d = run(iaas())
-    assert flagged(d) == [{"flag": "rf28", "about": "Customer", "citation": "15 CFR part 732, Supp. No. 3, para 28",
-                           "description": "Red flag 28: IaaS training of a 4E091-scale model for a non-Tier 1 entity"}]
+    assert flagged(d) == [
+        {
+            "flag": "rf28",
+            "about": "Customer",
+            "citation": "15 CFR part 732, Supp. No. 3, para 28",
+            "description": "Red flag 28: IaaS training of a 4E091-scale model for a non-Tier 1 entity",
+        }
+    ]
     ob = [o for o in d.obligations if o["id"] == "rf28_inquire"]
     assert ob and ob[0]["citation"] == "15 CFR part 732, Supp. No. 3, para 28"
     assert "licence" in ob[0]["description"] and ob[0]["deadline"].startswith("before")
@@ -391,10 +431,15 @@ def test_732_supp3_para28_training_purpose_without_iaas_fact_names_the_missing_f
     """Red flag 28 (Supp. No. 3 to part 732, para 28): whether the exporter provides the
     computing service must be known for a training purpose; it is named, not assumed."""
     import pyrules
-    s = {"scenario": "training, IaaS unknown", "date": "2025-06-01",
-         "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "C", "purpose": "training"},
-         "items": [], "entities": {"C": {"located": "IN", "headquartered": "IN"}},
-         "facts": {"planned_training_ops": "2e26"}}
+
+    s = {
+        "scenario": "training, IaaS unknown",
+        "date": "2025-06-01",
+        "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "C", "purpose": "training"},
+        "items": [],
+        "entities": {"C": {"located": "IN", "headquartered": "IN"}},
+        "facts": {"planned_training_ops": "2e26"},
+    }
     d = pyrules.evaluate(s)
     assert "iaas_provider" in d.missing_facts
     s["facts"]["iaas_provider"] = True
@@ -404,11 +449,14 @@ def test_732_supp3_para28_training_purpose_without_iaas_fact_names_the_missing_f
 
 
 # --- moved from test_issue10_cases.py: origin and de minimis 734.4 (bundled cases) ---
-@pytest.mark.parametrize("name", [
-    "fdp_h100_reexport_from_mexico_origin_not_asked",
-    "fdp_de_minimis_foreign_server_us_content_above_25_percent",
-    "fdp_de_minimis_us_content_unknown",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fdp_h100_reexport_from_mexico_origin_not_asked",
+        "fdp_de_minimis_foreign_server_us_content_above_25_percent",
+        "fdp_de_minimis_us_content_unknown",
+    ],
+)
 def test_fdp_and_de_minimis_bundled_cases_meet_their_expect(name):
     """734.3, 734.4, 734.9(h): each bundled case states its outcome in "expect"."""
     expect, _, j = bundled_case(name)

@@ -6,6 +6,7 @@ process, so that any exception fails the test with its traceback) exits 0 or 2 a
 never raises; a ledger gives exactly one output row per input row. Each test keeps to
 a few seconds (max_examples).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,16 +27,69 @@ QUERIES = Path(__file__).resolve().parent.parent / "queries"
 FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # Values that broke pyrules before (issue 12), and their kind.
-HOSTILE = st.sampled_from([
-    None, True, False, 0, -1, 1, 2**31, -(2**31) - 1, 10**30, 10**30 - 1, 10**40, 1.5, 1e26, -0.0,
-    "", " ", "0", "-1", "1e26", "1e28", "1e30", "1e99999999", "10^99999999", "9" * 5000, "²", "٣",
-    "NaN", "Infinity", "2025-02-30", "2025-06-01", "HoldCo\u0000x", "a\u001b[31mb", "\u202e", "line\nbreak",
-    "US", "CN", "IN", "H100-SXM", "3A090.a", "LPP", "UVEU", "authorized", "destination", "quantity",
-    "headquartered", "Buyer", "x" * 300, [], {}, ["3A090.a"], {"a": 1}, [[[]]],
-])
+HOSTILE = st.sampled_from(
+    [
+        None,
+        True,
+        False,
+        0,
+        -1,
+        1,
+        2**31,
+        -(2**31) - 1,
+        10**30,
+        10**30 - 1,
+        10**40,
+        1.5,
+        1e26,
+        -0.0,
+        "",
+        " ",
+        "0",
+        "-1",
+        "1e26",
+        "1e28",
+        "1e30",
+        "1e99999999",
+        "10^99999999",
+        "9" * 5000,
+        "²",
+        "٣",
+        "NaN",
+        "Infinity",
+        "2025-02-30",
+        "2025-06-01",
+        "HoldCo\u0000x",
+        "a\u001b[31mb",
+        "\u202e",
+        "line\nbreak",
+        "US",
+        "CN",
+        "IN",
+        "H100-SXM",
+        "3A090.a",
+        "LPP",
+        "UVEU",
+        "authorized",
+        "destination",
+        "quantity",
+        "headquartered",
+        "Buyer",
+        "x" * 300,
+        [],
+        {},
+        ["3A090.a"],
+        {"a": 1},
+        [[[]]],
+    ]
+)
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=8))
-VALUES = st.one_of(HOSTILE, st.recursive(SCALARS, lambda c: st.lists(c, max_size=3)
-                                         | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=6))
+VALUES = st.one_of(
+    HOSTILE,
+    st.recursive(
+        SCALARS, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3), max_leaves=6
+    ),
+)
 
 
 def cli_run(*args) -> tuple[int, str, str]:
@@ -80,8 +134,13 @@ def mutated(draw, base, n=3):
         if isinstance(node, dict):
             keys = sorted(node, key=str)
             if action == "add" or not keys:
-                node[draw(st.one_of(st.sampled_from(["tpp", "parent", "costs", "status", "facts", "x"]),
-                                    st.text(max_size=6)))] = copy.deepcopy(draw(VALUES))
+                node[
+                    draw(
+                        st.one_of(
+                            st.sampled_from(["tpp", "parent", "costs", "status", "facts", "x"]), st.text(max_size=6)
+                        )
+                    )
+                ] = copy.deepcopy(draw(VALUES))
             elif action == "delete":
                 del node[draw(st.sampled_from(keys))]
             else:
@@ -100,7 +159,7 @@ def as_json(draw, obj) -> str:
     text = json.dumps(obj)
     cut = draw(st.sampled_from(["none"] * 6 + ["truncate", "insert"]))
     if cut == "truncate":
-        text = text[:draw(st.integers(0, len(text)))]
+        text = text[: draw(st.integers(0, len(text)))]
     elif cut == "insert":
         i = draw(st.integers(0, len(text)))
         text = text[:i] + draw(st.sampled_from(["{", "]", ",", '"', "\\", "\x00", "1e999", "[" * 200])) + text[i:]
@@ -109,10 +168,15 @@ def as_json(draw, obj) -> str:
 
 SCENARIO = {
     **copy.deepcopy(BASE),
-    "entities": {"Buyer": {"located": "DE", "headquartered": "DE", "parent": "HoldCo", "status": {"uveu": False}},
-                 "HoldCo": {"headquartered": "US"}},
-    "items": [{"chip": "H100-SXM", "quantity": 100}, {"eccn": "3A090.a", "tpp": 4992, "die_area_mm2": 814, "quantity": 8},
-              {"model_weights": "M", "training_ops": "1.2e26", "published": False}],
+    "entities": {
+        "Buyer": {"located": "DE", "headquartered": "DE", "parent": "HoldCo", "status": {"uveu": False}},
+        "HoldCo": {"headquartered": "US"},
+    },
+    "items": [
+        {"chip": "H100-SXM", "quantity": 100},
+        {"eccn": "3A090.a", "tpp": 4992, "die_area_mm2": 814, "quantity": 8},
+        {"model_weights": "M", "training_ops": "1.2e26", "published": False},
+    ],
     "readings": {"tier_overlap": "unresolved"},
 }
 
@@ -121,8 +185,11 @@ SCENARIO = {
 @given(st.data())
 def test_fuzz_json_scenario_exit_0_or_2(data):
     text = as_json(data.draw, data.draw(mutated(SCENARIO)))
-    command = data.draw(st.sampled_from([["ask", "--json"]] * 4 + [["ask"], ["explain", "--json"], ["parse"],
-                                                                   ["ask", "--as-of", "2026-02-01"]]))
+    command = data.draw(
+        st.sampled_from(
+            [["ask", "--json"]] * 4 + [["ask"], ["explain", "--json"], ["parse"], ["ask", "--as-of", "2026-02-01"]]
+        )
+    )
     p = in_file("s.json", text)
     try:
         rc, out, err = cli_run(*command, p)
@@ -148,11 +215,43 @@ SCN = """scenario "Fuzz"
   whatif authorized changing headquartered of HoldCo, quantity of item 1 cost 2
 end
 """
-SCN_TOKENS = st.one_of(st.sampled_from([
-    "9" * 5000, "10^99999999", "1e99999999", "1e999999", "²", '"Hold\x00Co"', '"a\x1bb"', '"unterminated',
-    "end", "scenario", "x", ",", "=", "#", "-1", "0", "2025-02-30", "\u202e", "\t", "ship", "entity", "whatif",
-    "of item 99", "cost 99999999999", "status", "parent", "HoldCo", "CN", "10^30", "999,999,999,999,999,999,999,999,999,999,999",
-]), st.text(max_size=6))
+SCN_TOKENS = st.one_of(
+    st.sampled_from(
+        [
+            "9" * 5000,
+            "10^99999999",
+            "1e99999999",
+            "1e999999",
+            "²",
+            '"Hold\x00Co"',
+            '"a\x1bb"',
+            '"unterminated',
+            "end",
+            "scenario",
+            "x",
+            ",",
+            "=",
+            "#",
+            "-1",
+            "0",
+            "2025-02-30",
+            "\u202e",
+            "\t",
+            "ship",
+            "entity",
+            "whatif",
+            "of item 99",
+            "cost 99999999999",
+            "status",
+            "parent",
+            "HoldCo",
+            "CN",
+            "10^30",
+            "999,999,999,999,999,999,999,999,999,999,999",
+        ]
+    ),
+    st.text(max_size=6),
+)
 
 
 @st.composite
@@ -187,16 +286,72 @@ def test_fuzz_scenario_language_exit_0_or_2(text, data):
         cleanup(p)
 
 
-COLUMNS = ["id", "date", "action", "from", "to", "consignee", "consignee_located", "consignee_headquartered",
-           "consignee_parent", "parent_headquartered", "chip", "eccn", "tpp", "quantity", "authorization",
-           "via_distributor", "fact.lpp_prior_shipments_tpp", "status.uveu"]
-GOOD_ROW = {"date": "2025-06-01", "action": "export", "from": "US", "to": "IN", "consignee": "Acme",
-            "consignee_located": "IN", "consignee_headquartered": "IN", "consignee_parent": "",
-            "parent_headquartered": "", "chip": "H100-SXM", "eccn": "", "tpp": "", "quantity": "10",
-            "authorization": "LPP", "via_distributor": "no", "fact.lpp_prior_shipments_tpp": "0", "status.uveu": ""}
-CELLS = st.one_of(st.sampled_from([
-    "", "²", "9" * 5000, "1e99999999", "10^30", "-1", "x", "yes", "2025-13-01", "CN", "Hold\x00Co", "a\nb",
-    'quo"te', "a,b", "\r", "1.5", "4992", "3A090.a", "UVEU", "  "]), st.text(max_size=5))
+COLUMNS = [
+    "id",
+    "date",
+    "action",
+    "from",
+    "to",
+    "consignee",
+    "consignee_located",
+    "consignee_headquartered",
+    "consignee_parent",
+    "parent_headquartered",
+    "chip",
+    "eccn",
+    "tpp",
+    "quantity",
+    "authorization",
+    "via_distributor",
+    "fact.lpp_prior_shipments_tpp",
+    "status.uveu",
+]
+GOOD_ROW = {
+    "date": "2025-06-01",
+    "action": "export",
+    "from": "US",
+    "to": "IN",
+    "consignee": "Acme",
+    "consignee_located": "IN",
+    "consignee_headquartered": "IN",
+    "consignee_parent": "",
+    "parent_headquartered": "",
+    "chip": "H100-SXM",
+    "eccn": "",
+    "tpp": "",
+    "quantity": "10",
+    "authorization": "LPP",
+    "via_distributor": "no",
+    "fact.lpp_prior_shipments_tpp": "0",
+    "status.uveu": "",
+}
+CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "²",
+            "9" * 5000,
+            "1e99999999",
+            "10^30",
+            "-1",
+            "x",
+            "yes",
+            "2025-13-01",
+            "CN",
+            "Hold\x00Co",
+            "a\nb",
+            'quo"te',
+            "a,b",
+            "\r",
+            "1.5",
+            "4992",
+            "3A090.a",
+            "UVEU",
+            "  ",
+        ]
+    ),
+    st.text(max_size=5),
+)
 # text for a garbage line: no quotes and no line breaks, so it is one record
 GARBAGE = st.text(alphabet=st.characters(blacklist_characters='"\r\n', blacklist_categories=("Cs",)), max_size=40)
 
@@ -205,7 +360,7 @@ GARBAGE = st.text(alphabet=st.characters(blacklist_characters='"\r\n', blacklist
 def csv_ledger(draw):
     """(text, ids of the well-formed rows, number of input rows)."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")    # quotes cells holding \r or \n
+    w = csv.writer(out, lineterminator="\r\n")  # quotes cells holding \r or \n
     w.writerow(COLUMNS)
     ids, rows = [], 0
     for i in range(draw(st.integers(0, 8))):
@@ -218,8 +373,8 @@ def csv_ledger(draw):
             for col in draw(st.lists(st.sampled_from(COLUMNS[1:]), max_size=3)):
                 row[col] = draw(CELLS)
             cells = [row[c] for c in COLUMNS]
-            if draw(st.integers(0, 5)) == 0:          # a short or a long row
-                cells = cells[:draw(st.integers(1, len(cells)))] + draw(st.lists(CELLS, max_size=2))
+            if draw(st.integers(0, 5)) == 0:  # a short or a long row
+                cells = cells[: draw(st.integers(1, len(cells)))] + draw(st.lists(CELLS, max_size=2))
             w.writerow(cells)
             ids.append(f"r{i}")
             rows += 1
@@ -254,11 +409,14 @@ def test_fuzz_csv_ledger_any_text_exit_0_or_2(body):
         cleanup(p)
 
 
-ROW = {"id": "r", "date": "2025-06-01",
-       "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "Acme", "authorization_claimed": "LPP"},
-       "items": [{"chip": "H100-SXM", "quantity": 10}],
-       "entities": {"Acme": {"located": "IN", "headquartered": "IN"}},
-       "facts": {"lpp_prior_shipments_tpp": "26,899,000"}}
+ROW = {
+    "id": "r",
+    "date": "2025-06-01",
+    "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "Acme", "authorization_claimed": "LPP"},
+    "items": [{"chip": "H100-SXM", "quantity": 10}],
+    "entities": {"Acme": {"located": "IN", "headquartered": "IN"}},
+    "facts": {"lpp_prior_shipments_tpp": "26,899,000"},
+}
 
 
 @st.composite
@@ -289,11 +447,19 @@ def test_fuzz_jsonl_ledger_exit_0_and_no_lost_row(case):
         cleanup(p)
 
 
-REGIME = {"regime": "fuzz", "description": "a fuzzed regime", "tiers": {"AE": 1, "CN": 2},
-          "params": {"tier2_allocation_tpp": "1,580,000,000", "assurance_multiplier_percent": 200,
-                     "lpp_annual_limit_tpp": "1e9"},
-          "dates": {"compliance": "2025-09-01"}, "nveu_allocation": {"2025-Q1": "1,000,000,000"},
-          "off": ["lic_lpp"]}
+REGIME = {
+    "regime": "fuzz",
+    "description": "a fuzzed regime",
+    "tiers": {"AE": 1, "CN": 2},
+    "params": {
+        "tier2_allocation_tpp": "1,580,000,000",
+        "assurance_multiplier_percent": 200,
+        "lpp_annual_limit_tpp": "1e9",
+    },
+    "dates": {"compliance": "2025-09-01"},
+    "nveu_allocation": {"2025-Q1": "1,000,000,000"},
+    "off": ["lic_lpp"],
+}
 
 
 @settings(max_examples=40, **FUZZ)
@@ -308,11 +474,21 @@ def test_fuzz_regime_file_exit_0_or_2(data):
         cleanup(p)
 
 
-QUESTION = {**copy.deepcopy(BASE), "entities": {"Buyer": {"located": "DE", "headquartered": "CN"}},
-            "questions": [{"goal": "authorized", "costs": {"destination": 3},
-                           "may_change": [{"fact": "headquartered", "entity": "Buyer"},
-                                          {"fact": "quantity", "item": 1, "cost": 2},
-                                          {"fact": "fact", "name": "eccn_furnished"}]}]}
+QUESTION = {
+    **copy.deepcopy(BASE),
+    "entities": {"Buyer": {"located": "DE", "headquartered": "CN"}},
+    "questions": [
+        {
+            "goal": "authorized",
+            "costs": {"destination": 3},
+            "may_change": [
+                {"fact": "headquartered", "entity": "Buyer"},
+                {"fact": "quantity", "item": 1, "cost": 2},
+                {"fact": "fact", "name": "eccn_furnished"},
+            ],
+        }
+    ],
+}
 
 
 @settings(max_examples=15, **FUZZ)

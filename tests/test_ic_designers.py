@@ -1,6 +1,7 @@
 """Approved and authorized IC designers (foundry rule, 90 FR 5298): Supp. No. 6 to
 part 740 (approved designers) and Note 1 to ECCN 3A090.a (authorized designers), as a
 condition of License Exceptions AIA (15 CFR 740.27) and ACM (15 CFR 740.28(b))."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,9 @@ from pyrules.inputs.model import Scenario
 AIA_FACTS = {"eccn_furnished": True, "aia_certification_obtained": True}
 
 
-def designer_case(designer: dict | None, *, date="2025-06-01", eccn="3A090.a", parent: dict | None = None,
-                  with_designer=True) -> dict:
+def designer_case(
+    designer: dict | None, *, date="2025-06-01", eccn="3A090.a", parent: dict | None = None, with_designer=True
+) -> dict:
     """3A090.a chips from the US to a German company (AIA otherwise met), designed by 'Des'."""
     item = {"eccn": eccn, "tpp": 15832, "quantity": 10}
     if with_designer:
@@ -89,7 +91,11 @@ def test_note1_3a090a_no_743_9_reporting_fails():
 
 def test_note1_3a090a_reporting_unknown_is_undecided():
     """Note 1 to 3A090.a: reporting status unknown -> AIA indeterminate, naming the fact."""
-    des = {"headquartered": "TW", "located": "TW", "status": {"approved_ic_designer": False, "applied_for_approval": False}}
+    des = {
+        "headquartered": "TW",
+        "located": "TW",
+        "status": {"approved_ic_designer": False, "applied_for_approval": False},
+    }
     d = run(designer_case(des))
     a = auth(d, "AIA")
     assert a["available"] is None
@@ -108,7 +114,11 @@ def test_supp6_approved_status_unknown_and_not_authorized_is_undecided():
 
 def test_supp6_approved_status_unknown_but_authorized_is_met():
     """Note 1 to 3A090.a: an authorized designer meets the condition whatever its listing."""
-    des = {"headquartered": "TW", "located": "TW", "status": {"reports_under_743_9": True, "applied_for_approval": False}}
+    des = {
+        "headquartered": "TW",
+        "located": "TW",
+        "status": {"reports_under_743_9": True, "applied_for_approval": False},
+    }
     d = run(designer_case(des))
     assert auth(d, "AIA")["available"] is True
 
@@ -143,6 +153,7 @@ def test_foundry_rule_condition_not_before_compliance_date():
     require no licence for this German case, so the IFR's compliance date is moved to
     2025-01-13 by a regime to see the foundry date alone."""
     from pyrules.modes.regime import Regime
+
     early = Regime.from_dict({"dates": {"compliance": "2025-01-13"}})
     d = run(designer_case(None, with_designer=False, date="2025-01-30"), regime=early)
     assert auth(d, "AIA")["available"] is True
@@ -183,7 +194,9 @@ def test_note1_3a090a_first_date_exclusive_under_a_regime_without_the_amendment(
     the way, 2026-04-12 is authorized and 2026-04-13 is not."""
     for date, ok in (("2026-04-12", True), ("2026-04-13", False)):
         s = Scenario.from_dict(designer_case(authorized("TW"), date=date))
-        atoms = default_engine().answer(scenario_facts(s), extra_program="regime_date(designer_deadline_amendment, 20990101).")
+        atoms = default_engine().answer(
+            scenario_facts(s), extra_program="regime_date(designer_deadline_amendment, 20990101)."
+        )
         d = Determination.from_atoms(s, atoms, as_of=s.date)
         assert (auth(d, "AIA")["available"] is True) is ok, date
 
@@ -231,7 +244,9 @@ def test_note1_3a090a_regime_can_move_deadline():
     written) ends the status of a designer that did not apply on 2026-06-01."""
     s = Scenario.from_dict(designer_case(authorized("TW"), date="2026-06-01"))
     assert auth(run(designer_case(authorized("TW"), date="2026-06-01")), "AIA")["available"] is True
-    atoms = default_engine().answer(scenario_facts(s), extra_program="regime_date(designer_deadline_amended, 20260413).")
+    atoms = default_engine().answer(
+        scenario_facts(s), extra_program="regime_date(designer_deadline_amended, 20260413)."
+    )
     d = Determination.from_atoms(s, atoms, as_of=s.date)
     assert "aia_ic_designer" in failed(d, "AIA")
 
@@ -277,12 +292,15 @@ def foundry(line=None, role="front_end_fabricator", date="2025-06-01", ents=None
 OSAT = {"Osat": {"located": "MY", "status": {"approved_osat": True}}}
 
 
-@pytest.mark.parametrize("node, non_planar, presumed", [
-    (16, None, True),      # the 16/14 nm node
-    (17, None, False),     # just above it, planar unknown... and planar:
-    (17, False, False),
-    (17, True, True),      # non-planar at any node
-])
+@pytest.mark.parametrize(
+    "node, non_planar, presumed",
+    [
+        (16, None, True),  # the 16/14 nm node
+        (17, None, False),  # just above it, planar unknown... and planar:
+        (17, False, False),
+        (17, True, True),  # non-planar at any node
+    ],
+)
 def test_note1_3a090a_foundry_presumption_applicable_logic_ic(node, non_planar, presumed):
     """Note 1 to 3A090.a: a logic IC at 16/14 nm or below, or non-planar, exported by a front-end
     fabricator is presumed 3A090.a (and data center); otherwise its own parameters decide."""
@@ -304,15 +322,18 @@ def test_note1_3a090a_foundry_presumption_binds_only_fabricators_and_osats():
     assert d.license_required is None and "exporter_role" in d.missing_facts
 
 
-@pytest.mark.parametrize("count, date, hbm, rebutted", [
-    (29_999, "2026-06-01", None, True),     # below 30 billion
-    (30_000, "2026-06-01", False, False),   # 30 billion: no longer below; before 2027 no higher figure
-    (34_999, "2027-03-01", False, True),    # 2027, no HBM: below 35 billion
-    (34_999, "2027-03-01", True, False),    # with HBM only 30 billion counts
-    (35_000, "2027-03-01", False, False),
-    (39_999, "2029-01-01", False, True),    # 2029 and later, no HBM: below 40 billion
-    (40_000, "2029-01-01", False, False),
-])
+@pytest.mark.parametrize(
+    "count, date, hbm, rebutted",
+    [
+        (29_999, "2026-06-01", None, True),  # below 30 billion
+        (30_000, "2026-06-01", False, False),  # 30 billion: no longer below; before 2027 no higher figure
+        (34_999, "2027-03-01", False, True),  # 2027, no HBM: below 35 billion
+        (34_999, "2027-03-01", True, False),  # with HBM only 30 billion counts
+        (35_000, "2027-03-01", False, False),
+        (39_999, "2029-01-01", False, True),  # 2029 and later, no HBM: below 40 billion
+        (40_000, "2029-01-01", False, False),
+    ],
+)
 def test_note1_3a090a_foundry_presumption_rebutted_by_approved_osat_count(count, date, hbm, rebutted):
     """Note 1 to 3A090.a: an approved OSAT attesting a transistor count below 30 billion (35
     billion without HBM in 2027, 40 billion from 2029) rebuts the presumption."""
@@ -340,18 +361,34 @@ def test_note1_3a090a_foundry_presumption_attesters():
     a fabricator outside Macau and D:5 does; an approved or authorized designer's attestation
     does; unknown OSAT status or HBM (when it decides) are named missing."""
     count = {"transistor_count_millions": 20_000}
-    assert foundry({"attestation": "osat", "attested_by": "O", **count},
-                   ents={"O": {"located": "MY", "status": {"approved_osat": False}}}).license_required is True
+    assert (
+        foundry(
+            {"attestation": "osat", "attested_by": "O", **count},
+            ents={"O": {"located": "MY", "status": {"approved_osat": False}}},
+        ).license_required
+        is True
+    )
     d = foundry({"attestation": "osat", "attested_by": "O", **count}, ents={"O": {"located": "MY"}})
     assert d.license_required is None and "approved_osat(O)" in d.missing_facts
-    assert foundry({"attestation": "fabricator", "attested_by": "F", **count},
-                   ents={"F": {"located": "CN"}}).license_required is True
-    assert foundry({"attestation": "fabricator", "attested_by": "F", **count},
-                   ents={"F": {"located": "TW"}}).license_required is False
+    assert (
+        foundry(
+            {"attestation": "fabricator", "attested_by": "F", **count}, ents={"F": {"located": "CN"}}
+        ).license_required
+        is True
+    )
+    assert (
+        foundry(
+            {"attestation": "fabricator", "attested_by": "F", **count}, ents={"F": {"located": "TW"}}
+        ).license_required
+        is False
+    )
     des = {"Des": {"located": "TW", "headquartered": "TW", "status": {"approved_ic_designer": True}}}
     assert foundry({"attestation": "designer", "designer": "Des"}, ents=des).license_required is False
-    d = foundry({"attestation": "osat", "attested_by": "Osat", "transistor_count_millions": 34_000},
-                date="2027-03-01", ents=OSAT)
+    d = foundry(
+        {"attestation": "osat", "attested_by": "Osat", "transistor_count_millions": 34_000},
+        date="2027-03-01",
+        ents=OSAT,
+    )
     assert d.license_required is None and "hbm(1)" in d.missing_facts
     # no attestation (or the end user's, which the Note does not accept): the presumption stands
     assert foundry({"attestation": "none"}).license_required is True
@@ -362,10 +399,13 @@ from helpers import bundled_case  # noqa: E402
 from pyrules.modes.expect import compare  # noqa: E402
 
 
-@pytest.mark.parametrize("name", [
-    "foundry_presumption_logic_ic_presumed_3a090a",
-    "foundry_presumption_rebutted_by_approved_osat",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "foundry_presumption_logic_ic_presumed_3a090a",
+        "foundry_presumption_rebutted_by_approved_osat",
+    ],
+)
 def test_note1_3a090a_bundled_cases_meet_their_expect(name):
     """Note 1 to 3A090.a: each bundled foundry case states its outcome in "expect"."""
     expect, _, j = bundled_case(name)

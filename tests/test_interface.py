@@ -1,6 +1,7 @@
 """The input interface is declared once (pyrules/schema.py INPUTS) and the KB describes
 itself: authorizations, readings, thresholds and countries are read from kb/, never
 spelled out in pyrules/ (issue 9)."""
+
 from __future__ import annotations
 
 import ast
@@ -33,8 +34,16 @@ def test_every_declared_input_has_one_entry_and_a_kb_input_predicate():
     declared = set(re.findall(r"^#defined ([a-z_]+/\d+)\.", (ROOT / "kb" / "input.lp").read_text(), re.M))
     paths = [i.path for i in schema.INPUTS]
     assert len(paths) == len(set(paths))
-    n = 1 + sum(len(d) for d in (schema.TRANSACTION_FIELDS, schema.ENTITY_FIELDS, schema.ENTITY_STATUS,
-                                 schema.ITEM_FIELDS, schema.FACTS))
+    n = 1 + sum(
+        len(d)
+        for d in (
+            schema.TRANSACTION_FIELDS,
+            schema.ENTITY_FIELDS,
+            schema.ENTITY_STATUS,
+            schema.ITEM_FIELDS,
+            schema.FACTS,
+        )
+    )
     assert len(schema.INPUTS) == n
     for inp in schema.INPUTS:
         assert inp.predicate in declared, inp.path
@@ -73,7 +82,7 @@ def test_field_path_of_missing_facts_names_the_field():
     assert schema.field_path("as_of") == "date"
     assert schema.field_path("lpp_prior_shipments_tpp") == "facts.lpp_prior_shipments_tpp"
     assert schema.field_path(clingo.parse_term('uveu("E")')) == "entities.E.status.uveu"
-    assert schema.field_path("nveu_allocation(2025, 1)") is None      # the rule's table, no input
+    assert schema.field_path("nveu_allocation(2025, 1)") is None  # the rule's table, no input
 
 
 def test_missing_facts_of_bundled_scenarios_name_fields():
@@ -85,8 +94,13 @@ def test_missing_facts_of_bundled_scenarios_name_fields():
             if a.name == "missing_fact":
                 p = schema.field_path(a.arguments[0])
                 seen += 1
-                assert p is None or p.split(".")[0].split("[")[0] in ("date", "transaction", "entities",
-                                                                      "items", "facts"), (path.name, a)
+                assert p is None or p.split(".")[0].split("[")[0] in (
+                    "date",
+                    "transaction",
+                    "entities",
+                    "items",
+                    "facts",
+                ), (path.name, a)
                 assert p is not None or a.arguments[0].name in ("nveu_allocation",), (path.name, a)
     assert seen > 0
 
@@ -100,10 +114,15 @@ def test_json_schema_accepts_every_bundled_scenario_and_is_current():
         jsonschema.validate({"transaction": {"too": "IN"}}, sch)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"readings": {"tier_overlap": "nonsense"}}, sch)
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_field_docs.py"), "--json-schema"],
-                         capture_output=True, text=True, check=True).stdout
-    assert (ROOT / "docs" / "scenario.schema.json").read_text() == out, \
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_field_docs.py"), "--json-schema"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (ROOT / "docs" / "scenario.schema.json").read_text() == out, (
         "run scripts/make_field_docs.py --json-schema > docs/scenario.schema.json"
+    )
 
 
 def test_check_and_whatif_mode_files_do_not_restate_the_mapping():
@@ -113,12 +132,14 @@ def test_check_and_whatif_mode_files_do_not_restate_the_mapping():
     assert "mirrors pyrules/facts.py" not in check
     assert not re.search(r"^item_chip\(", check, re.M) and not re.search(r"^headquartered\(", whatif, re.M)
     from pyrules.modes import whatif as w
+
     assert "ship_to(X) :- wi_set(destination, X)" in w._mapping_program()
     assert "item_model(I) :- pick(item(I, model_weights), _)." in schema.check_mapping_program()
 
 
 def test_ledger_columns_come_from_the_schema():
     from pyrules.modes import ledger
+
     for col, key in ledger.TRANSACTION_COLUMNS.items():
         assert schema.BY_PATH[schema.LEDGER_COLUMNS[col]].key == key
     assert set(ledger.ITEM_COLUMNS) <= set(schema.LEDGER_COLUMNS)
@@ -128,7 +149,7 @@ def test_ledger_columns_come_from_the_schema():
 def test_authorizations_and_readings_come_from_the_kb():
     assert [a.lower() for a in schema.AUTHORIZATIONS] == list(kb.authorizations())
     topics = set(re.findall(r"^reading_topic\((\w+), (\w+)\)\.", kb.kb_text(), re.M))
-    assert {(t, c[0]) for t, c in schema.READINGS.items()} == topics      # the KB's default first
+    assert {(t, c[0]) for t, c in schema.READINGS.items()} == topics  # the KB's default first
     # 740.27 for 4E091: the KB's default reading is both_in_tier1
     assert schema.READINGS["aia_weights_headquarters"][0] == "both_in_tier1"
 
@@ -137,6 +158,7 @@ def test_regime_warns_for_a_country_that_takes_another_s_tier():
     """A regime moving a country whose treatment another takes (kb/tiers.lp treated_as)
     warns that the other keeps the old tier (15 CFR 734.3 Hong Kong as China)."""
     from pyrules.modes.regime import Regime
+
     code, other = next(iter(sorted(kb.treated_as().items())))
     assert any(code in w for w in Regime.from_dict({"tiers": {other: 2}}).warnings)
     assert Regime.from_dict({"tiers": {other: 2, code: 2}}).warnings == []
@@ -146,11 +168,13 @@ def test_check_sample_unit_tpps_lie_on_either_side_of_3a090():
     """ECCN 3A090.a by TPP alone and below 3A090: the checker's sample unit TPPs
     (kb/modes/check.lp) classify as it assumes."""
     from pyrules.modes.check import unit_tpps
+
     above, below = unit_tpps()
     for tpp, cls in ((above, "3A090.a"), (below, "none")):
         d = run(scenario(items=[{"tpp": tpp, "quantity": 1}]))
-        got = {a.arguments[1] for a in d.atoms if a.name == "classified"} or \
-            {a.arguments[1] for a in d.atoms if a.name in ("item_class", "param_class")}
+        got = {a.arguments[1] for a in d.atoms if a.name == "classified"} or {
+            a.arguments[1] for a in d.atoms if a.name in ("item_class", "param_class")
+        }
         assert any((g.string if g.type == clingo.SymbolType.String else g.name) == cls for g in got), (tpp, got)
 
 
@@ -159,6 +183,7 @@ def test_explain_labels_an_absent_fact_the_same_wherever_it_appears():
     wherever in the tree it appears (no predicate chooses its label)."""
     s = scenario(to="IN", entities={"Buyer": {"located": "IN", "parent": "HoldCo"}, "HoldCo": {}})
     from pyrules.modes.explain import explain_determination
+
     ex = explain_determination(run(s))
     by_field: dict[str, set] = {}
     for n in ex.nodes():
@@ -182,8 +207,12 @@ def _literals(path: Path):
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             b = node.body
-            if b and isinstance(b[0], ast.Expr) and isinstance(b[0].value, ast.Constant) \
-                    and isinstance(b[0].value.value, str):
+            if (
+                b
+                and isinstance(b[0], ast.Expr)
+                and isinstance(b[0].value, ast.Constant)
+                and isinstance(b[0].value.value, str)
+            ):
                 skip |= set(range(b[0].lineno, b[0].end_lineno + 1))
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and path.name == "schema.py":
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -201,11 +230,15 @@ def _literals(path: Path):
 def _kb_thresholds() -> set[int]:
     """The rule's numbers: every parameter and allocation value, and the integers the
     KB's rules compare with (not dates, years or powers of ten)."""
+
     def is_date(n: int) -> bool:
         return 19000101 <= n <= 99991231 and 1 <= n // 100 % 100 <= 12 and 1 <= n % 100 <= 31
 
-    return {n for n in kb.parameter_numbers() | kb.rule_numbers()
-            if n >= 1000 and not 1900 <= n <= 2100 and not is_date(n) and str(n).rstrip("0") != "1"}
+    return {
+        n
+        for n in kb.parameter_numbers() | kb.rule_numbers()
+        if n >= 1000 and not 1900 <= n <= 2100 and not is_date(n) and str(n).rstrip("0") != "1"
+    }
 
 
 def test_pyrules_spells_out_no_authorization_reading_country_or_threshold():
@@ -221,7 +254,7 @@ def test_pyrules_spells_out_no_authorization_reading_country_or_threshold():
     words = {a.upper() for a in kb.authorizations()} | {r for r in readings if "_" in r}
     word_re = re.compile(r"(?<![\w])(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")(?![\w])")
     thresholds = _kb_thresholds()
-    assert {4800, 1600, 26_900_000} <= thresholds      # the test knows the rule's numbers
+    assert {4800, 1600, 26_900_000} <= thresholds  # the test knows the rule's numbers
     num_res = [re.compile(r"(?<![\d,.])" + f"{n:,}".replace(",", ",?") + r"(?![\d,])") for n in thresholds]
     bad = []
     for path in sorted((ROOT / "pyrules").rglob("*.py")):
@@ -250,18 +283,23 @@ def test_web_form_asks_for_a_missing_fact_through_the_schemas_one_mapping():
     approved-designer flag, 742.6(b)(10)(iii)(A)(1)'s DRAM bandwidth to the line's
     dram_bandwidth_gbps, an entity's headquarters to its row."""
     from pyrules.web import forms
+
     data = {"entities": {"Acme": {}, "HoldCo": {}}}
-    cases = {'ic_designer_status("HoldCo")': "entities.HoldCo.status.approved_ic_designer",
-             "item_dram_bandwidth(1)": "items[0].dram_bandwidth_gbps",
-             'headquartered("Acme")': "entities.Acme.headquartered",
-             "uveu(Acme)": "entities.Acme.status.uveu",
-             "lpp_prior_shipments_tpp": "facts.lpp_prior_shipments_tpp",
-             "as_of": "date"}
+    cases = {
+        'ic_designer_status("HoldCo")': "entities.HoldCo.status.approved_ic_designer",
+        "item_dram_bandwidth(1)": "items[0].dram_bandwidth_gbps",
+        'headquartered("Acme")': "entities.Acme.headquartered",
+        "uveu(Acme)": "entities.Acme.status.uveu",
+        "lpp_prior_shipments_tpp": "facts.lpp_prior_shipments_tpp",
+        "as_of": "date",
+    }
     for fact, path in cases.items():
         got = forms.missing_fact_field(fact, data)
         assert got["path"] == path == schema.field_path(fact), (fact, got)
         assert got["question"] == schema.missing_fact_field(fact)[1]
     assert forms.missing_fact_field('headquartered("Acme")', data)["field"] == "entities[0].headquartered"
-    assert forms.missing_fact_field('ic_designer_status("HoldCo")', data)["field_id"] == \
-        "f-entities-1-status-approved_ic_designer"
+    assert (
+        forms.missing_fact_field('ic_designer_status("HoldCo")', data)["field_id"]
+        == "f-entities-1-status-approved_ic_designer"
+    )
     assert forms.missing_fact_field("nveu_allocation(2025, 1)", data)["path"] is None

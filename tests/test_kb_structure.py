@@ -1,5 +1,6 @@
 """The structure of the knowledge base itself (kb/*.lp, read through pyrules.engine.kb):
 properties every scenario's answer relies on, whatever the scenario."""
+
 from __future__ import annotations
 
 

@@ -1,6 +1,7 @@
 """Amendments after the AI Diffusion rule (kb/later_amendments.lp): 91 FR 1684's case-by-case
 review for H200-class chips to China and Macau (742.6(b)(10)(iii)(A)(1)). Its dates and
 thresholds are tested in test_time.py; here, how the answer cites it."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,14 @@ from helpers import run, scenario
 def test_742_6_b_10_iii_A_1_h200_case_by_case_cites_its_paragraph():
     """742.6(b)(10)(iii)(A)(1) (91 FR 1684, from 2026-01-15): H200s of 4,800 GB/s to China are
     reviewed case by case, and the answer cites that paragraph, not an internal id."""
-    d = run(scenario(date="2026-01-15", to="CN", items=[{"chip": "H200", "quantity": 10, "dram_bandwidth_gbps": 4800}],
-                     entities={"Buyer": {"located": "CN", "headquartered": "CN"}}))
+    d = run(
+        scenario(
+            date="2026-01-15",
+            to="CN",
+            items=[{"chip": "H200", "quantity": 10, "dram_bandwidth_gbps": 4800}],
+            entities={"Buyer": {"located": "CN", "headquartered": "CN"}},
+        )
+    )
     assert d.licensing_policy == "case_by_case"
     [c] = [c for c in d.policy_candidates if c["policy"] == "case_by_case"]
     assert c["citation"].startswith("15 CFR 742.6(b)(10)(iii)(A)(1)")
@@ -23,8 +30,12 @@ def test_742_6_b_10_iii_A_1_h200_case_by_case_cites_its_paragraph():
 def _cn_for_australian_firm(bandwidth: int, reading: str | None = None) -> dict:
     """One 15,832-TPP H200 to a company in China headquartered in Australia (Tier 1),
     on 2026-02-02, with the given total DRAM bandwidth."""
-    s = scenario(date="2026-02-02", to="CN", items=[{"chip": "H200", "quantity": 1, "dram_bandwidth_gbps": bandwidth}],
-                 entities={"Buyer": {"located": "CN", "headquartered": "AU"}})
+    s = scenario(
+        date="2026-02-02",
+        to="CN",
+        items=[{"chip": "H200", "quantity": 1, "dram_bandwidth_gbps": bandwidth}],
+        entities={"Buyer": {"located": "CN", "headquartered": "AU"}},
+    )
     if reading:
         s["readings"] = {"tier_overlap": reading}
     return s
@@ -40,7 +51,7 @@ def test_742_6_b_10_iii_A_1_tier1_headquarters_overlap_is_open_at_the_bandwidth_
     assert d.licensing_policy is None
     assert {"policy_chips_tier1", "policy_dram_case_by_case"} in [set(o["provisions"]) for o in d.overlaps]
     assert "tier_overlap" in d.readings_that_matter
-    at = run(_cn_for_australian_firm(6500))          # not below 6,500 GB/s: the amendment does not apply
+    at = run(_cn_for_australian_firm(6500))  # not below 6,500 GB/s: the amendment does not apply
     assert at.licensing_policy is None
     assert [set(o["provisions"]) for o in at.overlaps] == [{"policy_chips_tier1", "policy_chips_tier3"}]
 
@@ -74,8 +85,13 @@ def test_742_6_b_10_iii_A_1_tier3_prevails_with_bandwidth_unknown_names_it():
 def _h200_reexport(action: str, reading: str | None = None) -> dict:
     """Ten H200s (4,800 GB/s) to a Chinese company in China on 2026-02-02, by the given action
     (a reexport leaves from Singapore)."""
-    s = scenario(date="2026-02-02", to="CN", action=action, items=[{"chip": "H200", "quantity": 10}],
-                 entities={"Buyer": {"located": "CN", "headquartered": "CN"}})
+    s = scenario(
+        date="2026-02-02",
+        to="CN",
+        action=action,
+        items=[{"chip": "H200", "quantity": 10}],
+        entities={"Buyer": {"located": "CN", "headquartered": "CN"}},
+    )
     if action == "reexport":
         s["transaction"]["from"] = "SG"
     if reading:
@@ -84,8 +100,10 @@ def _h200_reexport(action: str, reading: str | None = None) -> dict:
 
 
 @pytest.mark.provision("policy_dram_case_by_case")
-@pytest.mark.parametrize("reading, policy", [(None, "presumption_of_denial"), ("exports_only", "presumption_of_denial"),
-                                             ("all_actions", "case_by_case")])
+@pytest.mark.parametrize(
+    "reading, policy",
+    [(None, "presumption_of_denial"), ("exports_only", "presumption_of_denial"), ("all_actions", "case_by_case")],
+)
 def test_742_6_b_10_iii_A_1_reexport_to_china_is_the_reading_dram_policy_actions(reading, policy):
     """91 FR 1684 speaks of exports to China and Macau: by default (exports_only) a reexport of
     H200s to China stays under the presumption of denial; all_actions reviews it case by case.

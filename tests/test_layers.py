@@ -1,6 +1,7 @@
 """The layers of pyrules (docs/architecture.md): a module imports only from its own layer
 or the layers below it, and no modules import each other in a circle. Read from the
 source with ``ast`` (imports inside functions count too), so a cycle cannot come back."""
+
 from __future__ import annotations
 
 import ast
@@ -47,9 +48,13 @@ def imports_in(source: str) -> list[tuple[str, int]]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             out += [(a.name, node.lineno) for a in node.names if a.name.split(".")[0] == "pyrules"]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
-                and node.module.split(".")[0] == "pyrules":
-            for a in node.names:       # "from pyrules.engine import kb" imports the module kb
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module
+            and node.module.split(".")[0] == "pyrules"
+        ):
+            for a in node.names:  # "from pyrules.engine import kb" imports the module kb
                 sub = f"{node.module}.{a.name}"
                 out.append((sub if sub in MODULES else node.module, node.lineno))
     return [(m, line) for m, line in out if m in MODULES]
@@ -62,8 +67,7 @@ def test_every_module_has_a_layer():
 
 def upward(module: str, found: list[tuple[str, int]]) -> list[str]:
     rank = LAYERS.index(layer(module))
-    return [f"line {line}: {target} ({layer(target)})" for target, line in found
-            if LAYERS.index(layer(target)) > rank]
+    return [f"line {line}: {target} ({layer(target)})" for target, line in found if LAYERS.index(layer(target)) > rank]
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
@@ -74,7 +78,7 @@ def test_no_module_imports_from_a_higher_layer(module):
 
 def test_no_import_cycles():
     graph = {m: {t for t, _ in imports(m) if t != m} for m in MODULES}
-    state: dict[str, int] = {}          # 1: on the current path, 2: done
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
     path: list[str] = []
 
     def visit(m: str) -> list[str] | None:
@@ -82,7 +86,7 @@ def test_no_import_cycles():
         path.append(m)
         for t in sorted(graph[m]):
             if state.get(t) == 1:
-                return path[path.index(t):] + [t]
+                return path[path.index(t) :] + [t]
             if t not in state and (found := visit(t)):
                 return found
         state[m] = 2

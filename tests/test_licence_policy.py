@@ -1,5 +1,6 @@
 """Licence requirement (15 CFR 742.6(a)(6)(iii)), licensing policy (15 CFR 742.6(b)(10)),
 the Tier 2 allocation, overlaps, the rule's dates (90 FR 4544) and the provision registry."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,12 @@ UNIT = 10_000  # a 3A090.a chip of TPP 10,000
 def tier2(used=0, assurances=False, tpp=UNIT, quantity=1, readings=None, **more_facts):
     """A Tier 2 transaction: destination IN, consignee located and headquartered in IN."""
     facts = {"tier2_allocation_used_tpp": used, "government_assurances": assurances, **more_facts}
-    s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
-                 items=[{"tpp": tpp, "quantity": quantity}], facts=facts)
+    s = scenario(
+        to="IN",
+        entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+        items=[{"tpp": tpp, "quantity": quantity}],
+        facts=facts,
+    )
     if readings:
         s["readings"] = readings
     return s
@@ -41,8 +46,14 @@ def test_742_6_a_6_iii_licence_required_worldwide(action, to):
 def test_734_13_a_movement_within_the_united_states_is_no_export(action):
     """15 CFR 734.13-734.16: chips moved from the US to the US are neither exported,
     reexported nor transferred in-country abroad: the worldwide requirement does not reach them."""
-    d = run(scenario(action=action, to="US", transaction={"from": "US"},
-                     entities={"Buyer": {"located": "US", "headquartered": "US"}}))
+    d = run(
+        scenario(
+            action=action,
+            to="US",
+            transaction={"from": "US"},
+            entities={"Buyer": {"located": "US", "headquartered": "US"}},
+        )
+    )
     assert d.license_required is False
     assert d.items[0]["outside_rule"] == "within_united_states"
 
@@ -79,8 +90,9 @@ def test_88fr73458_before_2023_11_17_indeterminate():
     assert d.rule_status["before_rule"] is False
 
 
-@pytest.mark.parametrize("day, required", [("2025-01-13", False), ("2025-05-14", False),
-                                           ("2025-05-15", True), ("2026-01-01", True)])
+@pytest.mark.parametrize(
+    "day, required", [("2025-01-13", False), ("2025-05-14", False), ("2025-05-15", True), ("2026-01-01", True)]
+)
 def test_90fr4544_compliance_required_from_2025_05_15(day, required):
     """90 FR 4544: compliance is required from 2025-05-15; between 2025-01-13 and then the
     rule is effective but compliance_required is false."""
@@ -93,18 +105,26 @@ def test_90fr4544_compliance_required_from_2025_05_15(day, required):
 
 def test_90fr4544_rule_status_events_by_date():
     """90 FR 4544 status timeline: only the events up to the scenario's date are reported."""
+
     def events(day):
         return [e["event"] for e in run(scenario(date=day)).rule_status["events"]]
+
     earlier = ["advanced_computing_effective", "nac_aca_split", "fdp_amendment"]
     assert events("2025-01-13") == earlier + ["effective"]
     assert events("2025-01-15") == earlier + ["effective", "published"]
-    assert events("2025-05-13") == earlier + ["effective", "published", "foundry_effective", "foundry_compliance",
-                                              "non_enforcement"]
+    assert events("2025-05-13") == earlier + [
+        "effective",
+        "published",
+        "foundry_effective",
+        "foundry_compliance",
+        "non_enforcement",
+    ]
     assert "compliance" in events("2025-05-15")
     later = events("2026-06-01")
     assert later[-3:] == ["designer_deadline", "gao_decision", "bis_guidance"]
     assert [e["date"] for e in run(scenario(date="2026-06-01")).rule_status["events"]] == sorted(
-        e["date"] for e in run(scenario(date="2026-06-01")).rule_status["events"])
+        e["date"] for e in run(scenario(date="2026-06-01")).rule_status["events"]
+    )
 
 
 def test_as_of_override_changes_the_date():
@@ -124,35 +144,62 @@ POLICY = {1: "presumption_of_approval", 3: "presumption_of_denial"}
 def test_742_6_b_10_policy_by_destination(tier, country):
     """742.6(b)(10): Tier 1 destination -> presumption of approval; Tier 3 -> presumption
     of denial; Tier 2 -> presumption of approval within the unexhausted allocation."""
-    d = run(scenario(to=country, entities={"Buyer": {"located": country, "headquartered": country}},
-                     facts={"government_assurances": False}))
+    d = run(
+        scenario(
+            to=country,
+            entities={"Buyer": {"located": country, "headquartered": country}},
+            facts={"government_assurances": False},
+        )
+    )
     assert d.licensing_policy == POLICY.get(tier, "presumption_of_approval")
     expected = {1: "policy_chips_tier1", 2: "policy_chips_tier2", 3: "policy_chips_tier3"}[tier]
     assert [c["provision"] for c in d.policy_candidates] == [expected]
     assert d.policy_citation == "15 CFR 742.6(b)(10)"
 
 
-@pytest.mark.parametrize("hq, policy", [("US", "presumption_of_approval"), ("JP", "presumption_of_approval"),
-                                        ("BR", "presumption_of_approval"), ("CN", "presumption_of_denial"),
-                                        ("RU", "presumption_of_denial")])
+@pytest.mark.parametrize(
+    "hq, policy",
+    [
+        ("US", "presumption_of_approval"),
+        ("JP", "presumption_of_approval"),
+        ("BR", "presumption_of_approval"),
+        ("CN", "presumption_of_denial"),
+        ("RU", "presumption_of_denial"),
+    ],
+)
 @pytest.mark.provision("policy_chips_tier1", "policy_chips_tier2", "policy_chips_tier3")
 def test_742_6_b_10_policy_by_consignee_headquarters(hq, policy):
     """742.6(b)(10): to a Tier 2 destination, the consignee's headquarters in Tier 1 gives
     approval, in Tier 3 denial, in Tier 2 the allocation test."""
-    d = run(scenario(to="MX", entities={"Buyer": {"located": "MX", "headquartered": hq}},
-                     facts={"government_assurances": False}))
+    d = run(
+        scenario(
+            to="MX", entities={"Buyer": {"located": "MX", "headquartered": hq}}, facts={"government_assurances": False}
+        )
+    )
     assert d.licensing_policy == policy
     assert d.overlaps == []
 
 
-@pytest.mark.parametrize("top, policy, prov", [("GB", "presumption_of_approval", "policy_chips_tier1"),
-                                               ("AE", "presumption_of_approval", "policy_chips_tier2"),
-                                               ("IR", "presumption_of_denial", "policy_chips_tier3")])
+@pytest.mark.parametrize(
+    "top, policy, prov",
+    [
+        ("GB", "presumption_of_approval", "policy_chips_tier1"),
+        ("AE", "presumption_of_approval", "policy_chips_tier2"),
+        ("IR", "presumption_of_denial", "policy_chips_tier3"),
+    ],
+)
 def test_742_6_b_10_policy_by_ultimate_parent_headquarters(top, policy, prov):
     """742.6(b)(10): the ultimate parent's headquarters counts like the consignee's own."""
-    d = run(scenario(to="SG", entities={"Buyer": {"located": "SG", "headquartered": "SG", "parent": "Top"},
-                                        "Top": {"headquartered": top}},
-                     facts={"government_assurances": False}))
+    d = run(
+        scenario(
+            to="SG",
+            entities={
+                "Buyer": {"located": "SG", "headquartered": "SG", "parent": "Top"},
+                "Top": {"headquartered": top},
+            },
+            facts={"government_assurances": False},
+        )
+    )
     assert d.licensing_policy == policy
     assert {c["provision"] for c in d.policy_candidates} == {prov}
 
@@ -215,12 +262,15 @@ def test_742_6_b_10_used_allocation_not_needed_outside_tier2():
     assert "tier2_allocation_used_tpp" not in d.missing_facts
 
 
-@pytest.mark.parametrize("used, policy", [
-    (ALLOC - UNIT, "presumption_of_approval"),          # within even without assurances
-    (ALLOC_ASSURED - UNIT + 1, "policy_of_denial"),     # exhausted even with assurances
-    (ALLOC, None),                                       # depends on the assurances
-    (ALLOC_ASSURED - UNIT, None),
-])
+@pytest.mark.parametrize(
+    "used, policy",
+    [
+        (ALLOC - UNIT, "presumption_of_approval"),  # within even without assurances
+        (ALLOC_ASSURED - UNIT + 1, "policy_of_denial"),  # exhausted even with assurances
+        (ALLOC, None),  # depends on the assurances
+        (ALLOC_ASSURED - UNIT, None),
+    ],
+)
 def test_742_6_b_10_unknown_assurances_decided_only_when_bounds_agree(used, policy):
     """742.6(b)(10): with the assurances unknown the policy is given only when 790,000,000 and
     1,580,000,000 lead to the same answer; otherwise government_assurances is missing."""
@@ -231,11 +281,14 @@ def test_742_6_b_10_unknown_assurances_decided_only_when_bounds_agree(used, poli
     assert ("government_assurances" in d.missing_facts) is (policy is None)
 
 
-@pytest.mark.parametrize("used, shipment_fits, used_below", [
-    (ALLOC - UNIT, "presumption_of_approval", "presumption_of_approval"),
-    (ALLOC - 1, "policy_of_denial", "presumption_of_approval"),   # the readings differ here
-    (ALLOC, "policy_of_denial", "policy_of_denial"),
-])
+@pytest.mark.parametrize(
+    "used, shipment_fits, used_below",
+    [
+        (ALLOC - UNIT, "presumption_of_approval", "presumption_of_approval"),
+        (ALLOC - 1, "policy_of_denial", "presumption_of_approval"),  # the readings differ here
+        (ALLOC, "policy_of_denial", "policy_of_denial"),
+    ],
+)
 def test_742_6_b_10_allocation_exhaustion_reading(used, shipment_fits, used_below):
     """742.6(b)(10) 'has not exhausted its allocation': reading shipment_fits (default: used +
     this shipment within the allocation) v. used_below (exhausted once the used TPP reaches it)."""
@@ -258,8 +311,11 @@ def test_742_6_b_10_allocation_given_as_text_is_exact():
 
 # --- overlap of the Tier 1 and Tier 3 wording -------------------------------------------------
 def overlap_scenario(**kw):
-    return scenario(to="DE", entities={"Buyer": {"located": "DE", "headquartered": "DE", "parent": "Top"},
-                                       "Top": {"headquartered": "CN"}}, **kw)
+    return scenario(
+        to="DE",
+        entities={"Buyer": {"located": "DE", "headquartered": "DE", "parent": "Top"}, "Top": {"headquartered": "CN"}},
+        **kw,
+    )
 
 
 def test_742_6_b_10_overlap_tier1_location_tier3_parent_reported_unresolved():
@@ -278,8 +334,9 @@ def test_742_6_b_10_overlap_tier1_location_tier3_parent_reported_unresolved():
     assert "OVERLAP" in d.to_text()
 
 
-@pytest.mark.parametrize("reading, policy", [("tier3_prevails", "presumption_of_denial"),
-                                             ("tier1_prevails", "presumption_of_approval")])
+@pytest.mark.parametrize(
+    "reading, policy", [("tier3_prevails", "presumption_of_denial"), ("tier1_prevails", "presumption_of_approval")]
+)
 def test_742_6_b_10_overlap_resolved_only_by_chosen_reading(reading, policy):
     """742.6(b)(10): the overlap is resolved only under an explicit reading; it is still reported."""
     d = run(overlap_scenario(readings={"tier_overlap": reading}))
@@ -298,10 +355,19 @@ def test_742_6_b_10_tier3_destination_tier1_headquarters_overlap():
 REGISTRY_CITATIONS = {p["citation"] for p in kb.provisions().values()}
 
 
-@pytest.mark.parametrize("s", [
-    scenario(), overlap_scenario(), tier2(), tier2(used=ALLOC), scenario(action="deemed_export"),
-    scenario(date="2025-03-01"), scenario(to="HK", entities={"Buyer": {"headquartered": "HK"}}),
-], ids=["tier1", "overlap", "tier2", "tier2-exhausted", "deemed", "before-compliance", "hk"])
+@pytest.mark.parametrize(
+    "s",
+    [
+        scenario(),
+        overlap_scenario(),
+        tier2(),
+        tier2(used=ALLOC),
+        scenario(action="deemed_export"),
+        scenario(date="2025-03-01"),
+        scenario(to="HK", entities={"Buyer": {"headquartered": "HK"}}),
+    ],
+    ids=["tier1", "overlap", "tier2", "tier2-exhausted", "deemed", "before-compliance", "hk"],
+)
 def test_provisions_every_citation_comes_from_the_registry(s):
     """kb/provisions.lp: every citation printed (controls, policy, overlaps, obligations,
     authorizations, the citation list) is a registered provision's citation."""
@@ -348,11 +414,14 @@ def test_742_6_b_10_tier1_parented_buyer_allocation_is_an_open_question_note():
     Germany gets a note that counting its licence against India's allocation is not decided; a buyer
     with no Tier 1 tie gets none."""
     from helpers import run, scenario
+
     ents = {"Buyer": {"located": "IN", "headquartered": "IN", "parent": "P"}, "P": {"headquartered": "DE"}}
     d = run(scenario(to="IN", entities=ents))
     assert any(n["id"] == "tier1_parented_buyer_allocation" for n in d.notes)
     d = run(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}}))
     assert not any(n["id"] == "tier1_parented_buyer_allocation" for n in d.notes)
+
+
 # --- 742.6(b)(10) Tier 2 allocation: needless "indeterminate" (issue 10) ------------------------
 def _tier2(items, facts):
     s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}}, items=items)
@@ -360,8 +429,8 @@ def _tier2(items, facts):
     return run(s)
 
 
-BIG = {"tpp": 1_000_000, "quantity": 1580}          # 1,580,000,000 TPP: exactly the doubled allocation
-ONE = {"tpp": 4800, "quantity": 1}                  # the smallest 3A090.a unit by TPP
+BIG = {"tpp": 1_000_000, "quantity": 1580}  # 1,580,000,000 TPP: exactly the doubled allocation
+ONE = {"tpp": 4800, "quantity": 1}  # the smallest 3A090.a unit by TPP
 
 
 def test_742_6_b_10_shipment_above_doubled_allocation_denied_whatever_was_used():
@@ -385,12 +454,15 @@ def test_742_6_b_10_shipment_above_single_allocation_without_assurances_denied_w
     assert _tier2([big, ONE], {}).licensing_policy is None
 
 
-@pytest.mark.parametrize("used, policy, both", [
-    (789_995_200, "presumption_of_approval", False),    # used + 4,800 = 790,000,000: within even without
-    (789_995_201, None, True),                          # just over the single allocation
-    (1_579_995_200, None, True),                        # exactly the doubled allocation after this shipment
-    (1_579_995_201, "policy_of_denial", False),         # over even the doubled allocation
-])
+@pytest.mark.parametrize(
+    "used, policy, both",
+    [
+        (789_995_200, "presumption_of_approval", False),  # used + 4,800 = 790,000,000: within even without
+        (789_995_201, None, True),  # just over the single allocation
+        (1_579_995_200, None, True),  # exactly the doubled allocation after this shipment
+        (1_579_995_201, "policy_of_denial", False),  # over even the doubled allocation
+    ],
+)
 def test_742_6_b_10_assurances_unknown_policy_candidates_name_both_outcomes(used, policy, both):
     """742.6(b)(10): assurances unknown and the allocation reached between 790,000,000 and
     1,580,000,000 TPP: policy_candidates names both outcomes, denial without assurances and
@@ -399,8 +471,10 @@ def test_742_6_b_10_assurances_unknown_policy_candidates_name_both_outcomes(used
     assert d.licensing_policy == policy
     cands = {(c["policy"], json.dumps(c.get("if"))) for c in d.policy_candidates}
     if both:
-        assert cands == {("policy_of_denial", '{"government_assurances": false}'),
-                         ("presumption_of_approval", '{"government_assurances": true}')}
+        assert cands == {
+            ("policy_of_denial", '{"government_assurances": false}'),
+            ("presumption_of_approval", '{"government_assurances": true}'),
+        }
         assert "government_assurances" in d.missing_facts
     else:
         assert "government_assurances" not in d.missing_facts
@@ -417,22 +491,31 @@ def test_742_6_b_10_assurance_multiplier_is_exact_under_a_regime():
     1,185,000,000 TPP exactly (no integer truncation of the percentage)."""
     import pyrules
     from pyrules.modes.regime import Regime
+
     regime = Regime.from_dict({"regime": "x", "params": {"assurance_multiplier_percent": 150}})
+
     def s(used):
-        return {"scenario": "t", "date": "2025-06-01",
-                "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "B"},
-                "items": [{"eccn": "3A090.a", "tpp": 1_000_000, "quantity": 1}],
-                "entities": {"B": {"located": "IN", "headquartered": "IN"}},
-                "facts": {"tier2_allocation_used_tpp": used, "government_assurances": True}}
+        return {
+            "scenario": "t",
+            "date": "2025-06-01",
+            "transaction": {"action": "export", "from": "US", "to": "IN", "consignee": "B"},
+            "items": [{"eccn": "3A090.a", "tpp": 1_000_000, "quantity": 1}],
+            "entities": {"B": {"located": "IN", "headquartered": "IN"}},
+            "facts": {"tier2_allocation_used_tpp": used, "government_assurances": True},
+        }
+
     assert pyrules.evaluate(s(1_184_000_000), regime=regime).licensing_policy == "presumption_of_approval"
     assert pyrules.evaluate(s(1_184_000_001), regime=regime).licensing_policy == "policy_of_denial"
 
 
 # --- moved from test_issue10_cases.py: 742.6(b)(10) Tier 2 allocation (bundled cases) ---
-@pytest.mark.parametrize("name", [
-    "core_shipment_above_doubled_allocation",
-    "core_allocation_assurances_unknown_both_outcomes",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "core_shipment_above_doubled_allocation",
+        "core_allocation_assurances_unknown_both_outcomes",
+    ],
+)
 def test_742_6_b_10_allocation_bundled_cases_meet_their_expect(name):
     """742.6(b)(10): each bundled allocation case states its outcome in "expect"."""
     expect, _, j = bundled_case(name)
@@ -448,4 +531,6 @@ def test_742_6_b_10_allocation_cases():
     _, d, _ = bundled_case("core_allocation_assurances_unknown_both_outcomes")
     assert d.licensing_policy is None
     assert {(c["policy"], c["if"]["government_assurances"]) for c in d.policy_candidates} == {
-        ("policy_of_denial", False), ("presumption_of_approval", True)}
+        ("policy_of_denial", False),
+        ("presumption_of_approval", True),
+    }

@@ -7,6 +7,7 @@ questions and of regime files are tested in test_ledger.py, test_whatif.py and
 test_regime.py. The CLI runs in this process (helpers.cli_run): an unexpected
 exception fails the test with its traceback.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,11 @@ def test_5000_digit_quantity_json_is_exit_2(tmp_path):
 
 
 def test_5000_digit_quantity_scn_is_exit_2(tmp_path):
-    text = ("scenario\n on 2025-06-01\n export from US to DE\n consignee B\n ship " + "9" * 5000
-            + " x H100-SXM\n entity B located DE headquartered DE\nend\n")
+    text = (
+        "scenario\n on 2025-06-01\n export from US to DE\n consignee B\n ship "
+        + "9" * 5000
+        + " x H100-SXM\n entity B located DE headquartered DE\nend\n"
+    )
     err = ask_error(tmp_path, text, "s.scn")
     assert "items[0].quantity" in err and len(err) < 500
 
@@ -77,8 +81,10 @@ def test_scn_line_limit_at_and_past(tmp_path, monkeypatch):
     t0 = time.perf_counter()
     err = ask_error(tmp_path, text, "big.scn")
     assert time.perf_counter() - t0 < 5 and "at most 5,000" in err
-    small = "scenario\n on 2025-06-01\n export from US to DE\n consignee B\n ship 1 x H100-SXM\n" \
-            " entity B located DE headquartered DE\nend\n"
+    small = (
+        "scenario\n on 2025-06-01\n export from US to DE\n consignee B\n ship 1 x H100-SXM\n"
+        " entity B located DE headquartered DE\nend\n"
+    )
     monkeypatch.setattr(limits, "MAX_SCN_LINES", small.count("\n"))
     assert cli_run("ask", write(tmp_path, "s.scn", small))[0] == 0
     assert cli_run("ask", write(tmp_path, "t.scn", small + "# one more\n"))[0] == 2
@@ -87,8 +93,13 @@ def test_scn_line_limit_at_and_past(tmp_path, monkeypatch):
 # --- moved from test_reliability.py: names with control characters ---
 def test_nul_in_an_entity_name_used_as_a_key_is_refused(tmp_path):
     """'HoldCo\\u0000x' merged into 'HoldCo' inside clingo and changed the policy."""
-    s = scenario(entities={"Buyer": {"located": "DE", "headquartered": "DE", "parent": "HoldCo"},
-                           "HoldCo": {"headquartered": "DE"}, "HoldCo\u0000x": {"headquartered": "CN"}})
+    s = scenario(
+        entities={
+            "Buyer": {"located": "DE", "headquartered": "DE", "parent": "HoldCo"},
+            "HoldCo": {"headquartered": "DE"},
+            "HoldCo\u0000x": {"headquartered": "CN"},
+        }
+    )
     err = ask_error(tmp_path, s)
     assert "NUL" in err and "\\x00" in err and "\x00" not in err
 
@@ -207,10 +218,22 @@ def test_readme_states_the_limits():
     """README.md's Limits section gives the figures of pyrules/limits.py."""
     text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = text.split("## Limits", 1)[1].split("\n## ", 1)[0]
-    for value in (limits.MAX_FILE_BYTES, limits.MAX_SCN_LINES, limits.MAX_LEDGER_ROWS, limits.MAX_ITEMS,
-                  limits.MAX_ENTITIES, limits.MAX_CHANGE_COST):
+    for value in (
+        limits.MAX_FILE_BYTES,
+        limits.MAX_SCN_LINES,
+        limits.MAX_LEDGER_ROWS,
+        limits.MAX_ITEMS,
+        limits.MAX_ENTITIES,
+        limits.MAX_CHANGE_COST,
+    ):
         assert f"{value:,}" in section, value
-    for value in (limits.MAX_JSON_DEPTH, limits.MAX_OWNERSHIP_DEPTH, limits.MAX_NUMBER_CHARS,
-                  limits.MAX_CHANGES, limits.MAX_REGIME_INT, limits.MAX_QUANTITY_COMBINATIONS):
+    for value in (
+        limits.MAX_JSON_DEPTH,
+        limits.MAX_OWNERSHIP_DEPTH,
+        limits.MAX_NUMBER_CHARS,
+        limits.MAX_CHANGES,
+        limits.MAX_REGIME_INT,
+        limits.MAX_QUANTITY_COMBINATIONS,
+    ):
         assert f"{value:,}" in section, value
     assert "10^30 - 1" in section

@@ -2,6 +2,7 @@
 per calendar year to one ultimate consignee with no Tier 3 tie, exported or reexported
 directly (no in-country transfer, no distributor), with the consignee's certification;
 and its obligations (certification copy, BIS notifications)."""
+
 from __future__ import annotations
 
 import pytest
@@ -45,6 +46,7 @@ def test_740_29_lpp_available_for_small_direct_export():
 
 
 # --- the calendar-year limit --------------------------------------------------------------
+
 
 @pytest.mark.provision("lic_lpp")
 def test_740_29_lpp_limit_exactly_26_9m_is_within():
@@ -96,6 +98,7 @@ def test_740_29_lpp_shipment_tpp_unknown_is_indeterminate():
 
 
 # --- parties and the way the items travel -------------------------------------------------------
+
 
 def test_740_29_lpp_in_country_transfer_fails():
     """740.29: LPP does not authorize in-country transfers."""
@@ -155,6 +158,7 @@ def test_740_29_lpp_certification_unknown_is_indeterminate():
 
 # --- obligations ------------------------------------------------------------------------------
 
+
 def test_740_29_lpp_certification_copy_within_30_days_of_export():
     """740.29: a copy of the certification goes to BIS within 30 days of the export."""
     d = run(lpp())
@@ -211,15 +215,19 @@ def test_740_29_lpp_consignee_reaching_limit_must_notify():
 def test_740_29_lpp_no_obligations_when_unavailable():
     """740.29: the LPP obligations come only with an available LPP."""
     d = run(lpp(items=[line(10_000, 1_000)], prior=16_900_001))
-    assert not {"lpp_certification_copy", "lpp_large_shipment_notice",
-                "lpp_consignee_limit_notice"} & obligation_ids(d)
+    assert not {"lpp_certification_copy", "lpp_large_shipment_notice", "lpp_consignee_limit_notice"} & obligation_ids(d)
 
 
 # --- property ------------------------------------------------------------------------------------
 
+
 @settings(max_examples=40, deadline=None)
-@given(tpp=st.integers(4_800, 40_000), q=st.integers(1, 2_000), extra=st.integers(1, 3_000),
-       prior=st.sampled_from([0, 1_000_000, 20_000_000, 26_000_000, 26_900_000]))
+@given(
+    tpp=st.integers(4_800, 40_000),
+    q=st.integers(1, 2_000),
+    extra=st.integers(1, 3_000),
+    prior=st.sampled_from([0, 1_000_000, 20_000_000, 26_000_000, 26_900_000]),
+)
 def test_740_29_lpp_raising_quantity_never_makes_it_available(tpp, q, extra, prior):
     """740.29: more units can only push the consignee toward the limit: if LPP is not
     available for q units it is not available for q + extra units."""
@@ -232,6 +240,7 @@ def test_740_29_lpp_raising_quantity_never_makes_it_available(tpp, q, extra, pri
 
 
 # --- scenario files queries/lpp_*.json ----------------------------------------------------------
+
 
 def test_740_29_lpp_scenario_files_cover_every_condition():
     """15 CFR 740.29: the queries/lpp_*.json scenarios show LPP available at least once
@@ -285,8 +294,9 @@ from pyrules.inputs.model import Scenario  # noqa: E402
 
 
 def lpp_case(**kw):
-    return scenario(authorization_claimed="LPP", **kw,
-                    facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True})
+    return scenario(
+        authorization_claimed="LPP", **kw, facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True}
+    )
 
 
 def test_740_29_lpp_limit_with_4300_item_lines_is_exact():
@@ -295,6 +305,7 @@ def test_740_29_lpp_limit_with_4300_item_lines_is_exact():
     d = run(lpp_case(items=[{"eccn": "3A090.a", "tpp": 999_999, "quantity": 1}] * 4300))
     (tpp,) = [a for a in d.atoms if a.name == "shipment_tpp"]
     from pyrules.engine.arithmetic import from_big
+
     assert from_big(tpp.arguments[0]) == 4300 * 999_999
     assert "lpp_annual_limit" in failed(d, "LPP")
 
@@ -306,6 +317,7 @@ def test_740_29_lpp_limit_item_count_at_and_past():
     import clingo
     from pyrules.engine import kb
     from pyrules.engine.arithmetic import Arithmetic, big, from_big
+
     Scenario.from_dict(scenario(items=[{"chip": "H100-SXM", "quantity": 1}] * limits.MAX_ITEMS))
     line = 2 * 10**14 - 1
     ctl = clingo.Control(["--warn=none"])
@@ -325,9 +337,12 @@ def test_740_29_lpp_limit_item_count_at_and_past():
 def test_740_29_lpp_shipments_not_counted_against_tier2_allocation_note():
     """740.29 / 742.6(b)(10): an LPP shipment to a Tier 2 country says that it does not count
     against the country's TPP allocation; without LPP the note is absent."""
-    lpp_ok = scenario(to="IN", items=[{"chip": "H100-SXM", "quantity": 100}],
-                      entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
-                      facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True})
+    lpp_ok = scenario(
+        to="IN",
+        items=[{"chip": "H100-SXM", "quantity": 100}],
+        entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+        facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True},
+    )
     d = run(lpp_ok)
     assert auth(d, "LPP")["available"] is True
     assert "lpp_outside_allocation" in note_ids(d)

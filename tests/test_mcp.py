@@ -1,4 +1,5 @@
 """``pyrules mcp``: the MCP server over stdio, driven by the mcp SDK's own client."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,6 +21,7 @@ def _run(calls):
         params = StdioServerParameters(command=sys.executable, args=["-m", "pyrules.cli", "mcp"], cwd=str(ROOT))
         async with Client(params, read_timeout_seconds=120) as c:
             return [await f(c) for f in calls]
+
     return asyncio.run(main())
 
 

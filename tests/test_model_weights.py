@@ -1,6 +1,7 @@
 """AI model weights: ECCN 4E091 (Supp. No. 1 to part 774), the worldwide licence
 requirement of 15 CFR 742.6(a)(13) and its employee exclusion, and the 4E091
 licensing policy of 15 CFR 742.6(b)(10)."""
+
 from __future__ import annotations
 
 import clingo
@@ -171,8 +172,7 @@ def test_4e091_original_model_controlled_without_added_ops():
 
 
 @settings(max_examples=40, deadline=None)
-@given(total=st.integers(min_value=E26 - 10**20, max_value=10**28),
-       share=st.integers(min_value=0, max_value=10**6))
+@given(total=st.integers(min_value=E26 - 10**20, max_value=10**28), share=st.integers(min_value=0, max_value=10**6))
 def test_4e091_derived_rule_matches_exact_arithmetic(total, share):
     """4E091 derived-model note, property: controlled iff total >= 10^26 and added > max(2.5e25, 25% total)."""
     added = total * share // 10**6
@@ -225,12 +225,15 @@ def test_4e091_default_frontier_is_dated_and_below_threshold():
 
 
 # --- missing facts ---------------------------------------------------------------------------
-@pytest.mark.parametrize("line, missing", [
-    (model(None), "training_ops(1)"),
-    (model(2 * E26, published=None), "published(1)"),
-    (model(2 * E26, derived=None), "derived_from_published(1)"),
-    (model(2 * E26, derived=True), "added_training_ops(1)"),
-])
+@pytest.mark.parametrize(
+    "line, missing",
+    [
+        (model(None), "training_ops(1)"),
+        (model(2 * E26, published=None), "published(1)"),
+        (model(2 * E26, derived=None), "derived_from_published(1)"),
+        (model(2 * E26, derived=True), "added_training_ops(1)"),
+    ],
+)
 def test_4e091_missing_fact_is_indeterminate(line, missing):
     """4E091: a fact the classification needs is missing: indeterminate, the fact named."""
     d = run(weights(line))
@@ -246,8 +249,15 @@ def test_742_6_a_13_licence_required_every_action_and_destination(action, to):
     """742.6(a)(13): 4E091 weights need a licence for export, reexport, in-country transfer and
     deemed export/reexport, to every destination (Tier 1 included)."""
     src = "US" if action in ("export", "deemed_export") else to
-    d = run(weights(model(2 * E26, foreign_produced=False), action=action, to=to, **{"from": src},
-                    facts={"recipient_permanent_regular_employee": False}))
+    d = run(
+        weights(
+            model(2 * E26, foreign_produced=False),
+            action=action,
+            to=to,
+            **{"from": src},
+            facts={"recipient_permanent_regular_employee": False},
+        )
+    )
     assert d.license_required is True
     assert controlled(d)
 
@@ -256,8 +266,11 @@ def test_742_6_a_13_licence_required_every_action_and_destination(action, to):
 def test_742_6_a_13_employee_exclusion_tier1_employer():
     """742.6(a)(13) exclusion: deemed export to a permanent regular employee of a US-headquartered
     entity needs no licence."""
-    d = run(weights(action="deemed_export", hq="US", located="US", to="US",
-                    facts={"recipient_permanent_regular_employee": True}))
+    d = run(
+        weights(
+            action="deemed_export", hq="US", located="US", to="US", facts={"recipient_permanent_regular_employee": True}
+        )
+    )
     assert d.license_required is False
     assert outside(d) == "weights_employee_exclusion"
 
@@ -266,8 +279,13 @@ def test_742_6_a_13_employee_exclusion_deemed_reexport_tier1_parent():
     """742.6(a)(13) exclusion: deemed reexport to an employee of an entity whose ultimate parent is
     headquartered in Tier 1 (JP) needs no licence under the reading 'either'; under the
     default 'both' the employer itself (IN) must be Tier 1-headquartered too."""
-    base = dict(action="deemed_reexport", hq="IN", parent_hq="JP",
-                facts={"recipient_permanent_regular_employee": True}, **{"from": "IN"})
+    base = dict(
+        action="deemed_reexport",
+        hq="IN",
+        parent_hq="JP",
+        facts={"recipient_permanent_regular_employee": True},
+        **{"from": "IN"},
+    )
     d = run(weights(model(2 * E26, foreign_produced=False), readings={"employee_exclusion_hq": "either"}, **base))
     assert d.license_required is False
     d = run(weights(model(2 * E26, foreign_produced=False), **base))
@@ -283,8 +301,15 @@ def test_742_6_a_13_employee_exclusion_not_for_non_tier1_employer():
 @pytest.mark.provision("weights_employee_exclusion")
 def test_742_6_a_13_employee_exclusion_not_for_non_employee():
     """742.6(a)(13) exclusion: a recipient who is not a permanent regular employee: licence required."""
-    d = run(weights(action="deemed_export", hq="US", located="US", to="US",
-                    facts={"recipient_permanent_regular_employee": False}))
+    d = run(
+        weights(
+            action="deemed_export",
+            hq="US",
+            located="US",
+            to="US",
+            facts={"recipient_permanent_regular_employee": False},
+        )
+    )
     assert d.license_required is True
 
 
@@ -305,8 +330,14 @@ def test_742_6_a_13_employee_exclusion_reading_either_or_both():
     """742.6(a)(13) exclusion, reading employee_exclusion_hq: employer in DE, ultimate parent in CN.
     'either' (the 'or' of the text) excludes; 'both' (the default, in line with the weights
     policy and AIA) requires a licence; the output says the reading decides."""
-    base = dict(action="deemed_export", hq="DE", parent_hq="CN", located="DE", to="DE",
-                facts={"recipient_permanent_regular_employee": True})
+    base = dict(
+        action="deemed_export",
+        hq="DE",
+        parent_hq="CN",
+        located="DE",
+        to="DE",
+        facts={"recipient_permanent_regular_employee": True},
+    )
     d = run(weights(readings={"employee_exclusion_hq": "either"}, **base))
     assert d.license_required is False
     assert "employee_exclusion_hq" in d.readings_that_matter
@@ -372,6 +403,7 @@ def test_742_6_a_13_weights_requirement_not_before_rule():
 # --- issue 10: the frontier as a dated parameter a regime names ---------------------------------
 def _frontier_regime(ops, from_date=None):
     from pyrules.modes.regime import Regime as FileRegime
+
     raw = {"regime": "frontier moved", "params": {"open_weight_frontier_ops": str(ops)}}
     if from_date:
         raw["dates"] = {"open_weight_frontier_from": from_date}
@@ -504,8 +536,9 @@ def test_4e091_bare_json_1e26_reads_as_the_string_1e26(tmp_path):
     got = {}
     for ops in ("1e26", "99999999999999999e9", "1.0000000000000001e26", "10^26"):
         for bare in (True, False):
-            s = scenario(items=[{"model_weights": "M", "training_ops": ops, "published": False,
-                                 "derived_from_published": False}])
+            s = scenario(
+                items=[{"model_weights": "M", "training_ops": ops, "published": False, "derived_from_published": False}]
+            )
             text = json.dumps(s)
             if bare and "^" not in ops:
                 text = text.replace(f'"{ops}"', ops)

@@ -1,5 +1,6 @@
 """License Exceptions NAC (15 CFR 740.8(a)) and ACA (15 CFR 740.8(b)), as changed by
 the AI Diffusion rule (90 FR 4544)."""
+
 from __future__ import annotations
 
 import json
@@ -55,20 +56,43 @@ EXPECTED = {
     "nac_chinese_parent_data_center_chips_not_available": ("NAC", False, {"nac_not_data_center_items"}),
     "aca_indian_company_route1": ("ACA", True, set()),
     "aca_data_center_chips_outside_route1": (
-        "ACA", False, {"aca_r1_not_data_center", "aca_r2_in_country_transfer", "aca_r2_located_in_tier3",
-                       "aca_r2_not_data_center"}),
+        "ACA",
+        False,
+        {"aca_r1_not_data_center", "aca_r2_in_country_transfer", "aca_r2_located_in_tier3", "aca_r2_not_data_center"},
+    ),
     "aca_in_country_transfer_china_non_data_center": ("ACA", True, set()),
     "aca_in_country_transfer_china_data_center_chips": (
-        "ACA", False, {"aca_r1_located_outside_tier3", "aca_r1_headquarters_outside_tier3", "aca_r1_not_data_center",
-                       "aca_r2_not_data_center"}),
+        "ACA",
+        False,
+        {
+            "aca_r1_located_outside_tier3",
+            "aca_r1_headquarters_outside_tier3",
+            "aca_r1_not_data_center",
+            "aca_r2_not_data_center",
+        },
+    ),
     "aca_export_to_company_with_chinese_parent": (
-        "ACA", False, {"aca_r1_parent_outside_tier3", "aca_r1_not_data_center", "aca_r2_in_country_transfer",
-                       "aca_r2_located_in_tier3", "aca_r2_not_data_center"}),
+        "ACA",
+        False,
+        {
+            "aca_r1_parent_outside_tier3",
+            "aca_r1_not_data_center",
+            "aca_r2_in_country_transfer",
+            "aca_r2_located_in_tier3",
+            "aca_r2_not_data_center",
+        },
+    ),
     "aca_transfer_in_malaysia_to_chinese_headquartered_company": (
-        "ACA", False, {"aca_r1_headquarters_outside_tier3", "aca_r2_located_in_tier3"}),
+        "ACA",
+        False,
+        {"aca_r1_headquarters_outside_tier3", "aca_r2_located_in_tier3"},
+    ),
     "aca_model_weights_not_covered": ("ACA", False, {"aca_items_eligible"}),
     "aca_onward_destination_china": (
-        "ACA", False, {"aca_r1_onward_outside_tier3", "aca_r2_in_country_transfer", "aca_r2_located_in_tier3"}),
+        "ACA",
+        False,
+        {"aca_r1_onward_outside_tier3", "aca_r2_in_country_transfer", "aca_r2_located_in_tier3"},
+    ),
     # 740.8 before the IFR (kb/earlier_exceptions.lp): NAC as added by 88 FR 73458, NAC and
     # ACA as split by 89 FR 23876, and ACA in the IFR's compliance window.
     "nac_2023_vietnam_no_notice_available": ("NAC", True, set()),
@@ -76,8 +100,15 @@ EXPECTED = {
     "nac_2024_vietnam_outside_notified_scope": ("NAC", False, {"nac_2024_scope"}),
     "aca_2024_vietnam_non_data_center_available": ("ACA", True, set()),
     "aca_2024_export_to_china_data_center_chips": (
-        "ACA", False, {"aca_2024_not_data_center", "aca_2024_r1_destination_d1_d4", "aca_2024_r1_headquarters",
-                       "aca_2024_r2_in_country_transfer"}),
+        "ACA",
+        False,
+        {
+            "aca_2024_not_data_center",
+            "aca_2024_r1_destination_d1_d4",
+            "aca_2024_r1_headquarters",
+            "aca_2024_r2_in_country_transfer",
+        },
+    ),
     "aca_window_in_country_transfer_china_available": ("ACA", True, set()),
 }
 
@@ -137,8 +168,16 @@ def test_740_8a_nac_tier3_ultimate_parent_is_in_scope():
 
 def test_740_8a_nac_reexport_is_covered():
     """740.8(a): reexports are covered as exports are."""
-    d = run(scenario(to="CN", action="reexport", transaction={"from": "SG"}, entities=party("CN", "CN"),
-                     items=[{"chip": "RTX4090", "quantity": 10, "foreign_produced": False}], facts=NAC_OK))
+    d = run(
+        scenario(
+            to="CN",
+            action="reexport",
+            transaction={"from": "SG"},
+            entities=party("CN", "CN"),
+            items=[{"chip": "RTX4090", "quantity": 10, "foreign_produced": False}],
+            facts=NAC_OK,
+        )
+    )
     assert auth(d, "NAC")["available"] is True
 
 
@@ -161,10 +200,14 @@ def test_740_8a_nac_without_notification_facts_is_indeterminate():
 
 def test_740_8a_nac_notified_but_content_and_objection_unknown():
     """740.8(a) as amended: once notified, completeness and BIS's silence must be known."""
-    d = run(scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts={"nac_notification_submitted": True}))
+    d = run(
+        scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts={"nac_notification_submitted": True})
+    )
     assert auth(d, "NAC")["available"] is None
-    assert undecided(d, "NAC") == {("nac_notification_complete", "nac_notification_complete"),
-                                   ("nac_bis_no_objection", "nac_bis_no_objection")}
+    assert undecided(d, "NAC") == {
+        ("nac_notification_complete", "nac_notification_complete"),
+        ("nac_bis_no_objection", "nac_bis_no_objection"),
+    }
 
 
 def test_740_8a_nac_unknown_headquarters_leaves_scope_open():
@@ -178,8 +221,12 @@ def test_740_8a_nac_notification_contents_are_listed_as_obligations():
     """740.8(a) as amended by 90 FR 4544: past-12-month approvals, memory bandwidth, aggregation."""
     d = run(scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts=NAC_OK))
     ids = {o["id"] for o in d.obligations}
-    assert {"nac_notify_bis", "nac_content_prior_approvals", "nac_content_memory_bandwidth",
-            "nac_content_aggregation"} <= ids
+    assert {
+        "nac_notify_bis",
+        "nac_content_prior_approvals",
+        "nac_content_memory_bandwidth",
+        "nac_content_aggregation",
+    } <= ids
     texts = " ".join(o["description"] for o in d.obligations if o["id"].startswith("nac_"))
     assert "12 months" in texts and "memory bandwidth" in texts and "aggregated" in texts
     assert all(o["citation"] == "15 CFR 740.8(a)" for o in d.obligations if o["id"].startswith("nac_"))
@@ -187,7 +234,11 @@ def test_740_8a_nac_notification_contents_are_listed_as_obligations():
 
 def test_740_8a_nac_obligations_absent_when_unavailable():
     """740.8(a): the notification obligations come with NAC only when it is used."""
-    d = run(scenario(items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts={**NAC_OK, "nac_bis_no_objection": False}))
+    d = run(
+        scenario(
+            items=NON_DC_EXPORT, to="CN", entities=party("CN", "CN"), facts={**NAC_OK, "nac_bis_no_objection": False}
+        )
+    )
     assert not any(o["id"].startswith("nac_") for o in d.obligations)
 
 
@@ -203,9 +254,15 @@ def test_740_8b_aca_route1_tier2_company_without_notification():
 
 def test_740_8b_aca_route1_in_country_transfer_outside_tier3():
     """740.8(b)(1): route (1) covers in-country transfers outside Tier 3 too."""
-    d = run(scenario(to="IN", action="in_country_transfer", transaction={"from": "IN"},
-                     items=[{"chip": "RTX4090", "quantity": 10, "foreign_produced": False}],
-                     entities=party("IN", "IN")))
+    d = run(
+        scenario(
+            to="IN",
+            action="in_country_transfer",
+            transaction={"from": "IN"},
+            items=[{"chip": "RTX4090", "quantity": 10, "foreign_produced": False}],
+            entities=party("IN", "IN"),
+        )
+    )
     assert auth(d, "ACA")["available"] is True
 
 
@@ -214,8 +271,11 @@ def test_740_8b_aca_route1_fails_for_tier3_headquarters_explains_both_routes():
     d = run(scenario(to="IN", items=NON_DC_EXPORT, entities=party("IN", "CN")))
     a = auth(d, "ACA")
     assert a["available"] is False
-    assert failed(d, "ACA") == {"aca_r1_headquarters_outside_tier3", "aca_r2_in_country_transfer",
-                                "aca_r2_located_in_tier3"}
+    assert failed(d, "ACA") == {
+        "aca_r1_headquarters_outside_tier3",
+        "aca_r2_in_country_transfer",
+        "aca_r2_located_in_tier3",
+    }
     texts = {f["condition"]: f["description"] for f in a["failed_conditions"]}
     assert texts["aca_r1_headquarters_outside_tier3"].startswith("Route (1)")
     assert texts["aca_r2_in_country_transfer"].startswith("Route (2)")
@@ -224,8 +284,15 @@ def test_740_8b_aca_route1_fails_for_tier3_headquarters_explains_both_routes():
 
 def test_740_8b_aca_route2_in_country_transfer_in_china_with_note():
     """740.8(b)(2): in-country transfer inside China of non-data-center 3A090.a items."""
-    d = run(scenario(to="CN", action="in_country_transfer", transaction={"from": "CN"},
-                     items=NON_DC_LOCAL, entities=party("CN", "CN")))
+    d = run(
+        scenario(
+            to="CN",
+            action="in_country_transfer",
+            transaction={"from": "CN"},
+            items=NON_DC_LOCAL,
+            entities=party("CN", "CN"),
+        )
+    )
     assert auth(d, "ACA")["available"] is True
     assert "tier3_route(aca_in_country)" in note_ids(d)
 
@@ -233,17 +300,30 @@ def test_740_8b_aca_route2_in_country_transfer_in_china_with_note():
 @pytest.mark.provision("lic_aca")
 def test_740_8b_aca_route2_excludes_data_center_items():
     """740.8(b)(2): items designed or marketed for data centers and meeting 3A090.a are excluded."""
-    d = run(scenario(to="CN", action="in_country_transfer", transaction={"from": "CN"},
-                     items=DC_LOCAL, entities=party("CN", "CN")))
+    d = run(
+        scenario(
+            to="CN",
+            action="in_country_transfer",
+            transaction={"from": "CN"},
+            items=DC_LOCAL,
+            entities=party("CN", "CN"),
+        )
+    )
     assert auth(d, "ACA")["available"] is False
     assert "aca_r2_not_data_center" in failed(d, "ACA")
 
 
 def test_740_8b_aca_route2_unknown_data_center_use_is_indeterminate():
     """740.8(b)(2): whether a 3A090.a item is for data centers must be known."""
-    d = run(scenario(to="CN", action="in_country_transfer", transaction={"from": "CN"},
-                     items=[{"eccn": "3A090.a", "tpp": 5000, "quantity": 5, "foreign_produced": False}],
-                     entities=party("CN", "CN")))
+    d = run(
+        scenario(
+            to="CN",
+            action="in_country_transfer",
+            transaction={"from": "CN"},
+            items=[{"eccn": "3A090.a", "tpp": 5000, "quantity": 5, "foreign_produced": False}],
+            entities=party("CN", "CN"),
+        )
+    )
     assert auth(d, "ACA")["available"] is None
     assert ("aca_r2_not_data_center", "item_data_center(1)") in undecided(d, "ACA")
     assert "item_data_center(1)" in d.missing_facts
@@ -251,8 +331,13 @@ def test_740_8b_aca_route2_unknown_data_center_use_is_indeterminate():
 
 def test_740_8b_aca_export_to_china_is_not_route2():
     """740.8(b)(2): an export (not an in-country transfer) to China is outside ACA."""
-    d = run(scenario(to="CN", items=[{"eccn": "3A090.a", "tpp": 5000, "quantity": 5, "data_center": False}],
-                     entities=party("CN", "CN")))
+    d = run(
+        scenario(
+            to="CN",
+            items=[{"eccn": "3A090.a", "tpp": 5000, "quantity": 5, "data_center": False}],
+            entities=party("CN", "CN"),
+        )
+    )
     assert auth(d, "ACA")["available"] is False
     assert "aca_r2_in_country_transfer" in failed(d, "ACA")
 
@@ -280,7 +365,8 @@ def test_3a090_lble_nac_notified_does_not_authorize_data_center_h100s_to_chinese
     assert nac["available"] is False
     assert failed(d, "NAC") == {"nac_not_data_center_items"}
     assert {f["citation"] for f in nac["failed_conditions"]} == {
-        "15 CFR part 774, Supp. No. 1, ECCN 3A090, List Based License Exceptions (NAC/ACA)"}
+        "15 CFR part 774, Supp. No. 1, ECCN 3A090, List Based License Exceptions (NAC/ACA)"
+    }
     assert "tier3_route(nac)" not in note_ids(d)
     assert d.authorized is False
 
@@ -322,6 +408,7 @@ def test_3a090_lble_aca_route1_excludes_data_center_chips_for_untied_party():
 def test_3a090_lble_former_aca_scope_reading_is_refused():
     """The retired reading aca_scope (decided by the 3A090 entry's NAC/ACA lines) is an input error."""
     import pyrules
+
     s = scenario(to="IN", entities=party("IN", "IN"))
     s["readings"] = {"aca_scope": "as_summarized"}
     with pytest.raises(pyrules.InputError):
@@ -337,9 +424,21 @@ def test_3a090_lble_aca_unknown_data_center_use_is_undecided():
 
 def test_740_8_model_weights_are_outside_nac_and_aca():
     """740.8 (4E091 lists only AIA): model weights cannot go under NAC or ACA."""
-    d = run(scenario(to="IN", entities=party("IN", "IN"),
-                     items=[{"model_weights": "FrontierX", "training_ops": "2e26", "published": False,
-                             "derived_from_published": False}], facts=NAC_OK))
+    d = run(
+        scenario(
+            to="IN",
+            entities=party("IN", "IN"),
+            items=[
+                {
+                    "model_weights": "FrontierX",
+                    "training_ops": "2e26",
+                    "published": False,
+                    "derived_from_published": False,
+                }
+            ],
+            facts=NAC_OK,
+        )
+    )
     assert "aca_items_eligible" in failed(d, "ACA")
     assert "nac_items_eligible" in failed(d, "NAC")
 
@@ -351,17 +450,30 @@ TIER = {c: t for t, cs in TIER_COUNTRIES.items() for c in cs}
 
 
 @settings(max_examples=40, deadline=None)
-@given(dest=st.sampled_from([c for cs in TIER_COUNTRIES.values() for c in cs if c != "US"]),
-       loc=country, hq=country, parent=st.one_of(st.none(), country),
-       action=st.sampled_from(["export", "reexport", "in_country_transfer"]), dc=st.booleans())
+@given(
+    dest=st.sampled_from([c for cs in TIER_COUNTRIES.values() for c in cs if c != "US"]),
+    loc=country,
+    hq=country,
+    parent=st.one_of(st.none(), country),
+    action=st.sampled_from(["export", "reexport", "in_country_transfer"]),
+    dc=st.booleans(),
+)
 def test_740_8_property_tier3_tied_availability_comes_with_route_note(dest, loc, hq, parent, action, dc):
     """740.8(a)/(b): whenever NAC or ACA is available to a Tier 3-tied party, the tier3_route note says so;
     NAC is never available without a Tier 3 tie, nor for data-center items (ECCN 3A090 LBLE);
     ACA route (1) never serves a Tier 3-tied party."""
     frm = dest if action == "in_country_transfer" else "US"
     items = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 10, "data_center": dc, "foreign_produced": False}]
-    d = run(scenario(to=dest, action=action, transaction={"from": frm}, items=items,
-                     entities=party(loc, hq, parent_hq=parent), facts=NAC_OK))
+    d = run(
+        scenario(
+            to=dest,
+            action=action,
+            transaction={"from": frm},
+            items=items,
+            entities=party(loc, hq, parent_hq=parent),
+            facts=NAC_OK,
+        )
+    )
     tied = 3 in {TIER[dest], TIER[loc], TIER[hq]} | ({TIER[parent]} if parent else set())
     notes = note_ids(d)
     nac, aca = auth(d, "NAC"), auth(d, "ACA")
@@ -383,11 +495,14 @@ from helpers import bundled_case  # noqa: E402
 from pyrules.modes.expect import compare  # noqa: E402
 
 
-@pytest.mark.parametrize("name", [
-    "nac_data_center_h100_chinese_cloud_not_eligible",
-    "nac_chinese_parent_data_center_chips_not_available",
-    "aca_data_center_chips_outside_route1",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "nac_data_center_h100_chinese_cloud_not_eligible",
+        "nac_chinese_parent_data_center_chips_not_available",
+        "aca_data_center_chips_outside_route1",
+    ],
+)
 def test_3a090_lble_bundled_cases_meet_their_expect(name):
     """740.8 and the 3A090 List Based License Exceptions: each bundled case states its outcome in "expect"."""
     expect, _, j = bundled_case(name)
@@ -397,7 +512,10 @@ def test_3a090_lble_bundled_cases_meet_their_expect(name):
 @pytest.mark.provision("eccn_3a090_lble")
 def test_3a090_lble_cases_nac_unavailable_not_pending():
     """ECCN 3A090 List Based License Exceptions: both NAC cases are 'not available'."""
-    for name in ("nac_data_center_h100_chinese_cloud_not_eligible", "nac_chinese_parent_data_center_chips_not_available"):
+    for name in (
+        "nac_data_center_h100_chinese_cloud_not_eligible",
+        "nac_chinese_parent_data_center_chips_not_available",
+    ):
         _, d, _ = bundled_case(name)
         nac = next(a for a in d.authorizations if a["name"] == "NAC")
         assert nac["available"] is False

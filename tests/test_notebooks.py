@@ -1,4 +1,5 @@
 """Every notebook runs from a clean kernel (no stored outputs are trusted)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,7 @@ def test_there_is_a_notebook_for_each_user():
 def test_notebook_executes_cleanly(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "stored outputs"
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     # The executed notebook holds what it should show (issue 13): its charts as images,
     # its tables as HTML.
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
@@ -34,20 +34,26 @@ def test_notebook_executes_cleanly(path, tmp_path):
     # a chart is where it belongs: the cell that draws it holds its image
     for text in expected.get("image_cells", []):
         cells = [c for c in nb.cells if c.cell_type == "code" and text in c.source]
-        assert cells and all(any("image/png" in o.get("data", {}) for o in c.get("outputs", [])) for c in cells), \
+        assert cells and all(any("image/png" in o.get("data", {}) for o in c.get("outputs", [])) for c in cells), (
             f"{path.stem}: the cell drawing with {text!r} holds no image"
+        )
 
 
 # What each executed notebook must show: charts (image/png) and HTML tables, with a text
 # each table set must contain.
 EXPECTED_OUTPUTS = {
-    "lawyers": {"images": 0, "tables": 2,
-                "in_tables": ["Licence required", "A licence is required", "entities.", "question"]},
-    "policy_analysts": {"images": 1, "tables": 4,
-                        "in_tables": ["tier2_allocation(", "used_h100_equivalents", "policy provision",
-                                      "cap_h100_equivalents"],
-                        # allocation use by country over time, whose totals the cell checks
-                        # against the ledger's own (issue 13)
-                        "image_cells": ["allocation_series("]},
+    "lawyers": {
+        "images": 0,
+        "tables": 2,
+        "in_tables": ["Licence required", "A licence is required", "entities.", "question"],
+    },
+    "policy_analysts": {
+        "images": 1,
+        "tables": 4,
+        "in_tables": ["tier2_allocation(", "used_h100_equivalents", "policy provision", "cap_h100_equivalents"],
+        # allocation use by country over time, whose totals the cell checks
+        # against the ledger's own (issue 13)
+        "image_cells": ["allocation_series("],
+    },
     "researchers": {"images": 0, "tables": 1, "in_tables": ["kind"]},
 }

@@ -1,6 +1,7 @@
 """Obligations that follow from the EAR beside the AI Diffusion rule: record keeping
 (15 CFR 762.6, kb/obligations.lp). The obligations each authorization brings are tested
 with the authorization (test_aia.py, test_lpp.py, test_veu.py, ...)."""
+
 from __future__ import annotations
 
 import pytest

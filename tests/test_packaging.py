@@ -3,6 +3,7 @@ pyrules evaluates the rule (15 CFR 742.6(a)(6)(iii), 742.6(b)(10)) from any dire
 
 Builds the wheel offline (no build isolation, no dependencies: hatchling is in the dev
 extra), unpacks it and runs it from another working directory. Runs in the normal suite."""
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,26 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     build = tmp_path_factory.mktemp("build")
     env = dict(os.environ, PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                        "--no-index", "-q", "-w", str(out), str(ROOT)],
-                       capture_output=True, text=True, cwd=build, env=env, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=build,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     (whl,) = out.glob("pyrules-*.whl")
     return whl
@@ -54,8 +72,9 @@ def test_packaging_wheel_declares_console_script_and_clingo_pin(wheel):
     assert "pyrules = pyrules.cli:main" in z.read(ep).decode()
     meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
     text = z.read(meta).decode()
-    assert any(line.startswith("Requires-Dist: clingo") and "<6" in line and ">=5.8" in line
-               for line in text.splitlines())
+    assert any(
+        line.startswith("Requires-Dist: clingo") and "<6" in line and ">=5.8" in line for line in text.splitlines()
+    )
 
 
 def _run_unpacked(unpacked: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:

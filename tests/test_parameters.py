@@ -1,6 +1,7 @@
 """Parameters carry dates and sources (kb/parameters.lp): a value is in force from a
 date with its FR / CFR source, a regime overrides a parameter from a date, and the
 texts of kb/ take their numbers from the parameter in force (issue 9)."""
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from pyrules.engine.arithmetic import from_big
 from pyrules.modes.regime import Regime
 
 ROOT = Path(__file__).resolve().parent.parent
-WEIGHTS = {"eccn": "4E091", "model_weights": "Frontier"}       # 4E091 model weights (tests/test_aia.py)
+WEIGHTS = {"eccn": "4E091", "model_weights": "Frontier"}  # 4E091 model weights (tests/test_aia.py)
 LPP_FACTS = {"lpp_certification_obtained": True, "lpp_prior_shipments_tpp": 0}
 
 
@@ -34,7 +35,7 @@ def test_740_29_over_limit_shipment_is_told_the_limit_as_written():
     states the limit in force, with thousands separators."""
     d = run(lpp_case(1700))
     assert "At most 26,900,000 TPP" in limit_text(d)
-    assert "lpp_annual_limit" not in failed(run(lpp_case(1699)), "lpp")      # 26,898,568: within
+    assert "lpp_annual_limit" not in failed(run(lpp_case(1699)), "lpp")  # 26,898,568: within
 
 
 def test_740_29_over_limit_shipment_under_doubled_limit_is_told_the_doubled_limit():
@@ -51,6 +52,7 @@ def test_748_15_uveu_texts_state_the_caps_in_force():
     """748.15: the UVEU compute caps in the obligation text come from the parameters;
     a regime changing the Tier 2 share changes the text."""
     from pyrules.output.determination import fill_text
+
     texts = [a[3].string for a in kb.described("condition/4") if a[1].name == "uveu_tier2_share"]
     assert texts and "{uveu_tier2_share_percent}" in texts[0]
     assert "at most 30% of" in fill_text(texts[0], {"uveu_tier2_share_percent": clingo.Number(30)})
@@ -60,7 +62,7 @@ def test_748_15_uveu_texts_state_the_caps_in_force():
 def test_740_29_notification_text_follows_the_reading_used():
     """740.29 notification (reading lpp_notification_basis): the obligation's text
     says per shipment or per calendar year, as the reading chosen."""
-    s = lpp_case(300)          # 4,749,600 TPP: above 3,200,000 in one shipment
+    s = lpp_case(300)  # 4,749,600 TPP: above 3,200,000 in one shipment
     ob = {o["id"]: o["description"] for o in run(s).obligations}
     assert "this shipment is more than 3,200,000 TPP" in ob["lpp_large_shipment_notice"]
     s["readings"] = {"lpp_notification_basis": "cumulative_year"}
@@ -112,26 +114,33 @@ def test_every_parameter_value_has_a_date_and_a_source():
 
 def test_the_answer_says_which_value_is_in_force_and_its_source():
     d = run(lpp_case(1700))
-    got = {a.arguments[0].name: (a.arguments[1].number, a.arguments[2].string)
-           for a in d.atoms if a.name == "param_in_force"}
+    got = {
+        a.arguments[0].name: (a.arguments[1].number, a.arguments[2].string)
+        for a in d.atoms
+        if a.name == "param_in_force"
+    }
     assert got["lpp_annual_limit_tpp"] == (20250113, "90 FR 4544; 15 CFR 740.29")
 
 
 def _params(program: str, as_of: int | None) -> dict:
     ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], (ROOT / "kb" / "parameters.lp").read_text() + program
-            + ("" if as_of is None else f"as_of({as_of})."))
+    ctl.add(
+        "base",
+        [],
+        (ROOT / "kb" / "parameters.lp").read_text() + program + ("" if as_of is None else f"as_of({as_of})."),
+    )
     ctl.ground([("base", [])])
-    return {str(a.symbol.arguments[0]): str(a.symbol.arguments[1])
-            for a in ctl.symbolic_atoms.by_signature("param", 2)}
+    return {str(a.symbol.arguments[0]): str(a.symbol.arguments[1]) for a in ctl.symbolic_atoms.by_signature("param", 2)}
 
 
 def test_a_dated_value_applies_from_its_date():
     """param_value/4: the value in force is the latest begun by the date (the day
     before the new entry: the old value; its day: the new); before the first entry
     the first applies; with no date the latest."""
-    prog = ('default_key_date(effective, 20250113).'
-            'param_value(x, 1, 20250113, "90 FR 1"). param_value(x, 2, 20260101, "91 FR 2").')
+    prog = (
+        "default_key_date(effective, 20250113)."
+        'param_value(x, 1, 20250113, "90 FR 1"). param_value(x, 2, 20260101, "91 FR 2").'
+    )
     assert _params(prog, 20251231)["x"] == "1"
     assert _params(prog, 20260101)["x"] == "2"
     assert _params(prog, 20240101)["x"] == "1"
@@ -142,9 +151,17 @@ def test_740_29_regime_raises_the_lpp_limit_from_a_date():
     """A regime overrides a parameter from a date: 2,000 H100 (31,664,000 TPP) fail the
     740.29 limit the day before the new limit applies and are within on its day."""
     r = Regime.from_dict({"params": {"lpp_annual_limit_tpp": {"value": "53,800,000", "from": "2026-01-01"}}})
-    assert clingo.Function("regime_param_from", [clingo.Function("lpp_annual_limit_tpp"),
-                                                 clingo.Function("n", [clingo.Number(x) for x in (0, 0, 0, 53, 800000)]),
-                                                 clingo.Number(20260101)]) in r.facts()
+    assert (
+        clingo.Function(
+            "regime_param_from",
+            [
+                clingo.Function("lpp_annual_limit_tpp"),
+                clingo.Function("n", [clingo.Number(x) for x in (0, 0, 0, 53, 800000)]),
+                clingo.Number(20260101),
+            ],
+        )
+        in r.facts()
+    )
     before = run(lpp_case(2000, "2025-12-31"), regime=r)
     assert "lpp_annual_limit" in failed(before, "lpp") and "26,900,000" in limit_text(before)
     assert "lpp_annual_limit" not in failed(run(lpp_case(2000, "2026-01-01"), regime=r), "lpp")
@@ -154,6 +171,7 @@ def test_740_29_regime_raises_the_lpp_limit_from_a_date():
 def test_a_dated_regime_parameter_needs_value_and_from():
     import pytest
     from pyrules.errors import InputError
+
     with pytest.raises(InputError) as e:
         Regime.from_dict({"params": {"lpp_annual_limit_tpp": {"value": "1"}}})
     assert "params.lpp_annual_limit_tpp" in str(e.value.field)
@@ -165,9 +183,12 @@ def test_a_dated_regime_parameter_needs_value_and_from():
 def test_740_27_weights_headquarters_condition_text_is_the_reading_used():
     """740.27 for 4E091 (reading aia_weights_headquarters): the condition's text says
     both must be in Tier 1 under the default both_in_tier1, either under either_in_tier1."""
-    s = scenario(items=[WEIGHTS], date="2026-02-01", facts={"storage_security_measures": True},
-                 entities={"Buyer": {"located": "DE", "headquartered": "DE", "parent": "P"},
-                           "P": {"headquartered": "IN"}})
+    s = scenario(
+        items=[WEIGHTS],
+        date="2026-02-01",
+        facts={"storage_security_measures": True},
+        entities={"Buyer": {"located": "DE", "headquartered": "DE", "parent": "P"}, "P": {"headquartered": "IN"}},
+    )
 
     def text(d):
         for c in auth(d, "aia")["failed_conditions"] + auth(d, "aia")["undecided_conditions"]:
@@ -179,9 +200,13 @@ def test_740_27_weights_headquarters_condition_text_is_the_reading_used():
     assert "aia_weights_headquarters_tier1" in failed(d, "aia")
     assert "are both headquartered in a Tier 1 country" in text(d) and "{" not in text(d)
     from pyrules.output.determination import fill_text
+
     raw = next(a[3].string for a in kb.described("condition/4") if a[1].name == "aia_weights_headquarters_tier1")
-    either = next(a[2].string for a in kb.described("reading_text/3")
-                  if a[0].name == "aia_weights_headquarters" and a[1].name == "either_in_tier1")
+    either = next(
+        a[2].string
+        for a in kb.described("reading_text/3")
+        if a[0].name == "aia_weights_headquarters" and a[1].name == "either_in_tier1"
+    )
     assert "or its ultimate parent, is headquartered" in fill_text(raw, {}, {}, {"aia_weights_headquarters": either})
 
 
@@ -201,11 +226,12 @@ def test_748_supp10_security_date_in_texts_follows_the_key_date():
 def test_number_text_writes_large_powers_of_ten_as_powers():
     """At the boundary: from 10^12 with nine zeros or more, a power; below, separators."""
     from pyrules.output.render import number_text
+
     assert number_text(10**26) == "10^26"
     assert number_text(15 * 10**25) == "15 x 10^25"
     assert number_text(10**12) == "10^12"
-    assert number_text(10**11) == "100,000,000,000"            # below 10^12: written out
-    assert number_text(10**26 + 1) == f"{10**26 + 1:,}"         # not a round number: exact
+    assert number_text(10**11) == "100,000,000,000"  # below 10^12: written out
+    assert number_text(10**26 + 1) == f"{10**26 + 1:,}"  # not a round number: exact
     assert number_text(26_900_000) == "26,900,000"
 
 
@@ -214,13 +240,19 @@ def test_740_2_aia_condition_states_the_4e091_scale_as_10_26():
     model states the parameter model_training_ops as 10^26, not 27 digits; raised by
     regimes/weights_threshold_1e27.json, as 10^27."""
     import json
+
     raw = json.loads((ROOT / "queries" / "aia_chips_hosted_frontier_training_for_indian_customer.json").read_text())
 
     def aia_texts(d):
-        return [c["description"] for a in d.authorizations for c in a["failed_conditions"] + a["undecided_conditions"]
-                if "4E091-scale" in c["description"]]
+        return [
+            c["description"]
+            for a in d.authorizations
+            for c in a["failed_conditions"] + a["undecided_conditions"]
+            if "4E091-scale" in c["description"]
+        ]
 
     from pyrules import evaluate
+
     d = evaluate(raw)
     texts = [t for t in aia_texts(d) if "operations" in t]
     assert texts and all("(10^26 or more operations)" in t for t in texts), texts
@@ -228,7 +260,10 @@ def test_740_2_aia_condition_states_the_4e091_scale_as_10_26():
     # regimes/weights_threshold_1e27.json: the same text, filled from the raised parameter
     from pyrules.engine.arithmetic import big
     from pyrules.output.determination import fill_text
-    template = next(a[3].string for a in kb.described("condition/4") if a[1].name == "aia_no_frontier_training_outside_tier1")
+
+    template = next(
+        a[3].string for a in kb.described("condition/4") if a[1].name == "aia_no_frontier_training_outside_tier1"
+    )
     raised = Regime.load(ROOT / "regimes" / "weights_threshold_1e27.json").params["model_training_ops"]
     assert "(10^27 or more operations)" in fill_text(template, {"model_training_ops": big(raised)})
 
@@ -239,6 +274,7 @@ def test_740_29_parameter_in_force_under_a_regime_is_read_by_the_kb_module():
     catalogue); under regimes/lpp_doubled.json the answer set's parameter in force and
     the amounts whatif varies TPP around (kb.amounts_in) are 53,800,000, not 26,900,000."""
     from pyrules.modes.regime import catalogue
+
     assert from_big(kb.parameters()["lpp_annual_limit_tpp"]) == 26_900_000
     assert catalogue().params == kb.parameters()
     regime = Regime.load(ROOT / "regimes" / "lpp_doubled.json")
@@ -248,7 +284,7 @@ def test_740_29_parameter_in_force_under_a_regime_is_read_by_the_kb_module():
     assert from_big(kb.params_in(by)["lpp_annual_limit_tpp"]) == 53_800_000
     amounts = kb.amounts_in(by)
     assert 53_800_000 in amounts and 26_900_000 not in amounts
-    assert 6_400_000 in amounts                                  # the doubled notification threshold
+    assert 6_400_000 in amounts  # the doubled notification threshold
     assert kb.parameters()["lpp_certification_copy_days"].number in kb.day_counts_in(by)
 
 
@@ -256,9 +292,21 @@ def test_no_module_but_the_kb_module_reads_a_parameter_predicate():
     """Parameters are read in one place: no module of pyrules/ but engine/kb.py names
     param/2, param_value/4, default_param/2, default_key_date/2, the NVEU table or the
     allocations as an atom to read."""
-    names = {"param", "param_value", "default_param", "default_key_date", "default_nveu_allocation",
-             "allocation", "allocation_bound"}
+    names = {
+        "param",
+        "param_value",
+        "default_param",
+        "default_key_date",
+        "default_nveu_allocation",
+        "allocation",
+        "allocation_bound",
+    }
     pattern = re.compile(r"""["'](%s)(/\d)?["']""" % "|".join(names))
-    offenders = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "pyrules").rglob("*.py"))
-                 if p.name != "kb.py" for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in sorted((ROOT / "pyrules").rglob("*.py"))
+        if p.name != "kb.py"
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
     assert offenders == []

@@ -2,6 +2,7 @@
 tiers (15 CFR 742.6(b)(10), Supp. No. 5 to part 740), the ultimate parent, ECCN 3A090
 classification and the worldwide licence requirement (742.6(a)(6)(iii)); and a
 KB-wide check that every knowledge-base file cites the provisions it encodes."""
+
 from __future__ import annotations
 
 import datetime
@@ -15,8 +16,27 @@ from pyrules.engine.control import default_engine
 from pyrules.inputs.facts import scenario_facts
 from pyrules.inputs.model import Scenario
 
-TIER1 = ["US", "AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ", "NO", "KR", "ES",
-         "SE", "TW", "GB"]
+TIER1 = [
+    "US",
+    "AU",
+    "BE",
+    "CA",
+    "DK",
+    "FI",
+    "FR",
+    "DE",
+    "IE",
+    "IT",
+    "JP",
+    "NL",
+    "NZ",
+    "NO",
+    "KR",
+    "ES",
+    "SE",
+    "TW",
+    "GB",
+]
 TIER3 = ["MO", "HK", "CN", "RU", "IR", "KP", "MM", "VE", "BY", "SY", "CU"]
 TIER2 = ["IN", "AE", "SA", "MX", "BR", "IL", "SG", "MY", "CH", "PL", "VN", "ZA", "AQ", "PR"]
 TIER_OF = {**{c: 1 for c in TIER1}, **{c: 2 for c in TIER2}, **{c: 3 for c in TIER3}}
@@ -26,22 +46,31 @@ PROPS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCh
 CHIPS = sorted(kb.chips())
 item_line = st.one_of(
     st.builds(lambda c, q: {"chip": c, "quantity": q}, st.sampled_from(CHIPS), st.integers(1, 100_000_000)),
-    st.builds(lambda t, a, q: {"tpp": t, "die_area_mm2": a, "quantity": q},
-              st.integers(0, 2_000_000), st.integers(1, 100_000), st.integers(1, 100_000_000)),
+    st.builds(
+        lambda t, a, q: {"tpp": t, "die_area_mm2": a, "quantity": q},
+        st.integers(0, 2_000_000),
+        st.integers(1, 100_000),
+        st.integers(1, 100_000_000),
+    ),
     st.builds(lambda t, q: {"tpp": t, "quantity": q}, st.integers(0, 20_000), st.integers(1, 1000)),
-    st.builds(lambda e, q: {"eccn": e, "tpp": 5000, "quantity": q},
-              st.sampled_from(["3A090.a", "3A090.b", "4A090.a", "5A992.z.1"]), st.integers(1, 1000)),
+    st.builds(
+        lambda e, q: {"eccn": e, "tpp": 5000, "quantity": q},
+        st.sampled_from(["3A090.a", "3A090.b", "4A090.a", "5A992.z.1"]),
+        st.integers(1, 1000),
+    ),
 )
 
 
 @st.composite
 def scenarios(draw, allow_missing: bool = True):
     """A valid scenario: consignee 'Buyer' with a parent chain of depth 0..3."""
+
     def maybe(strat):
         """Usually the value; one time in six (when allowed) the fact is missing."""
         if allow_missing and draw(st.integers(0, 5)) == 3:
             return None
         return draw(strat)
+
     depth = draw(st.integers(0, 3))
     names = ["Buyer"] + [f"Parent{i}" for i in range(1, depth + 1)]
     ents = {}
@@ -50,21 +79,44 @@ def scenarios(draw, allow_missing: bool = True):
         if i < depth:
             e["parent"] = names[i + 1]
         ents[n] = {k: v for k, v in e.items() if v is not None}
-    day = maybe(st.one_of(
-        st.sampled_from([datetime.date(2025, 6, 1), datetime.date(2025, 1, 12), datetime.date(2025, 3, 1),
-                         datetime.date(2026, 7, 10)]),
-        st.dates(datetime.date(2024, 10, 1), datetime.date(2028, 12, 31))))
-    tx = {"action": maybe(st.sampled_from(["export", "reexport", "in_country_transfer",
-                                              "deemed_export", "deemed_reexport"])),
-          "from": "US", "to": draw(COUNTRY), "consignee": "Buyer",
-          "via_distributor": draw(st.booleans()), "purpose": "data_center"}
-    facts = {"tier2_allocation_used_tpp": maybe(st.integers(0, 2_000_000_000)),
-             "government_assurances": maybe(st.booleans())}
-    s = {"scenario": "generated", "transaction": {k: v for k, v in tx.items() if v is not None},
-         "items": draw(st.lists(item_line, min_size=1, max_size=3)),
-         "entities": ents, "facts": {k: v for k, v in facts.items() if v is not None},
-         "readings": {"tier_overlap": draw(st.sampled_from(["unresolved", "tier3_prevails", "tier1_prevails"])),
-                      "allocation_exhaustion": draw(st.sampled_from(["shipment_fits", "used_below"]))}}
+    day = maybe(
+        st.one_of(
+            st.sampled_from(
+                [
+                    datetime.date(2025, 6, 1),
+                    datetime.date(2025, 1, 12),
+                    datetime.date(2025, 3, 1),
+                    datetime.date(2026, 7, 10),
+                ]
+            ),
+            st.dates(datetime.date(2024, 10, 1), datetime.date(2028, 12, 31)),
+        )
+    )
+    tx = {
+        "action": maybe(
+            st.sampled_from(["export", "reexport", "in_country_transfer", "deemed_export", "deemed_reexport"])
+        ),
+        "from": "US",
+        "to": draw(COUNTRY),
+        "consignee": "Buyer",
+        "via_distributor": draw(st.booleans()),
+        "purpose": "data_center",
+    }
+    facts = {
+        "tier2_allocation_used_tpp": maybe(st.integers(0, 2_000_000_000)),
+        "government_assurances": maybe(st.booleans()),
+    }
+    s = {
+        "scenario": "generated",
+        "transaction": {k: v for k, v in tx.items() if v is not None},
+        "items": draw(st.lists(item_line, min_size=1, max_size=3)),
+        "entities": ents,
+        "facts": {k: v for k, v in facts.items() if v is not None},
+        "readings": {
+            "tier_overlap": draw(st.sampled_from(["unresolved", "tier3_prevails", "tier1_prevails"])),
+            "allocation_exhaustion": draw(st.sampled_from(["shipment_fits", "used_below"])),
+        },
+    }
     if day is not None:
         s["date"] = day.isoformat()
     return s
@@ -79,7 +131,7 @@ def test_architecture_every_valid_scenario_has_exactly_one_answer_set(s):
 
 
 # (no control characters: a name cannot hold one, pyrules/model.py)
-WEIRD = st.text(alphabet=st.sampled_from(list('x"). p%\\\'{}:-,;#\u00a0Ä中')), min_size=1, max_size=12)
+WEIRD = st.text(alphabet=st.sampled_from(list("x\"). p%\\'{}:-,;#\u00a0Ä中")), min_size=1, max_size=12)
 
 
 def _outcome(d: pyrules.Determination, back: dict[str, str]) -> dict:
@@ -87,9 +139,12 @@ def _outcome(d: pyrules.Determination, back: dict[str, str]) -> dict:
         for new in sorted(back, key=len, reverse=True):
             text = text.replace(new, back[new])
         return text
+
     return {
-        "license_required": d.license_required, "licensing_policy": d.licensing_policy,
-        "controls": d.controls, "shipment_tpp": d.shipment_tpp,
+        "license_required": d.license_required,
+        "licensing_policy": d.licensing_policy,
+        "controls": d.controls,
+        "shipment_tpp": d.shipment_tpp,
         "overlaps": [o["provisions"] for o in d.overlaps],
         "candidates": d.policy_candidates,
         "missing": sorted(unname(m) for m in d.missing_facts),
@@ -108,8 +163,9 @@ def test_742_6_b_10_renaming_entities_never_changes_outcome(s, new_names):
     old = list(s["entities"])
     mapping = dict(zip(old, new_names))
     r = {k: v for k, v in s.items()}
-    r["entities"] = {mapping[n]: {k: (mapping[v] if k == "parent" else v) for k, v in e.items()}
-                     for n, e in s["entities"].items()}
+    r["entities"] = {
+        mapping[n]: {k: (mapping[v] if k == "parent" else v) for k, v in e.items()} for n, e in s["entities"].items()
+    }
     r["transaction"] = dict(s["transaction"], consignee=mapping["Buyer"])
     a = pyrules.evaluate(s)
     b = pyrules.evaluate(r)
@@ -172,15 +228,18 @@ def test_742_6_b_10_complete_scenario_policy_matches_ties(s):
     top = "Buyer"
     while "parent" in ents[top]:
         top = ents[top]["parent"]
-    ties = {TIER_OF[s["transaction"]["to"]], TIER_OF[ents["Buyer"]["headquartered"]],
-            TIER_OF[ents[top]["headquartered"]]}
+    ties = {
+        TIER_OF[s["transaction"]["to"]],
+        TIER_OF[ents["Buyer"]["headquartered"]],
+        TIER_OF[ents[top]["headquartered"]],
+    }
     if d.licensing_policy == "case_by_case":
         # Review case by case comes only from the earlier controls (in force until the
         # IFR's compliance date, 2025-05-15) or from 91 FR 1684 (from 2026-01-15, for
         # China and Macau), never from the IFR's tier policies.
         provisions = {c["provision"] for c in d.policy_candidates}
         if "policy_dram_case_by_case" in provisions:
-            provisions.discard("policy_chips_tier3")   # the denial 91 FR 1684 sets aside (policy_precedes/2)
+            provisions.discard("policy_chips_tier3")  # the denial 91 FR 1684 sets aside (policy_precedes/2)
         assert provisions <= {"earlier_policy_case_by_case", "policy_dram_case_by_case"}, provisions
         assert s["date"] < "2025-05-15" or "policy_dram_case_by_case" in provisions
         return

@@ -6,6 +6,7 @@ The convention (tests/README.md): a test names the provisions it checks with
 test so marked checks the provision at a boundary (the day before and the day of a
 date, the threshold and one past it, the condition just met and just not met).
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,11 +32,17 @@ def registry() -> dict[str, str]:
 def _marker_ids(decorators) -> list[tuple[str, int]]:
     out = []
     for d in decorators:
-        if (isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "provision"
-                and isinstance(d.func.value, ast.Attribute) and d.func.value.attr == "mark"):
+        if (
+            isinstance(d, ast.Call)
+            and isinstance(d.func, ast.Attribute)
+            and d.func.attr == "provision"
+            and isinstance(d.func.value, ast.Attribute)
+            and d.func.value.attr == "mark"
+        ):
             for a in d.args:
-                assert isinstance(a, ast.Constant) and isinstance(a.value, str), \
+                assert isinstance(a, ast.Constant) and isinstance(a.value, str), (
                     f"line {d.lineno}: provision ids are written as strings"
+                )
                 out.append((a.value, d.lineno))
     return out
 
@@ -83,5 +90,6 @@ def test_every_registered_provision_is_cited_by_its_citation():
     """Every provision of the registry, wherever the KB declares it, is cited in answers by its
     citation, never by its id."""
     from pyrules.output.determination import citation
+
     wrong = {pid: citation(pid) for pid, cite in registry().items() if citation(pid) != cite}
     assert wrong == {}

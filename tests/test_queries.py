@@ -1,5 +1,6 @@
 """The bundled scenarios: every file in queries/ evaluates, and each scenario-language
 file says the same as its JSON twin."""
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,11 @@ from pyrules.inputs.language import parse_file
 from pyrules.inputs.loader import load_scenarios
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
-TWINS = {"lang_india_cloud_chinese_parent.scn": "india_cloud_chinese_parent.json",
-         "lang_overlap_tier1_location_tier3_parent.scn": "core_overlap_tier1_location_tier3_parent.json",
-         "lang_ownership_chain.scn": "core_ownership_chain.json"}
+TWINS = {
+    "lang_india_cloud_chinese_parent.scn": "india_cloud_chinese_parent.json",
+    "lang_overlap_tier1_location_tier3_parent.scn": "core_overlap_tier1_location_tier3_parent.json",
+    "lang_ownership_chain.scn": "core_ownership_chain.json",
+}
 
 
 def test_every_bundled_scenario_answers_consistently():

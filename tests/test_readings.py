@@ -1,5 +1,6 @@
 """Ambiguities (issue 4): a scenario evaluated under each reading of each ambiguous
 provision; the output says when the outcome depends on the reading."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,13 @@ from helpers import scenario
 def overlap(**kw):
     """742.6(b)(10) overlap: consignee located (and headquartered) in Germany (Tier 1),
     its ultimate parent headquartered in China (Tier 3)."""
-    return scenario(entities={"Buyer": {"located": "DE", "headquartered": "DE", "parent": "HoldCo"},
-                              "HoldCo": {"headquartered": "CN"}}, **kw)
+    return scenario(
+        entities={
+            "Buyer": {"located": "DE", "headquartered": "DE", "parent": "HoldCo"},
+            "HoldCo": {"headquartered": "CN"},
+        },
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +38,11 @@ def test_742_6_b_10_overlap_depends_on_reading(overlap_result):
     assert t["depends"] and "licensing_policy" in t["differences"]
     assert t["flagged_by_kb"]
     pol = {r: o["licensing_policy"] for r, o in t["outcomes"].items()}
-    assert pol == {"unresolved": None, "tier3_prevails": "presumption_of_denial",
-                   "tier1_prevails": "presumption_of_approval"}
+    assert pol == {
+        "unresolved": None,
+        "tier3_prevails": "presumption_of_denial",
+        "tier1_prevails": "presumption_of_approval",
+    }
     assert res["baseline"]["licensing_policy"] is None  # default reading: unresolved
 
 
@@ -61,9 +70,12 @@ def test_no_ambiguity_reports_none():
 
 def test_allocation_exhaustion_reading_when_shipment_does_not_fit():
     """742.6(b)(10) Tier 2 allocation: used below the allocation, but used + shipment above it."""
-    s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
-                 items=[{"tpp": 10_000, "quantity": 2}],
-                 facts={"tier2_allocation_used_tpp": 790_000_000 - 10_000, "government_assurances": False})
+    s = scenario(
+        to="IN",
+        entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+        items=[{"tpp": 10_000, "quantity": 2}],
+        facts={"tier2_allocation_used_tpp": 790_000_000 - 10_000, "government_assurances": False},
+    )
     res = evaluate_all_readings(s)
     t = res["topics"]["allocation_exhaustion"]
     assert t["depends"]
@@ -84,9 +96,11 @@ def test_cli_readings(tmp_path, capsys):
     assert cli.main(["readings", str(f)]) == 0
     out = capsys.readouterr().out
     # the topic's plain title (reading_title/2) and what differs, in words
-    assert ("The outcome depends on the reading tier_overlap, which licensing policy prevails when the "
-            "Tier 1 and Tier 3 policies both apply: the licensing policy is none determined under unresolved, "
-            "presumption of denial under tier3_prevails, presumption of approval under tier1_prevails.") in out
+    assert (
+        "The outcome depends on the reading tier_overlap, which licensing policy prevails when the "
+        "Tier 1 and Tier 3 policies both apply: the licensing policy is none determined under unresolved, "
+        "presumption of denial under tier3_prevails, presumption of approval under tier1_prevails."
+    ) in out
     assert "THE OUTCOME DEPENDS" not in out
     assert "tier3_prevails: licence required yes; policy presumption of denial" in out
     assert cli.main(["readings", "--json", str(f)]) == 0
@@ -98,6 +112,7 @@ def test_cli_readings(tmp_path, capsys):
 def test_red_flag_28_united_states_reading_changes_the_red_flag():
     """Supp. No. 3 to part 732, red flag 28, for a U.S.-headquartered IaaS customer."""
     from pathlib import Path
+
     raw = json.loads((Path(__file__).resolve().parent.parent / "queries" / "redflag_us_customer.json").read_text())
     res = evaluate_all_readings(raw)
     t = res["topics"]["rf28_united_states"]
@@ -111,6 +126,7 @@ def test_readings_of_many_scenarios_through_the_batch_equal_one_by_one():
     import json
     from pathlib import Path
     from pyrules.modes.readings import evaluate_all_readings, evaluate_all_readings_many
+
     raws = []
     for path in sorted((Path(__file__).resolve().parent.parent / "queries").glob("*.json")):
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -131,6 +147,7 @@ def test_reading_defaults_in_python_match_the_knowledge_base():
     from pyrules.engine import kb
     from pyrules.inputs import schema
     from pyrules.engine.arithmetic import Arithmetic
+
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], kb.kb_text())
     ctl.ground([("base", [])], context=Arithmetic())
@@ -153,9 +170,10 @@ def test_readings_text_names_obligations_and_red_flags_in_words(tmp_path, capsys
     from pathlib import Path
     from pyrules import cli
     from pyrules.modes.readings import to_text
+
     src = Path(__file__).resolve().parent.parent / "queries" / "redflag_us_customer.json"
     res = evaluate_all_readings(json.loads(src.read_text()))
-    assert res["baseline"]["red_flags"] == ["rf28:USCo"]           # the JSON keeps the ids
+    assert res["baseline"]["red_flags"] == ["rf28:USCo"]  # the JSON keeps the ids
     assert res["labels"]["red_flags"]["rf28:USCo"].startswith("Red flag 28: ")
     assert res["labels"]["red_flags"]["rf28:USCo"].endswith("concerning USCo")
     (oid,) = res["baseline"]["obligations"]

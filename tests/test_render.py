@@ -2,6 +2,7 @@
 vocabulary for states, the answer in one sentence, the text, repr and HTML (Jupyter)
 renderings, summary tables for many scenarios, compare as a table, "did you mean"
 messages, pyrules --version, evaluate(path), and the coverage line on every answer."""
+
 from __future__ import annotations
 
 import csv
@@ -22,13 +23,24 @@ QUERIES = ROOT / "queries"
 
 
 def pyrules_cli(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pyrules.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd or ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pyrules.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
 
 
 def _tier2_without_allocation_fact():
-    return pyrules.evaluate(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
-                                     facts={"tier2_allocation_used_tpp": None}) | {"facts": {}})
+    return pyrules.evaluate(
+        scenario(
+            to="IN",
+            entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
+            facts={"tier2_allocation_used_tpp": None},
+        )
+        | {"facts": {}}
+    )
 
 
 # ----------------------------------------------------------------- missing facts -> fields
@@ -52,11 +64,17 @@ def test_742_6_b_10_given_allocation_is_not_asked():
 def test_missing_parent_headquarters_names_the_entity_field():
     """742.6(b)(10) headquarters test: an ultimate parent with no headquarters given is asked
     as entities.HoldCo.headquartered."""
-    d = pyrules.evaluate(scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN", "parent": "HoldCo"},
-                                                     "HoldCo": {}}))
+    d = pyrules.evaluate(
+        scenario(
+            to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN", "parent": "HoldCo"}, "HoldCo": {}}
+        )
+    )
     m = {x["id"]: x for x in d.missing_fact_fields}["headquartered(HoldCo)"]
-    assert m == {"id": "headquartered(HoldCo)", "field": "entities.HoldCo.headquartered",
-                 "question": "Where is HoldCo headquartered?"}
+    assert m == {
+        "id": "headquartered(HoldCo)",
+        "field": "entities.HoldCo.headquartered",
+        "question": "Where is HoldCo headquartered?",
+    }
 
 
 def test_740_27_undecided_designer_condition_names_items_0_designer():
@@ -90,6 +108,7 @@ def test_every_missing_fact_of_the_bundled_scenarios_points_at_a_declared_field(
     """Every missing fact and undecided condition of every bundled scenario names a field the
     input declaration (pyrules/schema.py) declares; only a quarter beyond the NVEU table has none."""
     from pyrules.inputs.loader import load_scenarios
+
     seen = 0
     for _, s in load_scenarios([QUERIES]):
         d = pyrules.evaluate(s)
@@ -109,8 +128,10 @@ def test_742_6_b_10_the_answer_in_one_sentence_denial():
     """742.6(b)(10) and 740.8(a): BIS objected to the NAC notification, so the sentence is the
     issue's own example."""
     d = pyrules.evaluate(QUERIES / "nac_bis_objected.json")
-    assert d.summary() == ("A licence is required; no licence exception is available; "
-                           "applications are reviewed under a presumption of denial.")
+    assert d.summary() == (
+        "A licence is required; no licence exception is available; "
+        "applications are reviewed under a presumption of denial."
+    )
     assert d.to_text().splitlines()[2] == d.summary()
     assert d.to_json()["summary"] == d.summary()
 
@@ -183,7 +204,7 @@ def test_cli_ask_many_prints_a_summary_table_one_line_each(tmp_path):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].split()[:3] == ["scenario", "licence", "authorized"]
-    body = {ln.split()[0]: ln for ln in lines[1:1 + len(files)]}
+    body = {ln.split()[0]: ln for ln in lines[1 : 1 + len(files)]}
     assert set(body) == {f.stem for f in files}
     assert "presumption of denial" in body["core_tier3_destination"]
     assert f"{len(files)} scenarios: licence required in {len(files)}" in r.stdout
@@ -220,12 +241,15 @@ def test_cli_compare_table_csv_and_json(tmp_path):
 
 
 # ----------------------------------------------------------------- names and "did you mean"
-@pytest.mark.parametrize("overrides, field, hint", [
-    (dict(to="Vietnum"), "transaction.to", "did you mean 'Vietnam'?"),
-    (dict(action="exprot"), "transaction.action", "did you mean 'export'"),
-    (dict(items=[{"chip": "H100SXM", "quantity": 1}]), "items[0].chip", "did you mean 'H100-SXM'?"),
-    (dict(transaction={"consignees": "Buyer"}), "transaction.consignees", "did you mean 'consignee'?"),
-])
+@pytest.mark.parametrize(
+    "overrides, field, hint",
+    [
+        (dict(to="Vietnum"), "transaction.to", "did you mean 'Vietnam'?"),
+        (dict(action="exprot"), "transaction.action", "did you mean 'export'"),
+        (dict(items=[{"chip": "H100SXM", "quantity": 1}]), "items[0].chip", "did you mean 'H100-SXM'?"),
+        (dict(transaction={"consignees": "Buyer"}), "transaction.consignees", "did you mean 'consignee'?"),
+    ],
+)
 def test_did_you_mean_for_countries_options_chips_and_fields(overrides, field, hint):
     with pytest.raises(pyrules.InputError) as exc:
         pyrules.evaluate(scenario(**overrides))
@@ -265,8 +289,9 @@ def test_determination_renders_as_html_table_and_escapes_user_text():
 
 def test_html_lists_failed_and_undecided_conditions_on_separate_lines():
     """The HTML 'why not' cell separates the failed conditions from the undecided ones."""
-    s = scenario(to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}},
-                 via_distributor=True)            # LPP fails (distributor), certification unknown
+    s = scenario(
+        to="IN", entities={"Buyer": {"located": "IN", "headquartered": "IN"}}, via_distributor=True
+    )  # LPP fails (distributor), certification unknown
     d = run(s)
     lpp = auth(d, "LPP")
     assert lpp["failed_conditions"] and lpp["undecided_conditions"]
@@ -280,6 +305,7 @@ def test_every_reading_topic_has_a_plain_title_in_the_kb():
     """Every ambiguous provision (reading_topic/2) has a reading_title/2 next to it, read
     through the KB's self-description; none is just its name in words."""
     from pyrules.engine import kb
+
     declared = {t.name: x.string for t, x in kb.described("reading_title/2")}
     assert set(kb.readings()) <= set(declared)
     for topic, title in kb.reading_titles().items():
@@ -291,34 +317,44 @@ def test_748_15_summary_names_the_reading_by_its_title_not_its_name():
     d = pyrules.evaluate(QUERIES / "core_tier1_parent.json")
     assert d.readings_that_matter == ["uveu_headquarters"]
     s = d.summary()
-    assert s.endswith("the outcome depends on how the rule is read: whose headquarters count for a universal "
-                      "validated end user (the consignee and its parent, or either).")
+    assert s.endswith(
+        "the outcome depends on how the rule is read: whose headquarters count for a universal "
+        "validated end user (the consignee and its parent, or either)."
+    )
     assert "uveu" not in s.lower().replace("universal validated end user", "")
     text = d.to_text()
-    assert ("  - whose headquarters count for a universal validated end user (the consignee and its parent, or "
-            "either): read here as entity and parent (the default); otherwise entity or parent "
-            "(--reading uveu_headquarters=entity_or_parent)") in text
-    assert "readings used:" not in text          # not the fifteen topics' names
+    assert (
+        "  - whose headquarters count for a universal validated end user (the consignee and its parent, or "
+        "either): read here as entity and parent (the default); otherwise entity or parent "
+        "(--reading uveu_headquarters=entity_or_parent)"
+    ) in text
+    assert "readings used:" not in text  # not the fifteen topics' names
     assert "whose headquarters count for a universal validated end user" in d._repr_html_()
 
 
 def test_readings_list_gives_each_topic_its_title(capsys):
     from pyrules import cli
+
     assert cli.main(["readings"]) == 0
     out = capsys.readouterr().out
-    assert "cambodia_d5_exit: state_department_list, bis_rule  (default state_department_list)\n" \
-           "    when Cambodia left Country Group D:5\n" in out
+    assert (
+        "cambodia_d5_exit: state_department_list, bis_rule  (default state_department_list)\n"
+        "    when Cambodia left Country Group D:5\n" in out
+    )
 
 
 def test_748_15_readings_say_which_authorization_changes_from_what_to_what():
     """`pyrules readings`: the UVEU's state under each reading of its headquarters test,
     in words, with the topic's title; no upper-case heading, "differs" not "differ"."""
     from pyrules.modes.readings import evaluate_all_readings, to_text
+
     raw = json.loads((QUERIES / "core_tier1_parent.json").read_text())
     out = to_text(evaluate_all_readings(raw))
-    assert ("The outcome depends on the reading uveu_headquarters, whose headquarters count for a universal "
-            "validated end user (the consignee and its parent, or either): UVEU is not available under "
-            "entity_and_parent, undecided under entity_or_parent.") in out
+    assert (
+        "The outcome depends on the reading uveu_headquarters, whose headquarters count for a universal "
+        "validated end user (the consignee and its parent, or either): UVEU is not available under "
+        "entity_and_parent, undecided under entity_or_parent."
+    ) in out
     assert "DEPENDS" not in out and " differ)" not in out
 
 
@@ -327,9 +363,11 @@ def test_742_6_b_10_overlap_line_uses_provision_titles_and_cites_once():
     common citation once."""
     d = pyrules.evaluate(QUERIES / "lang_overlap_tier1_location_tier3_parent.scn")
     line = next(x for x in d.to_text().splitlines() if x.startswith("OVERLAP"))
-    assert line == ('OVERLAP: "Presumption of approval: Tier 1 destinations and Tier 1-headquartered entities" and '
-                    '"Presumption of denial: Tier 3 destinations and Tier 3-headquartered entities" both apply  '
-                    '[15 CFR 742.6(b)(10)] -- unresolved: the rule states no precedence')
+    assert line == (
+        'OVERLAP: "Presumption of approval: Tier 1 destinations and Tier 1-headquartered entities" and '
+        '"Presumption of denial: Tier 3 destinations and Tier 3-headquartered entities" both apply  '
+        "[15 CFR 742.6(b)(10)] -- unresolved: the rule states no precedence"
+    )
     assert "policy_chips" not in d.to_text()
     assert d.to_json()["overlaps"][0]["titles"][1].startswith("Presumption of denial")
 
@@ -339,6 +377,7 @@ def test_every_outside_reason_has_words_in_the_kb():
     outside_reason_text/2 in kb/items.lp."""
     import re
     from pyrules.engine import kb
+
     reasons = set(re.findall(r"item_outside_rule\(I, ([a-z][a-z0-9_]*)\)", kb.kb_text()))
     assert len(reasons) >= 15
     assert reasons <= set(kb.outside_reason_texts())
@@ -348,9 +387,11 @@ def test_742_6_a_6_iii_before_compliance_item_line_says_why_in_words():
     """Before 2025-05-15 the IFR's worldwide requirement is not in force: said in words."""
     d = pyrules.evaluate(QUERIES / "core_before_compliance_date.json")
     # Germany in the window: both reasons, the rule's own first, then the earlier controls'
-    assert ("  - item 1: outside this rule: the AI Diffusion rule's worldwide licence requirement for these chips "
-            "is not in force on this date (the earlier controls govern); the controls that preceded the AI "
-            "Diffusion rule do not reach this destination and these parties") in d.to_text().splitlines()
+    assert (
+        "  - item 1: outside this rule: the AI Diffusion rule's worldwide licence requirement for these chips "
+        "is not in force on this date (the earlier controls govern); the controls that preceded the AI "
+        "Diffusion rule do not reach this destination and these parties"
+    ) in d.to_text().splitlines()
     assert d.items[0]["outside_reason"].startswith("the AI Diffusion rule's worldwide licence requirement")
 
 
@@ -367,8 +408,10 @@ def test_742_6_a_6_iii_china_in_the_window_one_line_per_item_no_contradiction():
     lines = [x for x in d.to_text().splitlines() if x.startswith("  - item 1")]
     assert len(lines) == 1
     assert lines[0].startswith("  - item 1: 3A090.a  [15 CFR 742.6(a)(6)(iii) (as amended by 88 FR 73458")
-    assert lines[0].endswith("; the AI Diffusion rule's worldwide licence requirement for these chips is not in "
-                             "force on this date (the earlier controls govern)")
+    assert lines[0].endswith(
+        "; the AI Diffusion rule's worldwide licence requirement for these chips is not in "
+        "force on this date (the earlier controls govern)"
+    )
     assert "outside this rule" not in lines[0]
 
 
@@ -378,9 +421,11 @@ def test_742_6_b_10_policy_that_turns_on_assurances_names_the_fact():
     d = pyrules.evaluate(QUERIES / "core_allocation_assurances_unknown_both_outcomes.json")
     assert d.licensing_policy is None
     assert [f["field"] for f in d.to_json()["policy_depends_on"]] == ["facts.government_assurances"]
-    assert ("the licensing policy depends on “Has the destination given government-to-government assurances?” "
-            "(facts.government_assurances): if yes, applications are reviewed under a presumption of approval, "
-            "if no, applications are reviewed under a policy of denial.") in d.summary()
+    assert (
+        "the licensing policy depends on “Has the destination given government-to-government assurances?” "
+        "(facts.government_assurances): if yes, applications are reviewed under a presumption of approval, "
+        "if no, applications are reviewed under a policy of denial."
+    ) in d.summary()
     assert "no licensing policy could be determined" not in d.summary()
     assert "  - candidate: presumption of approval if yes  [15 CFR 742.6(b)(10)]" in d.to_text()
 
@@ -390,11 +435,10 @@ def test_740_28_decided_answer_labels_the_facts_that_decide_other_authorizations
     still named (AIA, UVEU undecided) only decide those, and are labelled so."""
     d = pyrules.evaluate(QUERIES / "acm_taiwan_packaging_available.json")
     assert d.license_required is True and d.authorized is True and d.licensing_policy == "presumption_of_approval"
-    assert d.missing_fact_fields            # AIA and the UVEU still turn on them
+    assert d.missing_fact_fields  # AIA and the UVEU still turn on them
     text = d.to_text()
     assert "Missing facts (fill in the field to decide)" not in text
-    assert ("Facts not given that would decide the other authorizations (the answer above stands either way):"
-            in text)
+    assert "Facts not given that would decide the other authorizations (the answer above stands either way):" in text
     # an undecided answer keeps the plain heading
     u = pyrules.evaluate(QUERIES / "core_allocation_assurances_unknown_both_outcomes.json")
     assert "Missing facts (fill in the field to decide):" in u.to_text()

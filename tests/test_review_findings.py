@@ -4,6 +4,7 @@ Each xfail(strict=True) test asserts what the CFR says where pyrules answers oth
 the reason names the paragraph. The AIA findings (740.27's conditions weighed only against
 the worldwide requirement) were fixed by the earlier-controls work and now pass. The passing tests pin boundaries that were checked by
 hand against the text and that no other test covered."""
+
 from __future__ import annotations
 
 import pytest
@@ -67,7 +68,7 @@ def test_740_27_aia_not_available_for_3a090b_to_china():
     d = run(scenario(to="CN", items=B_CHIP, entities=ents("CN", "CN")))
     assert d.license_required is True
     assert auth(d, "AIA")["available"] is False
-    assert d.authorized is not True          # NAC stays undecided until its notice is known
+    assert d.authorized is not True  # NAC stays undecided until its notice is known
 
 
 @pytest.mark.provision("lic_aia")
@@ -79,6 +80,7 @@ def test_740_27_aia_not_available_for_3a090b_to_saudi_arabia():
 
 # --- 3A090.b to the UAE after 91 FR 43034 ----------------------------------------------------
 
+
 @pytest.mark.provision("chips_3a090b_destinations")
 def test_742_6_a_6_iii_b_3a090b_to_uae_still_needs_a_licence_from_2026_07_10():
     """91 FR 43034 names the UAE in 742.6(a)(6)(iii)(B) (reading uae_3a090b_scope, default
@@ -86,8 +88,15 @@ def test_742_6_a_6_iii_b_3a090b_to_uae_still_needs_a_licence_from_2026_07_10():
     d = run(scenario(date="2026-07-10", to="AE", items=B_CHIP, entities=ents("AE", "AE")))
     assert d.license_required is True
     assert "uae_3a090b_scope" in d.readings_that_matter
-    g = run(scenario(date="2026-07-10", to="AE", items=B_CHIP, entities=ents("AE", "AE"),
-                     readings={"uae_3a090b_scope": "groups_only"}))
+    g = run(
+        scenario(
+            date="2026-07-10",
+            to="AE",
+            items=B_CHIP,
+            entities=ents("AE", "AE"),
+            readings={"uae_3a090b_scope": "groups_only"},
+        )
+    )
     assert g.license_required is False
 
 
@@ -107,6 +116,7 @@ def test_742_6_a_6_iii_b_3a090b_scope_d1_d4_d5_less_a5_a6(to, required):
 
 
 # --- the foundry presumption (Note 1 to 3A090.a, 90 FR 5298) with a Chinese buyer -------------
+
 
 def foundry_to_china(date: str) -> dict:
     """5 nm logic ICs of 1,000 TPP from a front-end fabricator to a Chinese company, no

@@ -2,6 +2,7 @@
 windows of 90 FR 4544 / 90 FR 5298 / Supp. No. 10 to part 748, the two views
 (as written, as enforced), dated country groups (Supp. No. 1 to part 740),
 742.6(a)(6)(iii)(B) for 3A090.b, and the timeline (kb/earlier_controls.lp)."""
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,20 @@ def test_88fr73458_day_before_2023_11_17_indeterminate_day_of_earlier_controls(v
     assert on.licensing_policy == "case_by_case"
 
 
-@pytest.mark.parametrize("to, required", [("VN", True), ("SA", True), ("CN", True), ("MO", True), ("HK", True),
-                                          ("IL", False), ("DE", False), ("IN", False), ("MX", False)])
+@pytest.mark.parametrize(
+    "to, required",
+    [
+        ("VN", True),
+        ("SA", True),
+        ("CN", True),
+        ("MO", True),
+        ("HK", True),
+        ("IL", False),
+        ("DE", False),
+        ("IN", False),
+        ("MX", False),
+    ],
+)
 @pytest.mark.provision("earlier_chips_destinations")
 def test_742_6_a_6_iii_earlier_destination_scope_d1_d4_d5_not_a5_a6_and_macau(to, required):
     """742.6(a)(6)(iii) as of 88 FR 73458: D:1 (VN), D:4 (SA), D:5 (CN), Macau; HK as China;
@@ -185,9 +198,9 @@ def members(day, group):
 # The eCFR of 2026-07-23 (transcription named in the reference).
 ECFR_2026_07_23 = {
     "a1": "AR AU AT BE BG CA HR CZ DK EE FI FR DE GR HU IS IN IE IT JP KR LV LT LU MX NL NZ NO PL PT RO SK SI "
-          "ZA ES SE CH TR GB US",
+    "ZA ES SE CH TR GB US",
     "a5": "AR AU AT BE BG CA HR CZ DK EE FI FR DE GR HU IS IN IE IT JP KR LV LT LU NL NZ NO PL PT RO SK SI ES "
-          "SE CH TR AE GB",
+    "SE CH TR AE GB",
     "a6": "AL CY IL MT MX SG ZA TW",
     "d1": "AM AZ BY MM KH CN GE IQ KZ KP KG LA LY MO MD MN NI RU TJ TM UZ VE VN YE",
     "d4": "BH BY CN EG IR IQ IL JO KP KW LB LY MO OM PK QA RU SA SY VE YE",
@@ -215,11 +228,13 @@ def test_supp1_part740_d5_cambodia_exit_date_is_a_reading(reading, last_day):
     2026-02-03: Cambodia is Tier 3 through its last D:5 day and Tier 2 the day after; the
     reading matters between the two dates."""
     import datetime
+
     after = (datetime.date.fromisoformat(last_day) + datetime.timedelta(days=1)).isoformat()
     s = buyer("KH", readings={"cambodia_d5_exit": reading}, date=last_day)
     d = run(s)
-    assert {"country": "KH", "tier": 3} in [{"country": a.arguments[0].string, "tier": a.arguments[1].number}
-                                             for a in d.atoms if a.name == "country_tier"]
+    assert {"country": "KH", "tier": 3} in [
+        {"country": a.arguments[0].string, "tier": a.arguments[1].number} for a in d.atoms if a.name == "country_tier"
+    ]
     assert d.licensing_policy == "presumption_of_denial"
     s["date"] = after
     d2 = run(s)
@@ -233,8 +248,19 @@ def b_item(country, date="2025-06-01", eccn="3A090.b", **kw):
     return buyer(country, date=date, items=[{"eccn": eccn, "tpp": 3000, "quantity": 10}], **kw)
 
 
-@pytest.mark.parametrize("to, required", [("CN", True), ("MO", True), ("VN", True), ("SA", True),
-                                          ("IL", False), ("DE", False), ("IN", False), ("TW", False)])
+@pytest.mark.parametrize(
+    "to, required",
+    [
+        ("CN", True),
+        ("MO", True),
+        ("VN", True),
+        ("SA", True),
+        ("IL", False),
+        ("DE", False),
+        ("IN", False),
+        ("TW", False),
+    ],
+)
 @pytest.mark.provision("chips_3a090b_destinations")
 def test_742_6_a_6_iii_B_3a090b_to_d1_d4_d5_not_a5_a6(to, required):
     """742.6(a)(6)(iii)(B): a 3A090.b chip needs a licence to or within D:1, D:4 and D:5 (not also
@@ -327,8 +353,12 @@ def test_ask_view_option_in_json(tmp_path):
     """pyrules ask --view as_enforced: the JSON answer carries 'view'."""
     f = tmp_path / "s.json"
     f.write_text(json.dumps(buyer("DE")))
-    out = subprocess.run([sys.executable, "-m", "pyrules.cli", "ask", str(f), "--json", "--view", "as_enforced"],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "pyrules.cli", "ask", str(f), "--json", "--view", "as_enforced"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     obj = json.loads(out.stdout)
     assert obj["view"] == "as_enforced" and obj["license_required"] is False
 
@@ -337,9 +367,16 @@ def test_ask_view_option_in_json(tmp_path):
 QUERIES = ROOT / "queries"
 
 
-@pytest.mark.parametrize("name", ["time_h100_germany_compliance_window", "time_h100_germany_as_enforced",
-                                  "time_3a090b_china", "time_earlier_chinese_parent_india",
-                                  "time_h200_china_case_by_case"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "time_h100_germany_compliance_window",
+        "time_h100_germany_as_enforced",
+        "time_3a090b_china",
+        "time_earlier_chinese_parent_india",
+        "time_h200_china_case_by_case",
+    ],
+)
 def test_bundled_time_cases_meet_their_expect(name):
     """queries/time_*.json: each states its expected outcome in 'expect'."""
     raw = json.loads((QUERIES / f"{name}.json").read_text())
@@ -369,8 +406,10 @@ def test_742_6_b_10_iii_A_1_h200_to_china_case_by_case_from_2026_01_15(view):
     assert run(china(line, to="MO"), view=view).licensing_policy == "case_by_case"
 
 
-@pytest.mark.parametrize("tpp, bw, policy", [(20999, 6499, "case_by_case"), (21000, 6499, "presumption_of_denial"),
-                                             (20999, 6500, "presumption_of_denial")])
+@pytest.mark.parametrize(
+    "tpp, bw, policy",
+    [(20999, 6499, "case_by_case"), (21000, 6499, "presumption_of_denial"), (20999, 6500, "presumption_of_denial")],
+)
 @pytest.mark.provision("policy_dram_case_by_case")
 def test_742_6_b_10_iii_A_1_thresholds_21000_tpp_6500_gbps(tpp, bw, policy):
     """742.6(b)(10)(iii)(A)(1): below 21,000 TPP and below 6,500 GB/s (both strict)."""
@@ -395,12 +434,24 @@ def test_740_29_ledger_pre_compliance_rows_reading(tmp_path, reading, second_ava
     from pyrules.modes.ledger import run_ledger
 
     def row(i, date, q):
-        return {"id": i, "date": date, "readings": {"pre_compliance_rows": reading},
-                "transaction": {"action": "export", "from": "US", "to": "VN", "consignee": "Acme",
-                                "via_distributor": False, "purpose": "data_center", "authorization_claimed": "LPP"},
-                "items": [{"chip": "H100-SXM", "quantity": q}],
-                "entities": {"Acme": {"located": "VN", "headquartered": "VN"}},
-                "facts": {"lpp_certification_obtained": True}}
+        return {
+            "id": i,
+            "date": date,
+            "readings": {"pre_compliance_rows": reading},
+            "transaction": {
+                "action": "export",
+                "from": "US",
+                "to": "VN",
+                "consignee": "Acme",
+                "via_distributor": False,
+                "purpose": "data_center",
+                "authorization_claimed": "LPP",
+            },
+            "items": [{"chip": "H100-SXM", "quantity": q}],
+            "entities": {"Acme": {"located": "VN", "headquartered": "VN"}},
+            "facts": {"lpp_certification_obtained": True},
+        }
+
     p = tmp_path / "l.jsonl"
     p.write_text("\n".join(json.dumps(r) for r in [row("a", "2025-04-01", 1000), row("b", "2025-06-01", 800)]) + "\n")
     rows = {r["id"]: r for r in run_ledger(p, workers=1).rows}
@@ -409,20 +460,24 @@ def test_740_29_ledger_pre_compliance_rows_reading(tmp_path, reading, second_ava
 
 
 @pytest.mark.provision("ai_diffusion_ifr")
-@pytest.mark.parametrize("date, view, phase", [
-    ("2023-11-16", "as_written", "No version of the controls before 2023-11-17"),
-    ("2025-01-12", "as_written", "not yet in effect: the controls it amended govern"),
-    ("2025-01-13", "as_written", "in effect, but compliance is not yet required"),
-    ("2025-05-14", "as_enforced", "in effect, but compliance is not yet required"),
-    ("2025-05-15", "as_written", "Compliance with the AI Diffusion rule is required"),
-    ("2025-05-15", "as_enforced", "BIS does not enforce its new requirements"),
-])
+@pytest.mark.parametrize(
+    "date, view, phase",
+    [
+        ("2023-11-16", "as_written", "No version of the controls before 2023-11-17"),
+        ("2025-01-12", "as_written", "not yet in effect: the controls it amended govern"),
+        ("2025-01-13", "as_written", "in effect, but compliance is not yet required"),
+        ("2025-05-14", "as_enforced", "in effect, but compliance is not yet required"),
+        ("2025-05-15", "as_written", "Compliance with the AI Diffusion rule is required"),
+        ("2025-05-15", "as_enforced", "BIS does not enforce its new requirements"),
+    ],
+)
 def test_rule_status_phase_says_which_controls_govern_on_each_side_of_each_date(date, view, phase):
     """90 FR 4544: effective 2025-01-13, compliance from 2025-05-15; before 2025-01-13 the
     controls it amended (88 FR 73458, from 2023-11-17); as enforced, BIS's 2025-05-13
     announcement. The rule status says which, in text too (not 'compliance not yet required'
     for a 2024 date)."""
     from helpers import scenario
+
     d = pyrules.evaluate(scenario(date=date), view=view)
     assert phase in d.rule_status["phase"]
     assert phase in d.to_text()

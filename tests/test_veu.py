@@ -1,5 +1,6 @@
 """Data center validated end users: UVEU and NVEU (15 CFR 748.15; Supp. No. 10 to part 748),
 as split by the AI Diffusion rule (90 FR 4544)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +18,14 @@ H100_TPP = 15832
 SHIP = 1000 * H100_TPP  # the shipment of the base helpers: 15,832,000 TPP
 H100 = [{"chip": "H100-SXM", "quantity": 1000}]
 
-UVEU_OK = {"data_center_owner_and_operator_veu": True, "uveu_site_listed": True,
-           "uveu_total_compute_tpp": 1_000_000_000, "uveu_tier2_compute_tpp": 100_000_000,
-           "uveu_country_compute_tpp": 20_000_000, "uveu_outside_us_compute_tpp": 300_000_000}
+UVEU_OK = {
+    "data_center_owner_and_operator_veu": True,
+    "uveu_site_listed": True,
+    "uveu_total_compute_tpp": 1_000_000_000,
+    "uveu_tier2_compute_tpp": 100_000_000,
+    "uveu_country_compute_tpp": 20_000_000,
+    "uveu_outside_us_compute_tpp": 300_000_000,
+}
 NVEU_OK = {"data_center_owner_and_operator_veu": True, "nveu_country": "IN", "nveu_installed_tpp": 0}
 
 
@@ -44,13 +50,29 @@ def nveu_party(located="IN", hq="IN", parent_hq=None, listed=True):
 
 
 def uveu(to="IN", facts=None, entities=None, **kw):
-    return run(scenario(to=to, consignee="Cloud", entities=entities or uveu_party(located=to),
-                        items=kw.pop("items", H100), facts={**UVEU_OK, **(facts or {})}, **kw))
+    return run(
+        scenario(
+            to=to,
+            consignee="Cloud",
+            entities=entities or uveu_party(located=to),
+            items=kw.pop("items", H100),
+            facts={**UVEU_OK, **(facts or {})},
+            **kw,
+        )
+    )
 
 
 def nveu(to="IN", facts=None, entities=None, **kw):
-    return run(scenario(to=to, consignee="Cloud", entities=entities or nveu_party(located=to),
-                        items=kw.pop("items", H100), facts={**NVEU_OK, "nveu_country": to, **(facts or {})}, **kw))
+    return run(
+        scenario(
+            to=to,
+            consignee="Cloud",
+            entities=entities or nveu_party(located=to),
+            items=kw.pop("items", H100),
+            facts={**NVEU_OK, "nveu_country": to, **(facts or {})},
+            **kw,
+        )
+    )
 
 
 def undecided(d, name):
@@ -68,23 +90,43 @@ EXPECTED = {
     "uveu_tier2_and_outside_us_caps_exceeded": ("UVEU", False, {"uveu_tier2_share", "uveu_outside_us_share"}),
     "uveu_new_site_notified_too_late": ("UVEU", False, {"uveu_site_authorized"}),
     "uveu_tier2_parent_via_distributor_owner_not_veu": (
-        "UVEU", False, {"uveu_headquarters_tier1", "uveu_no_distributor", "uveu_owner_operator_veu"}),
+        "UVEU",
+        False,
+        {"uveu_headquarters_tier1", "uveu_no_distributor", "uveu_owner_operator_veu"},
+    ),
     "uveu_china_destination_not_listed": (
-        "UVEU", False, {"uveu_destination_tier1_or_2", "uveu_headquarters_tier1", "uveu_listed", "uveu_no_tier3_ties"}),
+        "UVEU",
+        False,
+        {"uveu_destination_tier1_or_2", "uveu_headquarters_tier1", "uveu_listed", "uveu_no_tier3_ties"},
+    ),
     "uveu_model_weights_not_covered": ("UVEU", False, {"uveu_items_eligible"}),
     "nveu_indian_company_within_allocation": ("NVEU", True, set()),
     "nveu_allocation_exceeded": ("NVEU", False, {"nveu_allocation"}),
     "nveu_2027_allocation_exactly_reached": ("NVEU", True, set()),
     "nveu_authorized_for_another_country": ("NVEU", False, {"nveu_country_authorized"}),
     "nveu_chinese_parent_tier1_destination": (
-        "NVEU", False, {"nveu_destination_tier2", "nveu_listed", "nveu_no_distributor", "nveu_no_tier3_ties",
-                        "nveu_owner_operator_veu"}),
+        "NVEU",
+        False,
+        {
+            "nveu_destination_tier2",
+            "nveu_listed",
+            "nveu_no_distributor",
+            "nveu_no_tier3_ties",
+            "nveu_owner_operator_veu",
+        },
+    ),
     "nveu_after_allocation_table_ends": ("NVEU", None, set()),
     "nveu_model_weights_not_covered": ("NVEU", False, {"nveu_items_eligible"}),
     "uveu_hosted_frontier_training_and_part744_end_use": (
-        "UVEU", False, {"uveu_no_frontier_training_outside_tier1", "no_part744_end_use"}),
+        "UVEU",
+        False,
+        {"uveu_no_frontier_training_outside_tier1", "no_part744_end_use"},
+    ),
     "nveu_hosted_frontier_training_and_part744_end_use": (
-        "NVEU", False, {"nveu_no_frontier_training_outside_tier1", "no_part744_end_use"}),
+        "NVEU",
+        False,
+        {"nveu_no_frontier_training_outside_tier1", "no_part744_end_use"},
+    ),
 }
 
 
@@ -139,8 +181,14 @@ def test_748_15_uveu_listed_without_facts_asks_for_each():
     d = run(scenario(to="IN", consignee="Cloud", entities=uveu_party(), facts={}))
     assert auth(d, "UVEU")["available"] is None
     missing = {f for _, f in undecided(d, "UVEU")}
-    assert {"data_center_owner_and_operator_veu", "uveu_site_listed", "uveu_total_compute_tpp",
-            "uveu_tier2_compute_tpp", "uveu_country_compute_tpp", "uveu_outside_us_compute_tpp"} <= missing
+    assert {
+        "data_center_owner_and_operator_veu",
+        "uveu_site_listed",
+        "uveu_total_compute_tpp",
+        "uveu_tier2_compute_tpp",
+        "uveu_country_compute_tpp",
+        "uveu_outside_us_compute_tpp",
+    } <= missing
     assert "uveu_total_compute_tpp" in d.missing_facts
 
 
@@ -158,17 +206,33 @@ def test_748_15_uveu_tier3_destination_fails():
 
 def test_748_15_uveu_tier1_destination_engages_no_tier2_caps():
     """748.15: a shipment to a Tier 1 country adds nothing to Tier 2; only the US 50% cap is weighed."""
-    d = run(scenario(to="DE", consignee="Cloud", entities=uveu_party(located="DE"),
-                     facts={"data_center_owner_and_operator_veu": True, "uveu_site_listed": True,
-                            "uveu_total_compute_tpp": 1_000_000_000, "uveu_outside_us_compute_tpp": 100}))
+    d = run(
+        scenario(
+            to="DE",
+            consignee="Cloud",
+            entities=uveu_party(located="DE"),
+            facts={
+                "data_center_owner_and_operator_veu": True,
+                "uveu_site_listed": True,
+                "uveu_total_compute_tpp": 1_000_000_000,
+                "uveu_outside_us_compute_tpp": 100,
+            },
+        )
+    )
     assert auth(d, "UVEU")["available"] is True
 
 
 def test_748_15_uveu_us_shipment_within_the_us_needs_no_authorization():
     """748.15 with 15 CFR 734.13: a UVEU's shipment within the United States is no export,
     so it neither needs the UVEU nor adds to compute outside the United States."""
-    d = run(scenario(to="US", consignee="Cloud", entities=uveu_party(located="US"),
-                     facts={"data_center_owner_and_operator_veu": True, "uveu_site_listed": True}))
+    d = run(
+        scenario(
+            to="US",
+            consignee="Cloud",
+            entities=uveu_party(located="US"),
+            facts={"data_center_owner_and_operator_veu": True, "uveu_site_listed": True},
+        )
+    )
     assert d.license_required is False and d.authorizations == []
 
 
@@ -184,15 +248,22 @@ def test_748_15_uveu_50_percent_cap_only_for_us_headquarters():
 TOTAL_BEFORE = 4_000_000_000 - SHIP
 
 
-@pytest.mark.parametrize("cap,fact,limit", [
-    ("uveu_tier2_share", "uveu_tier2_compute_tpp", 1_000_000_000),        # 25% of 4e9
-    ("uveu_country_share", "uveu_country_compute_tpp", 280_000_000),      # 7% of 4e9
-    ("uveu_outside_us_share", "uveu_outside_us_compute_tpp", 2_000_000_000),  # 50% of 4e9
-])
+@pytest.mark.parametrize(
+    "cap,fact,limit",
+    [
+        ("uveu_tier2_share", "uveu_tier2_compute_tpp", 1_000_000_000),  # 25% of 4e9
+        ("uveu_country_share", "uveu_country_compute_tpp", 280_000_000),  # 7% of 4e9
+        ("uveu_outside_us_share", "uveu_outside_us_compute_tpp", 2_000_000_000),  # 50% of 4e9
+    ],
+)
 def test_748_15_uveu_compute_caps_exact_boundary(cap, fact, limit):
     """748.15: 25% Tier 2, 7% one Tier 2 country, 50% outside the US: exactly at the cap is within; one TPP more fails."""
-    base = {"uveu_total_compute_tpp": TOTAL_BEFORE, "uveu_tier2_compute_tpp": 0,
-            "uveu_country_compute_tpp": 0, "uveu_outside_us_compute_tpp": 0}
+    base = {
+        "uveu_total_compute_tpp": TOTAL_BEFORE,
+        "uveu_tier2_compute_tpp": 0,
+        "uveu_country_compute_tpp": 0,
+        "uveu_outside_us_compute_tpp": 0,
+    }
     if fact == "uveu_country_compute_tpp":
         base["uveu_tier2_compute_tpp"] = limit - SHIP
     if fact != "uveu_outside_us_compute_tpp":
@@ -205,8 +276,14 @@ def test_748_15_uveu_compute_caps_exact_boundary(cap, fact, limit):
 
 def test_748_15_uveu_caps_include_this_shipment():
     """748.15: the caps are measured after this shipment (this shipment alone can breach the 7% cap)."""
-    d = uveu(facts={"uveu_total_compute_tpp": 100_000_000, "uveu_tier2_compute_tpp": 0,
-                    "uveu_country_compute_tpp": 0, "uveu_outside_us_compute_tpp": 0})
+    d = uveu(
+        facts={
+            "uveu_total_compute_tpp": 100_000_000,
+            "uveu_tier2_compute_tpp": 0,
+            "uveu_country_compute_tpp": 0,
+            "uveu_outside_us_compute_tpp": 0,
+        }
+    )
     # 15,832,000 / 115,832,000 = 13.7% > 7%
     assert "uveu_country_share" in failed(d, "UVEU")
 
@@ -271,11 +348,16 @@ def test_748_15_nveu_available_with_obligations():
 
 
 ALLOCATION = [  # (first day, last day of the quarter, cumulative allocation)
-    ("2025-01-13", "2025-03-31", 633_000_000), ("2025-04-01", "2025-06-30", 949_500_000),
-    ("2025-07-01", "2025-09-30", 1_266_000_000), ("2025-10-01", "2025-12-31", 1_582_500_000),
-    ("2026-01-01", "2026-03-31", 1_899_000_000), ("2026-04-01", "2026-06-30", 2_690_250_000),
-    ("2026-07-01", "2026-09-30", 3_481_500_000), ("2026-10-01", "2026-12-31", 4_272_750_000),
-    ("2027-01-01", "2027-03-31", 5_064_000_000), ("2027-10-01", "2027-12-31", 5_064_000_000),
+    ("2025-01-13", "2025-03-31", 633_000_000),
+    ("2025-04-01", "2025-06-30", 949_500_000),
+    ("2025-07-01", "2025-09-30", 1_266_000_000),
+    ("2025-10-01", "2025-12-31", 1_582_500_000),
+    ("2026-01-01", "2026-03-31", 1_899_000_000),
+    ("2026-04-01", "2026-06-30", 2_690_250_000),
+    ("2026-07-01", "2026-09-30", 3_481_500_000),
+    ("2026-10-01", "2026-12-31", 4_272_750_000),
+    ("2027-01-01", "2027-03-31", 5_064_000_000),
+    ("2027-10-01", "2027-12-31", 5_064_000_000),
 ]
 
 
@@ -304,8 +386,12 @@ def test_748_15_nveu_2027_allocation_5_064_000_000_and_one_more():
 def test_748_15_nveu_shipment_alone_above_allocation_fails():
     """748.15: a shipment larger than the quarter's allocation fails even with the installed base unknown."""
     # Vietnam (D:1): a licence under the earlier controls in the IFR's compliance window.
-    d = nveu(to="VN", date="2025-02-01", items=[{"chip": "H100-SXM", "quantity": 40_000}],  # 633,280,000 TPP
-             facts={"nveu_installed_tpp": None})
+    d = nveu(
+        to="VN",
+        date="2025-02-01",
+        items=[{"chip": "H100-SXM", "quantity": 40_000}],  # 633,280,000 TPP
+        facts={"nveu_installed_tpp": None},
+    )
     assert failed(d, "NVEU") == {"nveu_allocation"}
 
 
@@ -321,8 +407,10 @@ def test_748_15_nveu_after_2027_q4_is_undecided_with_note(date):
     """748.15 allocation table ends with 2027 Q4: later dates give no allocation (undecided, with a note)."""
     d = nveu(date=date)
     assert auth(d, "NVEU")["available"] is None
-    assert any(u["condition"] == "nveu_allocation" and u["missing_fact"].startswith("nveu_allocation(")
-               for u in auth(d, "NVEU")["undecided_conditions"])
+    assert any(
+        u["condition"] == "nveu_allocation" and u["missing_fact"].startswith("nveu_allocation(")
+        for u in auth(d, "NVEU")["undecided_conditions"]
+    )
     assert "nveu_allocation_table_ends" in note_ids(d)
 
 
@@ -333,7 +421,7 @@ def test_748_15_nveu_before_rule_is_not_considered():
     d = nveu(date="2025-01-10")
     assert d.license_required is False
     assert all(a["name"] != "NVEU" for a in d.authorizations)
-    vn = nveu(to="VN", date="2025-01-10")      # D:1: a licence, but NVEU not yet in force
+    vn = nveu(to="VN", date="2025-01-10")  # D:1: a licence, but NVEU not yet in force
     assert vn.license_required is True and "provision_in_force" in failed(vn, "NVEU")
 
 
@@ -377,8 +465,13 @@ destination = st.sampled_from(sorted(c for c in TIER if c != "US"))
 
 
 @settings(max_examples=40, deadline=None)
-@given(dest=destination, loc=country, hq=country, parent=st.one_of(st.none(), country),
-       reading=st.sampled_from(["entity_and_parent", "entity_or_parent"]))
+@given(
+    dest=destination,
+    loc=country,
+    hq=country,
+    parent=st.one_of(st.none(), country),
+    reading=st.sampled_from(["entity_and_parent", "entity_or_parent"]),
+)
 def test_748_15_property_no_veu_for_tier3_party(dest, loc, hq, parent, reading):
     """748.15: whatever the tiers, no UVEU or NVEU is available to a party located, headquartered or
     ultimately owned in Tier 3, nor for a Tier 3 destination."""
@@ -387,8 +480,11 @@ def test_748_15_property_no_veu_for_tier3_party(dest, loc, hq, parent, reading):
         ents["Cloud"]["parent"] = "Group"
         ents["Group"] = {"headquartered": parent}
     facts = {**UVEU_OK, **NVEU_OK, "nveu_country": dest, "uveu_total_compute_tpp": 10**12}
-    d = run(scenario(to=dest, consignee="Cloud", entities=ents, items=H100, facts=facts,
-                     readings={"uveu_headquarters": reading}))
+    d = run(
+        scenario(
+            to=dest, consignee="Cloud", entities=ents, items=H100, facts=facts, readings={"uveu_headquarters": reading}
+        )
+    )
     tier3 = 3 in {TIER[dest], TIER[loc], TIER[hq]} | ({TIER[parent]} if parent else set())
     u, n = auth(d, "UVEU"), auth(d, "NVEU")
     if tier3:
@@ -444,8 +540,9 @@ def test_supp10_748_dc_veu_brings_reporting_audits_and_training_bar(kind):
         assert ob[oid]["citation"] == "15 CFR part 748, Supp. No. 10", oid
 
 
-@pytest.mark.parametrize("days, default_ok, short_ok", [(59, False, False), (60, False, True),
-                                                       (179, False, True), (180, True, True)])
+@pytest.mark.parametrize(
+    "days, default_ok, short_ok", [(59, False, False), (60, False, True), (179, False, True), (180, True, True)]
+)
 def test_748_15_uveu_new_site_notice_reading_180_or_60_days(days, default_ok, short_ok):
     """748.15 (reading uveu_new_site_notice): 180 days by default, 60 under days_60; the reading is
     flagged only when the notice lies between the two (60..179 days)."""
@@ -478,16 +575,26 @@ def test_740_2_a_2_part744_end_use_makes_every_authorization_unavailable(use):
 
 
 # --- moved from test_reliability.py: 15 CFR 748.15 UVEU shares of huge totals ---
-UVEU_FACTS = ("uveu_total_compute_tpp", "uveu_tier2_compute_tpp", "uveu_country_compute_tpp",
-              "uveu_outside_us_compute_tpp")
+UVEU_FACTS = (
+    "uveu_total_compute_tpp",
+    "uveu_tier2_compute_tpp",
+    "uveu_country_compute_tpp",
+    "uveu_outside_us_compute_tpp",
+)
 
 
 @pytest.mark.parametrize("value", ["1e28", "999,999,999,999,999,999,999,999,999,999"])
 def test_748_15_uveu_shares_of_huge_totals_are_exact(value):
     """748.15 UVEU shares: totals of 10^28 and 10^30 - 1 (accepted inputs) are compared
     as exactly 100 x share and percent x total (past 10^30), not a traceback."""
-    d = run(scenario(to="IN", authorization_claimed="UVEU", facts=dict.fromkeys(UVEU_FACTS, value),
-                     entities={"Buyer": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}}))
+    d = run(
+        scenario(
+            to="IN",
+            authorization_claimed="UVEU",
+            facts=dict.fromkeys(UVEU_FACTS, value),
+            entities={"Buyer": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}},
+        )
+    )
     assert auth(d, "UVEU")["available"] is not None or auth(d, "UVEU")["undecided_conditions"]
 
 
@@ -497,17 +604,26 @@ def test_748_15_uveu_receives_chips_without_any_tpp_limit():
     """748.15: a UVEU may receive advanced chips without a TPP limit (only the shares of its
     compute by country bind): 1,000,000 H100 (15,832,000,000 TPP, beyond the Tier 2 allocation,
     the LPP limit and the whole NVEU table) to a listed US UVEU in India, within its shares."""
-    d = run(scenario(to="IN", consignee="Cloud",
-                     entities={"Cloud": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}},
-                     items=[{"chip": "H100-SXM", "quantity": 1_000_000}],
-                     facts={"data_center_owner_and_operator_veu": True, "uveu_site_listed": True,
-                            "uveu_total_compute_tpp": "1,000,000,000,000",
-                            "uveu_tier2_compute_tpp": "100,000,000,000",
-                            "uveu_country_compute_tpp": "20,000,000,000",
-                            "uveu_outside_us_compute_tpp": "300,000,000,000",
-                            "lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True}))
+    d = run(
+        scenario(
+            to="IN",
+            consignee="Cloud",
+            entities={"Cloud": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}},
+            items=[{"chip": "H100-SXM", "quantity": 1_000_000}],
+            facts={
+                "data_center_owner_and_operator_veu": True,
+                "uveu_site_listed": True,
+                "uveu_total_compute_tpp": "1,000,000,000,000",
+                "uveu_tier2_compute_tpp": "100,000,000,000",
+                "uveu_country_compute_tpp": "20,000,000,000",
+                "uveu_outside_us_compute_tpp": "300,000,000,000",
+                "lpp_prior_shipments_tpp": 0,
+                "lpp_certification_obtained": True,
+            },
+        )
+    )
     assert d.shipment_tpp == 15_832_000_000
     a = auth(d, "UVEU")
     assert a["available"] is True, (a["failed_conditions"], a["undecided_conditions"])
     assert "veu_outside_country_allocation" in note_ids(d)
-    assert "lpp_annual_limit" in failed(d, "LPP")          # the same shipment is far over LPP's limit
+    assert "lpp_annual_limit" in failed(d, "LPP")  # the same shipment is far over LPP's limit

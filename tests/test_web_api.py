@@ -3,6 +3,7 @@
 Each answer is the JSON of ``pyrules ask --json`` plus ``summary`` and ``record``;
 bad input is a 4xx whose JSON names the field path; bodies are size-limited; no
 request names a file that the server reads."""
+
 from __future__ import annotations
 
 import json
@@ -65,6 +66,7 @@ def test_api_determinations_accepts_a_list_and_names_the_bad_element(client):
 def test_api_same_answer_as_ask_json(client):
     """The API answer is `pyrules ask --json` plus summary, record and missing_fact_fields."""
     import pyrules
+
     s = load("lpp_year_limit_exceeded_by_one.json")
     j = client.post("/api/v1/determinations", json=s).json()
     d = pyrules.evaluate(s).to_json()
@@ -72,13 +74,16 @@ def test_api_same_answer_as_ask_json(client):
         assert j[k] == v, k
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"transaction": {"to": "XX"}}, "transaction.to"),
-    ({"transaction": {"action": "export"}, "items": [{"chip": "H100-SXM"}]}, "items[0]"),
-    ({"entities": {"A": {"headquartered": "Mars"}}}, "entities.A.headquartered"),
-    ({"bogus": 1}, "bogus"),
-    ({"facts": {"lpp_prior_shipments_tpp": -1}}, "facts.lpp_prior_shipments_tpp"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"transaction": {"to": "XX"}}, "transaction.to"),
+        ({"transaction": {"action": "export"}, "items": [{"chip": "H100-SXM"}]}, "items[0]"),
+        ({"entities": {"A": {"headquartered": "Mars"}}}, "entities.A.headquartered"),
+        ({"bogus": 1}, "bogus"),
+        ({"facts": {"lpp_prior_shipments_tpp": -1}}, "facts.lpp_prior_shipments_tpp"),
+    ],
+)
 def test_api_bad_input_is_422_naming_the_field_path(client, body, field):
     r = client.post("/api/v1/determinations", json=body)
     assert r.status_code == 422
@@ -86,8 +91,11 @@ def test_api_bad_input_is_422_naming_the_field_path(client, body, field):
 
 
 def test_api_invalid_json_is_400_with_line_and_column(client):
-    r = client.post("/api/v1/determinations", content=b'{"date": "2025-06-01",\n  "items": [}',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/v1/determinations",
+        content=b'{"date": "2025-06-01",\n  "items": [}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 400
     err = r.json()["error"]
     assert err["line"] == 2 and err["column"] == 13
@@ -98,8 +106,10 @@ def test_api_body_size_limit_is_413(client):
     r = client.post("/api/v1/determinations", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413
     just = b'{"scenario": "' + b"x" * (MAX_BODY - 100) + b'"}'
-    assert client.post("/api/v1/determinations", content=just,
-                       headers={"content-type": "application/json"}).status_code == 200
+    assert (
+        client.post("/api/v1/determinations", content=just, headers={"content-type": "application/json"}).status_code
+        == 200
+    )
 
 
 def test_api_compare_never_reads_a_file_the_request_names(client):
@@ -151,7 +161,7 @@ def test_748_15_whatif_unreachable_names_the_core_in_the_api_and_the_page(client
     assert page.status_code == 200
     html = page.text
     assert 'id="whatif-core"' in html and "The destination is a Tier 2 country" in html
-    assert "748.15" in html[html.index('id="whatif-core"'):]
+    assert "748.15" in html[html.index('id="whatif-core"') :]
 
 
 def test_api_whatif_bad_goal_names_the_field(client):
@@ -209,8 +219,16 @@ def test_api_coverage_lists_flagged_provisions(client):
 
 def test_api_openapi_and_docs(client):
     spec = client.get("/openapi.json").json()
-    for p in ("/api/v1/determinations", "/api/v1/explain", "/api/v1/whatif", "/api/v1/compare",
-              "/api/v1/readings", "/api/v1/ledger", "/api/v1/coverage", "/api/v1/schema/scenario"):
+    for p in (
+        "/api/v1/determinations",
+        "/api/v1/explain",
+        "/api/v1/whatif",
+        "/api/v1/compare",
+        "/api/v1/readings",
+        "/api/v1/ledger",
+        "/api/v1/coverage",
+        "/api/v1/schema/scenario",
+    ):
         assert p in spec["paths"], p
     assert "Scenario" in json.dumps(spec["paths"]["/api/v1/determinations"])
     # every $ref resolves within the description
@@ -224,13 +242,15 @@ def test_api_schemas_are_the_published_ones(client):
     """docs/schema/*.json are what `pyrules schema` prints (regenerate them when they differ)."""
     for name in ("scenario", "determination"):
         served = client.get(f"/api/v1/schema/{name}").json()
-        assert served == json.loads((ROOT / "docs" / "schema" / f"{name}.json").read_text()), \
+        assert served == json.loads((ROOT / "docs" / "schema" / f"{name}.json").read_text()), (
             f"regenerate: pyrules schema {name} > docs/schema/{name}.json"
+        )
 
 
 def test_schema_scenario_fields_come_from_pyrules_schema():
     """The pydantic scenario model restates no field: it has exactly schema.py's."""
     from pyrules.inputs import schema
+
     s = api_models.json_schema("scenario")["$defs"]
     assert set(s["Facts"]["properties"]) == set(schema.FACTS)
     assert set(s["Item"]["properties"]) == set(schema.ITEM_FIELDS)
@@ -242,6 +262,7 @@ def test_schema_scenario_fields_come_from_pyrules_schema():
 def test_schema_scenario_top_level_keys_are_the_models():
     """Every top-level key Scenario.from_dict accepts is in the typed model."""
     from pyrules.inputs import model
+
     assert model._TOP_KEYS <= set(api_models.Scenario.model_fields)
 
 
@@ -249,6 +270,7 @@ def test_schema_models_accept_every_bundled_scenario_and_answer():
     """Every bundled JSON scenario fits the scenario model; its answer fits the answer model."""
     import pyrules
     from pyrules.output.records import answer_json
+
     for p in sorted(Q.glob("*.json")):
         raw = json.loads(p.read_text())
         api_models.Scenario.model_validate(raw)
@@ -257,18 +279,24 @@ def test_schema_models_accept_every_bundled_scenario_and_answer():
 
 def test_schema_rejects_an_unknown_fact():
     import pydantic
+
     with pytest.raises(pydantic.ValidationError):
         api_models.Scenario.model_validate({"facts": {"no_such_fact": True}})
 
 
-@pytest.mark.parametrize("citation,url", [
-    ("15 CFR 740.27", "https://www.ecfr.gov/current/title-15/section-740.27"),
-    ("15 CFR 742.6(b)(10)", "https://www.ecfr.gov/current/title-15/section-742.6#p-742.6(b)(10)"),
-    ("15 CFR part 740, Supp. No. 5, para (a)",
-     "https://www.ecfr.gov/current/title-15/part-740/appendix-Supplement%20No.%205%20to%20Part%20740"),
-    ("90 FR 4544 (Jan. 15, 2025)", "https://www.federalregister.gov/citation/90-FR-4544"),
-    ("Note 1 to 3A090.a", None),
-])
+@pytest.mark.parametrize(
+    "citation,url",
+    [
+        ("15 CFR 740.27", "https://www.ecfr.gov/current/title-15/section-740.27"),
+        ("15 CFR 742.6(b)(10)", "https://www.ecfr.gov/current/title-15/section-742.6#p-742.6(b)(10)"),
+        (
+            "15 CFR part 740, Supp. No. 5, para (a)",
+            "https://www.ecfr.gov/current/title-15/part-740/appendix-Supplement%20No.%205%20to%20Part%20740",
+        ),
+        ("90 FR 4544 (Jan. 15, 2025)", "https://www.federalregister.gov/citation/90-FR-4544"),
+        ("Note 1 to 3A090.a", None),
+    ],
+)
 def test_ecfr_url_from_citation(citation, url):
     assert ecfr_url(citation) == url
 
@@ -278,6 +306,7 @@ def test_one_sentence_no_licence_and_undecided():
     licence; a chip without its die area between the thresholds leaves the answer
     undecided (the sentence says so)."""
     import pyrules
+
     d = pyrules.evaluate(load("core_missing_die_area.json"))
     assert d.license_required is None
     assert "undecided" in one_sentence(d)
@@ -291,8 +320,10 @@ def test_one_sentence_no_licence_and_undecided():
 # ----------------------------------------------------------------------------- pages
 def test_pages_form_error_is_shown_beside_its_field(client):
     """A bad country in the form comes back (422) with the message beside that field."""
-    r = client.post("/answer", data={"transaction.to": "XX", "entities[0].name": "A",
-                                     "items[0].chip": "H100-SXM", "items[0].quantity": "1"})
+    r = client.post(
+        "/answer",
+        data={"transaction.to": "XX", "entities[0].name": "A", "items[0].chip": "H100-SXM", "items[0].quantity": "1"},
+    )
     assert r.status_code == 422
     assert 'id="f-transaction-to-error"' in r.text and "ISO 3166-1" in r.text
 
@@ -316,6 +347,7 @@ def test_pages_compare_in_words_and_checker_witness_opens_as_determination(clien
     assert r.status_code == 200
     import html
     import re
+
     m = re.search(r'name="scenario_json" value="([^"]+)"', r.text)
     witness = html.unescape(m.group(1))
     r = client.post("/answer", data={"scenario_json": witness})
@@ -324,7 +356,10 @@ def test_pages_compare_in_words_and_checker_witness_opens_as_determination(clien
 
 def test_pages_coverage_and_docs_links(client):
     r = client.get("/coverage")
-    assert "740.2(a)(9)(ii)" in r.text and "https://www.ecfr.gov/current/title-15/section-740.2#p-740.2(a)(9)(ii)" in r.text
+    assert (
+        "740.2(a)(9)(ii)" in r.text
+        and "https://www.ecfr.gov/current/title-15/section-740.2#p-740.2(a)(9)(ii)" in r.text
+    )
 
 
 def test_api_ledger_json_lines_in(client):
@@ -346,11 +381,16 @@ def test_cli_serve_starts_and_answers(tmp_path):
     import sys
     import time
     import httpx
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "pyrules.cli", "serve", "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyrules.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 60
         while True:
@@ -391,8 +431,13 @@ def test_pages_compare_uploaded_regime_and_corpus(client):
     one-scenario corpus; a bad regime upload names its field."""
     regime = (ROOT / "regimes" / "uae_to_tier1.json").read_bytes()
     s = load("core_tier2_destination.json")
-    r = client.post("/compare", files={"regime_file": ("r.json", regime, "application/json"),
-                                       "corpus_file": ("c.json", json.dumps([s]).encode(), "application/json")})
+    r = client.post(
+        "/compare",
+        files={
+            "regime_file": ("r.json", regime, "application/json"),
+            "corpus_file": ("c.json", json.dumps([s]).encode(), "application/json"),
+        },
+    )
     assert r.status_code == 200
     assert "of 1 scenarios change" in r.text
     r = client.post("/compare", files={"regime_file": ("r.json", b'{"tiers": {"XX": 1}}', "application/json")})
@@ -401,8 +446,16 @@ def test_pages_compare_uploaded_regime_and_corpus(client):
 
 def test_pages_add_a_party_row(client):
     """'add a party' re-renders the form with one more entity row, values kept."""
-    r = client.post("/answer", data={"action": "add_entity", "entities[0].name": "A", "entities[1].name": "B",
-                                     "entities[2].name": "C", "transaction.to": "IN"})
+    r = client.post(
+        "/answer",
+        data={
+            "action": "add_entity",
+            "entities[0].name": "A",
+            "entities[1].name": "B",
+            "entities[2].name": "C",
+            "transaction.to": "IN",
+        },
+    )
     assert r.status_code == 200
     assert 'id="f-entities-3-name"' in r.text and 'value="C"' in r.text and 'value="IN"' in r.text
 
@@ -412,6 +465,7 @@ def test_form_round_trip_of_every_bundled_scenario():
     scenario gives the same validated scenario (questions aside)."""
     from pyrules.inputs.model import Scenario
     from pyrules.web import forms
+
     for p in sorted(Q.glob("*.json")):
         want = Scenario.from_dict(json.loads(p.read_text())).to_dict()
         want.pop("questions", None)
@@ -425,6 +479,7 @@ def test_api_timeline_or_501(client):
     """/api/v1/timeline answers with the changes over time where pyrules.timeline exists,
     and 501 (naming the reason) where it does not."""
     import importlib.util
+
     s = load("core_tier3_destination.json")
     r = client.post("/api/v1/timeline", json=s)
     if importlib.util.find_spec("pyrules.modes.timeline") is None:
@@ -441,7 +496,9 @@ def test_pages_say_readings_overlaps_and_missing_facts_in_plain_words(client):
     r = client.post("/answer", data={"scenario_json": json.dumps(load("core_tier1_parent.json"))})
     assert r.status_code == 200
     assert "whose headquarters count for a universal validated end user" in r.text
-    r = client.post("/answer", data={"scenario_json": json.dumps(load("core_overlap_tier1_location_tier3_parent.json"))})
+    r = client.post(
+        "/answer", data={"scenario_json": json.dumps(load("core_overlap_tier1_location_tier3_parent.json"))}
+    )
     assert "Overlap: “Presumption of approval: Tier 1 destinations and Tier 1-headquartered entities”" in r.text
     assert "which licensing policy prevails when the Tier 1 and Tier 3 policies both apply" in r.text
     r = client.post("/answer", data={"scenario_json": json.dumps(load("acm_taiwan_packaging_available.json"))})
@@ -464,16 +521,21 @@ def test_api_ledger_streams_2000_rows_as_run_ledger_decides_them(client, tmp_pat
     from pyrules.modes.ledger import run_ledger
     from pyrules.web import app as web_app
     import random
+
     rnd = random.Random(13)
     path = tmp_path / "big.csv"
     with open(path, "w") as f:
-        f.write("id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
-                "authorization,via_distributor,fact.lpp_certification_obtained\n")
+        f.write(
+            "id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+            "authorization,via_distributor,fact.lpp_certification_obtained\n"
+        )
         for i in range(2_000):
             c = rnd.choice(["IN", "AE", "BR", "DE", "JP", "SG", "MX", "VN"])
-            f.write(f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
-                    f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{rnd.choice(['LPP', '', ''])},"
-                    "no,yes\n")
+            f.write(
+                f"r{i},2025-{rnd.randint(6, 12):02d}-{rnd.randint(1, 28):02d},export,US,{c},Co{i % 300},{c},{c},"
+                f"{rnd.choice(['H100-SXM', 'A100', 'B200'])},{rnd.randint(1, 500)},{rnd.choice(['LPP', '', ''])},"
+                "no,yes\n"
+            )
     expected = run_ledger(path, workers=1)
     made, pieces = [], []
 
@@ -483,33 +545,38 @@ def test_api_ledger_streams_2000_rows_as_run_ledger_decides_them(client, tmp_pat
                 for piece in content:
                     pieces.append(piece)
                     yield piece
+
             made.append(self)
             super().__init__(counted(), *a, **kw)
+
     monkeypatch.setattr(web_app, "StreamingResponse", Spy)
     spool = tmp_path / "spool"
     spool.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spool))
-    r = TestClient(web_app.create_app()).post("/api/v1/ledger", content=path.read_bytes(),
-                                              headers={"content-type": "text/csv"})
+    r = TestClient(web_app.create_app()).post(
+        "/api/v1/ledger", content=path.read_bytes(), headers={"content-type": "text/csv"}
+    )
     assert r.status_code == 200, r.text[:500]
     assert len(made) == 1 and "content-length" not in r.headers
-    assert len(pieces) == 2_001                     # a piece per row, then the summary
+    assert len(pieces) == 2_001  # a piece per row, then the summary
     lines = [json.loads(x) for x in r.text.splitlines()]
     assert lines[:-1] == expected.rows
     assert lines[-1]["summary"] == expected.summary and lines[-1]["countries"] == expected.countries
     assert lines[-1]["rows"] == 2_000 and lines[-1]["error_rows"] == 0
-    assert any(row["claim_failed_conditions"] == ["lpp_annual_limit"] for row in lines[:-1])   # 740.29 caps crossed
-    assert list(spool.iterdir()) == []              # the upload was deleted
+    assert any(row["claim_failed_conditions"] == ["lpp_annual_limit"] for row in lines[:-1])  # 740.29 caps crossed
+    assert list(spool.iterdir()) == []  # the upload was deleted
 
 
 def test_api_ledger_error_row_names_its_line_and_field_in_the_stream(client):
     """A row the ledger cannot evaluate is an error row naming its line and field (as in
     `pyrules ledger`), in JSON lines and in CSV, the other rows decided; the summary
     counts it."""
-    body = (b"id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
-            b"authorization,via_distributor,fact.lpp_certification_obtained\n"
-            b"a,2025-06-01,export,US,IN,Acme,IN,IN,H100-SXM,10,LPP,no,yes\n"
-            b"b,2025-06-02,export,US,IN,Acme,IN,IN,NoSuchChip,10,LPP,no,yes\n")
+    body = (
+        b"id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+        b"authorization,via_distributor,fact.lpp_certification_obtained\n"
+        b"a,2025-06-01,export,US,IN,Acme,IN,IN,H100-SXM,10,LPP,no,yes\n"
+        b"b,2025-06-02,export,US,IN,Acme,IN,IN,NoSuchChip,10,LPP,no,yes\n"
+    )
     r = client.post("/api/v1/ledger", content=body, headers={"content-type": "text/csv"})
     assert r.status_code == 200
     lines = [json.loads(x) for x in r.text.splitlines()]
@@ -521,6 +588,7 @@ def test_api_ledger_error_row_names_its_line_and_field_in_the_stream(client):
     r = client.post("/api/v1/ledger?format=csv", content=body, headers={"content-type": "text/csv"})
     import csv as csv_
     import io as io_
+
     rows_part, summary_part = r.text.split("\n\n", 1)
     rows = list(csv_.DictReader(io_.StringIO(rows_part)))
     assert [x["id"] for x in rows] == ["a", "b"] and "line 3" in rows[1]["error"]
@@ -531,6 +599,7 @@ def test_api_ledger_bad_header_is_422_before_any_row_and_leaves_no_file(client, 
     """The ledger's own faults (a missing date column) are a 422 naming the line, not a
     stream that breaks off, and the upload's temporary file is deleted."""
     import tempfile
+
     spool = tmp_path / "spool"
     spool.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spool))
@@ -550,6 +619,7 @@ def test_api_ledger_upload_over_the_limit_is_413_even_when_sent_chunked(tmp_path
     import tempfile
 
     from pyrules.web import app as web_app
+
     monkeypatch.setattr(web_app, "MAX_UPLOAD", 10_000)
     spool = tmp_path / "spool"
     spool.mkdir()
@@ -557,10 +627,13 @@ def test_api_ledger_upload_over_the_limit_is_413_even_when_sent_chunked(tmp_path
     row = b"r,2025-06-01,export,US,IN,Acme,IN,IN,H100-SXM,1,LPP,no,yes\n"
 
     def chunks():
-        yield (b"id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
-               b"authorization,via_distributor,fact.lpp_certification_obtained\n")
-        for _ in range(400):                       # about 24 KB
+        yield (
+            b"id,date,action,from,to,consignee,consignee_located,consignee_headquartered,chip,quantity,"
+            b"authorization,via_distributor,fact.lpp_certification_obtained\n"
+        )
+        for _ in range(400):  # about 24 KB
             yield row
+
     r = TestClient(web_app.create_app()).post("/api/v1/ledger", content=chunks(), headers={"content-type": "text/csv"})
     assert r.status_code == 413 and "10,000 bytes" in r.json()["error"]["message"]
     assert list(spool.iterdir()) == []

@@ -3,6 +3,7 @@
 
 Fill the form, read the sentence, follow a citation link, flip a reading, run a
 whatif, save a record, upload a ledger. The server runs on a free loopback port."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(CHROMIUM),
-    reason=f"Debian's chromium is not installed at {CHROMIUM} (make browser installs it when run as root)")
+    reason=f"Debian's chromium is not installed at {CHROMIUM} (make browser installs it when run as root)",
+)
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("uvicorn")
@@ -29,6 +31,7 @@ pytest.importorskip("uvicorn")
 def base_url():
     import uvicorn
     from pyrules.web.app import create_app
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -56,8 +59,12 @@ def browser():
 def page(browser):
     ctx = browser.new_context(accept_downloads=True, viewport={"width": 1200, "height": 900})
     # the eCFR is not reachable from here: answer its pages locally, to follow a link
-    ctx.route("https://www.ecfr.gov/**", lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<html><body><h1>eCFR stub</h1></body></html>"))
+    ctx.route(
+        "https://www.ecfr.gov/**",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<html><body><h1>eCFR stub</h1></body></html>"
+        ),
+    )
     pg = ctx.new_page()
     yield pg
     ctx.close()

@@ -5,6 +5,7 @@ the goal by a fresh pyrules.evaluate; no proper subset of its changes does; a
 scenario that already meets the goal gets the empty repair; an unreachable goal
 is reported as unreachable.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,20 +30,30 @@ LPP_LIMIT = 26_900_000
 
 def india(**kw) -> dict:
     """Indian cloud provider (IN) with a Chinese parent HoldCo, H100s from the US."""
-    s = scenario(to="IN", consignee="AcmeCloud",
-                 entities={"AcmeCloud": {"located": "IN", "headquartered": "IN", "parent": "HoldCo"},
-                           "HoldCo": {"headquartered": "CN"}},
-                 items=[{"chip": "H100-SXM", "quantity": 1000}],
-                 facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True})
+    s = scenario(
+        to="IN",
+        consignee="AcmeCloud",
+        entities={
+            "AcmeCloud": {"located": "IN", "headquartered": "IN", "parent": "HoldCo"},
+            "HoldCo": {"headquartered": "CN"},
+        },
+        items=[{"chip": "H100-SXM", "quantity": 1000}],
+        facts={"lpp_prior_shipments_tpp": 0, "lpp_certification_obtained": True},
+    )
     s.update(kw)
     return s
 
 
 def lpp_lab(quantity=2000, prior=0, **tx) -> dict:
-    return scenario(to="IN", consignee="Lab", purpose="research", transaction=tx,
-                    entities={"Lab": {"located": "IN", "headquartered": "IN"}},
-                    items=[{"chip": "H100-SXM", "quantity": quantity}],
-                    facts={"lpp_prior_shipments_tpp": prior, "lpp_certification_obtained": True})
+    return scenario(
+        to="IN",
+        consignee="Lab",
+        purpose="research",
+        transaction=tx,
+        entities={"Lab": {"located": "IN", "headquartered": "IN"}},
+        items=[{"chip": "H100-SXM", "quantity": quantity}],
+        facts={"lpp_prior_shipments_tpp": prior, "lpp_certification_obtained": True},
+    )
 
 
 def goal_symbol(goal):
@@ -123,8 +134,9 @@ def test_lpp_quantity_at_most_1699_h100():
     (change,) = r.repairs[0].changes
     assert change.value == LPP_LIMIT // H100 == 1699
     assert "at most 1,699 H100-SXM" in change.text()
-    assert any(c["condition"] == "lpp_annual_limit" and c["citation"] == "15 CFR 740.29"
-               for c in r.repairs[0].satisfies)
+    assert any(
+        c["condition"] == "lpp_annual_limit" and c["citation"] == "15 CFR 740.29" for c in r.repairs[0].satisfies
+    )
     assert reaches(s, [(change.var, 1699)], "lpp")
     assert not reaches(s, [(change.var, 1700)], "lpp")
     check_properties(s, "lpp", r)
@@ -168,8 +180,13 @@ def test_two_changes_needed_are_both_required():
     """LPP through a distributor without certification: both must change (740.29)."""
     s = lpp_lab(100, via_distributor=True)
     s["facts"]["lpp_certification_obtained"] = False
-    may = [{"fact": "via_distributor"}, {"fact": "fact", "name": "lpp_certification_obtained"},
-           {"fact": "purpose"}, {"fact": "date"}, {"fact": "quantity", "item": 1}]
+    may = [
+        {"fact": "via_distributor"},
+        {"fact": "fact", "name": "lpp_certification_obtained"},
+        {"fact": "purpose"},
+        {"fact": "date"},
+        {"fact": "quantity", "item": 1},
+    ]
     r = whatif.repairs(s, "lpp", may)
     assert r.optimal_cost == 2 and len(r.repairs) == 1
     rep = r.repairs[0]
@@ -182,7 +199,10 @@ def test_two_changes_needed_are_both_required():
 
 def test_costs_choose_the_cheaper_repair():
     s = india()
-    may = [{"fact": "headquartered", "entity": "HoldCo", "cost": 3}, {"fact": "parent", "entity": "AcmeCloud", "cost": 2}]
+    may = [
+        {"fact": "headquartered", "entity": "HoldCo", "cost": 3},
+        {"fact": "parent", "entity": "AcmeCloud", "cost": 2},
+    ]
     r = whatif.repairs(s, "presumption_of_approval", may)
     assert r.optimal_cost == 2
     assert [[(c.kind, c.value) for c in rep.changes] for rep in r.repairs] == [[("parent", None)]]
@@ -241,6 +261,7 @@ def test_query_files_questions(path):
 
 def test_cli_whatif_json(capsys):
     from pyrules.cli import main
+
     path = ROOT / "queries" / "whatif_lpp_over_limit.json"
     assert main(["whatif", str(path), "--goal", "lpp", "--change", "quantity of item 1", "--json"]) == 0
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -251,6 +272,7 @@ def test_cli_whatif_json(capsys):
 
 def test_cli_whatif_text_answers_file_questions(capsys):
     from pyrules.cli import main
+
     assert main(["whatif", str(ROOT / "queries" / "whatif_india_cloud_chinese_parent.json")]) == 0
     out = capsys.readouterr().out
     assert "HoldCo headquartered in any Tier 1 or Tier 2 country" in out
@@ -259,23 +281,41 @@ def test_cli_whatif_text_answers_file_questions(capsys):
 # ----------------------------------------------------------------------------- generated scenarios
 TIER_COUNTRIES = {1: ["US", "DE", "JP"], 2: ["IN", "AE", "BR", "MX"], 3: ["CN", "RU", "MO"]}
 country = st.sampled_from([c for cs in TIER_COUNTRIES.values() for c in cs])
-CHANGES = [{"fact": "headquartered", "entity": "Buyer"}, {"fact": "headquartered", "entity": "Parent"},
-           {"fact": "destination"}, {"fact": "quantity", "item": 1}, {"fact": "via_distributor"},
-           {"fact": "located", "entity": "Buyer"}]
+CHANGES = [
+    {"fact": "headquartered", "entity": "Buyer"},
+    {"fact": "headquartered", "entity": "Parent"},
+    {"fact": "destination"},
+    {"fact": "quantity", "item": 1},
+    {"fact": "via_distributor"},
+    {"fact": "located", "entity": "Buyer"},
+]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(hq=country, parent_hq=country, dest=country, located=country,
-       qty=st.integers(min_value=1, max_value=4000), via=st.booleans(),
-       prior=st.sampled_from([0, 20_000_000, 26_000_000]),
-       goal=st.sampled_from(["authorized", "presumption_of_approval", "lpp"]),
-       which=st.sets(st.integers(min_value=0, max_value=len(CHANGES) - 1), max_size=3))
-def test_generated_scenarios_repairs_reach_goal_and_are_minimal(hq, parent_hq, dest, located, qty, via, prior, goal, which):
-    s = scenario(to=dest, via_distributor=via,
-                 entities={"Buyer": {"located": located, "headquartered": hq, "parent": "Parent"},
-                           "Parent": {"headquartered": parent_hq}},
-                 items=[{"chip": "H100-SXM", "quantity": qty}],
-                 facts={"lpp_prior_shipments_tpp": prior, "lpp_certification_obtained": True})
+@given(
+    hq=country,
+    parent_hq=country,
+    dest=country,
+    located=country,
+    qty=st.integers(min_value=1, max_value=4000),
+    via=st.booleans(),
+    prior=st.sampled_from([0, 20_000_000, 26_000_000]),
+    goal=st.sampled_from(["authorized", "presumption_of_approval", "lpp"]),
+    which=st.sets(st.integers(min_value=0, max_value=len(CHANGES) - 1), max_size=3),
+)
+def test_generated_scenarios_repairs_reach_goal_and_are_minimal(
+    hq, parent_hq, dest, located, qty, via, prior, goal, which
+):
+    s = scenario(
+        to=dest,
+        via_distributor=via,
+        entities={
+            "Buyer": {"located": located, "headquartered": hq, "parent": "Parent"},
+            "Parent": {"headquartered": parent_hq},
+        },
+        items=[{"chip": "H100-SXM", "quantity": qty}],
+        facts={"lpp_prior_shipments_tpp": prior, "lpp_certification_obtained": True},
+    )
     may = [CHANGES[k] for k in sorted(which)]
     r = whatif.repairs(s, goal, may)
     check_properties(s, goal, r)
@@ -286,11 +326,14 @@ from helpers import QUERIES, ask_error, cli_run, write_file as write  # noqa: E4
 from pyrules.inputs import limits  # noqa: E402
 
 
-@pytest.mark.parametrize("change, needle", [
-    ({"fact": "headquartered", "entity": ["Buyer"]}, "may_change[0].entity"),
-    ({"fact": "fact", "name": {"x": 1}}, "may_change[0].name"),
-    ({"fact": ["destination"]}, "may_change[0].fact"),
-])
+@pytest.mark.parametrize(
+    "change, needle",
+    [
+        ({"fact": "headquartered", "entity": ["Buyer"]}, "may_change[0].entity"),
+        ({"fact": "fact", "name": {"x": 1}}, "may_change[0].name"),
+        ({"fact": ["destination"]}, "may_change[0].fact"),
+    ],
+)
 def test_whatif_change_of_the_wrong_type_is_exit_2(tmp_path, change, needle):
     s = scenario(questions=[{"goal": "authorized", "may_change": [change]}])
     rc, out, err = cli_run("whatif", write(tmp_path, "q.json", s))
@@ -298,12 +341,15 @@ def test_whatif_change_of_the_wrong_type_is_exit_2(tmp_path, change, needle):
     assert ask_error(tmp_path, s) and needle in ask_error(tmp_path, s)
 
 
-@pytest.mark.parametrize("costs, needle", [
-    ([1], "questions[0].costs"),
-    ({"destination": 10**30}, "questions[0].costs.destination"),
-    ({"destination": -5}, "questions[0].costs.destination"),
-    ({"destination": "2"}, "questions[0].costs.destination"),
-])
+@pytest.mark.parametrize(
+    "costs, needle",
+    [
+        ([1], "questions[0].costs"),
+        ({"destination": 10**30}, "questions[0].costs.destination"),
+        ({"destination": -5}, "questions[0].costs.destination"),
+        ({"destination": "2"}, "questions[0].costs.destination"),
+    ],
+)
 def test_whatif_costs_wrong_type_huge_or_negative_are_exit_2(tmp_path, costs, needle):
     s = scenario(questions=[{"goal": "authorized", "costs": costs, "may_change": [{"fact": "destination"}]}])
     rc, out, err = cli_run("whatif", write(tmp_path, "q.json", s))
@@ -313,6 +359,7 @@ def test_whatif_costs_wrong_type_huge_or_negative_are_exit_2(tmp_path, costs, ne
 def test_whatif_cost_limit_at_and_past():
     """limits.MAX_CHANGE_COST: a cost of 1,000,000 is accepted, 1,000,001 refused."""
     from pyrules.modes.whatif import check_costs
+
     check_costs({"destination": limits.MAX_CHANGE_COST})
     with pytest.raises(InputError, match="0 to 1,000,000"):
         check_costs({"destination": limits.MAX_CHANGE_COST + 1})
@@ -321,6 +368,7 @@ def test_whatif_cost_limit_at_and_past():
 def test_whatif_number_of_changes_at_and_past():
     """limits.MAX_CHANGES: a question names at most 200 changes."""
     from pyrules.modes.whatif import check_changes
+
     check_changes([{"fact": "destination"}] * limits.MAX_CHANGES)
     with pytest.raises(InputError, match="at most 200"):
         check_changes([{"fact": "destination"}] * (limits.MAX_CHANGES + 1))
@@ -331,6 +379,7 @@ def test_whatif_quantity_combinations_at_and_past(monkeypatch):
     have as many combinations of candidate values as the limit is answered, one more
     is refused (each combination is a solve: 2^200 would never end)."""
     from pyrules.modes import whatif
+
     raw = json.loads((QUERIES / "whatif_lpp_over_limit.json").read_text(encoding="utf-8"))
     raw.pop("questions")
     raw["items"] = [{"chip": "H100-SXM", "quantity": 1000}, {"chip": "H100-SXM", "quantity": 1000}]
@@ -352,6 +401,7 @@ def test_whatif_quantity_combinations_at_and_past(monkeypatch):
 def _whatif(path, goal, may_change=None):
     from pyrules.inputs.loader import load_scenarios
     from pyrules.modes.whatif import repairs
+
     return repairs(load_scenarios([QUERIES / path])[0][1], goal, may_change)
 
 
@@ -391,6 +441,7 @@ def test_740_8_a_whatif_nac_blocked_by_one_of_its_steps_in_each_alternative():
     BIS), so no single condition blocks every alternative; one of the three always does."""
     from pyrules.inputs.loader import load_scenarios
     from pyrules.modes.whatif import repairs
+
     data = json.loads(json.dumps(load_scenarios([QUERIES / "core_tier3_destination.json"])[0][1].data))
     # chips not designed for data centers: the 3A090 entry's NAC lines cover them
     data["items"] = [{"eccn": "3A090.a", "tpp": 5000, "quantity": 100, "data_center": False}]
@@ -399,7 +450,10 @@ def test_740_8_a_whatif_nac_blocked_by_one_of_its_steps_in_each_alternative():
     [b] = r.blocking
     assert b["authorization"] == "NAC" and b["state"] == "one of"
     assert {c["condition"] for c in b["conditions"]} == {
-        "nac_notification_submitted", "nac_notification_complete", "nac_bis_no_objection"}
+        "nac_notification_submitted",
+        "nac_notification_complete",
+        "nac_bis_no_objection",
+    }
 
 
 def test_740_27_whatif_undecided_blocker_names_the_missing_field():
@@ -412,6 +466,7 @@ def test_740_27_whatif_undecided_blocker_names_the_missing_field():
     # naming the designer (an approved one) makes it reachable: the blocker was real
     from pyrules.inputs.loader import load_scenarios
     from pyrules.modes.whatif import repairs
+
     s = load_scenarios([QUERIES / "core_tier1_destination.json"])[0][1]
     data = json.loads(json.dumps(s.data))
     data["items"][0]["designer"] = "Nv"
@@ -425,6 +480,7 @@ def test_742_6_b_10_whatif_ranks_dearer_repairs_by_cost():
     (no parent; HoldCo headquartered outside Tier 3), none containing a cheaper one."""
     from pyrules.inputs.loader import load_scenarios
     from pyrules.modes.whatif import answer_questions
+
     s = load_scenarios([QUERIES / "whatif_india_cloud_chinese_parent.json"])[0][1]
     r = answer_questions(s, alternatives=1)[1]
     assert r.optimal_cost == 1 and [rep.text() for rep in r.repairs] == ["destination US"]
@@ -434,10 +490,13 @@ def test_742_6_b_10_whatif_ranks_dearer_repairs_by_cost():
     assert any(t.startswith("HoldCo headquartered in any Tier 1 or Tier 2 country") for t in texts)
     assert all("destination" not in t for t in texts)
     assert "Dearer repairs, cheapest first:" in r.to_text()
-    assert answer_questions(s)[1].alternatives == []          # the API default: optimal only
+    assert answer_questions(s)[1].alternatives == []  # the API default: optimal only
+
+
 # ----------------------------------------------------------------- unreachable: the unsatisfiable core
 def _query(name: str) -> Scenario:
     from pyrules.inputs.loader import load_scenarios
+
     return load_scenarios([ROOT / "queries" / name])[0][1]
 
 
@@ -448,7 +507,8 @@ def test_748_15_core_names_the_tier2_destination_condition_of_nveu():
     r = whatif.repairs(s, "nveu")
     assert not r.reachable
     assert [(c["authorization"], [x["condition"] for x in c["conditions"]]) for c in r.core] == [
-        ("NVEU", ["nveu_destination_tier2"])]
+        ("NVEU", ["nveu_destination_tier2"])
+    ]
     row = r.core[0]["conditions"][0]
     assert row["citation"] == "15 CFR 748.15" and row["state"] == "not met"
     assert "Tier 2" in row["description"]
@@ -479,9 +539,13 @@ def test_740_29_core_names_the_tier3_headquarters_and_it_is_the_real_blocker():
     [row] = r.core
     assert row["authorization"] == "LPP"
     assert [(c["condition"], c["citation"]) for c in row["conditions"]] == [
-        ("lpp_headquarters_not_tier3", "15 CFR 740.29")]
-    freed = whatif.repairs(india(), "lpp", [{"fact": "purpose"}, {"fact": "via_distributor"},
-                                            {"fact": "headquartered", "entity": "HoldCo"}])
+        ("lpp_headquarters_not_tier3", "15 CFR 740.29")
+    ]
+    freed = whatif.repairs(
+        india(),
+        "lpp",
+        [{"fact": "purpose"}, {"fact": "via_distributor"}, {"fact": "headquartered", "entity": "HoldCo"}],
+    )
     assert freed.reachable and freed.core == []
 
 
@@ -502,6 +566,7 @@ def test_740_8_a_core_of_two_steps_never_met_together_and_minimal():
     p = whatif._Problem(Scenario.from_dict(data), "nac", change, None)
     solver = whatif._CoreSolver(p, {})
     import clingo
+
     wanted = [clingo.Function("wi_want", [clingo.Function("nac"), clingo.Function(c)]) for c in conds]
     assert solver.core(wanted) is not None
     assert all(solver.core([w]) is None for w in wanted)

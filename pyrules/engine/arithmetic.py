@@ -3,6 +3,7 @@
 clingo integers are 32-bit. Large quantities travel as ``n(L4,L3,L2,L1,L0)``
 with six-digit limbs; these functions only carry digits, they decide nothing.
 """
+
 from __future__ import annotations
 
 import clingo
@@ -14,7 +15,7 @@ MAX_VALUE = BASE**LIMBS - 1  # largest number an input may give (10^30 - 1)
 # and may exceed 999,999; term order is still numeric order. Sums and products of
 # accepted inputs stay below it: inputs are at most MAX_VALUE, a factor (@scaled,
 # @percent) at most 2,000 (limits.MAX_REGIME_INT), shipments at most 2 * 10^18 TPP.
-MAX_TERM = (2**31 - 1) * BASE**(LIMBS - 1) + BASE**(LIMBS - 1) - 1
+MAX_TERM = (2**31 - 1) * BASE ** (LIMBS - 1) + BASE ** (LIMBS - 1) - 1
 
 
 def to_limbs(value: int) -> list[int]:

@@ -30,6 +30,7 @@ transaction would derive alone, negation included (a transaction without a date 
 a context without ``as_of__c``, so ``not as_of(_)`` holds there). An input that some
 rule derives (a mode's ``as_of(D) :- ...``) is not a context input.
 """
+
 from __future__ import annotations
 
 import functools
@@ -52,9 +53,10 @@ from pyrules.inputs.facts import arg_text
 TXN = "T__"
 CTX = "K__"
 # Inputs that make up a transaction's context (see the module's docstring).
-CONTEXT_INPUTS = frozenset({("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1),
-                            ("via_distributor", 1), ("view", 1)})
-SUFFIX = "__c"          # p/n context-indexed -> p__c/(n+1)
+CONTEXT_INPUTS = frozenset(
+    {("as_of", 1), ("chosen_reading", 2), ("action", 1), ("ship_from", 1), ("via_distributor", 1), ("view", 1)}
+)
+SUFFIX = "__c"  # p/n context-indexed -> p__c/(n+1)
 
 
 class _Memo(Arithmetic):
@@ -140,8 +142,9 @@ class _AddTxn(ast.Transformer):
             sig = (sym.name, len(sym.arguments))
             if sig in self.context:
                 self.used_ctx = True
-                return node.update(symbol=sym.update(name=sym.name + SUFFIX,
-                                                     arguments=[self.ctx] + list(sym.arguments)))
+                return node.update(
+                    symbol=sym.update(name=sym.name + SUFFIX, arguments=[self.ctx] + list(sym.arguments))
+                )
             if sig in self.dynamic:
                 return node.update(symbol=sym.update(arguments=[self.var] + list(sym.arguments)))
         return node
@@ -179,7 +182,7 @@ def _context(extra: str) -> tuple[frozenset, frozenset]:
     ctx_inputs = frozenset(s for s in CONTEXT_INPUTS if s in inputs and s not in derived)
     cands = set(dynamic) - inputs
     names = {n for n, _ in dynamic} | {n for n, _ in derived}
-    cands = {s for s in cands if s[0] + SUFFIX not in names}     # a name of its own
+    cands = {s for s in cands if s[0] + SUFFIX not in names}  # a name of its own
     info = [(_sigs(r.head) & dynamic, _sigs_body(r) & dynamic) for r in rules]
     changed = True
     while changed:
@@ -199,8 +202,12 @@ def _binds(rule, sigs) -> bool:
     """Does a positive literal of the body (not inside a condition or an aggregate)
     have one of ``sigs``? Such a literal binds the transaction (or context) variable."""
     for b in rule.body:
-        if (b.ast_type == ast.ASTType.Literal and b.sign == ast.Sign.NoSign
-                and b.atom.ast_type == ast.ASTType.SymbolicAtom and _sigs(b.atom) & sigs):
+        if (
+            b.ast_type == ast.ASTType.Literal
+            and b.sign == ast.Sign.NoSign
+            and b.atom.ast_type == ast.ASTType.SymbolicAtom
+            and _sigs(b.atom) & sigs
+        ):
             return True
     return False
 
@@ -238,7 +245,8 @@ def _sig_text(sig, dynamic, context) -> str:
 
 def _context_defined(ctx_inputs) -> list[str]:
     return ["#defined ctx__/1.", "#defined txn_ctx__/2."] + [
-        f"#defined {n}{SUFFIX}/{a + 1}." for n, a in sorted(ctx_inputs)]
+        f"#defined {n}{SUFFIX}/{a + 1}." for n, a in sorted(ctx_inputs)
+    ]
 
 
 def _batch_program(extra: str = "", show: frozenset | None = None) -> tuple[str, frozenset]:
@@ -254,14 +262,17 @@ def _batch_info(extra: str = "", show: frozenset | None = None) -> tuple[str, fr
     data = _cache_read(key)
     if data is not None:
         try:
-            return (data["program"],) + tuple(frozenset(tuple(sig) for sig in data[k])
-                                              for k in ("dynamic", "context", "ctx_inputs"))
+            return (data["program"],) + tuple(
+                frozenset(tuple(sig) for sig in data[k]) for k in ("dynamic", "context", "ctx_inputs")
+            )
         except (KeyError, TypeError):
             pass
     program, dynamic = _batch_program_uncached(extra, show)
     context, ctx_inputs = _context(extra)
-    _cache_write(key, {"program": program, "dynamic": sorted(dynamic), "context": sorted(context),
-                       "ctx_inputs": sorted(ctx_inputs)})
+    _cache_write(
+        key,
+        {"program": program, "dynamic": sorted(dynamic), "context": sorted(context), "ctx_inputs": sorted(ctx_inputs)},
+    )
     return program, dynamic, context, ctx_inputs
 
 
@@ -273,7 +284,7 @@ def _batch_program_uncached(extra: str, show: frozenset | None) -> tuple[str, fr
     for s in stmts:
         if s.ast_type == ast.ASTType.Rule:
             if keep is not None and not (_sigs(s.head) & keep):
-                continue            # not needed for what is shown
+                continue  # not needed for what is shown
             out.append(_rewrite(s, dynamic, context, ctx_inputs))
         elif s.ast_type == ast.ASTType.ShowSignature:
             if show is not None:
@@ -353,15 +364,15 @@ def _split(symbols, dynamic, parts: dict, context=frozenset(), convert=lambda sy
         if text[j] == ")":
             rest = name
         else:
-            rest = name + "(" + text[j + 1:]
+            rest = name + "(" + text[j + 1 :]
         value = parts.get(rest)
         if value is None:
             sym = clingo.parse_term(rest)
-            if kind == 1 and (sym.name, len(sym.arguments)) not in per_txn:     # same name, static arity
+            if kind == 1 and (sym.name, len(sym.arguments)) not in per_txn:  # same name, static arity
                 yield 0, None, convert(s)
                 continue
             value = parts[rest] = convert(sym)
-        yield kind, int(text[p + 1:j]), value
+        yield kind, int(text[p + 1 : j]), value
 
 
 def _distribute(split, numbers, ctx_of: dict) -> dict:
@@ -385,8 +396,12 @@ def _distribute(split, numbers, ctx_of: dict) -> dict:
     return out
 
 
-def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[clingo.Symbol] = (),
-                extra_program: str = "", show: Iterable[tuple[str, int]] | None = None) -> dict[int, list[clingo.Symbol]]:
+def solve_batch(
+    fact_lists: Sequence[Iterable[tuple]],
+    extra_facts: Iterable[clingo.Symbol] = (),
+    extra_program: str = "",
+    show: Iterable[tuple[str, int]] | None = None,
+) -> dict[int, list[clingo.Symbol]]:
     """Evaluate many transactions in one clingo call.
 
     ``fact_lists[i]`` are the input facts of transaction i+1 (as
@@ -410,8 +425,9 @@ def solve_batch(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[cli
     return _distribute(_split(models[0], dynamic, {}, context), range(1, len(fact_lists) + 1), ctx_of)
 
 
-def count_answer_sets(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[clingo.Symbol] = (),
-                      extra_program: str = "") -> int:
+def count_answer_sets(
+    fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterable[clingo.Symbol] = (), extra_program: str = ""
+) -> int:
     """How many answer sets (0, 1, or 2 for "more than one") the batch of ``fact_lists``
     has. The transactions of a batch are independent, so the batch has exactly one
     answer set exactly when each transaction alone has exactly one."""
@@ -439,6 +455,7 @@ def count_answer_sets(fact_lists: Sequence[Iterable[tuple]], extra_facts: Iterab
 # late facts and grounds the late rules in the same control, which still holds step 1's
 # atoms. Together they are the whole program, grounded once.
 
+
 class _LateFacts(ast.Transformer):
     """Does a body read ``fact(Name, _)`` for one of ``names`` (or for any name)?"""
 
@@ -454,7 +471,7 @@ class _LateFacts(ast.Transformer):
                 self.found |= a.name in self.names
             elif a.ast_type == ast.ASTType.SymbolicTerm and a.symbol.type == clingo.SymbolType.Function:
                 self.found |= a.symbol.name in self.names
-            else:                   # a variable or another term: it may be one of them
+            else:  # a variable or another term: it may be one of them
                 self.found = True
         return node
 
@@ -490,14 +507,18 @@ def _condition_owner(rule) -> str | None:
     if f.ast_type != ast.ASTType.Function or (f.name, len(f.arguments)) not in CONDITION_HEADS:
         return None
     a = f.arguments[0]
-    if a.ast_type == ast.ASTType.SymbolicTerm and a.symbol.type == clingo.SymbolType.Function and not a.symbol.arguments:
+    if (
+        a.ast_type == ast.ASTType.SymbolicTerm
+        and a.symbol.type == clingo.SymbolType.Function
+        and not a.symbol.arguments
+    ):
         return a.symbol.name
     if a.ast_type == ast.ASTType.Function and not a.arguments:
         return a.name
     return None
 
 
-ANY = None         # a helper of several authorizations: gated by SOME_CONSIDERED
+ANY = None  # a helper of several authorizations: gated by SOME_CONSIDERED
 SOME_CONSIDERED = "some_considered__"
 
 
@@ -537,14 +558,14 @@ def _gate_literal(loc, owner):
 
 
 class Staged(NamedTuple):
-    p1: str                 # step 1 program
-    p2: str                 # step 2 program
-    dynamic: frozenset      # per-transaction signatures (before indexing)
-    context: frozenset      # context-indexed signatures
-    ctx_inputs: frozenset   # the inputs that make up a context
+    p1: str  # step 1 program
+    p2: str  # step 2 program
+    dynamic: frozenset  # per-transaction signatures (before indexing)
+    context: frozenset  # context-indexed signatures
+    ctx_inputs: frozenset  # the inputs that make up a context
 
 
-CACHE_KEEP = 16        # rewritten programs kept on disk
+CACHE_KEEP = 16  # rewritten programs kept on disk
 
 
 def _cache_dir() -> Path:
@@ -556,8 +577,7 @@ def _cache_dir() -> Path:
 
 
 @functools.cache
-def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: frozenset,
-                   gate: bool = False) -> Staged:
+def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: frozenset, gate: bool = False) -> Staged:
     """The step 1 and step 2 programs and their signatures (Staged). ``show1`` must not depend on
     the late facts; step 2's answer shows ``show2`` less ``show1``. ``gate``: ground an
     authorization's conditions only for the transactions that consider it (_gates).
@@ -570,22 +590,28 @@ def staged_program(extra: str, show1: frozenset, show2: frozenset, late_names: f
     data = _cache_read(key)
     if data is not None:
         try:
-            return Staged(data["p1"], data["p2"], *(frozenset(tuple(sig) for sig in data[k])
-                                                     for k in ("dynamic", "context", "ctx_inputs")))
+            return Staged(
+                data["p1"],
+                data["p2"],
+                *(frozenset(tuple(sig) for sig in data[k]) for k in ("dynamic", "context", "ctx_inputs")),
+            )
         except (KeyError, TypeError):
             pass
     p1, p2, dynamic = _staged_program(extra, show1, show2, late_names, gate)
     context, ctx_inputs = _context(extra)
-    _cache_write(key, {"p1": p1, "p2": p2, "dynamic": sorted(dynamic), "context": sorted(context),
-                       "ctx_inputs": sorted(ctx_inputs)})
+    _cache_write(
+        key,
+        {"p1": p1, "p2": p2, "dynamic": sorted(dynamic), "context": sorted(context), "ctx_inputs": sorted(ctx_inputs)},
+    )
     return Staged(p1, p2, dynamic, context, ctx_inputs)
 
 
 def _cache_key(kind: str, *parts) -> str:
     """The cache file's name: a hash of everything the program depends on (the KB's text,
     the arguments, this module's source and clingo's version)."""
-    key = hashlib.sha256(repr((kb.kb_text(),) + parts + (Path(__file__).read_text(encoding="utf-8"),
-                                                         clingo.__version__)).encode()).hexdigest()
+    key = hashlib.sha256(
+        repr((kb.kb_text(),) + parts + (Path(__file__).read_text(encoding="utf-8"), clingo.__version__)).encode()
+    ).hexdigest()
     return f"{kind}-{key[:32]}.json"
 
 
@@ -620,8 +646,10 @@ def _staged_program(extra, show1, show2, late_names, gate):
     rules = [r for r in rules if _sigs(r.head) & keep]
     if gate:
         gates = _gates(rules, dynamic - context - input_signatures(), show1 | show2)
-        rules = [r.update(body=[_gate_literal(r.location, gates[i])] + list(r.body)) if i in gates else r
-                 for i, r in enumerate(rules)]
+        rules = [
+            r.update(body=[_gate_literal(r.location, gates[i])] + list(r.body)) if i in gates else r
+            for i, r in enumerate(rules)
+        ]
         if ANY in gates.values():
             stmts_any: list = []
             ast.parse_string(f"{SOME_CONSIDERED} :- considered(_).", stmts_any.append)
@@ -629,7 +657,7 @@ def _staged_program(extra, show1, show2, late_names, gate):
             dynamic = dynamic | {(SOME_CONSIDERED, 0)}
     late_preds: set = set()
     late = [_reads_late(r, late_names) for r in rules]
-    info = [(_sigs(r.head), _sigs_body(r)) for r in rules]      # walked once: AST visits are slow
+    info = [(_sigs(r.head), _sigs_body(r)) for r in rules]  # walked once: AST visits are slow
     changed = True
     while changed:
         changed = False
@@ -649,19 +677,18 @@ def _staged_program(extra, show1, show2, late_names, gate):
     for s in stmts:
         if s.ast_type == ast.ASTType.Defined:
             one.append(f"#defined {_sig_text((s.name, s.arity), dynamic, context)}.")
-        elif s.ast_type not in (ast.ASTType.Rule, ast.ASTType.Program, ast.ASTType.ShowSignature,
-                                ast.ASTType.ShowTerm):
+        elif s.ast_type not in (ast.ASTType.Rule, ast.ASTType.Program, ast.ASTType.ShowSignature, ast.ASTType.ShowTerm):
             one.append(str(s))
 
     def shows(sigs):
         return [f"#show {_sig_text(sig, dynamic, context)}." for sig in sorted(sigs)]
+
     # step 1's atoms are read by signature once it is grounded (StagedBatch.first), so
     # step 2's answer shows only what step 2 adds
     return "\n".join(one), "\n".join(two + shows(show2 - show1)), dynamic
 
 
-def _tagged_text(fact_lists, start: int = 1, ctx_of: dict | None = None,
-                 ctx_inputs: frozenset = frozenset()) -> str:
+def _tagged_text(fact_lists, start: int = 1, ctx_of: dict | None = None, ctx_inputs: frozenset = frozenset()) -> str:
     """The facts of many transactions as one clingo text: ``txn(T).`` and each input
     fact with T as its first argument (pyrules.facts.arg_text writes the arguments as
     clingo writes them, once per distinct fact); and the contexts (see the module's
@@ -685,8 +712,12 @@ def _tagged_text(fact_lists, start: int = 1, ctx_of: dict | None = None,
             if r is None:
                 name, args = f
                 sig = (name, len(args))
-                r = rests[f] = (name, "," + ",".join(map(arg_text, args)) if args else "",
-                                sig in CONTEXT_INPUTS, sig in ctx_inputs)
+                r = rests[f] = (
+                    name,
+                    "," + ",".join(map(arg_text, args)) if args else "",
+                    sig in CONTEXT_INPUTS,
+                    sig in ctx_inputs,
+                )
             if not r[3]:
                 add(f"{r[0]}({i}{r[1]}).")
             if r[2]:
@@ -711,18 +742,26 @@ class StagedBatch:
     with the transaction number removed, each as ``convert(symbol)`` (by default
     ``(name, arguments)``), converted once per distinct atom."""
 
-    def __init__(self, fact_lists: Sequence[Sequence[tuple]], extra_program: str,
-                 show1: Iterable[tuple[str, int]], show2: Iterable[tuple[str, int]],
-                 late_names: Iterable[str], start: int = 1, gate: bool = False,
-                 convert=lambda sym: (sym.name, sym.arguments)):
+    def __init__(
+        self,
+        fact_lists: Sequence[Sequence[tuple]],
+        extra_program: str,
+        show1: Iterable[tuple[str, int]],
+        show2: Iterable[tuple[str, int]],
+        late_names: Iterable[str],
+        start: int = 1,
+        gate: bool = False,
+        convert=lambda sym: (sym.name, sym.arguments),
+    ):
         self.n = len(fact_lists)
         self.start = start
         self.convert = convert
         p1, p2, self.dynamic, self.context, ctx_inputs = staged_program(
-            extra_program, frozenset(show1), frozenset(show2), frozenset(late_names), gate)
+            extra_program, frozenset(show1), frozenset(show2), frozenset(late_names), gate
+        )
         self.show1 = frozenset(show1)
-        self.ctx_of: dict = {}          # transaction number -> its context number
-        self.parts: dict = {}           # an atom's text without the transaction -> convert(its symbol)
+        self.ctx_of: dict = {}  # transaction number -> its context number
+        self.parts: dict = {}  # an atom's text without the transaction -> convert(its symbol)
         self.ctl = clingo.Control(["--warn=none", "--models=2"])
         self.ctl.add("step1", [], p1)
         self.ctl.add("step2", [], p2)
@@ -735,8 +774,11 @@ class StagedBatch:
         self.ctl.solve(on_model=lambda m: models.append(m.symbols(shown=True)))
         if len(models) != 1:
             raise KnowledgeBaseError(f"the batch gave {len(models)} answer sets instead of exactly one")
-        return _distribute(_split(models[0], self.dynamic, self.parts, self.context, self.convert),
-                           range(self.start, self.start + self.n), self.ctx_of)
+        return _distribute(
+            _split(models[0], self.dynamic, self.parts, self.context, self.convert),
+            range(self.start, self.start + self.n),
+            self.ctx_of,
+        )
 
     def first(self) -> dict[int, list[tuple[str, list]]]:
         """The atoms of ``show1``, per transaction (each as ``convert`` makes it). Step 1's
@@ -752,8 +794,11 @@ class StagedBatch:
             elif sig in self.dynamic:
                 arity += 1
             found.extend(a.symbol for a in atoms.by_signature(name, arity))
-        return _distribute(_split(found, self.dynamic, self.parts, self.context, self.convert),
-                           range(self.start, self.start + self.n), self.ctx_of)
+        return _distribute(
+            _split(found, self.dynamic, self.parts, self.context, self.convert),
+            range(self.start, self.start + self.n),
+            self.ctx_of,
+        )
 
     def second(self, late_facts: Iterable[tuple[int, str, Sequence]]) -> dict[int, list[tuple[str, list]]]:
         """``late_facts``: (transaction number, predicate, arguments) of input facts known

@@ -1,4 +1,5 @@
 """Run clingo on the knowledge base and a scenario's facts."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +18,7 @@ from pyrules.inputs.model import Scenario
 
 def _sigs(node) -> frozenset:
     from pyrules.engine.batch import _sigs as sigs
+
     return frozenset(sigs(node))
 
 
@@ -26,6 +28,7 @@ def _rule_signatures(program: str, rules: list) -> list[tuple[frozenset, frozens
     kept on disk with the batch programs (pyrules.batch's cache, keyed by the text)."""
     from pyrules.engine.batch import _cache_key, _cache_read, _cache_write
     from pathlib import Path
+
     key = _cache_key("rulesigs", program, Path(__file__).read_text(encoding="utf-8"))
     data = _cache_read(key)
     if data is not None:
@@ -44,10 +47,14 @@ def _required(rule) -> frozenset:
     """The predicates of the rule's positive body literals (outside conditions and
     aggregates): the rule applies only where each has an atom."""
     from pyrules.engine.batch import _sigs as sigs
+
     out: set = set()
     for b in rule.body:
-        if (b.ast_type == ast.ASTType.Literal and b.sign == ast.Sign.NoSign
-                and b.atom.ast_type == ast.ASTType.SymbolicAtom):
+        if (
+            b.ast_type == ast.ASTType.Literal
+            and b.sign == ast.Sign.NoSign
+            and b.atom.ast_type == ast.ASTType.SymbolicAtom
+        ):
             out |= sigs(b.atom)
     return frozenset(out)
 
@@ -63,12 +70,14 @@ def _release(ctl) -> None:
     if _TO_FREE is None:
         import queue
         import threading
+
         _TO_FREE = queue.SimpleQueue()
 
         def free():
             while True:
                 item = _TO_FREE.get()
                 del item
+
         threading.Thread(target=free, name="pyrules-free-controls", daemon=True).start()
     _TO_FREE.put(ctl)
 
@@ -92,8 +101,9 @@ class Engine:
         self._others = [st for st in self._statements if st.ast_type != ast.ASTType.Rule]
         self._rules = [st for st in self._statements if st.ast_type == ast.ASTType.Rule]
         self._rule_sigs = _rule_signatures(self.program, self._rules)
-        self._always = frozenset(sig for st in self._others if st.ast_type == ast.ASTType.External
-                                 for sig in _sigs(st.atom))
+        self._always = frozenset(
+            sig for st in self._others if st.ast_type == ast.ASTType.External for sig in _sigs(st.atom)
+        )
         self._pruned: dict = {}
 
     def _for_inputs(self, present: frozenset) -> list:
@@ -118,14 +128,19 @@ class Engine:
             kept = self._pruned[present] = self._others + [r for r, f in zip(self._rules, fire) if f]
         return kept
 
-    def models(self, facts: Iterable[clingo.Symbol], extra_program: str = "",
-               max_models: int = 2, shown_only: bool = True,
-               signatures: frozenset | None = None) -> list[list[clingo.Symbol]]:
+    def models(
+        self,
+        facts: Iterable[clingo.Symbol],
+        extra_program: str = "",
+        max_models: int = 2,
+        shown_only: bool = True,
+        signatures: frozenset | None = None,
+    ) -> list[list[clingo.Symbol]]:
         """The answer sets (at most ``max_models``). ``signatures``: those of ``facts``, if
         the caller knows them (reading them off the symbols costs a call into clingo each)."""
         ctl = clingo.Control(["--warn=none", f"--models={max_models}"])
         facts = list(facts)
-        if extra_program:       # a mode's own rules may use any predicate: nothing is left out
+        if extra_program:  # a mode's own rules may use any predicate: nothing is left out
             statements = self._statements
         else:
             if signatures is None:
@@ -145,8 +160,13 @@ class Engine:
         _release(ctl)
         return found
 
-    def answer(self, facts: Sequence[clingo.Symbol], extra_program: str = "", shown_only: bool = True,
-               signatures: frozenset | None = None) -> list[clingo.Symbol]:
+    def answer(
+        self,
+        facts: Sequence[clingo.Symbol],
+        extra_program: str = "",
+        shown_only: bool = True,
+        signatures: frozenset | None = None,
+    ) -> list[clingo.Symbol]:
         """The unique answer set. The knowledge base is built to have exactly one."""
         found = self.models(facts, extra_program, shown_only=shown_only, signatures=signatures)
         if len(found) != 1:
@@ -158,6 +178,7 @@ class Engine:
         ``view``: "as_written" (the default: the CFR as codified) or "as_enforced"
         (what BIS enforces; kb/earlier_controls.lp)."""
         from pyrules.output.determination import Determination
+
         if isinstance(scenario, dict):
             scenario = Scenario.from_dict(scenario)
         terms = scenario_terms(scenario, as_of, view)
@@ -170,8 +191,14 @@ class Engine:
         atoms = self.answer(facts, signatures=frozenset(sigs))
         return Determination.from_atoms(scenario, atoms, as_of=as_of or scenario.date)
 
-    def evaluate_many(self, scenarios: Iterable[Scenario | dict], as_of: str | None = None, regime=None,
-                      batch_size: int = BATCH_SIZE, view: str | None = None) -> Iterator:
+    def evaluate_many(
+        self,
+        scenarios: Iterable[Scenario | dict],
+        as_of: str | None = None,
+        regime=None,
+        batch_size: int = BATCH_SIZE,
+        view: str | None = None,
+    ) -> Iterator:
         """Evaluate many scenarios: one Determination per scenario, in input order, each
         exactly what ``evaluate`` gives for it. The scenarios are decided ``batch_size``
         at a time in one clingo control each (pyrules.batch.solve_batch), and read
@@ -180,14 +207,16 @@ class Engine:
         from pyrules.engine.batch import solve_batch
         from pyrules.output.determination import Determination
         from pyrules.inputs.facts import scenario_terms
+
         extra = regime.facts() if regime is not None else ()
         it = iter(scenarios)
         while True:
             chunk = [s if isinstance(s, Scenario) else Scenario.from_dict(s) for s in islice(it, max(batch_size, 1))]
             if not chunk:
                 return
-            answers = solve_batch([scenario_terms(s, as_of, view) for s in chunk], extra_facts=extra,
-                                  extra_program=self.extra_program)
+            answers = solve_batch(
+                [scenario_terms(s, as_of, view) for s in chunk], extra_facts=extra, extra_program=self.extra_program
+            )
             for i, s in enumerate(chunk, start=1):
                 yield Determination.from_atoms(s, answers[i], as_of=as_of or s.date)
 
@@ -212,18 +241,28 @@ def evaluate(scenario, as_of: str | None = None, regime=None, view: str | None =
     Bad input raises :class:`InputError` naming the field.
     """
     import os
+
     if isinstance(scenario, (str, os.PathLike)):
         from pyrules.inputs.loader import load_scenarios
+
         found = load_scenarios([scenario])
         if len(found) != 1:
-            raise InputError(f"the file holds {len(found)} scenarios; evaluate takes one "
-                             "(use pyrules.loader.load_scenarios for several)", file=str(scenario))
+            raise InputError(
+                f"the file holds {len(found)} scenarios; evaluate takes one "
+                "(use pyrules.loader.load_scenarios for several)",
+                file=str(scenario),
+            )
         scenario = found[0][1]
     return default_engine().evaluate(scenario, as_of=as_of, regime=regime, view=view)
 
 
-def evaluate_many(scenarios: Iterable[Scenario | dict], as_of: str | None = None, regime=None,
-                  batch_size: int = BATCH_SIZE, view: str | None = None) -> Iterator:
+def evaluate_many(
+    scenarios: Iterable[Scenario | dict],
+    as_of: str | None = None,
+    regime=None,
+    batch_size: int = BATCH_SIZE,
+    view: str | None = None,
+) -> Iterator:
     """Evaluate many scenarios (dicts in the JSON form, or Scenario objects): an iterator
     of Determinations in input order, each the same as ``evaluate`` gives, many times
     faster (one clingo control per ``batch_size`` scenarios). ``view`` as for ``evaluate``."""

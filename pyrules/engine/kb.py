@@ -4,6 +4,7 @@ The ``kb/`` directory ships inside the wheel as ``pyrules/kb``; in a checkout it
 is the top-level ``kb/``. Python reads the country list and the chip catalogue
 from it only to validate input (is this an ISO code? a known chip?).
 """
+
 from __future__ import annotations
 
 import functools
@@ -17,7 +18,7 @@ from pyrules.engine.arithmetic import from_big
 
 
 def kb_dir() -> Path:
-    package = Path(__file__).resolve().parent.parent   # pyrules/
+    package = Path(__file__).resolve().parent.parent  # pyrules/
     for candidate in (package / "kb", package.parent / "kb"):
         if (candidate / "provisions.lp").is_file():
             return candidate
@@ -65,8 +66,13 @@ def provisions() -> dict[str, dict]:
     registers one (most are in kb/provisions.lp; later amendments register their own)."""
     out = {}
     for a in described("provision/5"):
-        out[a[0].name] = {"id": a[0].name, "citation": a[1].string, "title": a[2].string,
-                          "from": a[3].number, "to": a[4].number}
+        out[a[0].name] = {
+            "id": a[0].name,
+            "citation": a[1].string,
+            "title": a[2].string,
+            "from": a[3].number,
+            "to": a[4].number,
+        }
     return out
 
 
@@ -75,6 +81,7 @@ def provisions() -> dict[str, dict]:
 # the readings with their alternatives and defaults, the parameters, key dates,
 # countries with special treatment, the known findings) is read from the KB: one
 # grounding of kb/*.lp with no scenario, once per process. Python never lists them.
+
 
 @functools.cache
 def _described() -> dict[str, tuple[tuple[clingo.Symbol, ...], ...]]:
@@ -125,8 +132,10 @@ def readings() -> dict[str, tuple[str, ...]]:
         alts.setdefault(t.name, []).append(r.name)
     out = {}
     for topic in sorted(default, key=lambda t: _position(f"reading_topic({t},")):
-        rest = sorted((r for r in alts.get(topic, []) if r != default[topic]),
-                      key=lambda r: _position(f"reading_alternative({topic}, {r})"))
+        rest = sorted(
+            (r for r in alts.get(topic, []) if r != default[topic]),
+            key=lambda r: _position(f"reading_alternative({topic}, {r})"),
+        )
         out[topic] = (default[topic], *rest)
     return out
 
@@ -161,8 +170,10 @@ def views() -> dict[str, str]:
     """The views of the law one may ask for (view_option/2) -> their words, the default
     (default_view/1) first, then in the order the KB declares them."""
     default = {v[0].name for v in described("default_view/1")}
-    found = sorted(((v.name, text.string) for v, text in described("view_option/2")),
-                   key=lambda vt: (vt[0] not in default, _position(f"view_option({vt[0]},")))
+    found = sorted(
+        ((v.name, text.string) for v, text in described("view_option/2")),
+        key=lambda vt: (vt[0] not in default, _position(f"view_option({vt[0]},")),
+    )
     return dict(found)
 
 
@@ -280,8 +291,9 @@ def amounts_in(atoms: Mapping[str, Iterable[Sequence[clingo.Symbol]]]) -> frozen
     """The amounts (n(...) numbers) an answer set compares TPP with: the parameters in
     force for its scenario and regime and the allocations derived from them.
     ``atoms``: atom name -> the argument tuples of its atoms."""
-    return frozenset(from_big(x) for name in AMOUNT_PREDICATES for args in atoms.get(name, ())
-                     for x in args if is_big(x))
+    return frozenset(
+        from_big(x) for name in AMOUNT_PREDICATES for args in atoms.get(name, ()) for x in args if is_big(x)
+    )
 
 
 def params_in(atoms: Mapping[str, Iterable[Sequence[clingo.Symbol]]]) -> dict[str, clingo.Symbol]:
@@ -293,8 +305,9 @@ def params_in(atoms: Mapping[str, Iterable[Sequence[clingo.Symbol]]]) -> dict[st
 def day_counts_in(atoms: Mapping[str, Iterable[Sequence[clingo.Symbol]]]) -> frozenset[int]:
     """The periods in days (the parameters named ``*days*``, e.g. a notice period) in
     force in an answer set (``atoms`` as for ``amounts_in``)."""
-    return frozenset(v.number for name, v, *_ in atoms.get("param", ())
-                     if "days" in name.name and v.type == clingo.SymbolType.Number)
+    return frozenset(
+        v.number for name, v, *_ in atoms.get("param", ()) if "days" in name.name and v.type == clingo.SymbolType.Number
+    )
 
 
 @functools.cache

@@ -10,6 +10,7 @@ scenario's answer against them). Validation of a scenario stays with
 ``Scenario.from_dict`` (it names the field path of a bad value); these models
 describe the same form.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from pyrules.engine import kb
 from pyrules.inputs import schema
 
-_BIG = Union[int, str]        # exact numbers may be written "26,900,000", "1.2e26" or "10^26"
+_BIG = Union[int, str]  # exact numbers may be written "26,900,000", "1.2e26" or "10^26"
 
 
 def _type_of(kind: str):
@@ -41,7 +42,7 @@ def _type_of(kind: str):
         return str
     if kind == "eccn":
         return Literal[tuple(sorted(kb.eccns()))]
-    if kind == "authorization":                     # the authorizations the KB declares
+    if kind == "authorization":  # the authorizations the KB declares
         return Literal[tuple(schema.AUTHORIZATIONS)]
     if kind.startswith("enum:"):
         return Literal[tuple(kind[5:].split("|"))]
@@ -65,16 +66,20 @@ def _fields(decl: dict[str, tuple[str, str]]) -> dict[str, Any]:
     for name, (kind, description) in decl.items():
         alias = None
         py = name
-        if name in ("from",):          # a Python keyword
+        if name in ("from",):  # a Python keyword
             py, alias = "from_", name
-        out[py] = (Optional[_type_of(kind)],
-                   Field(None, description=f"{description} (type {kind})", alias=alias, **_extra(kind)))
+        out[py] = (
+            Optional[_type_of(kind)],
+            Field(None, description=f"{description} (type {kind})", alias=alias, **_extra(kind)),
+        )
     return out
 
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
 
 Transaction = create_model("Transaction", __config__=_STRICT, **_fields(schema.TRANSACTION_FIELDS))
+
+
 def _optional_choice(choices) -> Any:
     """The annotation "one of these values, or absent", made at run time from the KB's
     values (an annotation that a type checker cannot read, hence Any)."""
@@ -82,28 +87,39 @@ def _optional_choice(choices) -> Any:
 
 
 EntityStatus = create_model("EntityStatus", __config__=_STRICT, **_fields(schema.ENTITY_STATUS))
-Entity = create_model("Entity", __config__=_STRICT,
-                      status=(Optional[EntityStatus], Field(None, description="status flags of the entity")),
-                      **_fields(schema.ENTITY_FIELDS))
+Entity = create_model(
+    "Entity",
+    __config__=_STRICT,
+    status=(Optional[EntityStatus], Field(None, description="status flags of the entity")),
+    **_fields(schema.ENTITY_FIELDS),
+)
 Item = create_model("Item", __config__=_STRICT, **_fields(schema.ITEM_FIELDS))
 Facts = create_model("Facts", __config__=_STRICT, **_fields(schema.FACTS))
 _READINGS: dict[str, Any] = {
-    topic: (_optional_choice(choices), Field(None, description=f"reading of an ambiguous provision (default {choices[0]})"))
-    for topic, choices in schema.READINGS.items()}
+    topic: (
+        _optional_choice(choices),
+        Field(None, description=f"reading of an ambiguous provision (default {choices[0]})"),
+    )
+    for topic, choices in schema.READINGS.items()
+}
 Readings = create_model("Readings", __config__=_STRICT, **_READINGS)
 
 
 class Question(BaseModel):
     """A what-if question (see docs/whatif.md)."""
+
     model_config = ConfigDict(extra="forbid")
-    goal: str = Field(description="authorized, no_licence_required, an authorization (its name, e.g. "
-                      f"{schema.AUTHORIZATIONS[0].lower()}) or a policy")
+    goal: str = Field(
+        description="authorized, no_licence_required, an authorization (its name, e.g. "
+        f"{schema.AUTHORIZATIONS[0].lower()}) or a policy"
+    )
     may_change: list[str | dict[str, Any]] | None = Field(None, description="what may change; absent: the default")
     costs: dict[str, int] | None = None
 
 
 class Scenario(BaseModel):
     """A transaction to evaluate: the JSON form of ``pyrules ask``."""
+
     model_config = ConfigDict(extra="forbid", title="Scenario")
     scenario: str | None = Field(None, description="a name for the scenario")
     date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="the date of the transaction")
@@ -113,15 +129,19 @@ class Scenario(BaseModel):
     facts: Facts | None = None  # type: ignore[valid-type]
     readings: Readings | None = None  # type: ignore[valid-type]
     questions: list[Question] | None = None
-    expect: dict[str, Any] | None = Field(None, description="a bundled case's expected outcome (checked by `pyrules test`)")
+    expect: dict[str, Any] | None = Field(
+        None, description="a bundled case's expected outcome (checked by `pyrules test`)"
+    )
 
 
 # The views of the law ("as written", "as enforced"), where the input declaration has them.
 _VIEWS = getattr(schema, "VIEWS", None)
 if _VIEWS:
     Scenario = create_model(  # type: ignore[misc]
-        "Scenario", __base__=Scenario,
-        view=(_optional_choice(_VIEWS), Field(None, description=f"the view of the law (default {_VIEWS[0]})")))
+        "Scenario",
+        __base__=Scenario,
+        view=(_optional_choice(_VIEWS), Field(None, description=f"the view of the law (default {_VIEWS[0]})")),
+    )
 
 
 # ----------------------------------------------------------------------------- the answer
@@ -219,6 +239,7 @@ class FDP(_Open):
 
 class Record(BaseModel):
     """What the answer was computed from (for a file kept under 15 CFR 762)."""
+
     input: Any = Field(description="the scenario as read")
     pyrules_version: str
     kb_sha256: str = Field(description="SHA-256 of the knowledge base text evaluated")
@@ -230,6 +251,7 @@ class Record(BaseModel):
 class Determination(_Open):
     """The answer for one scenario: ``pyrules ask --json`` (with ``summary`` and ``record``
     from the HTTP API and the MCP server)."""
+
     model_config = ConfigDict(extra="allow", title="Determination")
     format_version: int
     scenario: str
@@ -243,7 +265,8 @@ class Determination(_Open):
     policy_citation: str | None
     policy_candidates: list[PolicyCandidate]
     policy_depends_on: list[dict[str, Any]] = Field(
-        default_factory=list, description="the facts not given that the licensing policy turns on: id, field, question")
+        default_factory=list, description="the facts not given that the licensing policy turns on: id, field, question"
+    )
     authorizations: list[Authorization]
     obligations: list[Obligation]
     overlaps: list[Overlap]

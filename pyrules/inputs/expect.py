@@ -1,5 +1,6 @@
 """The shape of a case's ``expect`` object (its expected outcome), checked when the
 scenario is read; pyrules/modes/expect.py compares it with the answer."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,8 +26,9 @@ def validate_expect(expect: Any, where: str = "expect") -> dict:
                     raise InputError("expected an object with available, failed, undecided", field=here)
                 for k, v in spec.items():
                     if k not in AUTH_KEYS:
-                        raise InputError(f"unknown field {k!r}; expected one of {', '.join(sorted(AUTH_KEYS))}",
-                                         field=f"{here}.{k}")
+                        raise InputError(
+                            f"unknown field {k!r}; expected one of {', '.join(sorted(AUTH_KEYS))}", field=f"{here}.{k}"
+                        )
                     if k == "available" and v not in (True, False, None):
                         raise InputError("expected true, false or null", field=f"{here}.{k}")
                     if k != "available" and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):

@@ -7,6 +7,7 @@ written exactly as clingo writes those symbols (``arg_text``: strings escaped, s
 user's value can never become a rule). Which field becomes which predicate is declared
 once, in ``pyrules/schema.py`` (``INPUTS``); the predicates are documented in ``kb/input.lp``.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple, Union
@@ -20,6 +21,7 @@ from pyrules.inputs.model import Scenario, parse_big, parse_date
 
 class Term(NamedTuple):
     """A constant (``Term("export")``) or a compound term (``Term("n", (0, 0, 0, 1, 5))``)."""
+
     name: str
     args: tuple = ()
 
@@ -52,7 +54,7 @@ def value_term(kind: str, value) -> Arg:
         return parse_date(value, "")
     if kind.startswith("enum:"):
         return Term(value)
-    if kind == "authorization":                 # the KB names authorizations in lower case
+    if kind == "authorization":  # the KB names authorizations in lower case
         return Term(value.lower())
     if kind == "area":
         return int(round(value * 10))
@@ -101,6 +103,7 @@ VIEWS = schema.VIEWS
 def check_view(view: str | None, where: str = "view") -> None:
     """A view is one of VIEWS (kb/earlier_controls.lp: as_written, as_enforced)."""
     from pyrules.errors import InputError
+
     if view is not None and view not in VIEWS:
         raise InputError(f"unknown view {view!r}; one of {', '.join(VIEWS)}", field=where)
 

@@ -29,6 +29,7 @@ Design notes
   string in ``e`` notation (``"1.2e26"``, ``"1e26"``, ``"2.5e26"``); ``YYYY-MM-DD``
   -> the date string; any other word or a ``"quoted string"`` -> str.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -63,8 +64,26 @@ ACTIONS = {
 _ACTION_TEXT = {v: k for k, v in ACTIONS.items()}
 
 #: words that may start a line inside a scenario
-KEYWORDS = ("on", "export", "reexport", "re-export", "in-country", "deemed", "consignee",
-            "via", "not", "purpose", "authorization", "ship", "entity", "fact", "reading", "whatif", "expect", "end")
+KEYWORDS = (
+    "on",
+    "export",
+    "reexport",
+    "re-export",
+    "in-country",
+    "deemed",
+    "consignee",
+    "via",
+    "not",
+    "purpose",
+    "authorization",
+    "ship",
+    "entity",
+    "fact",
+    "reading",
+    "whatif",
+    "expect",
+    "end",
+)
 
 _SIMPLE_CHANGES = ("destination", "purpose", "date", "via_distributor")
 _ENTITY_CHANGES = ("headquartered", "located", "parent")
@@ -85,8 +104,10 @@ _CC_RE = r"[A-Z]{2}"
 # separated by spaces or tabs, up to a word that continues the line
 _NAME_WORD = r"[^\W\d_][\w'\u2019\-]*"
 _NAME_STOPS = ("to", "from", "in", "located", "headquartered", "parent", "status")
-_COUNTRY_RE = (rf"{_NAME_WORD}(?:[ \t]+(?!(?:{'|'.join(_NAME_STOPS)})(?![\w'\u2019\-])){_NAME_WORD})*"
-               rf"(?![\w'\u2019.+/^\-])")
+_COUNTRY_RE = (
+    rf"{_NAME_WORD}(?:[ \t]+(?!(?:{'|'.join(_NAME_STOPS)})(?![\w'\u2019\-])){_NAME_WORD})*"
+    rf"(?![\w'\u2019.+/^\-])"
+)
 _DATE_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 _TOKEN_FULL = re.compile(f"(?:{_TOKEN_RE})")
@@ -111,8 +132,7 @@ def _unescape(body: str) -> str:
 
 
 def _quote(s: str) -> str:
-    body = (s.replace("\\", "\\\\").replace('"', '\\"')
-            .replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
+    body = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
     return f'"{body}"'
 
 
@@ -168,6 +188,7 @@ def _classify(word: str) -> Any:
 @dataclass
 class _Tok:
     """A word or quoted string as written, with its position."""
+
     loc: int
     text: str
     quoted: bool
@@ -184,6 +205,7 @@ class _Tok:
 @dataclass
 class _Node:
     """A parsed line (or part of one): its kind, position and named parts."""
+
     kind: str
     loc: int
     parts: dict = field(default_factory=dict)
@@ -205,6 +227,7 @@ def _node(kind, *, names=(), items=False):
         parts = {n: _single(toks[n]) for n in names if n in toks}
         rest = [t for t in toks if isinstance(t, (_Node, _Tok))] if items else []
         return [_Node(kind, loc, parts, rest)]
+
     return action
 
 
@@ -227,8 +250,7 @@ def _unknown_line(s, loc, toks):
 
 
 def _stray_top(s, loc, toks):
-    raise pp.ParseFatalException(
-        s, loc, f"expected 'scenario' to start a scenario, found '{toks[0]}'")
+    raise pp.ParseFatalException(s, loc, f"expected 'scenario' to start a scenario, found '{toks[0]}'")
 
 
 def _set_whitespace(expr: pp.ParserElement, chars: str, seen: set) -> None:
@@ -281,8 +303,9 @@ def _cc(after):
     # Emirates; the words of a line that follow a country, such as 'to', end it) or a
     # quoted name ("Korea, Republic of"). The builder checks it is a country
     # (pyrules.inputs.model.country_code) and the scenario check turns it into the code.
-    return ((pp.Regex(_COUNTRY_RE).set_parse_action(_tok) | _quoted())
-            .set_name(f"a country code (e.g. IN) or a country name after '{after}'"))
+    return (pp.Regex(_COUNTRY_RE).set_parse_action(_tok) | _quoted()).set_name(
+        f"a country code (e.g. IN) or a country name after '{after}'"
+    )
 
 
 def _integer(what):
@@ -307,43 +330,54 @@ def _deemed(s, loc, toks):
 
 def _date_grammar() -> pp.ParserElement:
     """'on YYYY-MM-DD'."""
-    return (_skw("on") - pp.Regex(_DATE_RE + _B).set_name("a date (YYYY-MM-DD) after 'on'")
-            .set_parse_action(_tok)("date") - _eol()).set_parse_action(_node("on", names=["date"]))
+    return (
+        _skw("on")
+        - pp.Regex(_DATE_RE + _B).set_name("a date (YYYY-MM-DD) after 'on'").set_parse_action(_tok)("date")
+        - _eol()
+    ).set_parse_action(_node("on", names=["date"]))
 
 
 def _transaction_grammar() -> list[pp.ParserElement]:
     """The lines of the transaction: its action with 'from' and 'to', the in-country
     transfer, the consignee, 'via distributor' or not, the purpose, the authorization."""
     endpoints = (
-        (_skw("from") - _cc("from")("from")
-         - ((_skw("to") - _cc("to")("to") - _eol()) | _eol()).set_name("'to' or end of line"))
+        (
+            _skw("from")
+            - _cc("from")("from")
+            - ((_skw("to") - _cc("to")("to") - _eol()) | _eol()).set_name("'to' or end of line")
+        )
         | (_skw("to") - _cc("to")("to") - _eol())
         | _eol()
     ).set_name("'from', 'to' or end of line")
-    second = (_const(_kw("export"), "export") | _const(_kw("reexport"), "reexport")
-              | _const(_kw("re-export"), "reexport")).set_name("'export' or 'reexport' after 'deemed'")
+    second = (
+        _const(_kw("export"), "export") | _const(_kw("reexport"), "reexport") | _const(_kw("re-export"), "reexport")
+    ).set_name("'export' or 'reexport' after 'deemed'")
     action_word = (
         _const(_kw("export"), "export")
         | _const(_kw("reexport"), "reexport")
         | _const(_kw("re-export"), "reexport")
         | (_skw("deemed") - second).set_parse_action(_deemed)
     )
-    action_line = (action_word("action") - endpoints).set_parse_action(
-        _node("action", names=["action", "from", "to"]))
+    action_line = (action_word("action") - endpoints).set_parse_action(_node("action", names=["action", "from", "to"]))
     transfer_line = (
-        _skw("in-country") - _skw("transfer").set_name("'transfer' after 'in-country'")
+        _skw("in-country")
+        - _skw("transfer").set_name("'transfer' after 'in-country'")
         - ((_skw("in") - _cc("in")("in") - _eol()) | endpoints).set_name("'in', 'from', 'to' or end of line")
     ).set_parse_action(_node("transfer", names=["in", "from", "to"]))
-    consignee_line = (_skw("consignee") - _name("a name after 'consignee'")("name") - _eol()
-                      ).set_parse_action(_node("consignee", names=["name"]))
+    consignee_line = (_skw("consignee") - _name("a name after 'consignee'")("name") - _eol()).set_parse_action(
+        _node("consignee", names=["name"])
+    )
     distributor = _skw("distributor").set_name("'distributor' after 'via'")
     via_line = (_skw("via") - distributor - _eol()).set_parse_action(_node("via"))
-    not_via_line = (_skw("not") - _skw("via").set_name("'via' after 'not'") - distributor - _eol()
-                    ).set_parse_action(_node("not_via"))
-    purpose_line = (_skw("purpose") - _name("a purpose after 'purpose'")("name") - _eol()
-                    ).set_parse_action(_node("purpose", names=["name"]))
-    authorization_line = (_skw("authorization") - _name("an authorization's name after 'authorization'")("name")
-                          - _eol()).set_parse_action(_node("authorization", names=["name"]))
+    not_via_line = (_skw("not") - _skw("via").set_name("'via' after 'not'") - distributor - _eol()).set_parse_action(
+        _node("not_via")
+    )
+    purpose_line = (_skw("purpose") - _name("a purpose after 'purpose'")("name") - _eol()).set_parse_action(
+        _node("purpose", names=["name"])
+    )
+    authorization_line = (
+        _skw("authorization") - _name("an authorization's name after 'authorization'")("name") - _eol()
+    ).set_parse_action(_node("authorization", names=["name"]))
     return [action_line, transfer_line, consignee_line, via_line, not_via_line, purpose_line, authorization_line]
 
 
@@ -352,12 +386,13 @@ def _ship_grammar() -> pp.ParserElement:
     times = pp.Regex(r"[x×]" + _B).suppress()
     quantity = _integer("a quantity")("qty") + times
     # after a line-ending comma, 'end' on the next line closes the scenario, not the item
-    continued = (_quoted() | _word().add_condition(lambda t: t[0].text != "end")).set_name(
-        "another property after ','")
-    atoms = (_value("an item after 'ship' (e.g. 1000 x H100-SXM)")
-             + pp.ZeroOrMore((_comma() - continued) | _value("a value")))
-    return (_skw("ship") - pp.Opt(quantity) - atoms - _eol("another property or end of line")
-            ).set_parse_action(_node("ship", names=["qty"], items=True))
+    continued = (_quoted() | _word().add_condition(lambda t: t[0].text != "end")).set_name("another property after ','")
+    atoms = _value("an item after 'ship' (e.g. 1000 x H100-SXM)") + pp.ZeroOrMore(
+        (_comma() - continued) | _value("a value")
+    )
+    return (_skw("ship") - pp.Opt(quantity) - atoms - _eol("another property or end of line")).set_parse_action(
+        _node("ship", names=["qty"], items=True)
+    )
 
 
 def _entity_grammar() -> pp.ParserElement:
@@ -366,12 +401,16 @@ def _entity_grammar() -> pp.ParserElement:
         (_skw("located") - _cc("located")).set_parse_action(_node("located", items=True))
         | (_skw("headquartered") - _cc("headquartered")).set_parse_action(_node("headquartered", items=True))
         | (_skw("parent") - _name("a name after 'parent'")).set_parse_action(_node("parent", items=True))
-        | (_skw("status") - _key("a status name (lower_case) after 'status'")
-           - _equals().set_name("'=' after the status name") - _value("a value after '='")
-           ).set_parse_action(_node("status", items=True))
+        | (
+            _skw("status")
+            - _key("a status name (lower_case) after 'status'")
+            - _equals().set_name("'=' after the status name")
+            - _value("a value after '='")
+        ).set_parse_action(_node("status", items=True))
     ).set_name("'located', 'headquartered', 'parent' or 'status'")
     return (
-        _skw("entity") - _name("a name after 'entity'")("name")
+        _skw("entity")
+        - _name("a name after 'entity'")("name")
         - pp.ZeroOrMore((_comma() - prop) | prop)
         - _eol("'located', 'headquartered', 'parent', 'status' or end of line")
     ).set_parse_action(_node("entity", names=["name"], items=True))
@@ -379,23 +418,31 @@ def _entity_grammar() -> pp.ParserElement:
 
 def _setting_grammar(word_: str, kind: str) -> pp.ParserElement:
     """'fact KEY = VALUE' and 'reading KEY = VALUE'."""
-    return (_skw(word_) - _key(f"a {kind} name (lower_case) after '{word_}'")("key")
-            - _equals().set_name(f"'=' after the {kind} name")
-            - _value("a value after '='")("value") - _eol()
-            ).set_parse_action(_node(kind, names=["key", "value"]))
+    return (
+        _skw(word_)
+        - _key(f"a {kind} name (lower_case) after '{word_}'")("key")
+        - _equals().set_name(f"'=' after the {kind} name")
+        - _value("a value after '='")("value")
+        - _eol()
+    ).set_parse_action(_node(kind, names=["key", "value"]))
 
 
 def _expect_grammar() -> pp.ParserElement:
     """Expected outcomes (pyrules.expect): 'expect FIELD = VALUE', 'expect FIELD includes
     VALUE', 'expect authorization NAME available = VALUE', 'expect authorization NAME
     failed includes ID'."""
-    expect_target = ((_skw("authorization") - _name("an authorization name after 'authorization'")("auth")
-                      - _key("'available', 'failed' or 'undecided' after the authorization name")("key"))
-                     | _key("an outcome field (e.g. license_required) after 'expect'")("key"))
+    expect_target = (
+        _skw("authorization")
+        - _name("an authorization name after 'authorization'")("auth")
+        - _key("'available', 'failed' or 'undecided' after the authorization name")("key")
+    ) | _key("an outcome field (e.g. license_required) after 'expect'")("key")
     return (
-        _skw("expect") - expect_target
-        - ((_equals().set_name("'=' or 'includes'") - _value("a value after '='")("value"))
-           | (_skw("includes") - _value("a value after 'includes'")("member")))
+        _skw("expect")
+        - expect_target
+        - (
+            (_equals().set_name("'=' or 'includes'") - _value("a value after '='")("value"))
+            | (_skw("includes") - _value("a value after 'includes'")("member"))
+        )
         - _eol()
     ).set_parse_action(_node("expect", names=["auth", "key", "value", "member"]))
 
@@ -404,28 +451,44 @@ def _whatif_grammar() -> pp.ParserElement:
     """'whatif GOAL [changing CHANGE [cost N], ...]'."""
     of = _skw("of").set_name("'of'")
     change_what = (
-        ((_kw("headquartered") | _kw("located") | _kw("parent"))("fact")
-         - of - _name("an entity name after 'of'")("entity")
-         ).set_parse_action(_node("entity_fact", names=["fact", "entity"]))
-        | (_skw("quantity") - of - _skw("item").set_name("'item' after 'of'")
-           - _integer("an item number after 'item'")("item")
-           ).set_parse_action(_node("item_fact", names=["item"]))
-        | (_kw("destination") | _kw("purpose") | _kw("date") | _kw("via_distributor")
-           | _const(_kw("via") - _skw("distributor").set_name("'distributor' after 'via'"), "via_distributor")
-           )("fact").set_parse_action(_node("simple", names=["fact"]))
-        | (_skw("fact") - _key("a fact name after 'fact'")("name")
-           ).set_parse_action(_node("named_fact", names=["name"]))
-        | (_skw("status") - _key("a status name after 'status'")("name") - of
-           - _name("an entity name after 'of'")("entity")
-           ).set_parse_action(_node("status_fact", names=["name", "entity"]))
-    ).set_name("something that may change (headquartered/located/parent of ENTITY, quantity of item N, "
-               "destination, purpose, date, via distributor, fact NAME, status NAME of ENTITY)")
-    change = (change_what("what") + pp.Opt(_skw("cost") - _integer("a whole number after 'cost'")("cost"))
-              ).set_parse_action(_node("change", names=["what", "cost"]))
+        (
+            (_kw("headquartered") | _kw("located") | _kw("parent"))("fact")
+            - of
+            - _name("an entity name after 'of'")("entity")
+        ).set_parse_action(_node("entity_fact", names=["fact", "entity"]))
+        | (
+            _skw("quantity")
+            - of
+            - _skw("item").set_name("'item' after 'of'")
+            - _integer("an item number after 'item'")("item")
+        ).set_parse_action(_node("item_fact", names=["item"]))
+        | (
+            _kw("destination")
+            | _kw("purpose")
+            | _kw("date")
+            | _kw("via_distributor")
+            | _const(_kw("via") - _skw("distributor").set_name("'distributor' after 'via'"), "via_distributor")
+        )("fact").set_parse_action(_node("simple", names=["fact"]))
+        | (_skw("fact") - _key("a fact name after 'fact'")("name")).set_parse_action(
+            _node("named_fact", names=["name"])
+        )
+        | (
+            _skw("status")
+            - _key("a status name after 'status'")("name")
+            - of
+            - _name("an entity name after 'of'")("entity")
+        ).set_parse_action(_node("status_fact", names=["name", "entity"]))
+    ).set_name(
+        "something that may change (headquartered/located/parent of ENTITY, quantity of item N, "
+        "destination, purpose, date, via distributor, fact NAME, status NAME of ENTITY)"
+    )
+    change = (
+        change_what("what") + pp.Opt(_skw("cost") - _integer("a whole number after 'cost'")("cost"))
+    ).set_parse_action(_node("change", names=["what", "cost"]))
     changes = _skw("changing") - change - pp.ZeroOrMore(_comma() - change) - _eol("',' or end of line")
     return (
-        _skw("whatif") - pp.Regex(_GOAL_RE + _B).set_name("a goal (e.g. authorized) after 'whatif'")
-        .set_parse_action(_tok)("goal")
+        _skw("whatif")
+        - pp.Regex(_GOAL_RE + _B).set_name("a goal (e.g. authorized) after 'whatif'").set_parse_action(_tok)("goal")
         - (changes | _eol()).set_name("'changing' or end of line")
     ).set_parse_action(_node("whatif", names=["goal"], items=True))
 
@@ -439,8 +502,9 @@ def _document(statements: list[pp.ParserElement]) -> pp.ParserElement:
     blank = pp.LineEnd().suppress()
     header = _skw("scenario") - pp.Opt(_name("a scenario title")("title")) - _eol("a title in quotes or end of line")
     closing = (end.copy().suppress() - _eol()).set_parse_action(_node("end"))
-    scenario = (header + pp.ZeroOrMore(blank | statement | unknown) + pp.Opt(closing)
-                ).set_parse_action(_node("scenario", names=["title"], items=True))
+    scenario = (header + pp.ZeroOrMore(blank | statement | unknown) + pp.Opt(closing)).set_parse_action(
+        _node("scenario", names=["title"], items=True)
+    )
     stray = pp.Regex(r"[^ \t\r\n#]+").set_parse_action(_stray_top)
     return pp.ZeroOrMore(blank | scenario | stray)
 
@@ -448,9 +512,18 @@ def _document(statements: list[pp.ParserElement]) -> pp.ParserElement:
 @functools.cache
 def _grammar() -> pp.ParserElement:
     """The grammar of a document, built once: its lines, newlines made significant."""
-    statements = ([_date_grammar()] + _transaction_grammar()
-                  + [_ship_grammar(), _entity_grammar(), _setting_grammar("fact", "fact"), _setting_grammar("reading", "reading"),
-                     _whatif_grammar(), _expect_grammar()])
+    statements = (
+        [_date_grammar()]
+        + _transaction_grammar()
+        + [
+            _ship_grammar(),
+            _entity_grammar(),
+            _setting_grammar("fact", "fact"),
+            _setting_grammar("reading", "reading"),
+            _whatif_grammar(),
+            _expect_grammar(),
+        ]
+    )
     document = _document(statements)
     document.ignore(pp.Regex(r"#[^\n]*"))
     _set_whitespace(document, " \t\r", set())
@@ -493,12 +566,16 @@ class _Builder:
         from pyrules.engine import kb
         from pyrules.errors import did_you_mean
         from pyrules.inputs.model import country_code
+
         text = tok.content if tok.quoted else " ".join(tok.text.split())
         if not re.fullmatch(r"[A-Za-z]{2}", text) and country_code(text) is None:
             names = list(kb.countries().values())
             hint = did_you_mean(text, names) if len(text) > 3 else ""
-            raise self.error(tok.loc, f"unknown country {text!r} after '{after}': expected an ISO 3166-1 "
-                                      f"alpha-2 code (e.g. IN) or a country name{hint}")
+            raise self.error(
+                tok.loc,
+                f"unknown country {text!r} after '{after}': expected an ISO 3166-1 "
+                f"alpha-2 code (e.g. IN) or a country name{hint}",
+            )
         return text
 
     def integer(self, tok: _Tok, what: str) -> int:
@@ -517,8 +594,9 @@ class _Builder:
         if not body or body[-1].kind != "end":
             content_end = len(self.text.rstrip())
             start = self.line(node.loc)
-            raise self.error(content_end, f"expected 'end' to close the scenario that starts on line {start}, "
-                                          "found end of file")
+            raise self.error(
+                content_end, f"expected 'end' to close the scenario that starts on line {start}, found end of file"
+            )
         out: dict[str, Any] = {}
         if "title" in node.parts:
             out["scenario"] = node.parts["title"].content
@@ -566,8 +644,9 @@ class _Builder:
                 name_tok = p["name"]
                 entity = name_tok.content
                 if entity in entities:
-                    raise self.error(name_tok.loc, f"duplicate entity '{entity}' "
-                                                   f"(first described on line {entity_lines[entity]})")
+                    raise self.error(
+                        name_tok.loc, f"duplicate entity '{entity}' (first described on line {entity_lines[entity]})"
+                    )
                 entity_lines[entity] = self.line(st.loc)
                 entities[entity] = self.entity(entity, st.items[1:])
             elif st.kind in ("fact", "reading"):
@@ -586,8 +665,11 @@ class _Builder:
             for change, node_ in zip(q.get("may_change", []), self.changes(st)):
                 if "item" in change and not 1 <= change["item"] <= len(items):
                     tok = node_.parts["what"].parts["item"]
-                    raise self.error(tok.loc, f"there is no item {change['item']} "
-                                              f"(the scenario ships {len(items)} item{'s' if len(items) != 1 else ''})")
+                    raise self.error(
+                        tok.loc,
+                        f"there is no item {change['item']} "
+                        f"(the scenario ships {len(items)} item{'s' if len(items) != 1 else ''})",
+                    )
         if transaction:
             out["transaction"] = transaction
         if items:
@@ -656,14 +738,14 @@ class _Builder:
             if qty is None and not first.quoted and _is_numberish(first.text):
                 if n > 1 and atoms[1].text in ("x", "×"):
                     raise self.error(first.loc, f"expected a whole number of units before 'x', found '{first.text}'")
-                raise self.error(first.loc, f"expected 'x' after the quantity {first.text} "
-                                            "(e.g. ship 1000 x H100-SXM)")
+                raise self.error(first.loc, f"expected 'x' after the quantity {first.text} (e.g. ship 1000 x H100-SXM)")
             start = 0 if n % 2 == 0 else 1
             if n % 2 == 1 and not is_name(first):
                 raise self.error(first.loc, f"expected a chip name or a property name, found '{first.text}'")
             bad = next(atoms[i] for i in range(start, n, 2) if not is_key(atoms[i]))
-            raise self.error(bad.loc, "expected a property name (lower-case letters, digits and _), "
-                                      f"found '{bad.text}'")
+            raise self.error(
+                bad.loc, f"expected a property name (lower-case letters, digits and _), found '{bad.text}'"
+            )
         if qty is not None:
             item["quantity"] = self.value(qty)
         for i in range(start, n, 2):
@@ -685,8 +767,9 @@ class _Builder:
             else:
                 if prop.kind in out:
                     raise self.error(prop.loc, f"'{prop.kind}' is given twice for entity '{entity}'")
-                out[prop.kind] = self.country(tok, prop.kind) if prop.kind in ("located", "headquartered") \
-                    else tok.content
+                out[prop.kind] = (
+                    self.country(tok, prop.kind) if prop.kind in ("located", "headquartered") else tok.content
+                )
         return out
 
     @staticmethod
@@ -744,9 +827,9 @@ def parse_text(text: str, filename: str = "<text>") -> list[dict]:
         msg = exc.msg
         found = _found(exc.pstr, exc.loc)
         if found.startswith("'\"") and (len(found) < 4 or not found.endswith("\"'")):
-            msg = "unterminated quoted string (the closing \" is missing on this line)"
+            msg = 'unterminated quoted string (the closing " is missing on this line)'
         elif msg.startswith("Expected "):
-            msg = f"expected {msg[len('Expected '):]}, found {found}"
+            msg = f"expected {msg[len('Expected ') :]}, found {found}"
         raise InputError(msg, file=filename, line=exc.lineno, column=exc.column) from None
     builder = _Builder(text, filename)
     scenarios = [builder.scenario(n) for n in nodes if isinstance(n, _Node)]
@@ -815,6 +898,7 @@ def _cc_text(v: Any, where: str) -> str:
     if isinstance(v, str) and _CC_FULL.fullmatch(v):
         return v
     from pyrules.inputs.model import country_code
+
     if not isinstance(v, str) or country_code(v) is None:
         raise _bad(where, f"{v!r} is not a country code (two capital letters) or a country name")
     return _quote(v)
@@ -829,8 +913,9 @@ def _check_keys(d: Any, allowed, where: str) -> None:
 
 
 def _transaction_lines(t: dict) -> list[str]:
-    _check_keys(t, ("action", "from", "to", "consignee", "via_distributor", "purpose",
-                    "authorization_claimed"), "transaction")
+    _check_keys(
+        t, ("action", "from", "to", "consignee", "via_distributor", "purpose", "authorization_claimed"), "transaction"
+    )
     lines = []
     if "action" in t:
         action = t["action"]
@@ -869,8 +954,7 @@ def _item_line(item: Any, where: str) -> str:
     rest = dict(item)
     qty = rest.get("quantity")
     others = [k for k in rest if k != "quantity"]
-    if (isinstance(qty, int) and not isinstance(qty, bool) and INT32_MIN <= qty <= INT32_MAX
-            and others):
+    if isinstance(qty, int) and not isinstance(qty, bool) and INT32_MIN <= qty <= INT32_MAX and others:
         words.append(f"{qty} x")
         del rest["quantity"]
     if isinstance(rest.get("chip"), str):
@@ -913,8 +997,7 @@ def _change_text(c: Any, where: str) -> str:
     elif fact == "fact" and keys == {"fact", "name"}:
         text = f"fact {_key_text(c['name'], where + '.name')}"
     elif fact == "status" and keys == {"fact", "name", "entity"}:
-        text = (f"status {_key_text(c['name'], where + '.name')} of "
-                f"{_name_text(c['entity'], where + '.entity')}")
+        text = f"status {_key_text(c['name'], where + '.name')} of {_name_text(c['entity'], where + '.entity')}"
     else:
         raise _bad(where, f"cannot write this change: {c!r}")
     if "cost" in c:
@@ -935,8 +1018,7 @@ def _question_line(q: Any, where: str) -> str:
     line = "whatif " + goal
     changes = q.get("may_change") or []
     if changes:
-        line += " changing " + ", ".join(_change_text(c, f"{where}.may_change[{i}]")
-                                         for i, c in enumerate(changes))
+        line += " changing " + ", ".join(_change_text(c, f"{where}.may_change[{i}]") for i, c in enumerate(changes))
     return line
 
 
@@ -977,8 +1059,11 @@ def to_text(scenario: dict) -> str:
     objects or lists are not written, since the text cannot mention them).
     Raises InputError (with ``field``) for things the language cannot express.
     """
-    _check_keys(scenario, ("scenario", "date", "transaction", "items", "entities", "facts",
-                           "readings", "questions", "expect"), "")
+    _check_keys(
+        scenario,
+        ("scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "expect"),
+        "",
+    )
     head = "scenario"
     if "scenario" in scenario:
         title = scenario["scenario"]

@@ -8,6 +8,7 @@ quote) reading resumes on the line after the one the record started on. Empty
 lines and rows whose cells are all empty are not rows. At most
 ``limits.MAX_LEDGER_ROWS`` rows; a larger ledger is refused before any is decided.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,7 +21,7 @@ from pyrules.errors import InputError
 class CsvRow(dict):
     """A CSV row: column -> cell text, and where each cell starts (see ``position``)."""
 
-    __slots__ = ("where",)          # (the record's own lines, index of its first line, header)
+    __slots__ = ("where",)  # (the record's own lines, index of its first line, header)
     where: tuple[list[str], int, list[str]]
 
     @property
@@ -70,8 +71,8 @@ def _scan(lines: list[str]) -> tuple[list[tuple[int, int]], tuple[int, int] | No
                     continue
                 quoted = False
                 nxt = text[i + 1] if i + 1 < n else "\n"
-                if nxt not in ',\r\n':
-                    return cells, (line, col + 1), "text after the closing quote of a cell (write \"\" for a quote)"
+                if nxt not in ",\r\n":
+                    return cells, (line, col + 1), 'text after the closing quote of a cell (write "" for a quote)'
         elif c == '"' and at_start:
             quoted, opened = True, (line, col)
         elif c == ",":
@@ -83,12 +84,12 @@ def _scan(lines: list[str]) -> tuple[list[tuple[int, int]], tuple[int, int] | No
         elif c in "\r\n" and not quoted:
             break
         at_start = False
-        if c == "\n" or (c == "\r" and text[i + 1:i + 2] != "\n"):
+        if c == "\n" or (c == "\r" and text[i + 1 : i + 2] != "\n"):
             line, col = line + 1, 0
         i += 1
         col += 1
     if quoted:
-        return cells, opened, "unterminated quoted cell (the closing \" is missing)"
+        return cells, opened, 'unterminated quoted cell (the closing " is missing)'
     return cells, None, None
 
 
@@ -98,7 +99,7 @@ def _records(lines: list[str]):
     an unterminated quote ran to the end). Linear: the lines are read once, and again
     from a record's second line only after a quote that ran to the end of the file
     (then no quote follows, so it happens once)."""
-    base = 0                        # index of the first line the current reader reads
+    base = 0  # index of the first line the current reader reads
     src = iter(lines)
     while base < len(lines):
         reader = csv.reader(src, strict=True)
@@ -173,20 +174,32 @@ def iter_csv(text: str, file: str, required=("id", "date")):
         filled = next((i for i in unnamed if i < len(cells) and cells[i].strip()), None)
         if filled is not None:
             line, col = row_position(csv_row_, filled)
-            row = _error(InputError(f"a value ({cells[filled].strip()!r}) in column {filled + 1}, "
-                                    "which the header does not name", line=line, column=col))
-            if "id" in header[:len(cells)]:
+            row = _error(
+                InputError(
+                    f"a value ({cells[filled].strip()!r}) in column {filled + 1}, which the header does not name",
+                    line=line,
+                    column=col,
+                )
+            )
+            if "id" in header[: len(cells)]:
                 row["id"] = cells[header.index("id")].strip()
         elif len(cells) != len(header):
             if len(cells) > len(header):
                 line, col = row_position(csv_row_, len(header))
-                exc = InputError(f"the row has {len(cells)} cells; the header has {len(header)} columns",
-                                 line=line, column=col, field="(extra cell)")
+                exc = InputError(
+                    f"the row has {len(cells)} cells; the header has {len(header)} columns",
+                    line=line,
+                    column=col,
+                    field="(extra cell)",
+                )
             else:
-                exc = InputError(f"the row has {len(cells)} cells; the header has {len(header)} columns "
-                                 f"(the first missing is {header[len(cells)]!r})", line=start + 1)
+                exc = InputError(
+                    f"the row has {len(cells)} cells; the header has {len(header)} columns "
+                    f"(the first missing is {header[len(cells)]!r})",
+                    line=start + 1,
+                )
             row = _error(exc)
-            if "id" in header[:len(cells)]:
+            if "id" in header[: len(cells)]:
                 row["id"] = cells[header.index("id")].strip()
         out.add(file)
         yield start + 1, row
@@ -243,11 +256,13 @@ def iter_jsonl(text: str, file: str):
 def json_row(line: str, n: int) -> dict:
     """One JSON line (physical line ``n``) as a JsonRow, or an error entry."""
     from pyrules.inputs.loader import loads
+
     try:
         obj = loads(line.rstrip("\r"), line=n)
     except InputError as exc:
         return _error(exc)
     if isinstance(obj, dict):
         return JsonRow(obj)
-    return _error(InputError("expected a JSON object (a scenario with an 'id'), "
-                             f"got {type(obj).__name__}", line=n, column=1))
+    return _error(
+        InputError(f"expected a JSON object (a scenario with an 'id'), got {type(obj).__name__}", line=n, column=1)
+    )

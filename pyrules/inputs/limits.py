@@ -6,6 +6,7 @@ with a message that names the field or line and the bound. The bounds keep every
 computation exact (clingo integers are 32-bit: kb/arithmetic.lp) and every run short.
 They are implementation limits, not legal thresholds.
 """
+
 from __future__ import annotations
 
 # Largest input file (scenario, ledger or regime file), in bytes.
@@ -27,7 +28,7 @@ MAX_NUMBER_CHARS = 100
 # parent, the parent's parent ...: at most this many links above an entity).
 MAX_ITEMS = 10_000
 MAX_ENTITIES = 10_000
-MAX_OWNERSHIP_DEPTH = 1_000   # the KB follows a chain linearly (kb/entities.lp)
+MAX_OWNERSHIP_DEPTH = 1_000  # the KB follows a chain linearly (kb/entities.lp)
 
 # What-if questions: the things a question may change, the cost of one change, and a
 # regime's plain-integer parameters (percentages, days, months, years).
@@ -42,7 +43,8 @@ MAX_REGIME_INT = 2_000
 def shown(value, limit: int = 60) -> str:
     """A value as a message shows it: its repr (control characters escaped), cut short."""
     from decimal import Decimal
+
     text = str(value) if isinstance(value, Decimal) else repr(value)
     if len(text) > limit:
-        text = f"{text[:limit - 20]}...{text[-12:]} ({len(text):,} characters)"
+        text = f"{text[: limit - 20]}...{text[-12:]} ({len(text):,} characters)"
     return text

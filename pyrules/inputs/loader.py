@@ -1,4 +1,5 @@
 """Read scenario files: JSON (one scenario or a list) and scenario-language files (.scn)."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,9 @@ def read_text(path: Path, what: str = "file", encoding: str = "utf-8") -> str:
     try:
         size = path.stat().st_size
         if size > limits.MAX_FILE_BYTES:
-            raise InputError(f"the {what} has {size:,} bytes; the largest accepted has {limits.MAX_FILE_BYTES:,}",
-                             file=str(path))
+            raise InputError(
+                f"the {what} has {size:,} bytes; the largest accepted has {limits.MAX_FILE_BYTES:,}", file=str(path)
+            )
         return path.read_text(encoding=encoding)
     except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the {what}: not UTF-8 text (byte {exc.start})", file=str(path)) from None
@@ -67,8 +69,9 @@ def loads(text: str, *, file: str | None = None, line: int | None = None):
     try:
         data = json.loads(text, parse_int=_json_int, parse_float=_json_float)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno if line is None else line,
-                         column=exc.colno) from None
+        raise InputError(
+            f"invalid JSON: {exc.msg}", file=file, line=exc.lineno if line is None else line, column=exc.colno
+        ) from None
     except RecursionError:
         raise deep from None
     if _too_deep(text, data):
@@ -78,7 +81,7 @@ def loads(text: str, *, file: str | None = None, line: int | None = None):
 
 def _too_deep(text: str, data) -> bool:
     if text.count("[") + text.count("{") <= limits.MAX_JSON_DEPTH:
-        return False            # too few brackets to nest that deep
+        return False  # too few brackets to nest that deep
     stack = [(data, 1)]
     while stack:
         node, depth = stack.pop()
@@ -99,10 +102,13 @@ def read_raw(path: Path) -> list[dict]:
         return data if isinstance(data, list) else [data]
     if path.suffix == ".scn":
         from pyrules.inputs.language import parse_text
+
         lines = text.count("\n") + (not text.endswith("\n"))
         if lines > limits.MAX_SCN_LINES:
-            raise InputError(f"the file has {lines:,} lines; a scenario-language file has at most "
-                             f"{limits.MAX_SCN_LINES:,}", file=str(path))
+            raise InputError(
+                f"the file has {lines:,} lines; a scenario-language file has at most {limits.MAX_SCN_LINES:,}",
+                file=str(path),
+            )
         return parse_text(text, filename=str(path))
     raise InputError("expected a .json or .scn file", file=str(path))
 

@@ -4,6 +4,7 @@
 field path (``items[2].quantity``) for anything it cannot accept. It decides no
 legal question: a missing fact stays missing, and the knowledge base reports it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,18 @@ from pyrules.engine.arithmetic import MAX_VALUE
 from pyrules.errors import InputError, did_you_mean
 from pyrules.inputs.limits import shown
 
-_TOP_KEYS = {"scenario", "date", "transaction", "items", "entities", "facts", "readings", "questions", "view",
-             "expect"}   # expect: a bundled case's expected outcome (checked by the tests), not input
+_TOP_KEYS = {
+    "scenario",
+    "date",
+    "transaction",
+    "items",
+    "entities",
+    "facts",
+    "readings",
+    "questions",
+    "view",
+    "expect",
+}  # expect: a bundled case's expected outcome (checked by the tests), not input
 
 
 def parse_date(value: Any, where: str) -> int:
@@ -62,15 +73,17 @@ def parse_big(value: Any, where: str) -> int:
     elif isinstance(value, str):
         text = value.strip().replace("_", "").replace(",", "")
         if len(text) > limits.MAX_NUMBER_CHARS:
-            raise InputError(f"a number is written with at most {limits.MAX_NUMBER_CHARS} characters, "
-                             f"got {shown(value)}", field=where)
+            raise InputError(
+                f"a number is written with at most {limits.MAX_NUMBER_CHARS} characters, got {shown(value)}",
+                field=where,
+            )
         m = _POWER.fullmatch(text)
         if m:
             base, exp = int(m.group(1)), int(m.group(2))
             # the number of digits of base^exp, bounded before it is computed
             if base > 1 and exp * math.log10(base) > limits.MAX_NUMBER_DIGITS + 1:
                 raise _too_large(value, where)
-            n = base ** exp
+            n = base**exp
         else:
             try:
                 d = Decimal(text)
@@ -170,8 +183,9 @@ def _country(value: Any, where: str) -> str:
     if code is None:
         known = kb.countries()
         hint = did_you_mean(value, list(known.values())) if isinstance(value, str) else ""
-        raise InputError(f"expected an ISO 3166-1 alpha-2 country code or a country name, got {shown(value)}{hint}",
-                         field=where)
+        raise InputError(
+            f"expected an ISO 3166-1 alpha-2 country code or a country name, got {shown(value)}{hint}", field=where
+        )
     return code
 
 
@@ -198,16 +212,18 @@ def check_value(kind: str, value: Any, where: str) -> Any:
         if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) < 10:
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= schema.MAX_DIE_AREA_MM2:
-            raise InputError(f"expected a die area in mm2 between 0 and {schema.MAX_DIE_AREA_MM2:,}, "
-                             f"got {shown(value)}", field=where)
+            raise InputError(
+                f"expected a die area in mm2 between 0 and {schema.MAX_DIE_AREA_MM2:,}, got {shown(value)}", field=where
+            )
         return value
     if kind == "authorization":
         kind = "enum:" + "|".join(schema.AUTHORIZATIONS)
     if kind.startswith("enum:"):
         allowed = kind[5:].split("|")
         if not isinstance(value, str) or value not in allowed:
-            raise InputError(f"expected one of {', '.join(allowed)}, got {shown(value)}{did_you_mean(value, allowed)}",
-                             field=where)
+            raise InputError(
+                f"expected one of {', '.join(allowed)}, got {shown(value)}{did_you_mean(value, allowed)}", field=where
+            )
         return value
     raise AssertionError(f"unknown schema type {kind}")
 
@@ -217,9 +233,10 @@ def _check_keys(obj: Any, allowed, where: str) -> dict:
         raise InputError(f"expected an object, got {type(obj).__name__}", field=where)
     for key in obj:
         if key not in allowed:
-            raise InputError(f"unknown field {shown(key)}{did_you_mean(key, allowed)}; "
-                             f"expected one of {', '.join(sorted(allowed))}",
-                             field=f"{where}.{key}" if where else key)
+            raise InputError(
+                f"unknown field {shown(key)}{did_you_mean(key, allowed)}; expected one of {', '.join(sorted(allowed))}",
+                field=f"{where}.{key}" if where else key,
+            )
     return obj
 
 
@@ -260,13 +277,18 @@ class Scenario:
             parse_date(obj["date"], p + "date")
             data["date"] = obj["date"]
         tx = _check_keys(obj.get("transaction", {}), schema.TRANSACTION_FIELDS, p + "transaction")
-        data["transaction"] = {k: check_value(schema.TRANSACTION_FIELDS[k][0], v, f"{p}transaction.{k}")
-                               for k, v in tx.items() if v is not None}
+        data["transaction"] = {
+            k: check_value(schema.TRANSACTION_FIELDS[k][0], v, f"{p}transaction.{k}")
+            for k, v in tx.items()
+            if v is not None
+        }
         items = obj.get("items", [])
         if not isinstance(items, list):
             raise InputError("expected a list of item lines", field=p + "items")
         if len(items) > limits.MAX_ITEMS:
-            raise InputError(f"{len(items):,} item lines; a scenario has at most {limits.MAX_ITEMS:,}", field=p + "items")
+            raise InputError(
+                f"{len(items):,} item lines; a scenario has at most {limits.MAX_ITEMS:,}", field=p + "items"
+            )
         data["items"] = []
         for i, it in enumerate(items):
             w = f"{p}items[{i}]"
@@ -275,8 +297,11 @@ class Scenario:
             if not ({"chip", "eccn", "tpp", "model_weights"} & line.keys()):
                 raise InputError("an item line needs 'chip', 'eccn', 'tpp' or 'model_weights'", field=w)
             if "chip" in line and line["chip"] not in kb.chips():
-                raise InputError(f"unknown chip {line['chip']!r}{did_you_mean(line['chip'], kb.chips())}; the catalogue has {', '.join(kb.chips())}; "
-                                 "or give 'tpp' (and 'die_area_mm2') instead", field=w + ".chip")
+                raise InputError(
+                    f"unknown chip {line['chip']!r}{did_you_mean(line['chip'], kb.chips())}; the catalogue has {', '.join(kb.chips())}; "
+                    "or give 'tpp' (and 'die_area_mm2') instead",
+                    field=w + ".chip",
+                )
             if "quantity" in line:
                 line["quantity"] = _int(line["quantity"], w + ".quantity", schema.MAX_QUANTITY, 1)
             elif "model_weights" not in line:
@@ -288,19 +313,26 @@ class Scenario:
         if not isinstance(ents, dict):
             raise InputError("expected an object of entities by name", field=p + "entities")
         if len(ents) > limits.MAX_ENTITIES:
-            raise InputError(f"{len(ents):,} entities; a scenario has at most {limits.MAX_ENTITIES:,}",
-                             field=p + "entities")
+            raise InputError(
+                f"{len(ents):,} entities; a scenario has at most {limits.MAX_ENTITIES:,}", field=p + "entities"
+            )
         data["entities"] = {}
         for name, e in ents.items():
             w = f"{p}entities.{name}"
             _name(name, w)
             e = _check_keys(e, set(schema.ENTITY_FIELDS) | {"status"}, w)
-            ent = {k: check_value(schema.ENTITY_FIELDS[k][0], v, f"{w}.{k}")
-                   for k, v in e.items() if k != "status" and v is not None}
+            ent = {
+                k: check_value(schema.ENTITY_FIELDS[k][0], v, f"{w}.{k}")
+                for k, v in e.items()
+                if k != "status" and v is not None
+            }
             if "status" in e:
                 st = _check_keys(e["status"], schema.ENTITY_STATUS, w + ".status")
-                ent["status"] = {k: check_value(schema.ENTITY_STATUS[k][0], v, f"{w}.status.{k}")
-                                 for k, v in st.items() if v is not None}
+                ent["status"] = {
+                    k: check_value(schema.ENTITY_STATUS[k][0], v, f"{w}.status.{k}")
+                    for k, v in st.items()
+                    if v is not None
+                }
             data["entities"][name] = ent
         facts = _check_keys(obj.get("facts", {}), schema.FACTS, p + "facts")
         data["facts"] = {}
@@ -314,7 +346,9 @@ class Scenario:
         data["readings"] = {}
         for k, v in readings.items():
             if v not in schema.READINGS[k]:
-                raise InputError(f"expected one of {', '.join(schema.READINGS[k])}, got {shown(v)}", field=f"{p}readings.{k}")
+                raise InputError(
+                    f"expected one of {', '.join(schema.READINGS[k])}, got {shown(v)}", field=f"{p}readings.{k}"
+                )
             data["readings"][k] = v
         if obj.get("view") is not None:
             # as_written (default) or as_enforced: kb/earlier_controls.lp
@@ -335,6 +369,7 @@ class Scenario:
 def _closest(name: str, names) -> str:
     """' (did you mean ...?)' with the closest described name, or ''."""
     import difflib
+
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.0)
     return f"; the closest described name is {close[0]!r}" if close else "; no other entity is described"
 
@@ -352,27 +387,33 @@ def _check_described(data: dict, p: str) -> None:
     """
     service = {"iaas_provider", "planned_training_ops"} & data["facts"].keys()
     if not data["items"] and "action" in data["transaction"] and not service:
-        raise InputError("the scenario lists no item lines; give at least one (a 'chip', 'eccn', 'tpp' "
-                         "or 'model_weights' line), or, for a computing service, facts.iaas_provider",
-                         field=p + "items")
+        raise InputError(
+            "the scenario lists no item lines; give at least one (a 'chip', 'eccn', 'tpp' "
+            "or 'model_weights' line), or, for a computing service, facts.iaas_provider",
+            field=p + "items",
+        )
     entities = data["entities"]
     consignee = data["transaction"].get("consignee")
     if consignee is not None and consignee not in entities:
-        raise InputError(f"the consignee {consignee!r} is not described under 'entities'"
-                         + _closest(consignee, entities), field=p + "transaction.consignee")
+        raise InputError(
+            f"the consignee {consignee!r} is not described under 'entities'" + _closest(consignee, entities),
+            field=p + "transaction.consignee",
+        )
     for name, ent in entities.items():
         parent = ent.get("parent")
         if parent is not None and parent not in entities:
-            raise InputError(f"the parent {parent!r} is not described under 'entities'"
-                             + _closest(parent, [n for n in entities if n != name]),
-                             field=f"{p}entities.{name}.parent")
+            raise InputError(
+                f"the parent {parent!r} is not described under 'entities'"
+                + _closest(parent, [n for n in entities if n != name]),
+                field=f"{p}entities.{name}.parent",
+            )
 
 
 def _check_ownership(entities: dict, p: str) -> None:
     """Parents must not form a cycle (an input error naming the entities in it), and a
     chain of parents has at most ``limits.MAX_OWNERSHIP_DEPTH`` links. Each entity is
     visited once: linear in the number of entities."""
-    depth: dict[str, int] = {}          # links above an entity whose chain is known
+    depth: dict[str, int] = {}  # links above an entity whose chain is known
     for start in entities:
         if start in depth:
             continue
@@ -381,7 +422,7 @@ def _check_ownership(entities: dict, p: str) -> None:
         cur = start
         while cur is not None and cur not in depth:
             if cur in on_path:
-                cycle = path[on_path[cur]:] + [cur]
+                cycle = path[on_path[cur] :] + [cur]
                 raise InputError("ownership cycle: " + " -> ".join(cycle), field=f"{p}entities.{start}.parent")
             on_path[cur] = len(path)
             path.append(cur)
@@ -391,8 +432,11 @@ def _check_ownership(entities: dict, p: str) -> None:
             above += 1
             depth[name] = above
             if above > limits.MAX_OWNERSHIP_DEPTH:
-                raise InputError(f"the chain of parents above {name} has more than {limits.MAX_OWNERSHIP_DEPTH} "
-                                 "links (the longest accepted)", field=f"{p}entities.{name}.parent")
+                raise InputError(
+                    f"the chain of parents above {name} has more than {limits.MAX_OWNERSHIP_DEPTH} "
+                    "links (the longest accepted)",
+                    field=f"{p}entities.{name}.parent",
+                )
 
 
 def apply_readings(scenario, readings: list[str]):
@@ -403,8 +447,11 @@ def apply_readings(scenario, readings: list[str]):
     for r in readings:
         topic, _, choice = r.partition("=")
         if topic not in schema.READINGS or choice not in schema.READINGS[topic]:
-            hint = (did_you_mean(choice, schema.READINGS[topic]) if topic in schema.READINGS
-                    else did_you_mean(topic, schema.READINGS))
+            hint = (
+                did_you_mean(choice, schema.READINGS[topic])
+                if topic in schema.READINGS
+                else did_you_mean(topic, schema.READINGS)
+            )
             raise InputError(f"unknown reading {r!r}{hint}; run 'pyrules readings'", field="--reading")
         chosen[topic] = choice
     return scenario.with_changes({"readings": chosen})

@@ -27,6 +27,7 @@ Types:
   enum:a|b|c -> constant, one of the listed values
   authorization -> constant, an authorization the KB declares (AIA in JSON, aia in the KB)
 """
+
 from __future__ import annotations
 
 import functools
@@ -60,8 +61,14 @@ ENTITY_FIELDS: dict[str, tuple[str, str]] = {
 ENTITY_STATUS: dict[str, tuple[str, str]] = {
     "approved_ic_designer": ("bool", "listed in Supp. No. 6 to part 740 as an approved IC designer"),
     "reports_under_743_9": ("bool", "its transactions are subject to the 743.9 foundry reporting"),
-    "applied_for_approval": ("bool", "Note 1 to 3A090.a: the IC designer has applied for approved status (Supp. No. 6 to part 740)"),
-    "applied_for_approval_on": ("date", "Note 1 to 3A090.a (3): the date it applied; its authorized status ceases 180 days later"),
+    "applied_for_approval": (
+        "bool",
+        "Note 1 to 3A090.a: the IC designer has applied for approved status (Supp. No. 6 to part 740)",
+    ),
+    "applied_for_approval_on": (
+        "date",
+        "Note 1 to 3A090.a (3): the date it applied; its authorized status ceases 180 days later",
+    ),
     "private_sector": ("bool", "a private-sector end user (740.28)"),
     "approved_osat": ("bool", "Note 1 to 3A090.a: an approved OSAT company (Supp. No. 7 to part 740)"),
     # Data center VEU, 15 CFR 748.15 (kb/data_center_veu.lp)
@@ -79,33 +86,57 @@ ITEM_FIELDS: dict[str, tuple[str, str]] = {
     "data_center": ("bool", "designed or marketed for use in a data center"),
     "designer": ("name", "the IC designer (an entity)"),
     "memory_bandwidth_gbps": ("int", "memory bandwidth in GB/s (NAC notification)"),
-    "dram_bandwidth_gbps": ("int", "total DRAM bandwidth in GB/s (742.6(b)(10)(iii)(A)(1), 91 FR 1684; "
-                                   "catalogue chips have it in kb/later_amendments.lp)"),
+    "dram_bandwidth_gbps": (
+        "int",
+        "total DRAM bandwidth in GB/s (742.6(b)(10)(iii)(A)(1), 91 FR 1684; "
+        "catalogue chips have it in kb/later_amendments.lp)",
+    ),
     "model_weights": ("name", "a model whose weights are exported (ECCN 4E091 analysis)"),
     # ECCN 4E091 model weights (kb/model_weights.lp)
     "training_ops": ("ops", "4E091: operations used to train the model, counted as the ECCN counts them"),
     "published": ("bool", "4E091: the weights are published (15 CFR 734.7(a))"),
     "derived_from_published": ("bool", "4E091: the model was trained starting from published weights"),
     "added_training_ops": ("ops", "4E091: operations added in training on top of the published weights"),
-    "synthetic_data_share_percent": ("int", "4E091 Technical Note 3: percent of the training operations spent on unpublished synthetic data from one generating model (the largest such)"),
+    "synthetic_data_share_percent": (
+        "int",
+        "4E091 Technical Note 3: percent of the training operations spent on unpublished synthetic data from one generating model (the largest such)",
+    ),
     "synthetic_generator_ops": ("ops", "4E091 Technical Note 3: the training operations of that generating model"),
     # Subject to the EAR and the FDP rules (kb/foreign_direct_product.lp)
     "foreign_produced": ("bool", "made (or, for weights, trained) outside the United States"),
     "trained_on_ear_ics": ("bool", "734.9(l): produced on a plant subject to the EAR specified in 3A090.a/4A090.a/.z"),
     "us_technology_direct_product": ("bool", "734.9(h): a direct product of specified U.S. technology or software"),
-    "us_technology_plant_product": ("bool", "734.9(h): made by a plant (or major component) that is such a direct product"),
+    "us_technology_plant_product": (
+        "bool",
+        "734.9(h): made by a plant (or major component) that is such a direct product",
+    ),
     "mask_or_die_technology": ("bool", "734.9(h): the line is technology for producing a mask or an IC wafer or die"),
     "developer": ("name", "734.9(h): the entity that developed the technology"),
     # Foundry presumption, Note 1 to 3A090.a (kb/ic_designers.lp)
-    "process_node_nm": ("int", "Note 1 to 3A090.a: the process node (nm) a logic IC is made at (16/14 nm or below: presumption)"),
+    "process_node_nm": (
+        "int",
+        "Note 1 to 3A090.a: the process node (nm) a logic IC is made at (16/14 nm or below: presumption)",
+    ),
     "non_planar": ("bool", "Note 1 to 3A090.a: the logic IC uses a non-planar transistor architecture"),
-    "transistor_count_millions": ("int", "Note 1 to 3A090.a: attested aggregated approximated transistor count, in millions"),
+    "transistor_count_millions": (
+        "int",
+        "Note 1 to 3A090.a: attested aggregated approximated transistor count, in millions",
+    ),
     "hbm": ("bool", "Note 1 to 3A090.a: the final packaged IC contains high-bandwidth memory"),
-    "attestation": ("enum:designer|fabricator|osat|none", "Note 1 to 3A090.a: who attests to rebut the foundry presumption"),
+    "attestation": (
+        "enum:designer|fabricator|osat|none",
+        "Note 1 to 3A090.a: who attests to rebut the foundry presumption",
+    ),
     "attested_by": ("name", "Note 1 to 3A090.a: the front-end fabricator or OSAT that attests (an entity)"),
     # De minimis U.S. content, 15 CFR 734.4 (kb/foreign_direct_product.lp)
-    "us_content": ("bool", "734.4: the foreign-made item incorporates (or is commingled with) controlled U.S.-origin content"),
-    "us_controlled_content_percent": ("int", "734.4: value of that content as a percentage of the item's value (Supp. No. 2 to part 734), rounded up"),
+    "us_content": (
+        "bool",
+        "734.4: the foreign-made item incorporates (or is commingled with) controlled U.S.-origin content",
+    ),
+    "us_controlled_content_percent": (
+        "int",
+        "734.4: value of that content as a percentage of the item's value (Supp. No. 2 to part 734), rounded up",
+    ),
 }
 
 # Scenario facts (fact(Name, Value)).
@@ -113,40 +144,82 @@ FACTS: dict[str, tuple[str, str]] = {
     "tier2_allocation_used_tpp": ("tpp", "TPP already counted against the destination's Tier 2 allocation"),
     "government_assurances": ("bool", "the destination gave government-to-government assurances"),
     # 4E091 and red flag 28 (kb/model_weights.lp, kb/red_flags.lp)
-    "recipient_permanent_regular_employee": ("bool", "742.6(a)(13): the deemed export recipient is a permanent regular employee of the consignee"),
-    "employee_located": ("country", "742.6(a)(13): where the permanent regular employee receives the weights (a deemed export: the United States)"),
+    "recipient_permanent_regular_employee": (
+        "bool",
+        "742.6(a)(13): the deemed export recipient is a permanent regular employee of the consignee",
+    ),
+    "employee_located": (
+        "country",
+        "742.6(a)(13): where the permanent regular employee receives the weights (a deemed export: the United States)",
+    ),
     "iaas_provider": ("bool", "red flag 28: the exporter provides IaaS or other computing services to the consignee"),
     "planned_training_ops": ("ops", "red flag 28: operations the customer's model is to be trained with"),
     # Foundry presumption, Note 1 to 3A090.a (kb/ic_designers.lp)
-    "exporter_role": ("enum:front_end_fabricator|osat|other", "Note 1 to 3A090.a: the exporter is a front-end fabricator, an OSAT company, or neither"),
+    "exporter_role": (
+        "enum:front_end_fabricator|osat|other",
+        "Note 1 to 3A090.a: the exporter is a front-end fabricator, an OSAT company, or neither",
+    ),
     # License Exceptions AIA, ACM, LPP (15 CFR 740.27-740.29)
     "eccn_furnished": ("bool", "AIA: the exporter gave the ultimate consignee the ECCN of the chips"),
     "aia_certification_obtained": ("bool", "AIA: the ultimate consignee's prior certification was obtained"),
     "storage_security_measures": ("bool", "AIA for 4E091: stored under Supp. No. 10 to part 748 paras 14, 15, 18"),
-    "ultimately_destined_outside_tier3": ("bool", "ACM: the items are ultimately destined for customers outside Tier 3"),
-    "lpp_prior_shipments_tpp": ("tpp", "LPP: TPP already shipped to this ultimate consignee under LPP this calendar year"),
-    "lpp_operator": ("name", "LPP 740.29(a): the entity (described under 'entities') that will operate the items, whose limit the shipment counts against"),
-    "ultimate_destination": ("country", "ACM / ACA: the country the items are ultimately destined for, onward from the consignee, when known"),
+    "ultimately_destined_outside_tier3": (
+        "bool",
+        "ACM: the items are ultimately destined for customers outside Tier 3",
+    ),
+    "lpp_prior_shipments_tpp": (
+        "tpp",
+        "LPP: TPP already shipped to this ultimate consignee under LPP this calendar year",
+    ),
+    "lpp_operator": (
+        "name",
+        "LPP 740.29(a): the entity (described under 'entities') that will operate the items, whose limit the shipment counts against",
+    ),
+    "ultimate_destination": (
+        "country",
+        "ACM / ACA: the country the items are ultimately destined for, onward from the consignee, when known",
+    ),
     "lpp_certification_obtained": ("bool", "LPP: the ultimate consignee's prior certification was obtained"),
     # License Exception NAC, 15 CFR 740.8(a) (kb/exception_nac_aca.lp)
     "nac_notification_submitted": ("bool", "NAC: BIS was notified of the transaction beforehand"),
-    "nac_notification_complete": ("bool", "NAC: the notification gave past-12-month approvals, memory bandwidth and aggregation intent"),
+    "nac_notification_complete": (
+        "bool",
+        "NAC: the notification gave past-12-month approvals, memory bandwidth and aggregation intent",
+    ),
     "nac_bis_no_objection": ("bool", "NAC: BIS did not object within its review period"),
     # Data center VEU, 15 CFR 748.15 (kb/data_center_veu.lp)
-    "data_center_owner_and_operator_veu": ("bool", "VEU: both the data center's owner and its operator hold VEU authorizations"),
+    "data_center_owner_and_operator_veu": (
+        "bool",
+        "VEU: both the data center's owner and its operator hold VEU authorizations",
+    ),
     "uveu_site_listed": ("bool", "UVEU: the receiving data center is listed in the UVEU authorization"),
     "uveu_site_notified": ("bool", "UVEU: BIS was notified of the (new) data center"),
     "uveu_site_notified_on": ("date", "UVEU: the date BIS was notified of the new data center"),
-    "uveu_total_compute_tpp": ("tpp", "UVEU: TPP of 3A090.a-level chips of the company group worldwide, before this shipment"),
+    "uveu_total_compute_tpp": (
+        "tpp",
+        "UVEU: TPP of 3A090.a-level chips of the company group worldwide, before this shipment",
+    ),
     "uveu_tier2_compute_tpp": ("tpp", "UVEU: of which in Tier 2 countries, before this shipment"),
     "uveu_country_compute_tpp": ("tpp", "UVEU: of which in the destination country, before this shipment"),
     "uveu_outside_us_compute_tpp": ("tpp", "UVEU: of which outside the United States, before this shipment"),
     "nveu_country": ("country", "NVEU: the country the NVEU authorization is for"),
     # Limits shared by every authorization and the hosted customer (kb/exception_scope.lp)
-    "part744_end_use": ("enum:none|section_744_23|section_744_6", "a known part 744 end use or end user: 744.23 (advanced computing, semiconductors) or 744.6 (U.S.-person activities); none if none"),
-    "hosted_customer": ("name", "AIA 740.27(b)(2) / Supp. No. 10 to part 748: the party the consignee hosts on the items (IaaS), an entity described under 'entities'"),
-    "hosted_training_ops": ("ops", "AIA / Supp. No. 10: operations of the training the hosted customer runs on the items"),
-    "nveu_installed_tpp": ("tpp", "NVEU: the company's installed base in that country (TPP of 3A090.a-level chips), before this shipment"),
+    "part744_end_use": (
+        "enum:none|section_744_23|section_744_6",
+        "a known part 744 end use or end user: 744.23 (advanced computing, semiconductors) or 744.6 (U.S.-person activities); none if none",
+    ),
+    "hosted_customer": (
+        "name",
+        "AIA 740.27(b)(2) / Supp. No. 10 to part 748: the party the consignee hosts on the items (IaaS), an entity described under 'entities'",
+    ),
+    "hosted_training_ops": (
+        "ops",
+        "AIA / Supp. No. 10: operations of the training the hosted customer runs on the items",
+    ),
+    "nveu_installed_tpp": (
+        "tpp",
+        "NVEU: the company's installed base in that country (TPP of 3A090.a-level chips), before this shipment",
+    ),
 }
 
 
@@ -266,7 +339,7 @@ PREDICATES: dict[str, str] = {
     "items[i].quantity": "item_quantity/2",
     "items[i].data_center": "item_data_center/2",
     "items[i].designer": "item_designer/2",
-    "items[i].model_weights": "item_model_name/2",   # and item_model/1
+    "items[i].model_weights": "item_model_name/2",  # and item_model/1
 }
 # A second fact some fields give: the line is model weights.
 ALSO: dict[str, str] = {"items[i].model_weights": "item_model/1"}
@@ -275,9 +348,18 @@ ALSO: dict[str, str] = {"items[i].model_weights": "item_model/1"}
 SECTION_PREDICATES = {"status": "entity_status/3", "item": "item_fact/3", "fact": "fact/2"}
 
 # Units: by type, and for the whole numbers that are not counts of units.
-TYPE_UNITS = {"tpp": "TPP", "ops": "operations", "area": "mm2 (tenths of mm2 in the KB)",
-              "date": "YYYY-MM-DD (YYYYMMDD in the KB)", "int": "", "bool": "", "name": "",
-              "country": "ISO 3166-1 alpha-2", "eccn": "", "authorization": ""}
+TYPE_UNITS = {
+    "tpp": "TPP",
+    "ops": "operations",
+    "area": "mm2 (tenths of mm2 in the KB)",
+    "date": "YYYY-MM-DD (YYYYMMDD in the KB)",
+    "int": "",
+    "bool": "",
+    "name": "",
+    "country": "ISO 3166-1 alpha-2",
+    "eccn": "",
+    "authorization": "",
+}
 UNITS: dict[str, str] = {
     "items[i].tpp": "TPP per unit",
     "items[i].quantity": "units",
@@ -287,28 +369,38 @@ UNITS: dict[str, str] = {
 # Ledger (CSV) columns: column -> field. Item columns go to the row's one item line,
 # "consignee_*" to the consignee; fact.NAME and status.NAME reach every fact and flag.
 LEDGER_COLUMNS: dict[str, str] = {
-    "action": "transaction.action", "from": "transaction.from", "to": "transaction.to",
-    "consignee": "transaction.consignee", "authorization": "transaction.authorization_claimed",
-    "via_distributor": "transaction.via_distributor", "purpose": "transaction.purpose",
-    "consignee_located": "entities.NAME.located", "consignee_headquartered": "entities.NAME.headquartered",
+    "action": "transaction.action",
+    "from": "transaction.from",
+    "to": "transaction.to",
+    "consignee": "transaction.consignee",
+    "authorization": "transaction.authorization_claimed",
+    "via_distributor": "transaction.via_distributor",
+    "purpose": "transaction.purpose",
+    "consignee_located": "entities.NAME.located",
+    "consignee_headquartered": "entities.NAME.headquartered",
     "consignee_parent": "entities.NAME.parent",
-    "chip": "items[i].chip", "eccn": "items[i].eccn", "tpp": "items[i].tpp",
-    "die_area_mm2": "items[i].die_area_mm2", "quantity": "items[i].quantity",
-    "data_center": "items[i].data_center", "designer": "items[i].designer",
+    "chip": "items[i].chip",
+    "eccn": "items[i].eccn",
+    "tpp": "items[i].tpp",
+    "die_area_mm2": "items[i].die_area_mm2",
+    "quantity": "items[i].quantity",
+    "data_center": "items[i].data_center",
+    "designer": "items[i].designer",
 }
 
 
 @dataclass(frozen=True)
 class Input:
     """One input: where it is in the JSON form and what the KB receives."""
-    section: str        # date | transaction | entity | status | item | fact
-    key: str            # the field's name in its section
-    path: str           # JSON path, NAME = an entity's name, i = an item line (from 0)
-    kind: str           # schema type (see above)
-    predicate: str      # KB predicate name/arity (kb/input.lp)
+
+    section: str  # date | transaction | entity | status | item | fact
+    key: str  # the field's name in its section
+    path: str  # JSON path, NAME = an entity's name, i = an item line (from 0)
+    kind: str  # schema type (see above)
+    predicate: str  # KB predicate name/arity (kb/input.lp)
     unit: str
     description: str
-    also: str = ""      # a second predicate the field gives (ALSO)
+    also: str = ""  # a second predicate the field gives (ALSO)
 
     @property
     def pred_name(self) -> str:
@@ -339,8 +431,17 @@ _SECTIONS = (  # section, the dict, path prefix
 
 
 def _inputs() -> tuple[Input, ...]:
-    out = [Input("date", "date", "date", "date", PREDICATES["date"], TYPE_UNITS["date"],
-                 "the date the transaction is judged on")]
+    out = [
+        Input(
+            "date",
+            "date",
+            "date",
+            "date",
+            PREDICATES["date"],
+            TYPE_UNITS["date"],
+            "the date the transaction is judged on",
+        )
+    ]
     for section, attr, prefix in _SECTIONS:
         for key, (kind, text) in globals()[attr].items():
             path = prefix + key
@@ -362,16 +463,17 @@ def by_section(section: str) -> dict[str, Input]:
 
 # Missing facts the KB names after no one field: the field that answers them.
 MISSING_ALIASES: dict[str, str] = {
-    "item_classification": "items[i].eccn",                       # the stated ECCN and the specifications disagree
+    "item_classification": "items[i].eccn",  # the stated ECCN and the specifications disagree
     "ic_designer_status": "entities.NAME.status.approved_ic_designer",
-    "item_dram_bandwidth": "items[i].dram_bandwidth_gbps",        # 742.6(b)(10)(iii)(A)(1), kb/later_amendments.lp
+    "item_dram_bandwidth": "items[i].dram_bandwidth_gbps",  # 742.6(b)(10)(iii)(A)(1), kb/later_amendments.lp
 }
 
 
 def _parts(missing) -> tuple[str, str | None, int | None, list[str]] | None:
     """A missing fact (a clingo symbol or its text) as (name, entity, item line, argument texts)."""
     import clingo
-    if isinstance(missing, str):            # as the answer writes it: headquartered(HoldCo), item_tpp(1)
+
+    if isinstance(missing, str):  # as the answer writes it: headquartered(HoldCo), item_tpp(1)
         m = re.fullmatch(r"\s*([a-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*", missing)
         if not m:
             return None
@@ -382,9 +484,14 @@ def _parts(missing) -> tuple[str, str | None, int | None, list[str]] | None:
     if missing.type != clingo.SymbolType.Function:
         return None
     syms = list(missing.arguments)
-    entity = next((a.string if a.type == clingo.SymbolType.String else a.name for a in syms
-                   if a.type == clingo.SymbolType.String
-                   or (a.type == clingo.SymbolType.Function and not a.arguments)), None)
+    entity = next(
+        (
+            a.string if a.type == clingo.SymbolType.String else a.name
+            for a in syms
+            if a.type == clingo.SymbolType.String or (a.type == clingo.SymbolType.Function and not a.arguments)
+        ),
+        None,
+    )
     item = next((a.number for a in syms if a.type == clingo.SymbolType.Number), None)
     texts = [a.string if a.type == clingo.SymbolType.String else str(a) for a in syms]
     return missing.name, entity, item, texts
@@ -394,8 +501,13 @@ def _answering_input(name: str, entity: str | None, item: int | None) -> Input |
     """The input whose field answers the missing fact ``name`` (about an entity, an item line or neither)."""
     if name in MISSING_ALIASES:
         return BY_PATH[MISSING_ALIASES[name]]
-    sections = ("item",) if item is not None else ("entity", "status") if entity is not None \
+    sections = (
+        ("item",)
+        if item is not None
+        else ("entity", "status")
+        if entity is not None
         else ("date", "transaction", "fact")
+    )
     for inp in INPUTS:
         if inp.section in sections and name in (inp.pred_name, inp.key) and not (inp.keyed and name != inp.key):
             return inp
@@ -416,7 +528,7 @@ def field_path(missing) -> str | None:
     if inp is not None:
         return inp.concrete_path(entity, item)
     if item is not None and name.startswith("item_") and len(str(item)) < 5:
-        return f"items[{item - 1}]"             # about the line as a whole
+        return f"items[{item - 1}]"  # about the line as a whole
     return None
 
 
@@ -435,8 +547,10 @@ def missing_fact_field(missing) -> tuple[str | None, str]:
     inp = _answering_input(name, entity, item)
     if inp is None:
         if name == "nveu_allocation" and len(args) == 2:
-            return None, (f"What is the national VEU allocation for {args[0]} Q{args[1]}? "
-                          "(the rule's table gives none for that quarter)")
+            return None, (
+                f"What is the national VEU allocation for {args[0]} Q{args[1]}? "
+                "(the rule's table gives none for that quarter)"
+            )
         text = name + (f"({','.join(args)})" if args else "")
         return None, text.replace("_", " ")
     q = QUESTIONS.get(name) if name in MISSING_ALIASES else None
@@ -458,6 +572,7 @@ def input_path(fact) -> str | None:
     -> ``entities.X.located``. An argument that is not a value (a variable in an
     explanation) leaves a general path (``items``)."""
     import clingo
+
     n, a = fact.name, list(fact.arguments)
 
     def text(x) -> str:
@@ -486,7 +601,7 @@ def input_path(fact) -> str | None:
         if inp.section in ("entity", "status"):
             return inp.path.replace("NAME", text(a[0])) if a else inp.path
         return inp.path
-    if n in ("entity_status", "item_fact", "fact") and len(a) >= 1:   # a field the schema does not know
+    if n in ("entity_status", "item_fact", "fact") and len(a) >= 1:  # a field the schema does not know
         if n == "fact":
             return f"facts.{text(a[0])}"
         if n == "item_fact":
@@ -500,8 +615,14 @@ def input_path(fact) -> str | None:
 # the field's section term: date, tx(Key), ent(E, Key), status(E, Key), item(I, Key),
 # fact(Key). These rules turn picks into the input facts exactly as pyrules/facts.py
 # turns the JSON form into facts.
-_SLOT = {"date": ("date", "", ""), "transaction": ("tx({k})", "", ""), "entity": ("ent(E, {k})", "E, ", ""),
-         "status": ("status(E, {k})", "E, ", "E, "), "item": ("item(I, {k})", "I, ", "I, "), "fact": ("fact({k})", "", "")}
+_SLOT = {
+    "date": ("date", "", ""),
+    "transaction": ("tx({k})", "", ""),
+    "entity": ("ent(E, {k})", "E, ", ""),
+    "status": ("status(E, {k})", "E, ", "E, "),
+    "item": ("item(I, {k})", "I, ", "I, "),
+    "fact": ("fact({k})", "", ""),
+}
 
 
 def check_mapping_program() -> str:
@@ -536,7 +657,10 @@ def _value_schema(inp: Input) -> dict[str, Any]:
     if k == "bool":
         s: dict[str, Any] = {"type": "boolean"}
     elif k in ("tpp", "ops"):
-        s = {"type": ["integer", "string"], "description": "a whole number; a string may be '1,000,000', '1.2e26' or '10^26'"}
+        s = {
+            "type": ["integer", "string"],
+            "description": "a whole number; a string may be '1,000,000', '1.2e26' or '10^26'",
+        }
     elif k == "int":
         s = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
     elif k in ("name",):
@@ -555,8 +679,7 @@ def _value_schema(inp: Input) -> dict[str, Any]:
         s = {"type": "string", "enum": k[5:].split("|")}
     else:
         raise AssertionError(k)
-    s = {**s, "description": inp.description + (f" ({inp.unit})" if inp.unit else ""),
-         "x-kb-predicate": inp.predicate}
+    s = {**s, "description": inp.description + (f" ({inp.unit})" if inp.unit else ""), "x-kb-predicate": inp.predicate}
     return {"anyOf": [s, {"type": "null"}]} if inp.section != "date" else s
 
 
@@ -564,14 +687,21 @@ def json_schema() -> dict[str, Any]:
     """A JSON Schema (draft 2020-12) of the JSON form of a scenario, from INPUTS and
     the KB's readings. pyrules/model.py remains the validator (it also checks what a
     JSON Schema cannot: a catalogue chip, ownership cycles)."""
+
     def obj(section: str) -> dict[str, Any]:
-        return {"type": "object", "additionalProperties": False,
-                "properties": {k: _value_schema(i) for k, i in by_section(section).items()}}
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {k: _value_schema(i) for k, i in by_section(section).items()},
+        }
+
     entity = obj("entity")
     entity["properties"]["status"] = obj("status")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "pyrules scenario", "type": "object", "additionalProperties": False,
+        "title": "pyrules scenario",
+        "type": "object",
+        "additionalProperties": False,
         "properties": {
             "scenario": {"type": "string", "description": "a name for the scenario"},
             "date": _value_schema(BY_PATH["date"]),
@@ -579,8 +709,11 @@ def json_schema() -> dict[str, Any]:
             "entities": {"type": "object", "additionalProperties": entity},
             "items": {"type": "array", "items": obj("item")},
             "facts": obj("fact"),
-            "readings": {"type": "object", "additionalProperties": False,
-                         "properties": {t: {"enum": list(c), "default": c[0]} for t, c in kb.readings().items()}},
+            "readings": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {t: {"enum": list(c), "default": c[0]} for t, c in kb.readings().items()},
+            },
             "questions": {"type": "array"},
             "expect": {"type": "object"},
             "view": {"enum": list(VIEWS), "default": VIEWS[0]},

@@ -29,6 +29,7 @@ Representative values are derived from the knowledge base, not listed here:
   0, each threshold of operations and one more;
 - every enumeration value, true/false for flags, and "absent" for every field.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -52,7 +53,6 @@ from pyrules.errors import InputError
 
 ENTITIES = {"C": "consignee", "P": "parent", "D": "designer"}
 DEFAULT_SAMPLES = 100
-
 
 
 def check_program_path() -> Path:
@@ -95,7 +95,11 @@ def unit_tpps() -> tuple[int, int]:
 # --------------------------------------------------------------------------- reading the KB
 def _big_values(sym: clingo.Symbol, out: set[int]) -> None:
     if sym.type == clingo.SymbolType.Function:
-        if sym.name == "n" and len(sym.arguments) == 5 and all(a.type == clingo.SymbolType.Number for a in sym.arguments):
+        if (
+            sym.name == "n"
+            and len(sym.arguments) == 5
+            and all(a.type == clingo.SymbolType.Number for a in sym.arguments)
+        ):
             out.add(from_big(sym))
             return
         for a in sym.arguments:
@@ -115,11 +119,17 @@ def _kb_has_choices_or_constraints() -> list[str]:
         t = stmt.ast_type
         if t == clingo.ast.ASTType.Rule:
             h = stmt.head
-            if h.ast_type in (clingo.ast.ASTType.Aggregate, clingo.ast.ASTType.HeadAggregate,
-                              clingo.ast.ASTType.Disjunction):
+            if h.ast_type in (
+                clingo.ast.ASTType.Aggregate,
+                clingo.ast.ASTType.HeadAggregate,
+                clingo.ast.ASTType.Disjunction,
+            ):
                 problems.append(f"choice or disjunction: {stmt}")
-            elif h.ast_type == clingo.ast.ASTType.Literal and h.atom.ast_type == clingo.ast.ASTType.BooleanConstant \
-                    and not h.atom.value:
+            elif (
+                h.ast_type == clingo.ast.ASTType.Literal
+                and h.atom.ast_type == clingo.ast.ASTType.BooleanConstant
+                and not h.atom.value
+            ):
                 problems.append(f"integrity constraint: {stmt}")
         elif t in (clingo.ast.ASTType.Minimize, clingo.ast.ASTType.External):
             problems.append(f"{t.name.lower()}: {stmt}")
@@ -143,14 +153,15 @@ def _date_text(n: int) -> str:
 # --------------------------------------------------------------------------- the space
 @dataclass
 class Slot:
-    sym: clingo.Symbol          # the slot term in pick(Slot, Value)
-    path: tuple                 # where it goes in the JSON form
-    kind: str                   # schema type of the value
-    values: list                # JSON values
+    sym: clingo.Symbol  # the slot term in pick(Slot, Value)
+    path: tuple  # where it goes in the JSON form
+    kind: str  # schema type of the value
+    values: list  # JSON values
     required: bool = False
 
     def value_symbol(self, value) -> clingo.Symbol:
         from pyrules.inputs.facts import value_symbol
+
         return value_symbol(self.kind, value)
 
 
@@ -161,10 +172,10 @@ class Space:
     eccns: list
     dates: list
     thresholds: list
-    authorizations: dict        # name -> provision
-    route_of: list              # (note argument, authorization)
-    provisions: dict            # id -> citation
-    groups: list = field(default_factory=list)   # amount bands, each grounded on its own
+    authorizations: dict  # name -> provision
+    route_of: list  # (note argument, authorization)
+    provisions: dict  # id -> citation
+    groups: list = field(default_factory=list)  # amount bands, each grounded on its own
 
     def grounded_slots(self, group) -> list:
         """The slots with the amounts of one band (quantities, unit TPPs, TPP facts)."""
@@ -193,6 +204,7 @@ class Space:
 def _reference(regime=None) -> dict:
     """Facts of the KB the space is built from: an evaluation with no scenario but a date."""
     from pyrules.engine.control import default_engine
+
     eng = default_engine()
     facts = [Function("as_of", [Number(20250601)])]
     if regime is not None:
@@ -230,10 +242,17 @@ def _build_space(regime) -> Space:
     auths = {a.arguments[0].name: a.arguments[1].name for a in by.get("authorization", [])}
     values = _Values(countries, eccns, dates, tpp_thresholds, ops_thresholds, unit_tpp, low_unit_tpp)
     slots = _slots(values, quantities)
-    return Space(slots=slots, countries=countries, eccns=eccns, dates=dates,
-                 thresholds=tpp_thresholds + ops_thresholds, authorizations=auths,
-                 route_of=_routes(auths), provisions=provisions,
-                 groups=_amount_bands(tpp_thresholds, unit_tpp, low_unit_tpp))
+    return Space(
+        slots=slots,
+        countries=countries,
+        eccns=eccns,
+        dates=dates,
+        thresholds=tpp_thresholds + ops_thresholds,
+        authorizations=auths,
+        route_of=_routes(auths),
+        provisions=provisions,
+        groups=_amount_bands(tpp_thresholds, unit_tpp, low_unit_tpp),
+    )
 
 
 def _sample_countries(by: dict, mentioned: set[str]) -> list[str]:
@@ -318,6 +337,7 @@ def _routes(auths: dict[str, str]) -> list[tuple[str, str]]:
 @dataclass
 class _Values:
     """The representative values of each kind of input."""
+
     countries: list[str]
     eccns: list[str]
     dates: list[int]
@@ -361,9 +381,15 @@ def _slots(values: _Values, quantities: list[int]) -> list[Slot]:
         if vals:
             slots.append(Slot(sym, path, kind, list(vals), False))
 
-    special = {"transaction.consignee": ["C"], "entities.NAME.parent": ["P"], "items[i].quantity": quantities,
-               "items[i].tpp": [values.low_unit_tpp, values.unit_tpp], "items[i].designer": ["D"],
-               "items[i].model_weights": ["M"], "items[i].chip": []}   # chips: covered by tpp / eccn / data_center
+    special = {
+        "transaction.consignee": ["C"],
+        "entities.NAME.parent": ["P"],
+        "items[i].quantity": quantities,
+        "items[i].tpp": [values.low_unit_tpp, values.unit_tpp],
+        "items[i].designer": ["D"],
+        "items[i].model_weights": ["M"],
+        "items[i].chip": [],
+    }  # chips: covered by tpp / eccn / data_center
 
     def values_of(inp):
         vals = special.get(inp.path)
@@ -381,8 +407,12 @@ def _slots(values: _Values, quantities: list[int]) -> list[Slot]:
             if inp.path != "entities.NAME.parent" or ename == "C":
                 add(Function("ent", [E, Function(inp.key)]), ("entities", ename, inp.key), inp.kind, values_of(inp))
         for inp in schema.by_section("status").values():
-            add(Function("status", [E, Function(inp.key)]), ("entities", ename, "status", inp.key),
-                inp.kind, values_of(inp))
+            add(
+                Function("status", [E, Function(inp.key)]),
+                ("entities", ename, "status", inp.key),
+                inp.kind,
+                values_of(inp),
+            )
     for inp in schema.by_section("item").values():
         add(Function("item", [item_one, Function(inp.key)]), ("items", 0, inp.key), inp.kind, values_of(inp))
     for inp in schema.by_section("fact").values():
@@ -398,9 +428,14 @@ def _amount_bands(tpp_thresholds: list[int], unit_tpp: int, low_unit_tpp: int) -
     groups = [{"label": "base", "quantities": [1], "unit_tpp": [low_unit_tpp, unit_tpp], "tpp_facts": [0]}]
     for v in tpp_thresholds:
         q = v // unit_tpp
-        groups.append({"label": f"{v:,} TPP",
-                       "quantities": sorted(x for x in {1, q, q + 1} if 1 <= x <= schema.MAX_QUANTITY),
-                       "unit_tpp": [unit_tpp], "tpp_facts": [0, v]})
+        groups.append(
+            {
+                "label": f"{v:,} TPP",
+                "quantities": sorted(x for x in {1, q, q + 1} if 1 <= x <= schema.MAX_QUANTITY),
+                "unit_tpp": [unit_tpp],
+                "tpp_facts": [0, v],
+            }
+        )
     return groups
 
 
@@ -456,7 +491,7 @@ def symbol_to_json(slot: Slot, sym: clingo.Symbol):
 # --------------------------------------------------------------------------- findings
 @dataclass
 class Finding:
-    kind: str                   # overlap | no_policy | never_available | tier3_reach | answer_sets
+    kind: str  # overlap | no_policy | never_available | tier3_reach | answer_sets
     id: str
     description: str
     citations: list
@@ -466,8 +501,16 @@ class Finding:
     detail: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "id": self.id, "description": self.description, "citations": self.citations,
-                "known": self.known, "reproduced": self.reproduced, "detail": self.detail, "witness": self.witness}
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "description": self.description,
+            "citations": self.citations,
+            "known": self.known,
+            "reproduced": self.reproduced,
+            "detail": self.detail,
+            "witness": self.witness,
+        }
 
 
 # Findings the rule leaves open (docs/findings.md), as kb/modes/check.lp lists them.
@@ -490,6 +533,7 @@ def evaluate_questions(scenario_json: dict, space: Space, regime=None) -> tuple[
     from pyrules.engine.control import default_engine
     from pyrules.inputs.facts import scenario_facts
     from pyrules.inputs.model import Scenario
+
     facts = scenario_facts(Scenario.from_dict(scenario_json))
     if regime is not None:
         facts = facts + regime.facts()
@@ -551,7 +595,7 @@ class Checker:
             self.solves += 1
             ctl.solve(assumptions=[lit], on_model=on_model)
             if found:
-                return found[-1]        # the last model found is the optimal (fewest fields)
+                return found[-1]  # the last model found is the optimal (fewest fields)
         return None
 
     def _witness_json(self, goal, picks, label) -> dict:
@@ -573,10 +617,14 @@ class Checker:
                 continue
             p1, p2 = goal.arguments[0].name, goal.arguments[1].name
             fid = f"overlap:{p1}/{p2}"
-            f = Finding("overlap", fid,
-                        f"The wordings of {p1} and {p2} both apply and the rule states no precedence "
-                        f"(no reading chosen resolves them: no licensing policy)",
-                        [self._cite(p1), self._cite(p2)], known=fid in known_findings())
+            f = Finding(
+                "overlap",
+                fid,
+                f"The wordings of {p1} and {p2} both apply and the rule states no precedence "
+                f"(no reading chosen resolves them: no licensing policy)",
+                [self._cite(p1), self._cite(p2)],
+                known=fid in known_findings(),
+            )
             f.witness = self._witness_json(goal, picks, f"{p1} and {p2} overlap")
             self._confirm(f, goal)
             out.append(f)
@@ -587,16 +635,21 @@ class Checker:
         picks = self.witness(goal)
         if picks is None:
             return []
-        f = Finding("no_policy", "no_policy",
-                    "A licence is required and no fact is missing, yet no licensing policy applies",
-                    [])
+        f = Finding(
+            "no_policy",
+            "no_policy",
+            "A licence is required and no fact is missing, yet no licensing policy applies",
+            [],
+        )
         f.witness = self._witness_json(goal, picks, "licence required, no policy")
         self._confirm(f, goal)
         # cite the requirements that apply in the witness
         d = _evaluate(f.witness, self.regime)
         f.citations = sorted({c["citation"] for c in d.controls})
-        f.detail = {"controls": sorted({c["provision"] for c in d.controls}),
-                    "items": [it.get("eccn") for it in d.items]}
+        f.detail = {
+            "controls": sorted({c["provision"] for c in d.controls}),
+            "items": [it.get("eccn") for it in d.items],
+        }
         f.id = "no_policy:" + ",".join(f.detail["controls"])
         f.known = f.id in known_findings()
         return [f]
@@ -609,9 +662,15 @@ class Checker:
             reachable[a] = picks is not None
             if picks is None:
                 fid = f"never_available:{a}"
-                out.append(Finding("never_available", fid,
-                                   f"Authorization {a.upper()} is not available for any transaction of the space",
-                                   [self._cite(prov)], known=fid in known_findings()))
+                out.append(
+                    Finding(
+                        "never_available",
+                        fid,
+                        f"Authorization {a.upper()} is not available for any transaction of the space",
+                        [self._cite(prov)],
+                        known=fid in known_findings(),
+                    )
+                )
         return out, reachable
 
     def tier3_reach(self) -> list[Finding]:
@@ -623,11 +682,15 @@ class Checker:
                 if picks is None:
                     continue
                 fid = f"tier3_reach:{a}/{role}"
-                f = Finding("tier3_reach", fid,
-                            f"Authorization {a.upper()} is available to a consignee tied to Tier 3 ({role.replace('_', ' ')}) "
-                            f"and its file declares no Tier 3 route",
-                            [self._cite(prov), self._cite("tier3")], known=fid in known_findings(),
-                            detail={"authorization": a, "tie": role})
+                f = Finding(
+                    "tier3_reach",
+                    fid,
+                    f"Authorization {a.upper()} is available to a consignee tied to Tier 3 ({role.replace('_', ' ')}) "
+                    f"and its file declares no Tier 3 route",
+                    [self._cite(prov), self._cite("tier3")],
+                    known=fid in known_findings(),
+                    detail={"authorization": a, "tie": role},
+                )
                 f.witness = self._witness_json(goal, picks, f"{a.upper()} available, {role} in Tier 3")
                 self._confirm(f, goal)
                 out.append(f)
@@ -639,6 +702,7 @@ class Checker:
 
 def _evaluate(scenario_json: dict, regime=None):
     from pyrules.engine.control import default_engine
+
     return default_engine().evaluate(scenario_json, regime=regime)
 
 
@@ -646,6 +710,7 @@ def _evaluate(scenario_json: dict, regime=None):
 def sample_scenarios(space: Space, n: int, seed: int = 0) -> list[dict]:
     """n concrete scenarios drawn at random from the space (each field absent or one of its values)."""
     from pyrules.inputs.model import Scenario
+
     rng = random.Random(seed)
     out: list[dict] = []
     tries = 0
@@ -657,12 +722,15 @@ def sample_scenarios(space: Space, n: int, seed: int = 0) -> list[dict]:
                 continue
             picks[s.sym] = s.value_symbol(rng.choice(s.values))
         # the parent and the designer are described only when referred to, as in the ASP space
-        refs = {"C": Function("tx", [Function("consignee")]) in picks,
-                "P": Function("ent", [String("C"), Function("parent")]) in picks and
-                Function("tx", [Function("consignee")]) in picks,
-                "D": Function("item", [Number(1), Function("designer")]) in picks}
-        picks = {k: v for k, v in picks.items()
-                 if not (k.name in ("ent", "status") and not refs[k.arguments[0].string])}
+        refs = {
+            "C": Function("tx", [Function("consignee")]) in picks,
+            "P": Function("ent", [String("C"), Function("parent")]) in picks
+            and Function("tx", [Function("consignee")]) in picks,
+            "D": Function("item", [Number(1), Function("designer")]) in picks,
+        }
+        picks = {
+            k: v for k, v in picks.items() if not (k.name in ("ent", "status") and not refs[k.arguments[0].string])
+        }
         sc = picks_to_json(picks, space, f"sample {len(out) + 1}")
         try:
             Scenario.from_dict(sc)
@@ -699,7 +767,7 @@ def stratification_report() -> dict:
                 body_atoms(node.atom, n, acc)
                 return
             if node.ast_type in (clingo.ast.ASTType.BodyAggregate, clingo.ast.ASTType.Aggregate):
-                negated = True      # aggregates are treated as non-monotone
+                negated = True  # aggregates are treated as non-monotone
             if node.ast_type == clingo.ast.ASTType.ConditionalLiteral:
                 body_atoms(node.literal, negated, acc)
                 for c in node.condition:
@@ -730,10 +798,14 @@ def stratification_report() -> dict:
     clingo.ast.parse_string(kb.kb_text(), on_stmt)
     sccs = _sccs(edges)
     comp = {v: i for i, c in enumerate(sccs) for v in c}
-    cycles = sorted({tuple(sorted(sccs[comp[a]])) for a, b in neg if comp.get(a) is not None and comp.get(a) == comp.get(b)})
-    return {"kb_statements_against_one_answer_set": problems,
-            "negative_cycles_between_predicates": [list(c) for c in cycles],
-            "stratified_at_predicate_level": not cycles and not problems}
+    cycles = sorted(
+        {tuple(sorted(sccs[comp[a]])) for a, b in neg if comp.get(a) is not None and comp.get(a) == comp.get(b)}
+    )
+    return {
+        "kb_statements_against_one_answer_set": problems,
+        "negative_cycles_between_predicates": [list(c) for c in cycles],
+        "stratified_at_predicate_level": not cycles and not problems,
+    }
 
 
 def _sccs(edges: dict) -> list:
@@ -744,14 +816,18 @@ def _sccs(edges: dict) -> list:
         if root in index:
             continue
         work = [(root, iter(sorted(edges.get(root, ()))))]
-        index[root] = low[root] = counter[0]; counter[0] += 1
-        stack.append(root); on.add(root)
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on.add(root)
         while work:
             v, it = work[-1]
             for w in it:
                 if w not in index:
-                    index[w] = low[w] = counter[0]; counter[0] += 1
-                    stack.append(w); on.add(w)
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on.add(w)
                     work.append((w, iter(sorted(edges.get(w, ())))))
                     break
                 if w in on:
@@ -763,7 +839,9 @@ def _sccs(edges: dict) -> list:
                 if low[v] == index[v]:
                     comp = []
                     while True:
-                        w = stack.pop(); on.discard(w); comp.append(w)
+                        w = stack.pop()
+                        on.discard(w)
+                        comp.append(w)
                         if w == v:
                             break
                     out.append(comp)
@@ -776,6 +854,7 @@ def answer_set_findings(space: Space, samples: int, regime=None) -> tuple[list[F
     from pyrules.inputs.model import Scenario
     from pyrules.engine.batch import count_answer_sets
     from pyrules.inputs.facts import scenario_terms
+
     eng = default_engine()
     out: list[Finding] = []
     counts = {0: 0, 1: 0, 2: 0}
@@ -794,9 +873,17 @@ def answer_set_findings(space: Space, samples: int, regime=None) -> tuple[list[F
         counts[min(n, 2)] += 1
         if n != 1:
             fid = f"answer_sets:{len(out) + 1}"
-            out.append(Finding("answer_sets", fid,
-                               f"The knowledge base gives {'no' if n == 0 else 'more than one'} answer set",
-                               [], witness=sc, reproduced=True, detail={"answer_sets": n}))
+            out.append(
+                Finding(
+                    "answer_sets",
+                    fid,
+                    f"The knowledge base gives {'no' if n == 0 else 'more than one'} answer set",
+                    [],
+                    witness=sc,
+                    reproduced=True,
+                    detail={"answer_sets": n},
+                )
+            )
     return out, {"sampled": sum(counts.values()), "exactly_one": counts[1], "none": counts[0], "several": counts[2]}
 
 
@@ -826,17 +913,24 @@ def run_check(samples: int = DEFAULT_SAMPLES, regime=None) -> dict:
     timings["total"] = round(time.perf_counter() - t0, 3)
     return {
         "format_version": 1,
-        "space": {"countries": space.countries, "eccns": space.eccns,
-                  "dates": [_date_text(d) for d in space.dates],
-                  "slots": len(space.slots), "scenarios": space.size(),
-                  "authorizations": sorted(space.authorizations)},
+        "space": {
+            "countries": space.countries,
+            "eccns": space.eccns,
+            "dates": [_date_text(d) for d in space.dates],
+            "slots": len(space.slots),
+            "scenarios": space.size(),
+            "authorizations": sorted(space.authorizations),
+        },
         "findings": [f.to_json() for f in findings],
         "authorizations_reachable": reachable,
         "answer_sets": {"structure": structure, "samples": sample_counts},
-        "summary": {"findings": len(findings), "new": sum(not f.known for f in findings),
-                    "known": sum(f.known for f in findings),
-                    "by_kind": _count(f.kind for f in findings),
-                    "all_witnesses_reproduce": all(f.reproduced is not False for f in findings)},
+        "summary": {
+            "findings": len(findings),
+            "new": sum(not f.known for f in findings),
+            "known": sum(f.known for f in findings),
+            "by_kind": _count(f.kind for f in findings),
+            "all_witnesses_reproduce": all(f.reproduced is not False for f in findings),
+        },
         "timings_seconds": timings,
     }
 
@@ -866,8 +960,10 @@ def write_witnesses(result: dict, directory) -> list[Path]:
 def check_text(result: dict) -> str:
     out = []
     sp = result["space"]
-    out.append(f"Consistency check of the abstract space: {sp['scenarios']:.3g} scenarios "
-               f"({sp['slots']} fields; countries {', '.join(sp['countries'])}; ECCNs {', '.join(sp['eccns'])})")
+    out.append(
+        f"Consistency check of the abstract space: {sp['scenarios']:.3g} scenarios "
+        f"({sp['slots']} fields; countries {', '.join(sp['countries'])}; ECCNs {', '.join(sp['eccns'])})"
+    )
     for f in result["findings"]:
         tag = "known" if f["known"] else "NEW"
         rep = {True: "witness reproduces", False: "WITNESS DOES NOT REPRODUCE", None: "no witness"}[f["reproduced"]]
@@ -876,18 +972,26 @@ def check_text(result: dict) -> str:
             out.append(f"        citations: {'; '.join(f['citations'])}")
         out.append(f"        {rep}" + (f" ({f['witness_file']})" if f.get("witness_file") else ""))
     r = result["authorizations_reachable"]
-    out.append("Authorizations available somewhere in the space: "
-               + ", ".join(a.upper() for a, ok in sorted(r.items()) if ok)
-               + ("; never: " + ", ".join(a.upper() for a, ok in sorted(r.items()) if not ok)
-                  if not all(r.values()) else ""))
+    out.append(
+        "Authorizations available somewhere in the space: "
+        + ", ".join(a.upper() for a, ok in sorted(r.items()) if ok)
+        + ("; never: " + ", ".join(a.upper() for a, ok in sorted(r.items()) if not ok) if not all(r.values()) else "")
+    )
     st = result["answer_sets"]
     s = st["samples"]
-    out.append(f"One answer set: {s['exactly_one']} of {s['sampled']} sampled scenarios have exactly one; "
-               f"predicate-level stratification: {'yes' if st['structure']['stratified_at_predicate_level'] else 'no'}"
-               + ("" if st["structure"]["stratified_at_predicate_level"] else
-                  f" (negative cycles: {st['structure']['negative_cycles_between_predicates']}; "
-                  f"statements: {st['structure']['kb_statements_against_one_answer_set']})"))
+    out.append(
+        f"One answer set: {s['exactly_one']} of {s['sampled']} sampled scenarios have exactly one; "
+        f"predicate-level stratification: {'yes' if st['structure']['stratified_at_predicate_level'] else 'no'}"
+        + (
+            ""
+            if st["structure"]["stratified_at_predicate_level"]
+            else f" (negative cycles: {st['structure']['negative_cycles_between_predicates']}; "
+            f"statements: {st['structure']['kb_statements_against_one_answer_set']})"
+        )
+    )
     sm = result["summary"]
-    out.append(f"Summary: {sm['findings']} findings ({sm['new']} new, {sm['known']} known) in "
-               f"{result['timings_seconds']['total']:.1f} s")
+    out.append(
+        f"Summary: {sm['findings']} findings ({sm['new']} new, {sm['known']} known) in "
+        f"{result['timings_seconds']['total']:.1f} s"
+    )
     return "\n".join(out)

@@ -22,6 +22,7 @@ Every key is optional and compared with the answer ``pyrules ask --json`` gives:
 
 This module checks; it decides nothing about the law.
 """
+
 from __future__ import annotations
 
 import json
@@ -80,12 +81,16 @@ def compare(expect: dict, answer: dict) -> list[str]:
             for name, spec in wanted.items():
                 got = by_name.get(name.lower())
                 if got is None:
-                    out.append(f"authorizations.{name}: expected it to be weighed; the answer weighs "
-                               f"{_show(sorted(a['name'] for a in answer.get('authorizations', [])))}")
+                    out.append(
+                        f"authorizations.{name}: expected it to be weighed; the answer weighs "
+                        f"{_show(sorted(a['name'] for a in answer.get('authorizations', [])))}"
+                    )
                     continue
                 if "available" in spec and got["available"] != spec["available"]:
-                    out.append(f"authorizations.{name}.available: expected {_show(spec['available'])}, "
-                               f"got {_show(got['available'])}")
+                    out.append(
+                        f"authorizations.{name}.available: expected {_show(spec['available'])}, "
+                        f"got {_show(got['available'])}"
+                    )
                 for kind, answer_key in (("failed", "failed_conditions"), ("undecided", "undecided_conditions")):
                     have = [c["condition"] for c in got.get(answer_key, [])]
                     for cond in spec.get(kind, []):
@@ -113,6 +118,7 @@ def run_cases(paths, *, evaluate_options: dict | None = None, require_expect: bo
     corpus states the outcome of every case)."""
     from pyrules.engine.control import default_engine
     from pyrules.inputs.loader import load_scenarios
+
     engine = default_engine()
     results = []
     for path, scenario in load_scenarios(paths):
@@ -140,4 +146,3 @@ def report(results: list[CaseResult]) -> str:
     passed = sum(r.passed for r in results)
     lines.append(f"{passed} passed, {len(results) - passed} failed")
     return "\n".join(lines)
-

@@ -32,6 +32,7 @@ Leaves are labelled
 Bookkeeping predicates (helpers such as ``has_parent``, ``hq_known``,
 ``addend``, ``total``) are collapsed: their own reasons take their place.
 """
+
 from __future__ import annotations
 
 import re
@@ -91,15 +92,15 @@ class RuleInfo:
 
 @dataclass
 class Program:
-    text: str                      # the twins (added to the knowledge base: the fallback)
+    text: str  # the twins (added to the knowledge base: the fallback)
     rules: list[RuleInfo]
     bookkeeping: set[tuple[str, int]]
-    inputs: set[str]               # input predicate names (kb/input.lp)
+    inputs: set[str]  # input predicate names (kb/input.lp)
     shown: set[tuple[str, int]]
-    whole: str = ""                # the knowledge base rewritten: each rule body grounded once
+    whole: str = ""  # the knowledge base rewritten: each rule body grounded once
     twin_sigs: list = field(default_factory=list)  # _w<k> -> (name, arity) of the head
     twin_names: dict = field(default_factory=dict)  # "_w<k>" -> (name, arity)
-    twin_of: dict = field(default_factory=dict)     # (name, arity) -> "_w<k>"
+    twin_of: dict = field(default_factory=dict)  # (name, arity) -> "_w<k>"
     whole_ast: list = field(default_factory=list)  # ``whole`` parsed once: adding statements beats reparsing
     _pruned: dict = field(default_factory=dict, repr=False)  # input signatures -> the statements kept
     _rules: list = field(default_factory=list, repr=False)
@@ -115,6 +116,7 @@ class Program:
         if kept is None:
             if not self._rule_sigs:
                 from pyrules.engine.control import _rule_signatures
+
                 self._others = [st for st in self.whole_ast if st.ast_type != ast.ASTType.Rule]
                 self._rules = [st for st in self.whole_ast if st.ast_type == ast.ASTType.Rule]
                 self._rule_sigs = _rule_signatures(self.whole, self._rules)
@@ -220,11 +222,12 @@ def _valid(rule_text: str) -> bool:
 @dataclass
 class _Parsed:
     """The knowledge base as statements, with what its heads and declarations say."""
-    stmts: list[tuple[str, Any]]                 # (file name, statement), in file order
-    lines: dict[str, list[str]]                  # file name -> its lines (for the comments)
-    defined: dict[tuple[str, int], list]         # head signature -> the rules defining it
-    shown: set[tuple[str, int]]                  # #show signatures
-    inputs: set[str]                             # input predicate names (kb/input.lp)
+
+    stmts: list[tuple[str, Any]]  # (file name, statement), in file order
+    lines: dict[str, list[str]]  # file name -> its lines (for the comments)
+    defined: dict[tuple[str, int], list]  # head signature -> the rules defining it
+    shown: set[tuple[str, int]]  # #show signatures
+    inputs: set[str]  # input predicate names (kb/input.lp)
 
 
 def _parse_kb(files: list[tuple[str, str]]) -> _Parsed:
@@ -264,10 +267,19 @@ def _bookkeeping(kbp: _Parsed) -> tuple[set[tuple[str, int]], dict[tuple[str, in
             continue
         simple = True
         for r in rules:
-            pos = [lit for lit in r.body if lit.ast_type == ast.ASTType.Literal and lit.sign == ast.Sign.NoSign
-                   and lit.atom.ast_type == ast.ASTType.SymbolicAtom]
-            rest = [lit for lit in r.body if lit not in pos and not (
-                lit.ast_type == ast.ASTType.Literal and lit.atom.ast_type == ast.ASTType.Comparison)]
+            pos = [
+                lit
+                for lit in r.body
+                if lit.ast_type == ast.ASTType.Literal
+                and lit.sign == ast.Sign.NoSign
+                and lit.atom.ast_type == ast.ASTType.SymbolicAtom
+            ]
+            rest = [
+                lit
+                for lit in r.body
+                if lit not in pos
+                and not (lit.ast_type == ast.ASTType.Literal and lit.atom.ast_type == ast.ASTType.Comparison)
+            ]
             if len(pos) != 1 or rest:
                 simple = False
                 break
@@ -314,8 +326,11 @@ def _reachable(kbp: _Parsed) -> set[tuple[str, int]]:
         for r in rules:
             for lit in r.body:
                 for n in _walk(lit):
-                    if n.ast_type == ast.ASTType.Literal and n.sign == ast.Sign.NoSign \
-                            and n.atom.ast_type == ast.ASTType.SymbolicAtom:
+                    if (
+                        n.ast_type == ast.ASTType.Literal
+                        and n.sign == ast.Sign.NoSign
+                        and n.atom.ast_type == ast.ASTType.SymbolicAtom
+                    ):
                         s = _term_sig(n.atom.symbol)
                         if s is not None:
                             ds.add(s)
@@ -332,28 +347,36 @@ def _reachable(kbp: _Parsed) -> set[tuple[str, int]]:
 @dataclass
 class _Body:
     """A rule body sorted by what explain does with each literal."""
-    literals: list                  # the body, anonymous variables of positive literals named
-    pos: list                       # positive symbolic literals
-    neg: list                       # the atoms denied by negative literals (through projections)
-    cmps: list                      # comparisons
-    aggs: list                      # aggregates and conditional literals
-    agg_bound: set[str]             # variables bound by an aggregate's guards
-    globals: list[str]              # the rule's global variables (outside aggregates)
-    anon: Any                       # the renamer of anonymous variables (reused for the aggregates)
+
+    literals: list  # the body, anonymous variables of positive literals named
+    pos: list  # positive symbolic literals
+    neg: list  # the atoms denied by negative literals (through projections)
+    cmps: list  # comparisons
+    aggs: list  # aggregates and conditional literals
+    agg_bound: set[str]  # variables bound by an aggregate's guards
+    globals: list[str]  # the rule's global variables (outside aggregates)
+    anon: Any  # the renamer of anonymous variables (reused for the aggregates)
 
 
 def _split_body(s, projections) -> _Body:
     """Sort a rule's body literals into positive atoms, denied atoms, comparisons and
     aggregates, and collect the rule's global variables in order of appearance."""
     anon = _Subst({}, rename_anon=True)
-    body = [anon.visit(lit) if lit.ast_type == ast.ASTType.Literal and lit.sign == ast.Sign.NoSign
-            and lit.atom.ast_type == ast.ASTType.SymbolicAtom else lit for lit in s.body]
+    body = [
+        anon.visit(lit)
+        if lit.ast_type == ast.ASTType.Literal
+        and lit.sign == ast.Sign.NoSign
+        and lit.atom.ast_type == ast.ASTType.SymbolicAtom
+        else lit
+        for lit in s.body
+    ]
     b = _Body(body, [], [], [], [], set(), [], anon)
 
     def add_vars(node) -> None:
         for v in _variables(node):
             if v not in b.globals:
                 b.globals.append(v)
+
     for lit in body:
         if lit.ast_type == ast.ASTType.Literal:
             a = lit.atom
@@ -395,12 +418,27 @@ def _twin_rule(s, info: RuleInfo, b: _Body, wname: str) -> str:
             return f
         slots.append(term)
         return _slot(len(slots) - 1)
+
     info.pos = [spec(lit.atom.symbol) for lit in b.pos]
     info.neg = [spec(t) for t in b.neg]
     info.cmp_index = [[index[v] for v in vs] for _, vs in info.comparisons]
     info.g_index = [index[v] for v in _aggregate_key(b)]
-    twin = ast.Rule(loc, ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, wname, [
-        ast.SymbolicTerm(loc, clingo.Number(info.id)), s.head.atom.symbol, _tuple(loc, slots)], 0))), b.literals)
+    twin = ast.Rule(
+        loc,
+        ast.Literal(
+            loc,
+            ast.Sign.NoSign,
+            ast.SymbolicAtom(
+                ast.Function(
+                    loc,
+                    wname,
+                    [ast.SymbolicTerm(loc, clingo.Number(info.id)), s.head.atom.symbol, _tuple(loc, slots)],
+                    0,
+                )
+            ),
+        ),
+        b.literals,
+    )
     return str(twin)
 
 
@@ -430,10 +468,20 @@ def _whyagg_rules(s, rid: int, b: _Body) -> list[str]:
             cond = list(el.condition) if hasattr(el, "condition") else []
             cond = [b.anon.visit(c) for c in cond]
             for c in cond:
-                if c.ast_type == ast.ASTType.Literal and c.sign == ast.Sign.NoSign \
-                        and c.atom.ast_type == ast.ASTType.SymbolicAtom:
-                    h = ast.Literal(loc, ast.Sign.NoSign, ast.SymbolicAtom(ast.Function(loc, _WHYAGG, [
-                        ast.SymbolicTerm(loc, clingo.Number(rid)), g_term, c.atom.symbol], 0)))
+                if (
+                    c.ast_type == ast.ASTType.Literal
+                    and c.sign == ast.Sign.NoSign
+                    and c.atom.ast_type == ast.ASTType.SymbolicAtom
+                ):
+                    h = ast.Literal(
+                        loc,
+                        ast.Sign.NoSign,
+                        ast.SymbolicAtom(
+                            ast.Function(
+                                loc, _WHYAGG, [ast.SymbolicTerm(loc, clingo.Number(rid)), g_term, c.atom.symbol], 0
+                            )
+                        ),
+                    )
                     text = str(ast.Rule(loc, h, cond + outer))
                     if _valid(text):
                         out.append(text)
@@ -459,8 +507,8 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
     kbp = _parse_kb(files)
     bookkeeping, projections = _bookkeeping(kbp)
     reachable = _reachable(kbp)
-    out: list[str] = []          # the twins: added to the knowledge base (fallback)
-    whole: list[str] = []        # the knowledge base with each reachable rule replaced by its twin
+    out: list[str] = []  # the twins: added to the knowledge base (fallback)
+    whole: list[str] = []  # the knowledge base with each reachable rule replaced by its twin
     derived_sigs: list[tuple[str, int]] = []
     infos: list[RuleInfo] = []
     for name, s in kbp.stmts:
@@ -480,16 +528,25 @@ def _build_program(files: list[tuple[str, str]]) -> Program:
         whole += [twin] + aggs
         infos.append(info)
     rules, shows = _projection_rules(derived_sigs)
-    whole += [x for pair in zip(rules, shows) for x in pair] + shows[len(rules):]
+    whole += [x for pair in zip(rules, shows) for x in pair] + shows[len(rules) :]
     out += shows
-    return Program("\n".join(out), infos, bookkeeping, kbp.inputs, kbp.shown, "\n".join(whole), derived_sigs,
-                   {f"_w{k}": sig for k, sig in enumerate(derived_sigs)},
-                   {sig: f"_w{k}" for k, sig in enumerate(derived_sigs)})
+    return Program(
+        "\n".join(out),
+        infos,
+        bookkeeping,
+        kbp.inputs,
+        kbp.shown,
+        "\n".join(whole),
+        derived_sigs,
+        {f"_w{k}": sig for k, sig in enumerate(derived_sigs)},
+        {sig: f"_w{k}" for k, sig in enumerate(derived_sigs)},
+    )
 
 
 def _slot(i: int):
     def f(vals):
         return vals[i]
+
     return f
 
 
@@ -594,7 +651,7 @@ def top_args(text: str) -> tuple[str, list[str]]:
         elif c == "," and depth == 0:
             args.append(text[start:j])
             start = j + 1
-    args.append(text[start:len(text) - 1])
+    args.append(text[start : len(text) - 1])
     return name, args
 
 
@@ -627,7 +684,7 @@ class _Instance:
     pos: tuple
     neg: tuple
     cmps: tuple
-    g: Any                          # key of the tuple of the rule's global variables (aggregates only)
+    g: Any  # key of the tuple of the rule's global variables (aggregates only)
 
 
 # Per-process memos of what clingo symbols say about themselves. clingo interns its
@@ -636,12 +693,12 @@ class _Instance:
 # nothing of any scenario but the terms themselves, and are cleared when they grow large.
 _HAS_REP = hasattr(clingo.Number(0), "_rep")
 _MEMO_LIMIT = 500_000
-_NAMES: dict = {}     # model atom -> predicate name
-_SIGS: dict = {}      # symbol -> (name, arity), or None for numbers and strings
-_TWINS: dict = {}     # twin atom -> (key of its head, _Instance)
-_AGGS: dict = {}      # _whyagg atom -> (rule id, key of G, atom)
-_TEXTS: dict = {}     # atom -> (clingo's text, readable text, top-level arguments)
-_FIELDS: dict = {}    # input fact -> its field (schema.input_path)
+_NAMES: dict = {}  # model atom -> predicate name
+_SIGS: dict = {}  # symbol -> (name, arity), or None for numbers and strings
+_TWINS: dict = {}  # twin atom -> (key of its head, _Instance)
+_AGGS: dict = {}  # _whyagg atom -> (rule id, key of G, atom)
+_TEXTS: dict = {}  # atom -> (clingo's text, readable text, top-level arguments)
+_FIELDS: dict = {}  # input fact -> its field (schema.input_path)
 
 
 def _key(sym: clingo.Symbol):
@@ -672,8 +729,13 @@ def _twin(prog: Program, w: clingo.Symbol) -> tuple[Any, _Instance]:
         info = prog.rules[rid.number]
         v = vals.arguments
         g = _key(clingo.Tuple_([v[i] for i in info.g_index])) if info.aggregates else None
-        inst = _Instance(rid.number, tuple(f(v) for f in info.pos), tuple(f(v) for f in info.neg),
-                         tuple([v[i] for i in ix] for ix in info.cmp_index), g)
+        inst = _Instance(
+            rid.number,
+            tuple(f(v) for f in info.pos),
+            tuple(f(v) for f in info.neg),
+            tuple([v[i] for i in ix] for ix in info.cmp_index),
+            g,
+        )
         t = _TWINS[k] = (_key(head), inst)
     return t
 
@@ -681,13 +743,20 @@ def _twin(prog: Program, w: clingo.Symbol) -> tuple[Any, _Instance]:
 class _Builder:
     """Builds trees on demand: only the twins of the predicates reached are decoded."""
 
-    def __init__(self, prog: Program, by_name: dict[str, list[clingo.Symbol]], raw: dict,
-                 whyagg: list[clingo.Symbol], given: set[clingo.Symbol], assumed: set[clingo.Symbol]):
+    def __init__(
+        self,
+        prog: Program,
+        by_name: dict[str, list[clingo.Symbol]],
+        raw: dict,
+        whyagg: list[clingo.Symbol],
+        given: set[clingo.Symbol],
+        assumed: set[clingo.Symbol],
+    ):
         self.p, self.given, self.assumed = prog, given, assumed
         self.provisions = kb.provisions()
-        self.raw = raw                      # "_w<k>" -> raw twin atoms, not yet decoded
-        self.twin_of = prog.twin_of         # (name, arity) -> "_w<k>"
-        self.inst: dict[Any, list[_Instance]] = {}   # key of a head -> its instances, model order
+        self.raw = raw  # "_w<k>" -> raw twin atoms, not yet decoded
+        self.twin_of = prog.twin_of  # (name, arity) -> "_w<k>"
+        self.inst: dict[Any, list[_Instance]] = {}  # key of a head -> its instances, model order
         self.decoded: set = set()
         self.agg: dict[tuple[int, Any], list[clingo.Symbol]] = {}
         for w in whyagg:
@@ -709,8 +778,9 @@ class _Builder:
                 self.auth[str(a[0])] = a[1].name
         # The fields the answer names as missing (missing_fact/1): an absent input fact
         # of one of them is "missing", any other absent input fact "defaulted".
-        self.missing_fields = {schema.field_path(s.arguments[0]) for s in by_name.get("missing_fact", ())
-                               if len(s.arguments) == 1} - {None}
+        self.missing_fields = {
+            schema.field_path(s.arguments[0]) for s in by_name.get("missing_fact", ()) if len(s.arguments) == 1
+        } - {None}
         self.support: dict[clingo.Symbol, _Instance] = {}
         self.rank: dict[clingo.Symbol, float] = {}
         self.expanded: set[clingo.Symbol] = set()
@@ -784,8 +854,13 @@ class _Builder:
         t = _texts(sym)
         key = t[0]
         pid = self.provision_of(key, t[2])
-        node = {"atom": key, "text": text or t[1], "kind": kind,
-                "provision": pid, "citation": self.provisions[pid]["citation"] if pid else None}
+        node = {
+            "atom": key,
+            "text": text or t[1],
+            "kind": kind,
+            "provision": pid,
+            "citation": self.provisions[pid]["citation"] if pid else None,
+        }
         return node
 
     def node(self, sym: clingo.Symbol) -> dict:
@@ -907,10 +982,11 @@ def _statement(sym: clingo.Symbol, section: str) -> str:
         return f"Obligation: {a[2]}"
     if n == "missing_fact":
         return f"Missing fact: {a[0]}"
-    if n == "reading_matters":      # the topic's plain title (reading_title/2), then its name
+    if n == "reading_matters":  # the topic's plain title (reading_title/2), then its name
         return f"Reading matters: {kb.reading_title(a[0])} ({atom_text(sym)})"
-    if n == "item_outside_rule":    # the reason in words (outside_reason_text/2)
+    if n == "item_outside_rule":  # the reason in words (outside_reason_text/2)
         from pyrules.output.determination import fill_text
+
         why = kb.outside_reason_texts().get(a[1], a[1].replace("_", " "))
         return f"Item {a[0]} is outside the rule: {fill_text(why, {}, kb.key_dates())}"
     return f"{section[0].upper()}{section[1:]}: {atom_text(sym)}"
@@ -922,8 +998,12 @@ class Explanation:
     conclusions: list[dict]
 
     def to_json(self) -> dict:
-        return {"format_version": EXPLANATION_FORMAT_VERSION, "scenario": self.scenario,
-                "labels": LABELS, "conclusions": self.conclusions}
+        return {
+            "format_version": EXPLANATION_FORMAT_VERSION,
+            "scenario": self.scenario,
+            "labels": LABELS,
+            "conclusions": self.conclusions,
+        }
 
     def nodes(self) -> Iterator[dict]:
         """Every node of every tree, depth first."""
@@ -957,7 +1037,7 @@ def _render(n: dict, out: list[str], indent: str) -> None:
         rep = "  (explained above)" if n.get("repeated") else ""
         out.append(f"{indent}{n['text']}{cite}{where}{rep}")
         if n.get("rule", {}).get("comment") and not n.get("repeated"):
-            out.append(f"{indent}    \"{n['rule']['comment']}\"")
+            out.append(f'{indent}    "{n["rule"]["comment"]}"')
     elif kind in ("given", "assumed"):
         f = f" ({n['field']})" if n.get("field") else ""
         out.append(f"{indent}{n['text']}{cite}  -- {kind}{f}")
@@ -983,6 +1063,7 @@ def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[cling
     knowledge base plus the twins is used instead."""
     from pyrules.engine.arithmetic import Arithmetic
     from pyrules.engine.control import KnowledgeBaseError, _release, default_engine
+
     if engine is None and _WHOLE_OK.get(id(prog), True):
         try:
             ctl = clingo.Control(["--warn=none", "--models=2"])
@@ -1006,14 +1087,16 @@ def _solve(prog: Program, facts: list[clingo.Symbol], engine=None) -> list[cling
     return (engine or default_engine()).answer(facts, extra_program=prog.text)
 
 
-def explain_facts(name: str, facts: list[clingo.Symbol], assumed=(), engine=None) -> tuple[list[clingo.Symbol], Explanation]:
+def explain_facts(
+    name: str, facts: list[clingo.Symbol], assumed=(), engine=None
+) -> tuple[list[clingo.Symbol], Explanation]:
     """Solve the knowledge base with the _why program for these input facts.
 
     Returns the shown atoms (what ``Engine.answer`` would return) and the explanation."""
     prog = program()
     atoms = _solve(prog, facts, engine)
     shown = []
-    by_name: dict[str, list[clingo.Symbol]] = {}   # the shown atoms and the twins, by predicate name
+    by_name: dict[str, list[clingo.Symbol]] = {}  # the shown atoms and the twins, by predicate name
     names = prog.twin_names
     _trim_memos()
     memo = _NAMES
@@ -1034,6 +1117,7 @@ def explain_facts(name: str, facts: list[clingo.Symbol], assumed=(), engine=None
 
     def of_sig(pred: str, arity: int) -> list[clingo.Symbol]:
         return [a for a in by_name.get(pred, ()) if len(a.arguments) == arity]
+
     considered = {a.arguments[0] for a in of_sig("authorization_status", 2)}
     has_policy = bool(of_sig("policy", 2))
     for pred, arity, section in _ROOTS:
@@ -1042,8 +1126,9 @@ def explain_facts(name: str, facts: list[clingo.Symbol], assumed=(), engine=None
                 continue
             if pred == "policy_candidate" and has_policy:
                 continue
-            conclusions.append({"conclusion": section, "atom": str(sym), "statement": _statement(sym, section),
-                                "tree": b.node(sym)})
+            conclusions.append(
+                {"conclusion": section, "atom": str(sym), "statement": _statement(sym, section), "tree": b.node(sym)}
+            )
     return shown, Explanation(name, conclusions)
 
 

@@ -17,6 +17,7 @@ grounds the remaining rules. The batches run on a pool of worker processes
 A row is judged as it was made: only the authorization it claims is weighed
 (kb/modes/ledger.lp; ``screen=True`` weighs them all).
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,18 +52,28 @@ from pyrules.inputs.facts import Term, big_term, scenario_terms
 from pyrules.inputs.limits import shown
 from pyrules.inputs.model import Scenario, parse_big, parse_date
 
+
 # CSV columns -> where they go in the JSON form of a scenario (pyrules/schema.py LEDGER_COLUMNS).
 def _columns(section: str) -> dict[str, str]:
-    return {col: schema.BY_PATH[path].key for col, path in schema.LEDGER_COLUMNS.items()
-            if schema.BY_PATH[path].section == section}
+    return {
+        col: schema.BY_PATH[path].key
+        for col, path in schema.LEDGER_COLUMNS.items()
+        if schema.BY_PATH[path].section == section
+    }
 
 
 TRANSACTION_COLUMNS = _columns("transaction")
 ITEM_COLUMNS = tuple(_columns("item"))
 ENTITY_COLUMNS = _columns("entity")
 REQUIRED = ("id", "date")
-DOC_COLUMNS = (list(REQUIRED) + list(TRANSACTION_COLUMNS) + list(ENTITY_COLUMNS)
-               + ["parent_headquartered"] + list(ITEM_COLUMNS) + ["fact.NAME", "status.NAME"])
+DOC_COLUMNS = (
+    list(REQUIRED)
+    + list(TRANSACTION_COLUMNS)
+    + list(ENTITY_COLUMNS)
+    + ["parent_headquartered"]
+    + list(ITEM_COLUMNS)
+    + ["fact.NAME", "status.NAME"]
+)
 
 
 def _ledger_mode() -> str:
@@ -105,11 +116,17 @@ def row_to_scenario(row: dict) -> dict:
         if col is None:
             raise InputError("the row has more cells than the header has columns", field="(extra cell)")
         if col == "" and not (row[col] or "").strip():
-            continue            # a column without a name and an empty cell (a trailing comma)
+            continue  # a column without a name and an empty cell (a trailing comma)
         if col == "":
             raise InputError("a value in a column the header does not name", field="(unnamed column)")
-        known = (col in REQUIRED or col in TRANSACTION_COLUMNS or col in ITEM_COLUMNS or col in ENTITY_COLUMNS
-                 or col == "parent_headquartered" or col.startswith(("fact.", "status.")))
+        known = (
+            col in REQUIRED
+            or col in TRANSACTION_COLUMNS
+            or col in ITEM_COLUMNS
+            or col in ENTITY_COLUMNS
+            or col == "parent_headquartered"
+            or col.startswith(("fact.", "status."))
+        )
         if not known:
             raise InputError(f"unknown column {col!r}; the columns are {', '.join(DOC_COLUMNS)}", field=col)
     s["date"] = row.get("date", "").strip() or None
@@ -145,6 +162,7 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     (column -> text), a JsonRow (a scenario with an 'id') or {"__error__": InputError}
     (pyrules/ledger_rows.py: one entry per input row, whatever is wrong with it)."""
     from pyrules.inputs.loader import read_text
+
     # a spreadsheet's byte-order mark is not part of a column name
     text = read_text(path, "ledger", encoding="utf-8-sig")
     if path.suffix in (".jsonl", ".ndjson"):
@@ -154,7 +172,7 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
 
 def _row_scenario(line: int, raw: dict) -> tuple[str, Scenario]:
     rid, _ = _row_key(line, raw)
-    if isinstance(raw, ledger_rows.JsonRow):      # JSON-lines: a scenario with an id
+    if isinstance(raw, ledger_rows.JsonRow):  # JSON-lines: a scenario with an id
         raw = dict(raw)
         raw.pop("id", None)
         raw.setdefault("scenario", f"row {rid}")
@@ -191,11 +209,13 @@ def _csv_column(path: str | None, raw: dict) -> str | None:
     if path.startswith("entities."):
         consignee = (raw.get("consignee") or "").strip()
         parent = (raw.get("consignee_parent") or "").strip()
-        for name, cols in ((consignee, {v: k for k, v in ENTITY_COLUMNS.items()}),
-                           (parent, {"headquartered": "parent_headquartered"})):
+        for name, cols in (
+            (consignee, {v: k for k, v in ENTITY_COLUMNS.items()}),
+            (parent, {"headquartered": "parent_headquartered"}),
+        ):
             prefix = f"entities.{name}"
             if name and path.startswith(prefix + "."):
-                sub = path[len(prefix) + 1:]
+                sub = path[len(prefix) + 1 :]
                 if sub.startswith("status."):
                     return sub
                 return cols.get(sub, "consignee" if name == consignee else "consignee_parent")
@@ -220,8 +240,11 @@ def _row_key(line: int, raw: dict) -> tuple[str, int]:
     if not rid:
         raise InputError("missing 'id'", line=line, field="id")
     if not rid.isprintable():
-        raise InputError(f"an id cannot contain the character {repr(next(c for c in rid if not c.isprintable()))}",
-                         line=line, field="id")
+        raise InputError(
+            f"an id cannot contain the character {repr(next(c for c in rid if not c.isprintable()))}",
+            line=line,
+            field="id",
+        )
     date = raw.get("date")
     if not json_row:
         date = str(date or "").strip()
@@ -240,7 +263,7 @@ def _row_key(line: int, raw: dict) -> tuple[str, int]:
 def _error_row(line: int, rid, exc: InputError, path: str) -> dict:
     exc.file = path
     if rid is not None and (isinstance(rid, bool) or not isinstance(rid, (str, int))):
-        rid = shown(rid)                  # an id that is not one (a list, an object) shown as written
+        rid = shown(rid)  # an id that is not one (a list, an object) shown as written
     elif isinstance(rid, str):
         rid = escape(rid)
     row = dict.fromkeys(ROW_FIELDS)
@@ -252,6 +275,7 @@ def _error_row(line: int, rid, exc: InputError, path: str) -> dict:
 class LedgerResult:
     """A whole ledger's answer: ``rows`` (one per input row, in input order), ``summary``
     (one per running total) and ``countries`` (each country's allocation use)."""
+
     rows: list[dict] = field(default_factory=list)
     summary: list[dict] = field(default_factory=list)
     countries: list[dict] = field(default_factory=list)
@@ -287,8 +311,14 @@ def h100_equivalent_tpp() -> int:
     return value.number if value.type == clingo.SymbolType.Number else from_big(value)
 
 
-def run_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False,
-               view: str | None = None, dask_client=None) -> LedgerResult:
+def run_ledger(
+    path: Path,
+    progress: bool = False,
+    workers: int | None = None,
+    screen: bool = False,
+    view: str | None = None,
+    dask_client=None,
+) -> LedgerResult:
     """Account for the rows of ``path`` (CSV or JSON lines) and gather the answer.
     ``workers``: processes to decide the rows in (default: one per CPU for ledgers of
     PARALLEL_MIN_ROWS rows or more). ``screen``: weigh every authorization for every row,
@@ -301,8 +331,14 @@ def run_ledger(path: Path, progress: bool = False, workers: int | None = None, s
     return LedgerResult(rows, stream.summary, stream.countries)
 
 
-def stream_ledger(path: Path, progress: bool = False, workers: int | None = None, screen: bool = False,
-                  view: str | None = None, dask_client=None) -> LedgerStream:
+def stream_ledger(
+    path: Path,
+    progress: bool = False,
+    workers: int | None = None,
+    screen: bool = False,
+    view: str | None = None,
+    dask_client=None,
+) -> LedgerStream:
     """The ledger's result rows as they are decided, in input order, in bounded memory
     whatever the number of rows (arguments as for ``run_ledger``).
 
@@ -360,6 +396,7 @@ def _read(path: Path, view: str | None, bar: _Bar, spool: _Spool):
     place in the input, line, text); an error row (a bad id or date, a malformed
     record) goes to ``spool`` at once."""
     from pyrules.inputs.loader import read_text
+
     # a spreadsheet's byte-order mark is not part of a column name
     text = read_text(path, "ledger", encoding="utf-8-sig")
     keyed: list[tuple[int, str, int, int, str]] = []
@@ -369,8 +406,10 @@ def _read(path: Path, view: str | None, bar: _Bar, spool: _Spool):
     if path.suffix in (".jsonl", ".ndjson"):
         src: Iterator[tuple[int, dict, str]] = _jsonl_rows(text, str(path))
     else:
-        src = ((n, raw, raw.text if isinstance(raw, ledger_rows.CsvRow) else "")
-               for n, raw in ledger_rows.iter_csv(text, str(path), REQUIRED))
+        src = (
+            (n, raw, raw.text if isinstance(raw, ledger_rows.CsvRow) else "")
+            for n, raw in ledger_rows.iter_csv(text, str(path), REQUIRED)
+        )
     del text
     count = 0
     for line, raw, row_text in src:
@@ -398,10 +437,11 @@ def _jsonl_rows(text: str, path: str) -> Iterator[tuple[int, dict, str]]:
             yield n, ledger_rows.json_row(line, n), line
 
 
-def _stream(path: Path, progress: bool, workers: int | None, screen: bool, view: str | None, dask_client,
-            totals: _Totals) -> Iterator[dict]:
+def _stream(
+    path: Path, progress: bool, workers: int | None, screen: bool, view: str | None, dask_client, totals: _Totals
+) -> Iterator[dict]:
     gc_was_on = gc.isenabled()
-    gc.disable()        # many long-lived objects and no cycles: collections would only cost time
+    gc.disable()  # many long-lived objects and no cycles: collections would only cost time
     spool = _Spool()
     backend: _LocalBackend | _PoolBackend | _DaskBackend | None = None
     try:
@@ -411,20 +451,24 @@ def _stream(path: Path, progress: bool, workers: int | None, screen: bool, view:
         bar.done()
         spool.size(n)
         yield from spool.ready()
-        keyed.sort()        # date order, ties by id: the order never depends on the order of the file
+        keyed.sort()  # date order, ties by id: the order never depends on the order of the file
         if not progress and len(keyed) >= 20000 and sys.stderr.isatty():
-            progress = True                      # long runs show progress on a terminal
+            progress = True  # long runs show progress on a terminal
         if workers is None:
             workers = (os.cpu_count() or 1) if len(keyed) >= PARALLEL_MIN_ROWS else 1
         size = max(1, min(BATCH_ROWS, -(-len(keyed) // max(workers, 1))))
-        batches = [[(rid, pos, line, t) for _, rid, pos, line, t in keyed[k:k + size]]
-                   for k in range(0, len(keyed), size)]
+        batches = [
+            [(rid, pos, line, t) for _, rid, pos, line, t in keyed[k : k + size]] for k in range(0, len(keyed), size)
+        ]
         del keyed
         common = (header, str(path), screen, view)
         if keyed_rows := sum(len(b) for b in batches):
-            _staged(screen)         # rewrite the KB once, before any worker starts
-        _say(progress, f"{keyed_rows} rows in {len(batches)} batch(es)"
-             + (" on Dask" if dask_client is not None else f", {workers} process(es)"))
+            _staged(screen)  # rewrite the KB once, before any worker starts
+        _say(
+            progress,
+            f"{keyed_rows} rows in {len(batches)} batch(es)"
+            + (" on Dask" if dask_client is not None else f", {workers} process(es)"),
+        )
         work = _Bar(2 * keyed_rows, "deciding rows", progress)
         be: _LocalBackend | _PoolBackend | _DaskBackend
         if dask_client is not None:
@@ -446,14 +490,15 @@ def _stream(path: Path, progress: bool, workers: int | None, screen: bool, view:
             work.step(len(done))
             for p, row in done:
                 spool.put(p, row)
+
         for k in range(len(batches)):
             while nxt < len(batches) and nxt < k + ahead:
                 f = be.first(nxt, batches[nxt])
-                if f is None:           # every worker is being renewed
+                if f is None:  # every worker is being renewed
                     break
                 firsts[nxt] = f
                 nxt += 1
-            while k not in firsts:      # finish what the workers hold, then they take batch k
+            while k not in firsts:  # finish what the workers hold, then they take batch k
                 take_second()
                 yield from spool.ready()
                 f = be.first(k, batches[k])
@@ -464,7 +509,7 @@ def _stream(path: Path, progress: bool, workers: int | None, screen: bool, view:
             for p, row in errors:
                 spool.put(p, row)
             seconds.append((k, be.second(k, batches[k], totals.late(first))))
-            batches[k] = []             # its text is no longer needed here
+            batches[k] = []  # its text is no longer needed here
             while seconds and (seconds[0][1].done() or len(seconds) >= ahead):
                 take_second()
                 yield from spool.ready()
@@ -489,7 +534,7 @@ class _Spool:
     def __init__(self):
         self.file = tempfile.TemporaryFile("w+b")
         self.offsets = array("q")
-        self.early: dict[int, int] = {}      # rows put before the number of rows is known
+        self.early: dict[int, int] = {}  # rows put before the number of rows is known
         self.next = 0
         self.end = 0
 
@@ -536,9 +581,9 @@ class _Totals:
         late: dict[int, dict[str, int]] = {}
         running = self.running
         for i, tpp, counts, observes, row_caps, given in first:
-            for key, fact_name in observes:         # what earlier rows used
+            for key, fact_name in observes:  # what earlier rows used
                 late.setdefault(i, {})[fact_name] = given.get(fact_name, 0) + running.get(key, 0)
-            for key, text, _fact, country in counts:   # this row adds to it
+            for key, text, _fact, country in counts:  # this row adds to it
                 running[key] = running.get(key, 0) + tpp
                 self.texts[key] = text
                 if country is not None:
@@ -552,12 +597,17 @@ class _Totals:
         for key in sorted(self.running):
             used = self.running[key]
             cap = self.caps.get(key)
-            out.append({
-                "total": self.texts[key], "country": self.country.get(key), "used_tpp": used, "cap_tpp": cap,
-                "remaining_tpp": None if cap is None else cap - used,
-                "used_h100_equivalents": round(used / h100, 1),
-                "remaining_h100_equivalents": None if cap is None else round((cap - used) / h100, 1),
-            })
+            out.append(
+                {
+                    "total": self.texts[key],
+                    "country": self.country.get(key),
+                    "used_tpp": used,
+                    "cap_tpp": cap,
+                    "remaining_tpp": None if cap is None else cap - used,
+                    "used_h100_equivalents": round(used / h100, 1),
+                    "remaining_h100_equivalents": None if cap is None else round((cap - used) / h100, 1),
+                }
+            )
         return out
 
     def countries(self) -> list[dict]:
@@ -578,6 +628,7 @@ class _Totals:
 
 # --- where the batches are decided -------------------------------------------------------------------
 # Each backend's first(k, batch) and second(k, batch, late) return futures (.result(), .done()).
+
 
 class _Done:
     """A future already done (the batches decided in this process)."""
@@ -631,8 +682,8 @@ class _PoolBackend:
         else:
             self.ctx = multiprocessing.get_context("spawn")
         self.pools = [self._new() for _ in range(workers)]
-        self.taken = [0] * workers          # batches each worker has been given
-        self.held = [0] * workers           # batches a worker holds (first step given, second not done)
+        self.taken = [0] * workers  # batches each worker has been given
+        self.held = [0] * workers  # batches a worker holds (first step given, second not done)
         self.where: dict[int, int] = {}
 
     def _new(self) -> ProcessPoolExecutor:
@@ -691,7 +742,7 @@ class _DaskBackend:
 
 
 # --- in a worker --------------------------------------------------------------------------------------
-_HELD: dict[int, _Batch] = {}        # batches whose first step is done, by number (in a worker process)
+_HELD: dict[int, _Batch] = {}  # batches whose first step is done, by number (in a worker process)
 
 
 def _first(k: int, batch, header, path, screen, view):
@@ -746,7 +797,7 @@ class _Batch:
     and field."""
 
     def __init__(self, batch, header, path: str, screen: bool = False, view: str | None = None):
-        self.rows: list[tuple[str, int, Scenario, int]] = []      # (id, place, scenario, line)
+        self.rows: list[tuple[str, int, Scenario, int]] = []  # (id, place, scenario, line)
         self.errors: list[tuple[int, dict]] = []
         for rid, pos, line, text in batch:
             try:
@@ -755,7 +806,7 @@ class _Batch:
                 else:
                     raw = ledger_rows.json_row(text, line)
                 scenario = _row_scenario(line, raw)[1]
-                if view:            # the view the command line chose (pyrules ledger --view)
+                if view:  # the view the command line chose (pyrules ledger --view)
                     scenario = scenario.with_changes({"view": view})
                 self.rows.append((rid, pos, scenario, line))
             except InputError as exc:
@@ -772,8 +823,13 @@ class _Batch:
                 fs = [f for f in fs if not (f[0] == "fact" and f[1][0].name in late_names)]
             facts.append(fs)
             self.held.append(held)
-        self.staged = StagedBatch(facts, ledger_program(screen), FIRST_SHOW, LEDGER_SHOW, late_names,
-                                  start=1, gate=True, convert=_atom) if self.rows else None
+        self.staged = (
+            StagedBatch(
+                facts, ledger_program(screen), FIRST_SHOW, LEDGER_SHOW, late_names, start=1, gate=True, convert=_atom
+            )
+            if self.rows
+            else None
+        )
         self.tpp: dict[int, int] = {}
         self.counts: dict[int, list] = {}
 
@@ -816,8 +872,9 @@ class _Batch:
                 for name, f in held.items():
                     if name not in totals:
                         yield i, "fact", f[1]
+
         atoms = self.staged.second(late_facts()) if self.staged else {}
-        self.staged = None          # the control is freed
+        self.staged = None  # the control is freed
         out = []
         for i, (rid, pos, s, line) in enumerate(self.rows, start=1):
             row = _row_result(rid, s, line, atoms[i], self.tpp.get(i))
@@ -837,17 +894,17 @@ def _atom(sym: clingo.Symbol) -> tuple:
     name, args = sym.name, sym.arguments
     if name in ("shipment_tpp",):
         return name, from_big(args[0])
-    if name == "ledger_count":            # (key, its text, the fact name later rows see, cap, allocation country)
+    if name == "ledger_count":  # (key, its text, the fact name later rows see, cap, allocation country)
         cap = None if args[2].type == clingo.SymbolType.Function and args[2].name == "none" else from_big(args[2])
         country = args[3].string if args[3].type == clingo.SymbolType.String else None
         return name, str(args[0]), term_text(args[0]), args[1].name, cap, country
-    if name == "observes":                # (key, fact name)
+    if name == "observes":  # (key, fact name)
         return name, str(args[0]), args[1].name
     if name == "missing_fact":
         return name, term_text(args[0])
-    if name == "ledger_row":              # (licence required, authorized, policy, claim status)
+    if name == "ledger_row":  # (licence required, authorized, policy, claim status)
         return (name,) + tuple(None if a.name == "none" else a.name for a in args)
-    return name, args[0].name             # ledger_claim_fails
+    return name, args[0].name  # ledger_claim_fails
 
 
 def _row_result(rid: str, s: Scenario, line: int, atoms: list, tpp: int | None) -> dict:
@@ -855,23 +912,27 @@ def _row_result(rid: str, s: Scenario, line: int, atoms: list, tpp: int | None) 
     for a in atoms:
         by.setdefault(a[0], []).append(a[1:] if a[0] == "ledger_row" else a[1])
     claimed = s.data["transaction"].get("authorization_claimed")
-    rows = by.get("ledger_row", [])     # one, or one per policy when the policy is not unique
+    rows = by.get("ledger_row", [])  # one, or one per policy when the policy is not unique
     status = {r[3] for r in rows}
     claim = status.pop() if claimed and len(status) == 1 else None
     policies = {r[2] for r in rows}
     lr = list({r[0] for r in rows})
     au = list({r[1] for r in rows})
     return {
-        "line": line, "id": rid, "date": s.date, "to": s.data["transaction"].get("to"),
+        "line": line,
+        "id": rid,
+        "date": s.date,
+        "to": s.data["transaction"].get("to"),
         "consignee": s.data["transaction"].get("consignee"),
         "shipment_tpp": tpp,
         "license_required": _TRI.get(lr[0]) if len(lr) == 1 else None,
         "authorization_claimed": claimed,
         "claim_available": None if claim is None else {"available": True, "unavailable": False}.get(claim),
         "claim_failed_conditions": sorted(by.get("ledger_claim_fails", [])) if claimed else [],
-        "licensing_policy": policies.pop() if len(policies) == 1 else None,     # None: none or not unique
+        "licensing_policy": policies.pop() if len(policies) == 1 else None,  # None: none or not unique
         "authorized": _TRI.get(au[0]) if len(au) == 1 else None,
-        "missing_facts": sorted(set(by.get("missing_fact", []))), "error": None,
+        "missing_facts": sorted(set(by.get("missing_fact", []))),
+        "error": None,
     }
 
 
@@ -907,7 +968,7 @@ class _Bar:
     def __init__(self, total: int, label: str, enabled: bool, width: int = 30, shared=None):
         self.total, self.label, self.enabled, self.width = max(total, 1), label, enabled, width
         self.n, self.shown = 0, -1
-        self.shared = shared        # a multiprocessing Value: the count of several processes
+        self.shared = shared  # a multiprocessing Value: the count of several processes
 
     def step(self, k: int = 1) -> None:
         if self.shared is not None:
@@ -923,8 +984,12 @@ class _Bar:
         if pct != self.shown:
             self.shown = pct
             fill = self.width * pct // 100
-            print(f"\r[ledger] {self.label} [{'#' * fill}{'.' * (self.width - fill)}] {pct:3d}%",
-                  end="", file=sys.stderr, flush=True)
+            print(
+                f"\r[ledger] {self.label} [{'#' * fill}{'.' * (self.width - fill)}] {pct:3d}%",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def done(self) -> None:
         if self.enabled:
@@ -938,12 +1003,34 @@ def _say(progress: bool, text: str) -> None:
         print(f"[ledger] {text}", file=sys.stderr, flush=True)
 
 
-ROW_FIELDS = ["line", "id", "date", "to", "consignee", "shipment_tpp", "counts_toward", "allocation_country",
-              "license_required", "authorization_claimed", "claim_available", "claim_failed_conditions",
-              "licensing_policy", "authorized", "missing_facts", "error"]
-LIST_FIELDS = ("counts_toward", "claim_failed_conditions", "missing_facts")       # ";"-joined in CSV
-SUMMARY_FIELDS = ["total", "country", "used_tpp", "cap_tpp", "remaining_tpp",
-                  "used_h100_equivalents", "remaining_h100_equivalents"]
+ROW_FIELDS = [
+    "line",
+    "id",
+    "date",
+    "to",
+    "consignee",
+    "shipment_tpp",
+    "counts_toward",
+    "allocation_country",
+    "license_required",
+    "authorization_claimed",
+    "claim_available",
+    "claim_failed_conditions",
+    "licensing_policy",
+    "authorized",
+    "missing_facts",
+    "error",
+]
+LIST_FIELDS = ("counts_toward", "claim_failed_conditions", "missing_facts")  # ";"-joined in CSV
+SUMMARY_FIELDS = [
+    "total",
+    "country",
+    "used_tpp",
+    "cap_tpp",
+    "remaining_tpp",
+    "used_h100_equivalents",
+    "remaining_h100_equivalents",
+]
 COUNTRY_FIELDS = ["country", "used_tpp", "cap_tpp", "used_h100_equivalents", "cap_h100_equivalents"]
 
 
@@ -965,7 +1052,7 @@ def format_rows(rows: Iterable[dict], fmt: str) -> Iterator[str]:
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
-    if buf.tell():          # no rows: the header alone
+    if buf.tell():  # no rows: the header alone
         yield buf.getvalue()
 
 
@@ -979,6 +1066,7 @@ def write_rows(rows: Iterable[dict], fmt: str, out) -> int:
         for r in rows:
             errors += bool(r.get("error"))
             yield r
+
     for text in format_rows(counted(), fmt):
         out.write(text)
     return errors
@@ -989,8 +1077,9 @@ def write_summary(result, fmt: str, out, rows: int, errors: int) -> None:
     LedgerResult or a LedgerStream given out to its end): "json", "csv" (the totals,
     then after an empty line each country's allocation use) or "text" (readable tables)."""
     if fmt == "json":
-        json.dump({"rows": rows, "error_rows": errors, "totals": result.summary,
-                   "countries": result.countries}, out, indent=2)
+        json.dump(
+            {"rows": rows, "error_rows": errors, "totals": result.summary, "countries": result.countries}, out, indent=2
+        )
         out.write("\n")
     elif fmt == "csv":
         w = csv.DictWriter(out, fieldnames=SUMMARY_FIELDS, lineterminator="\n", extrasaction="ignore")
@@ -1001,6 +1090,7 @@ def write_summary(result, fmt: str, out, rows: int, errors: int) -> None:
         c.writeheader()
         c.writerows(result.countries)
     else:
+
         def num(v):
             return "-" if v is None else (f"{v:,}" if isinstance(v, int) else str(v))
 
@@ -1009,10 +1099,13 @@ def write_summary(result, fmt: str, out, rows: int, errors: int) -> None:
             widths = [max(len(t[i]) for t in [head] + cells) for i in range(len(head))]
             for t in [head] + cells:
                 out.write("  ".join(c.ljust(w) for c, w in zip(t, widths)).rstrip() + "\n")
+
         out.write(f"Ledger summary: {rows} rows, {errors} with errors\n")
-        table(("total", "country", "used TPP", "cap TPP", "remaining TPP", "used H100-eq.", "remaining H100-eq."),
-              SUMMARY_FIELDS, result.summary)
+        table(
+            ("total", "country", "used TPP", "cap TPP", "remaining TPP", "used H100-eq.", "remaining H100-eq."),
+            SUMMARY_FIELDS,
+            result.summary,
+        )
         if result.countries:
             out.write("Allocation use by country\n")
-            table(("country", "used TPP", "cap TPP", "used H100-eq.", "cap H100-eq."), COUNTRY_FIELDS,
-                  result.countries)
+            table(("country", "used TPP", "cap TPP", "used H100-eq.", "cap H100-eq."), COUNTRY_FIELDS, result.countries)

@@ -8,6 +8,7 @@ as an external atom, then solved once per reading, switching one topic at a
 time (the other topics keep the scenario's chosen reading, or the default).
 It reports, per topic, the outcome under each reading and whether it differs.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,10 +30,12 @@ _EXTRA = """
 #show reading_topic/2.
 """
 
+
 def _reading_space() -> tuple[dict[str, list[str]], dict[str, str]]:
     """The ambiguous topics as the KB declares them: each topic's readings (the default
     first, then the KB's order) and its default (pyrules.engine.kb.readings)."""
     return {t: list(rs) for t, rs in kb.readings().items()}, kb.reading_defaults()
+
 
 _TRI = {True: "yes", False: "no", None: "indeterminate"}
 
@@ -89,15 +92,17 @@ def evaluate_all_readings(scenario: Scenario | dict, as_of: str | None = None) -
     def solve(readings: dict[str, str]) -> Determination:
         for t, alts in alternatives.items():
             for r in alts:
-                ctl.assign_external(clingo.Function("chosen_reading", [clingo.Function(t), clingo.Function(r)]),
-                                    readings.get(t) == r)
+                ctl.assign_external(
+                    clingo.Function("chosen_reading", [clingo.Function(t), clingo.Function(r)]), readings.get(t) == r
+                )
         found: list[list[clingo.Symbol]] = []
         ctl.solve(on_model=lambda m: found.append(list(m.symbols(shown=True))))
         if len(found) != 1:
             raise KnowledgeBaseError(f"the knowledge base gave {len(found)} answer sets instead of exactly one")
         # the Determination reports the readings as chosen in the scenario
-        s = scenario.with_changes({"readings": {t: r for t, r in readings.items()
-                                                if t in chosen or r != defaults.get(t)}})
+        s = scenario.with_changes(
+            {"readings": {t: r for t, r in readings.items() if t in chosen or r != defaults.get(t)}}
+        )
         return Determination.from_atoms(s, found[0], as_of=when)
 
     return _result(scenario, alternatives, defaults, used, solve)
@@ -109,8 +114,9 @@ def _labels(d: Determination, into: dict[str, dict[str, str]]) -> None:
     for o in d.obligations:
         into["obligations"].setdefault(o["id"], o["description"])
     for r in d.red_flags:
-        into["red_flags"].setdefault(f"{r['flag']}:{r['about']}",
-                                     f"{r.get('description') or r['flag']}, concerning {r['about']}")
+        into["red_flags"].setdefault(
+            f"{r['flag']}:{r['about']}", f"{r.get('description') or r['flag']}, concerning {r['about']}"
+        )
 
 
 def _result(scenario: Scenario, alternatives: dict, defaults: dict, used: dict, solve) -> dict[str, Any]:
@@ -120,6 +126,7 @@ def _result(scenario: Scenario, alternatives: dict, defaults: dict, used: dict, 
         d = solve(readings)
         _labels(d, labels)
         return d
+
     base = labelled(used)
     result: dict[str, Any] = {
         "format_version": READINGS_FORMAT_VERSION,
@@ -136,8 +143,13 @@ def _result(scenario: Scenario, alternatives: dict, defaults: dict, used: dict, 
             outs[r] = outcome(base) if r == used[t] else outcome(labelled({**used, t: r}))
         diff = _differences(outs)
         result["topics"][t] = {
-            "default": defaults.get(t), "used": used[t], "alternatives": alternatives[t],
-            "outcomes": outs, "depends": bool(diff), "differences": diff, "flagged_by_kb": t in flagged,
+            "default": defaults.get(t),
+            "used": used[t],
+            "alternatives": alternatives[t],
+            "outcomes": outs,
+            "depends": bool(diff),
+            "differences": diff,
+            "flagged_by_kb": t in flagged,
         }
         if diff:
             result["depends_on"].append(t)
@@ -151,8 +163,9 @@ def evaluate_all_readings_many(scenarios, as_of: str | None = None, batch_size: 
     faster from a few scenarios on (for one, the grounding with external readings
     is quicker)."""
     from pyrules.engine.batch import solve_batch
+
     alternatives, defaults = _reading_space()
-    pending: list = []          # (scenario, when, chosen, used, variants, fact lists)
+    pending: list = []  # (scenario, when, chosen, used, variants, fact lists)
     size = 0
 
     def flush():
@@ -162,8 +175,9 @@ def evaluate_all_readings_many(scenarios, as_of: str | None = None, batch_size: 
             solved = {}
             for readings in variants:
                 # the Determination reports the readings as chosen in the scenario
-                s = scenario.with_changes({"readings": {t: r for t, r in readings.items()
-                                                        if t in chosen or r != defaults.get(t)}})
+                s = scenario.with_changes(
+                    {"readings": {t: r for t, r in readings.items() if t in chosen or r != defaults.get(t)}}
+                )
                 solved[tuple(sorted(readings.items()))] = Determination.from_atoms(s, answers[k], as_of=when)
                 k += 1
             yield _result(scenario, alternatives, defaults, used, lambda r: solved[tuple(sorted(r.items()))])
@@ -193,8 +207,11 @@ def _outcome_text(o: dict, labels: dict | None = None) -> str:
     pol = (o["licensing_policy"] or "none determined").replace("_", " ")
     avail = ", ".join(o["available_authorizations"]) or "none"
     from pyrules.output.render import ANSWER_WORDS
-    text = (f"licence required {ANSWER_WORDS[o['license_required']]}; policy {pol}; "
-            f"authorized {ANSWER_WORDS[o['authorized']]}; available: {avail}")
+
+    text = (
+        f"licence required {ANSWER_WORDS[o['license_required']]}; policy {pol}; "
+        f"authorized {ANSWER_WORDS[o['authorized']]}; available: {avail}"
+    )
     if o["obligations"]:
         text += "; obligations: " + _value_words("obligations", o["obligations"], labels)
     if o["red_flags"]:
@@ -202,15 +219,20 @@ def _outcome_text(o: dict, labels: dict | None = None) -> str:
     return text
 
 
-_OUTCOME_WORDS = {"license_required": "whether a licence is required", "authorized": "whether it is authorized",
-                  "licensing_policy": "the licensing policy", "obligations": "the obligations",
-                  "red_flags": "the red flags"}
+_OUTCOME_WORDS = {
+    "license_required": "whether a licence is required",
+    "authorized": "whether it is authorized",
+    "licensing_policy": "the licensing policy",
+    "obligations": "the obligations",
+    "red_flags": "the red flags",
+}
 
 
 def _value_words(key: str, v, labels: dict | None = None) -> str:
     """An outcome's value in words; obligations and red flags by their descriptions
     (``labels``, a readings result's), else their ids."""
     from pyrules.output.render import ANSWER_WORDS
+
     if key in ("license_required", "authorized"):
         return ANSWER_WORDS[v]
     if key == "licensing_policy":
@@ -224,6 +246,7 @@ def differences_text(info: dict, labels: dict | None = None) -> list[str]:
     state changes (from what, under which reading, to what), and each other part of
     the outcome that changes, with its value under each reading."""
     from pyrules.output.render import AUTHORIZATION_STATES
+
     states = {"yes": True, "no": False, "indeterminate": None}
     outs, alts = info["outcomes"], info["alternatives"]
     out = []
@@ -232,13 +255,21 @@ def differences_text(info: dict, labels: dict | None = None) -> list[str]:
         for a in names:
             vals = [outs[r]["authorization_status"].get(a) for r in alts]
             if len(set(vals)) > 1:
-                out.append(f"{a} is " + ", ".join(
-                    f"{AUTHORIZATION_STATES[states[v]] if v else 'not weighed'} under {r}" for r, v in zip(alts, vals)))
+                out.append(
+                    f"{a} is "
+                    + ", ".join(
+                        f"{AUTHORIZATION_STATES[states[v]] if v else 'not weighed'} under {r}"
+                        for r, v in zip(alts, vals)
+                    )
+                )
     for key in info["differences"]:
         if key in _OUTCOME_WORDS:
             verb = " are " if key in ("obligations", "red_flags") else " is "
-            out.append(_OUTCOME_WORDS[key] + verb + ", ".join(
-                f"{_value_words(key, outs[r][key], labels)} under {r}" for r in alts))
+            out.append(
+                _OUTCOME_WORDS[key]
+                + verb
+                + ", ".join(f"{_value_words(key, outs[r][key], labels)} under {r}" for r in alts)
+            )
     return out
 
 
@@ -246,17 +277,24 @@ def to_text(res: dict) -> str:
     """The readings' outcomes in words: for each topic that matters, its plain title
     (reading_title/2 in kb/), what differs between its readings, and the outcome under each."""
     chosen = {t: r for t, r in sorted(res["readings_used"].items()) if kb.reading_defaults().get(t) != r}
-    out = [f"== {res['scenario']}",
-           "Readings used: the defaults" + ("" if not chosen else ", except " + ", ".join(
-               f"{t}={r}" for t, r in chosen.items())),
-           "Outcome: " + _outcome_text(res["baseline"], res.get("labels"))]
+    out = [
+        f"== {res['scenario']}",
+        "Readings used: the defaults"
+        + ("" if not chosen else ", except " + ", ".join(f"{t}={r}" for t, r in chosen.items())),
+        "Outcome: " + _outcome_text(res["baseline"], res.get("labels")),
+    ]
     if not res["depends_on"]:
-        out.append("The outcome does not depend on the reading of any ambiguous provision "
-                   f"(checked: {', '.join(sorted(res['topics'])) or 'none'}).")
+        out.append(
+            "The outcome does not depend on the reading of any ambiguous provision "
+            f"(checked: {', '.join(sorted(res['topics'])) or 'none'})."
+        )
     for t in res["depends_on"]:
         info = res["topics"][t]
-        out.append(f"The outcome depends on the reading {t}, {kb.reading_title(t)}: "
-                   + "; ".join(differences_text(info, res.get("labels"))) + ".")
+        out.append(
+            f"The outcome depends on the reading {t}, {kb.reading_title(t)}: "
+            + "; ".join(differences_text(info, res.get("labels")))
+            + "."
+        )
         for r in info["alternatives"]:
             mark = " (default)" if r == info["default"] else ""
             mark += " (used)" if r == info["used"] else ""

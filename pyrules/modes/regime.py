@@ -22,6 +22,7 @@ parameters are the ``default_param/2`` and ``param_value/4`` facts (a parameter 
 take a plain integer), dates are the ``default_key_date/2`` ids, provisions the
 ``provision/5`` ids and the NVEU quarters the ``default_nveu_allocation/3`` facts.
 """
+
 from __future__ import annotations
 
 import functools
@@ -50,11 +51,11 @@ _TOP_KEYS = {"regime", "description", "tiers", "params", "dates", "nveu_allocati
 class Catalogue:
     """What the knowledge base lets a regime change (read from kb/*.lp)."""
 
-    params: dict            # name -> default symbol (Number or n(...))
-    key_dates: dict         # id -> YYYYMMDD
-    provisions: dict        # id -> citation
-    nveu: dict              # (year, quarter) -> n(...) symbol
-    consulted: frozenset    # provision ids whose in_force/1 the knowledge base consults
+    params: dict  # name -> default symbol (Number or n(...))
+    key_dates: dict  # id -> YYYYMMDD
+    provisions: dict  # id -> citation
+    nveu: dict  # (year, quarter) -> n(...) symbol
+    consulted: frozenset  # provision ids whose in_force/1 the knowledge base consults
     tiers: frozenset = frozenset({1, 2, 3})
 
 
@@ -68,7 +69,10 @@ def _in_force_constants() -> set[str]:
                 sym = node.atom.symbol
                 if sym.ast_type == clingo.ast.ASTType.Function and sym.name == "in_force" and len(sym.arguments) == 1:
                     arg = sym.arguments[0]
-                    if arg.ast_type == clingo.ast.ASTType.SymbolicTerm and arg.symbol.type == clingo.SymbolType.Function:
+                    if (
+                        arg.ast_type == clingo.ast.ASTType.SymbolicTerm
+                        and arg.symbol.type == clingo.SymbolType.Function
+                    ):
                         found.add(arg.symbol.name)
             for key in node.child_keys:
                 visit(getattr(node, key))
@@ -112,18 +116,19 @@ class Regime:
 
     name: str = "(unnamed regime)"
     description: str = ""
-    tiers: dict = field(default_factory=dict)        # country -> tier
-    params: dict = field(default_factory=dict)       # name -> int value
+    tiers: dict = field(default_factory=dict)  # country -> tier
+    params: dict = field(default_factory=dict)  # name -> int value
     params_from: dict = field(default_factory=dict)  # name -> (int value, YYYYMMDD it applies from)
-    dates: dict = field(default_factory=dict)        # key date id -> YYYYMMDD
-    nveu: dict = field(default_factory=dict)         # (year, quarter) -> int TPP (whole table)
-    off: list = field(default_factory=list)          # provision ids
+    dates: dict = field(default_factory=dict)  # key date id -> YYYYMMDD
+    nveu: dict = field(default_factory=dict)  # (year, quarter) -> int TPP (whole table)
+    off: list = field(default_factory=list)  # provision ids
     warnings: list = field(default_factory=list)
 
     # ---------------------------------------------------------------- reading
     @classmethod
     def load(cls, path) -> Regime:
         from pyrules.inputs.loader import loads, read_text
+
         path = Path(path)
         raw = loads(read_text(path, "regime file"), file=str(path))
         try:
@@ -148,8 +153,9 @@ class Regime:
                 raise InputError(f"expected a text, got {shown(raw['description'])}", field="description")
             bad = [c for c in raw["description"] if not c.isprintable() and c not in "\n\t"]
             if bad:
-                raise InputError(f"the description cannot contain the character {repr(bad[0])[1:-1]}",
-                                 field="description")
+                raise InputError(
+                    f"the description cannot contain the character {repr(bad[0])[1:-1]}", field="description"
+                )
             r.description = raw["description"]
 
         for key in ("tiers", "params", "dates", "nveu_allocation"):
@@ -164,20 +170,24 @@ class Regime:
             if type(tier) is not int or tier not in cat.tiers:
                 raise InputError(f"expected a tier 1, 2 or 3, got {shown(tier)}", field=where)
             r.tiers[code.upper()] = tier
-        for code, other in sorted(kb.treated_as().items()):   # e.g. a territory that takes a country's tier
+        for code, other in sorted(kb.treated_as().items()):  # e.g. a territory that takes a country's tier
             if other in r.tiers and code not in r.tiers:
                 names = kb.countries()
-                r.warnings.append(f"the regime moves {other} but not {code}; {names.get(code, code)} keeps "
-                                  f"{names.get(other, other)}'s tier under the rule as written (tiers.lp) "
-                                  f"unless the regime moves {code} too")
+                r.warnings.append(
+                    f"the regime moves {other} but not {code}; {names.get(code, code)} keeps "
+                    f"{names.get(other, other)}'s tier under the rule as written (tiers.lp) "
+                    f"unless the regime moves {code} too"
+                )
 
         for name, value in raw.get("params", {}).items():
             where = f"params.{name}"
             if name not in cat.params:
-                raise InputError(f"unknown parameter {shown(name)}; the knowledge base has "
-                                 f"{', '.join(sorted(cat.params))}", field=where)
+                raise InputError(
+                    f"unknown parameter {shown(name)}; the knowledge base has {', '.join(sorted(cat.params))}",
+                    field=where,
+                )
             since = None
-            if isinstance(value, dict):            # {"value": V, "from": "YYYY-MM-DD"}: from a date on
+            if isinstance(value, dict):  # {"value": V, "from": "YYYY-MM-DD"}: from a date on
                 for k in value:
                     if k not in ("value", "from"):
                         raise InputError(f"unknown field {k!r}; expected value, from", field=f"{where}.{k}")
@@ -196,8 +206,10 @@ class Regime:
         for kid, value in raw.get("dates", {}).items():
             where = f"dates.{kid}"
             if kid not in cat.key_dates:
-                raise InputError(f"unknown key date {shown(kid)}; the knowledge base has "
-                                 f"{', '.join(sorted(cat.key_dates))}", field=where)
+                raise InputError(
+                    f"unknown key date {shown(kid)}; the knowledge base has {', '.join(sorted(cat.key_dates))}",
+                    field=where,
+                )
             r.dates[kid] = parse_date(value, where)
 
         nveu_raw = raw.get("nveu_allocation", {})
@@ -224,8 +236,10 @@ class Regime:
             if not isinstance(pid, str) or pid not in cat.provisions:
                 raise InputError(f"unknown provision {shown(pid)}; the ids are those of kb/provisions.lp", field=where)
             if pid not in cat.consulted:
-                r.warnings.append(f"provision {pid} is switched off, but the knowledge base never consults "
-                                  f"whether it is in force: switching it off changes nothing")
+                r.warnings.append(
+                    f"provision {pid} is switched off, but the knowledge base never consults "
+                    f"whether it is in force: switching it off changes nothing"
+                )
             r.off.append(pid)
         return r
 
@@ -275,8 +289,12 @@ class Regime:
         return out
 
     def to_json(self) -> dict:
-        return {"regime": self.name, "description": self.description, "changes": self.changes(),
-                "warnings": list(self.warnings)}
+        return {
+            "regime": self.name,
+            "description": self.description,
+            "changes": self.changes(),
+            "warnings": list(self.warnings),
+        }
 
 
 # --------------------------------------------------------------------------- comparing
@@ -286,7 +304,9 @@ def _outcome(d) -> dict:
         "licence_required": d.license_required,
         "authorized": d.authorized,
         "licensing_policy": d.licensing_policy,
-        "policy_provision": sorted({a.arguments[1].name for a in d.atoms if a.name == "policy" and len(a.arguments) == 2}),
+        "policy_provision": sorted(
+            {a.arguments[1].name for a in d.atoms if a.name == "policy" and len(a.arguments) == 2}
+        ),
         "authorizations": {a["name"]: a["available"] for a in d.authorizations},
         "obligations": sorted(f"{o['id']}" + (f" ({o['deadline']})" if o["deadline"] else "") for o in d.obligations),
         "overlaps": sorted("/".join(o["provisions"]) for o in d.overlaps),
@@ -311,8 +331,9 @@ def _diff(before: dict, after: dict) -> list[dict]:
     for key in ("policy_provision", "obligations", "overlaps"):
         b, a = set(before[key]), set(after[key])
         if b != a:
-            out.append({"what": key, "before": sorted(b), "after": sorted(a),
-                        "added": sorted(a - b), "removed": sorted(b - a)})
+            out.append(
+                {"what": key, "before": sorted(b), "after": sorted(a), "added": sorted(a - b), "removed": sorted(b - a)}
+            )
     return out
 
 
@@ -326,6 +347,7 @@ def compare_many(regimes: list, scenarios, engine=None) -> list[dict]:
     scenarios are evaluated once as written and once under each regime, each time as
     one batch (Engine.evaluate_many)."""
     from pyrules.engine.control import default_engine
+
     engine = engine or default_engine()
     scenarios = list(scenarios)
     plain = [s for _, s in scenarios]
@@ -341,10 +363,22 @@ def compare_many(regimes: list, scenarios, engine=None) -> list[dict]:
             for c in changes:
                 key = c["what"]
                 counts[key] = counts.get(key, 0) + 1
-            rows.append({"file": str(path), "scenario": scenario.name, "changed": bool(changes),
-                         "changes": changes, "as_written": b, "under_regime": a})
-        summary = {"scenarios": len(rows), "changed": sum(r["changed"] for r in rows),
-                   "unchanged": sum(not r["changed"] for r in rows), "by_aspect": dict(sorted(counts.items()))}
+            rows.append(
+                {
+                    "file": str(path),
+                    "scenario": scenario.name,
+                    "changed": bool(changes),
+                    "changes": changes,
+                    "as_written": b,
+                    "under_regime": a,
+                }
+            )
+        summary = {
+            "scenarios": len(rows),
+            "changed": sum(r["changed"] for r in rows),
+            "unchanged": sum(not r["changed"] for r in rows),
+            "by_aspect": dict(sorted(counts.items())),
+        }
         out.append({"regime": regime.to_json(), "results": rows, "summary": summary})
     return out
 
@@ -361,13 +395,19 @@ def _word(what: str, value) -> str:
     return str(value)
 
 
-_ASPECT = {"licence_required": "licence required", "authorized": "authorized without a licence",
-           "licensing_policy": "licensing policy", "policy_provision": "policy provision",
-           "obligations": "obligations", "overlaps": "overlapping provisions"}
+_ASPECT = {
+    "licence_required": "licence required",
+    "authorized": "authorized without a licence",
+    "licensing_policy": "licensing policy",
+    "policy_provision": "policy provision",
+    "obligations": "obligations",
+    "overlaps": "overlapping provisions",
+}
 
 
 def _provision_words(ids: list[str]) -> str:
     from pyrules.engine import kb
+
     provs = kb.provisions()
     return "; ".join(f"{provs[i]['title']} [{provs[i]['citation']}]" if i in provs else i for i in ids) or "none"
 
@@ -386,14 +426,16 @@ def change_rows(result: dict) -> list[dict]:
                 after = "added " + ", ".join(c["added"]) if c["added"] else "-"
             else:
                 before, after = _word(what, c["before"]), _word(what, c["after"])
-            rows.append({"file": row["file"], "scenario": row["scenario"], "what": words,
-                         "before": before, "after": after})
+            rows.append(
+                {"file": row["file"], "scenario": row["scenario"], "what": words, "before": before, "after": after}
+            )
     return rows
 
 
 def compare_text(result: dict) -> str:
     """The regime, then a table of what changed (one line per change, in words), then a summary."""
     from pathlib import Path
+
     reg = result["regime"]
     out = [f"Regime: {reg['regime']}"]
     if reg["description"]:
@@ -409,15 +451,20 @@ def compare_text(result: dict) -> str:
         table += [(Path(r["file"]).stem, r["what"], r["before"], r["after"]) for r in rows]
         widths = [min(max(len(t[i]) for t in table), w) for i, w in enumerate((44, 28, 60, 60))]
         for t in table:
-            cells = [c if len(c) <= w else c[:w - 1] + "~" for c, w in zip(t, widths)]
+            cells = [c if len(c) <= w else c[: w - 1] + "~" for c, w in zip(t, widths)]
             out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
     else:
         out.append("No scenario changed.")
     s = result["summary"]
     out.append("")
-    out.append(f"Summary: {s['changed']} of {s['scenarios']} scenarios changed"
-               + (" (" + ", ".join(f"{_ASPECT.get(k, k)}: {v}" for k, v in s["by_aspect"].items()) + ")"
-                  if s["by_aspect"] else ""))
+    out.append(
+        f"Summary: {s['changed']} of {s['scenarios']} scenarios changed"
+        + (
+            " (" + ", ".join(f"{_ASPECT.get(k, k)}: {v}" for k, v in s["by_aspect"].items()) + ")"
+            if s["by_aspect"]
+            else ""
+        )
+    )
     return "\n".join(out)
 
 
@@ -425,6 +472,7 @@ def compare_csv(result: dict) -> str:
     """The change table as CSV: file, scenario, what, before, after."""
     import csv
     import io
+
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=["file", "scenario", "what", "before", "after"], lineterminator="\n")
     w.writeheader()

@@ -15,6 +15,7 @@ on that date; this module only compares the answers and names the provisions tha
 entered or left force (``in_force/1``) and the rule's events (``rule_status/3``) on
 the date of a change.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -54,31 +55,43 @@ def _day(n: int) -> datetime.date | None:
 @dataclass
 class Change:
     """One date at which the determination differs from the day before."""
+
     date: str
-    changed: dict                       # field -> {"from": ..., "to": ...}
-    provisions_entered: list[dict] = field(default_factory=list)   # {"provision", "citation"}
+    changed: dict  # field -> {"from": ..., "to": ...}
+    provisions_entered: list[dict] = field(default_factory=list)  # {"provision", "citation"}
     provisions_left: list[dict] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)               # the rule's events on that date
+    events: list[dict] = field(default_factory=list)  # the rule's events on that date
 
     def to_json(self) -> dict:
-        return {"date": self.date, "changed": self.changed, "provisions_entered": self.provisions_entered,
-                "provisions_left": self.provisions_left, "events": self.events}
+        return {
+            "date": self.date,
+            "changed": self.changed,
+            "provisions_entered": self.provisions_entered,
+            "provisions_left": self.provisions_left,
+            "events": self.events,
+        }
 
 
 @dataclass
 class Timeline:
     scenario: str
     view: str
-    start: str                          # the first date evaluated
-    end: str                            # the last (today, or the scenario's date if later)
-    initial: dict                       # the determination on ``start``
+    start: str  # the first date evaluated
+    end: str  # the last (today, or the scenario's date if later)
+    initial: dict  # the determination on ``start``
     changes: list[Change] = field(default_factory=list)
     dates_evaluated: int = 0
 
     def to_json(self) -> dict:
-        return {"scenario": self.scenario, "view": self.view, "start": self.start, "end": self.end,
-                "initial": self.initial, "changes": [c.to_json() for c in self.changes],
-                "dates_evaluated": self.dates_evaluated}
+        return {
+            "scenario": self.scenario,
+            "view": self.view,
+            "start": self.start,
+            "end": self.end,
+            "initial": self.initial,
+            "changes": [c.to_json() for c in self.changes],
+            "dates_evaluated": self.dates_evaluated,
+        }
 
     def to_text(self) -> str:
         def show(v):
@@ -91,16 +104,25 @@ class Timeline:
             if isinstance(v, list):
                 return ", ".join(v) if v else "none"
             return str(v).replace("_", " ")
-        labels = {"license_required": "licence required", "authorized": "authorized",
-                  "licensing_policy": "licensing policy", "available_authorizations": "available authorizations"}
-        out = [f"Timeline: {self.scenario}  (view: {self.view.replace('_', ' ')}; {self.start} to {self.end}, "
-               f"{self.dates_evaluated} dates evaluated)",
-               f"  {self.start}: " + "; ".join(f"{labels[k]}: {show(self.initial[k])}" for k in FIELDS)]
+
+        labels = {
+            "license_required": "licence required",
+            "authorized": "authorized",
+            "licensing_policy": "licensing policy",
+            "available_authorizations": "available authorizations",
+        }
+        out = [
+            f"Timeline: {self.scenario}  (view: {self.view.replace('_', ' ')}; {self.start} to {self.end}, "
+            f"{self.dates_evaluated} dates evaluated)",
+            f"  {self.start}: " + "; ".join(f"{labels[k]}: {show(self.initial[k])}" for k in FIELDS),
+        ]
         if not self.changes:
             out.append("  no change over the period")
         for c in self.changes:
-            out.append(f"  {c.date}: " + "; ".join(
-                f"{labels[k]}: {show(v['from'])} -> {show(v['to'])}" for k, v in c.changed.items()))
+            out.append(
+                f"  {c.date}: "
+                + "; ".join(f"{labels[k]}: {show(v['from'])} -> {show(v['to'])}" for k, v in c.changed.items())
+            )
             for p in c.provisions_entered:
                 out.append(f"      + {p['provision']} ({p['citation']})")
             for p in c.provisions_left:
@@ -123,31 +145,33 @@ def candidate_dates(scenario: Scenario, engine=None) -> list[datetime.date]:
         if d is None or d.year < 2001 or d.year > 9000:
             continue
         if a.name == "tl_end":
-            d = d + datetime.timedelta(days=1)      # the first day after a range ends
+            d = d + datetime.timedelta(days=1)  # the first day after a range ends
         days.add(d)
         days.add(d - datetime.timedelta(days=1))
     # From the day before the earliest version encoded (before it: indeterminate).
-    first = (min(d for d in starts if d is not None) - datetime.timedelta(days=1)
-             if starts and starts[0] else None)
+    first = min(d for d in starts if d is not None) - datetime.timedelta(days=1) if starts and starts[0] else None
     return sorted(d for d in days if first is None or d >= first)
 
 
 def _summary(d) -> dict:
-    return {"license_required": d.license_required, "authorized": d.authorized,
-            "licensing_policy": d.licensing_policy,
-            "available_authorizations": sorted(a["name"] for a in d.authorizations if a["available"] is True)}
+    return {
+        "license_required": d.license_required,
+        "authorized": d.authorized,
+        "licensing_policy": d.licensing_policy,
+        "available_authorizations": sorted(a["name"] for a in d.authorizations if a["available"] is True),
+    }
 
 
 def _in_force(d) -> set[str]:
     return {a.arguments[0].name for a in d.atoms if a.name == "in_force" and len(a.arguments) == 1}
 
 
-def timeline(scenario: Scenario | dict, view: str | None = None, until: str | None = None,
-             engine=None) -> Timeline:
+def timeline(scenario: Scenario | dict, view: str | None = None, until: str | None = None, engine=None) -> Timeline:
     """The dates at which ``scenario``'s determination changes, from the day before the
     earliest date the knowledge base names to ``until`` (default: today, or the
     scenario's date if later), in ``view`` (as_written, the default, or as_enforced)."""
     from pyrules.engine import kb
+
     engine = engine or default_engine()
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
@@ -163,8 +187,14 @@ def timeline(scenario: Scenario | dict, view: str | None = None, until: str | No
         d = engine.evaluate(scenario, as_of=day.isoformat())
         results.append((day, d))
     first_day, first = results[0]
-    t = Timeline(scenario=scenario.name, view=first.view, start=first_day.isoformat(), end=end.isoformat(),
-                 initial=_summary(first), dates_evaluated=len(results))
+    t = Timeline(
+        scenario=scenario.name,
+        view=first.view,
+        start=first_day.isoformat(),
+        end=end.isoformat(),
+        initial=_summary(first),
+        dates_evaluated=len(results),
+    )
     for (_, before), (day, after) in zip(results, results[1:]):
         sb, sa = _summary(before), _summary(after)
         changed = {k: {"from": sb[k], "to": sa[k]} for k in FIELDS if sb[k] != sa[k]}
@@ -173,9 +203,13 @@ def timeline(scenario: Scenario | dict, view: str | None = None, until: str | No
         fb, fa = _in_force(before), _in_force(after)
         cite = lambda p: {"provision": p, "citation": provs.get(p, {}).get("citation", p)}
         iso = day.isoformat()
-        t.changes.append(Change(
-            date=iso, changed=changed,
-            provisions_entered=[cite(p) for p in sorted(fa - fb)],
-            provisions_left=[cite(p) for p in sorted(fb - fa)],
-            events=[e for e in after.rule_status.get("events", []) if e["date"] == iso]))
+        t.changes.append(
+            Change(
+                date=iso,
+                changed=changed,
+                provisions_entered=[cite(p) for p in sorted(fa - fb)],
+                provisions_left=[cite(p) for p in sorted(fb - fa)],
+                events=[e for e in after.rule_status.get("events", []) if e["date"] == iso],
+            )
+        )
     return t

@@ -30,6 +30,7 @@ Alternatives are kept small:
   * dates: the rule's key dates (key_date/2), the day before each, and the day
     after each provision ceases to be in force.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -65,7 +66,7 @@ CHANGES: dict[str, tuple[str, str]] = {
     "located": ("entities.NAME.located", "loc(E)"),
     "parent": ("entities.NAME.parent", "parent(E)"),
     "destination": ("transaction.to", "destination"),
-    "quantity": ("items[i].quantity", ""),                    # varied by Python, not by a choice
+    "quantity": ("items[i].quantity", ""),  # varied by Python, not by a choice
     "purpose": ("transaction.purpose", "purpose"),
     "date": ("date", "date"),
     "via_distributor": ("transaction.via_distributor", "via_distributor"),
@@ -167,15 +168,16 @@ def _groups_of() -> dict[str, tuple[str, ...]]:
 @dataclass
 class Var:
     """One changeable thing."""
-    kind: str                  # one of CHANGE_KINDS
-    key: clingo.Symbol         # its id in the mode program
-    vtype: str                 # country | entity | bool | enum:... | date | big | quantity
+
+    kind: str  # one of CHANGE_KINDS
+    key: clingo.Symbol  # its id in the mode program
+    vtype: str  # country | entity | bool | enum:... | date | big | quantity
     cost: int = 1
     entity: str | None = None
     item: int | None = None
     name: str | None = None
-    current: Any = None        # JSON value, None when not given
-    unit: str = "units"        # a quantity's unit: the item's chip or ECCN
+    current: Any = None  # JSON value, None when not given
+    unit: str = "units"  # a quantity's unit: the item's chip or ECCN
     alts: list[clingo.Symbol] = field(default_factory=list)
 
     @property
@@ -216,9 +218,12 @@ def _goal_symbol(goal: str) -> tuple[clingo.Symbol, str]:
         return clingo.Function("auth", [clingo.Function(low)]), low
     if low in _policies():
         return clingo.Function("policy", [clingo.Function(low)]), low
-    raise InputError(f"unknown goal {goal!r}; expected authorized, no_licence_required, an authorization "
-                     f"({', '.join(a.lower() for a in schema.AUTHORIZATIONS)}) or a policy "
-                     f"({', '.join(sorted(_policies()))})", field="goal")
+    raise InputError(
+        f"unknown goal {goal!r}; expected authorized, no_licence_required, an authorization "
+        f"({', '.join(a.lower() for a in schema.AUTHORIZATIONS)}) or a policy "
+        f"({', '.join(sorted(_policies()))})",
+        field="goal",
+    )
 
 
 @functools.cache
@@ -244,7 +249,9 @@ def _parse_change(spec: Any, s: Scenario, costs: dict | None, where: str) -> Var
     if kind == "to":
         kind = "destination"
     if kind not in CHANGE_KINDS:
-        raise InputError(f"cannot change {shown(kind)}; expected one of {', '.join(CHANGE_KINDS)}", field=where + ".fact")
+        raise InputError(
+            f"cannot change {shown(kind)}; expected one of {', '.join(CHANGE_KINDS)}", field=where + ".fact"
+        )
     d = s.data
     tx, ents = d.get("transaction", {}), d.get("entities", {})
     cost = _cost(spec.get("cost", 1), where + ".cost")
@@ -252,9 +259,10 @@ def _parse_change(spec: Any, s: Scenario, costs: dict | None, where: str) -> Var
     if kind in ("headquartered", "located", "parent", "status"):
         named = spec.get("entity")
         if named not in ents:
-            raise InputError(f"unknown entity {shown(named)}; the scenario has {', '.join(ents) or 'none'}",
-                             field=where + ".entity")
-        e = str(named)      # an entity of the scenario: a name
+            raise InputError(
+                f"unknown entity {shown(named)}; the scenario has {', '.join(ents) or 'none'}", field=where + ".entity"
+            )
+        e = str(named)  # an entity of the scenario: a name
     if kind in ("headquartered", "located"):
         short = "hq" if kind == "headquartered" else "loc"
         v = Var(kind, F(short, [S(e)]), "country", cost, entity=e, current=ents[e].get(kind))
@@ -272,21 +280,38 @@ def _parse_change(spec: Any, s: Scenario, costs: dict | None, where: str) -> Var
         i = spec.get("item")
         items = d.get("items", [])
         if isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= len(items) or "quantity" not in items[i - 1]:
-            raise InputError(f"expected the number of an item line with a quantity (1..{len(items)}), got {shown(i)}",
-                             field=where + ".item")
+            raise InputError(
+                f"expected the number of an item line with a quantity (1..{len(items)}), got {shown(i)}",
+                field=where + ".item",
+            )
         v = Var(kind, F("quantity", [clingo.Number(i)]), "quantity", cost, item=i, current=items[i - 1]["quantity"])
     elif kind == "fact":
         n = spec.get("name")
         if n not in schema.FACTS:
             raise InputError(f"unknown fact {shown(n)}; known: {', '.join(schema.FACTS)}", field=where + ".name")
-        v = Var(kind, F("fact", [F(n)]), _vtype(_change_input(kind, n).kind, where), cost, name=n,
-                current=d.get("facts", {}).get(n))
+        v = Var(
+            kind,
+            F("fact", [F(n)]),
+            _vtype(_change_input(kind, n).kind, where),
+            cost,
+            name=n,
+            current=d.get("facts", {}).get(n),
+        )
     else:  # status
         n = spec.get("name")
         if n not in schema.ENTITY_STATUS:
-            raise InputError(f"unknown status {shown(n)}; known: {', '.join(schema.ENTITY_STATUS)}", field=where + ".name")
-        v = Var(kind, F("status", [S(e), F(n)]), _vtype(_change_input(kind, n).kind, where), cost, entity=e, name=n,
-                current=ents[e].get("status", {}).get(n))
+            raise InputError(
+                f"unknown status {shown(n)}; known: {', '.join(schema.ENTITY_STATUS)}", field=where + ".name"
+            )
+        v = Var(
+            kind,
+            F("status", [S(e), F(n)]),
+            _vtype(_change_input(kind, n).kind, where),
+            cost,
+            entity=e,
+            name=n,
+            current=ents[e].get("status", {}).get(n),
+        )
     if costs:
         for key in (v.label, v.kind):
             if key in costs:
@@ -297,8 +322,9 @@ def _parse_change(spec: Any, s: Scenario, costs: dict | None, where: str) -> Var
 
 def _cost(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limits.MAX_CHANGE_COST:
-        raise InputError(f"a cost is a whole number from 0 to {limits.MAX_CHANGE_COST:,}, got {shown(value)}",
-                         field=where)
+        raise InputError(
+            f"a cost is a whole number from 0 to {limits.MAX_CHANGE_COST:,}, got {shown(value)}", field=where
+        )
     return value
 
 
@@ -318,8 +344,9 @@ def check_changes(may_change: Any, where: str = "may_change") -> None:
     if not isinstance(may_change, list):
         raise InputError(f"expected a list of changes, got {shown(may_change)}", field=where)
     if len(may_change) > limits.MAX_CHANGES:
-        raise InputError(f"{len(may_change):,} things may change; a question names at most {limits.MAX_CHANGES}",
-                         field=where)
+        raise InputError(
+            f"{len(may_change):,} things may change; a question names at most {limits.MAX_CHANGES}", field=where
+        )
 
 
 def _vtype(kind: str, where: str) -> str:
@@ -330,9 +357,11 @@ def _vtype(kind: str, where: str) -> str:
     raise InputError(f"pyrules cannot yet vary a value of type {kind!r}", field=where)
 
 
-_TEXT_CHANGE = re.compile(r"^\s*(headquartered|located|parent|status\s+(\w+))\s+of\s+(\S+)\s*$|"
-                          r"^\s*quantity\s+of\s+item\s+(\d+)\s*$|^\s*fact\s+(\w+)\s*$|"
-                          r"^\s*(destination|purpose|date|via[ _]distributor)\s*$")
+_TEXT_CHANGE = re.compile(
+    r"^\s*(headquartered|located|parent|status\s+(\w+))\s+of\s+(\S+)\s*$|"
+    r"^\s*quantity\s+of\s+item\s+(\d+)\s*$|^\s*fact\s+(\w+)\s*$|"
+    r"^\s*(destination|purpose|date|via[ _]distributor)\s*$"
+)
 
 
 def _parse_change_text(text: str, where: str) -> dict:
@@ -341,7 +370,7 @@ def _parse_change_text(text: str, where: str) -> dict:
     cost = None
     m = re.search(r"\s+cost\s+(\d+)\s*$", text)
     if m:
-        cost, text = int(m.group(1)), text[:m.start()]
+        cost, text = int(m.group(1)), text[: m.start()]
     m = _TEXT_CHANGE.match(text)
     if not m:
         raise InputError(f"cannot read the change {text!r}", field=where)
@@ -368,6 +397,7 @@ def default_changes(s: Scenario) -> list[dict]:
     destination, a party's headquarters or location, a listing by BIS or the date:
     name those explicitly to ask about them."""
     from pyrules.inputs.schema import FACTS, PARTY_CHANGES
+
     d = s.data
     out: list[dict] = []
     for name, cost in PARTY_CHANGES.items():
@@ -424,7 +454,7 @@ def _json_value(v: Var, sym: clingo.Symbol) -> Any:
 @dataclass
 class Change:
     var: Var
-    value: Any                         # JSON value (for a country: the representative)
+    value: Any  # JSON value (for a country: the representative)
     classes: list[dict] | None = None  # for a country change: the classes allowed
     tier_of: dict = field(default_factory=dict, repr=False)  # country -> tier, for the text
 
@@ -466,8 +496,13 @@ class Change:
         return f"{v.label} = {self.value}"
 
     def to_json(self) -> dict:
-        d = {"change": self.var.spec(), "from": self.var.current, "to": self.value, "text": self.text(),
-             "cost": self.var.cost}
+        d = {
+            "change": self.var.spec(),
+            "from": self.var.current,
+            "to": self.value,
+            "text": self.text(),
+            "cost": self.var.cost,
+        }
         if self.var.kind == "quantity":
             d["to"] = {"at_most": self.value}
         if self.var.vtype == "big":
@@ -492,9 +527,15 @@ class Repair:
     minimal: bool | None = None
 
     def to_json(self) -> dict:
-        return {"changes": [c.to_json() for c in self.changes], "cost": self.cost, "opens": self.opens,
-                "satisfies": self.satisfies, "citations": self.citations, "verified": self.verified,
-                "minimal": self.minimal}
+        return {
+            "changes": [c.to_json() for c in self.changes],
+            "cost": self.cost,
+            "opens": self.opens,
+            "satisfies": self.satisfies,
+            "citations": self.citations,
+            "verified": self.verified,
+            "minimal": self.minimal,
+        }
 
     def text(self) -> str:
         if not self.changes:
@@ -510,14 +551,14 @@ class WhatIfResult:
     reachable: bool
     repairs: list[Repair] = field(default_factory=list)
     optimal_cost: int | None = None
-    rejected: list[Repair] = field(default_factory=list)   # failed the fresh evaluation (a bug if any)
-    raw_count: int = 0                                        # repairs before grouping by country class
+    rejected: list[Repair] = field(default_factory=list)  # failed the fresh evaluation (a bug if any)
+    raw_count: int = 0  # repairs before grouping by country class
     seconds: float = 0.0
     # When unreachable: what holds in every alternative within what may change
     # (cautious consequences): each {"authorization", "condition", "description", "citation"}.
     blocking: list[dict] = field(default_factory=list)
-    blocking_complete: bool = True     # False when only some quantity choices were explored
-    alternatives: list[Repair] = field(default_factory=list)   # dearer repairs, cheapest first
+    blocking_complete: bool = True  # False when only some quantity choices were explored
+    alternatives: list[Repair] = field(default_factory=list)  # dearer repairs, cheapest first
     # When unreachable: per authorization, a set of its conditions that no alternative
     # meets together, from clingo's unsatisfiable core (minimised): each
     # {"authorization", "conditions": [{"condition", "description", "citation", "state"}]}.
@@ -528,16 +569,28 @@ class WhatIfResult:
         return self.reachable and self.optimal_cost == 0
 
     def to_json(self) -> dict:
-        return {"format_version": FORMAT_VERSION, "scenario": self.scenario, "goal": self.goal,
-                "may_change": self.may_change, "reachable": self.reachable, "already_met": self.already_met,
-                "optimal_cost": self.optimal_cost, "repairs": [r.to_json() for r in self.repairs],
-                "rejected": [r.to_json() for r in self.rejected],
-                "blocking": self.blocking, "blocking_complete": self.blocking_complete, "core": self.core,
-                "alternatives": [r.to_json() for r in self.alternatives]}
+        return {
+            "format_version": FORMAT_VERSION,
+            "scenario": self.scenario,
+            "goal": self.goal,
+            "may_change": self.may_change,
+            "reachable": self.reachable,
+            "already_met": self.already_met,
+            "optimal_cost": self.optimal_cost,
+            "repairs": [r.to_json() for r in self.repairs],
+            "rejected": [r.to_json() for r in self.rejected],
+            "blocking": self.blocking,
+            "blocking_complete": self.blocking_complete,
+            "core": self.core,
+            "alternatives": [r.to_json() for r in self.alternatives],
+        }
 
     def to_text(self) -> str:
-        lines = [f"== what if: {self.scenario}", f"   goal: {self.goal.replace('_', ' ')}",
-                 "   may change: " + (", ".join(_spec_label(s) for s in self.may_change) or "nothing")]
+        lines = [
+            f"== what if: {self.scenario}",
+            f"   goal: {self.goal.replace('_', ' ')}",
+            "   may change: " + (", ".join(_spec_label(s) for s in self.may_change) or "nothing"),
+        ]
         if not self.reachable:
             lines.append("No change within what may change reaches the goal.")
             lines += _core_text(self.core, self.blocking_complete)
@@ -547,8 +600,11 @@ class WhatIfResult:
                 for b in self.blocking:
                     who = f"{b['authorization']}: " if b.get("authorization") else ""
                     if b.get("state") == "one of":
-                        lines.append(f"  {who}in every alternative at least one of these is not met"
-                                     + (" (or it is not weighed, e.g. on another date)" if b["or_not_weighed"] else "") + ":")
+                        lines.append(
+                            f"  {who}in every alternative at least one of these is not met"
+                            + (" (or it is not weighed, e.g. on another date)" if b["or_not_weighed"] else "")
+                            + ":"
+                        )
                         lines += [f"      - {c['description']}  [{c['citation']}]" for c in b["conditions"]]
                         continue
                     mark = "?" if b.get("state") == "undecided" else "x"
@@ -571,8 +627,9 @@ class WhatIfResult:
         if self.alternatives:
             lines.append("Dearer repairs, cheapest first:")
             for r in self.alternatives:
-                lines.append(f"  - (cost {r.cost}) " + r.text()
-                             + (f"  -> opens: {', '.join(r.opens)}" if r.opens else ""))
+                lines.append(
+                    f"  - (cost {r.cost}) " + r.text() + (f"  -> opens: {', '.join(r.opens)}" if r.opens else "")
+                )
         for r in self.rejected:
             lines.append("  rejected by the fresh evaluation (please report): " + r.text())
         return "\n".join(lines)
@@ -590,7 +647,9 @@ def _core_text(core: list[dict], complete: bool) -> list[str]:
         if len(conds) == 1:
             lines.append(f"  {row['authorization']}: whatever may change takes, this is not met:")
         else:
-            lines.append(f"  {row['authorization']}: whatever may change takes, these {len(conds)} are never met together:")
+            lines.append(
+                f"  {row['authorization']}: whatever may change takes, these {len(conds)} are never met together:"
+            )
         for c in conds:
             mark = "?" if c["state"] == "undecided" else "x"
             missing = f" (missing: {c.get('field') or c.get('question')})" if mark == "?" else ""
@@ -673,15 +732,17 @@ class _Problem:
         """A KB text with its placeholders filled from the scenario's own answer (the
         parameters, key dates and readings in force), as the Determination fills them."""
         from pyrules.output.determination import fill_text
+
         if not hasattr(self, "_fill_args"):
             by: dict[str, list] = {}
             for a in self.base_atoms:
                 by.setdefault(a.name, []).append(a.arguments)
             chosen = {a[0].name: a[1].name for a in by.get("reading", [])}
-            self._fill_args = (kb.params_in(by),
-                               {a[0].name: a[1].number for a in by.get("key_date", [])},
-                               {t.name: x.string for t, r, x in by.get("reading_text", [])
-                                if chosen.get(t.name) == r.name})
+            self._fill_args = (
+                kb.params_in(by),
+                {a[0].name: a[1].number for a in by.get("key_date", [])},
+                {t.name: x.string for t, r, x in by.get("reading_text", []) if chosen.get(t.name) == r.name},
+            )
         return fill_text(text, *self._fill_args)
 
     # -- candidate values ----------------------------------------------------------
@@ -696,8 +757,11 @@ class _Problem:
         budgets = sorted({x - u for x in thresholds for u in used if x - u > 0})
         ship = by.get("shipment_tpp", [])
         shipment = from_big(ship[0][0]) if ship else 0
-        addends = {a[1].number: from_big(a[2]) for a in by.get("addend", [])
-                   if a[0] == clingo.Function("shipment_tpp") and a[1].type == clingo.SymbolType.Number}
+        addends = {
+            a[1].number: from_big(a[2])
+            for a in by.get("addend", [])
+            if a[0] == clingo.Function("shipment_tpp") and a[1].type == clingo.SymbolType.Number
+        }
         unit = {a[0].number: a[1].number for a in by.get("unit_tpp", [])}
         items = self.scenario.data.get("items", [])
         for v in self.vars:
@@ -775,7 +839,7 @@ class _Problem:
 
     def program_facts(self, quantities: dict[int, int], budget: int | None) -> list[clingo.Symbol]:
         F = clingo.Function
-        owned = set()      # (predicate, owner, field name): the scenario's facts a choice replaces
+        owned = set()  # (predicate, owner, field name): the scenario's facts a choice replaces
         for v in self.vars:
             if v.kind != "quantity":
                 inp = _change_input(v.kind, v.name)
@@ -851,7 +915,6 @@ class _Problem:
         ctl.solve(on_model=on_model)
         return best[0], models
 
-
     def explore(self, quantities: dict[int, int], mode: str = "cautious") -> set[clingo.Symbol] | None:
         """With the goal dropped, the conditions not met (wi_not_met/2), undecided/3,
         licence_required/1 and policy/2 atoms true in every alternative ("cautious")
@@ -859,17 +922,25 @@ class _Problem:
         ctl = clingo.Control(["--warn=none", f"--enum-mode={mode}", "--opt-mode=ignore", "--models=0"])
         ctl.add("base", [], kb.kb_text())
         ctl.add("base", [], _mode_text())
-        ctl.add("base", [], (
-            "wi_explore.\n"
-            # a condition is not met in an alternative when it fails or is undecided
-            # there, or when its authorization is not weighed there at all (e.g. a date
-            # before the rule): the intersection is then over the alternatives that weigh it.
-            "wi_not_met(A, C) :- fails(A, C).\n"
-            "wi_not_met(A, C) :- undecided(A, C, _).\n"
-            "wi_weighed(A) :- authorization_status(A, _).\n"
-                        + ("wi_not_met(A, C) :- condition(A, C, _, _), not wi_weighed(A).\n" if mode == "cautious" else
-               "wi_unweighed(A) :- authorization(A, _), not wi_weighed(A).\n#show wi_unweighed/1.\n") +
-            "#show wi_not_met/2. #show undecided/3. #show licence_required/1. #show policy/2."))
+        ctl.add(
+            "base",
+            [],
+            (
+                "wi_explore.\n"
+                # a condition is not met in an alternative when it fails or is undecided
+                # there, or when its authorization is not weighed there at all (e.g. a date
+                # before the rule): the intersection is then over the alternatives that weigh it.
+                "wi_not_met(A, C) :- fails(A, C).\n"
+                "wi_not_met(A, C) :- undecided(A, C, _).\n"
+                "wi_weighed(A) :- authorization_status(A, _).\n"
+                + (
+                    "wi_not_met(A, C) :- condition(A, C, _, _), not wi_weighed(A).\n"
+                    if mode == "cautious"
+                    else "wi_unweighed(A) :- authorization(A, _), not wi_weighed(A).\n#show wi_unweighed/1.\n"
+                )
+                + "#show wi_not_met/2. #show undecided/3. #show licence_required/1. #show policy/2."
+            ),
+        )
         with ctl.backend() as b:
             for f in self.program_facts(quantities, None):
                 b.add_rule([b.add_atom(f)])
@@ -890,6 +961,7 @@ def _chosen(qvars: list[Var], choice: tuple) -> dict[int, int]:
 def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
     """Conditions not met in every alternative (over at most _EXPLORE_COMBOS quantity choices)."""
     from pyrules.output.determination import citation
+
     common: set | None = None
     some: set = set()
     qvars = [v for v in p.vars if v.kind == "quantity"]
@@ -902,31 +974,39 @@ def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
         some |= p.explore(q, "brave") or set()
     if common is None:
         return [], len(combos) <= _EXPLORE_COMBOS
-    conds = {(a[0].name, a[1].name): (a[2].name, p.fill(a[3].string))
-             for a in (x.arguments for x in p.base_atoms if x.name == "condition" and len(x.arguments) == 4)}
+    conds = {
+        (a[0].name, a[1].name): (a[2].name, p.fill(a[3].string))
+        for a in (x.arguments for x in p.base_atoms if x.name == "condition" and len(x.arguments) == 4)
+    }
     goal = p.goal_sym
     want = None
     if goal.name == "auth":
         want = goal.arguments[0].name
     # how each condition stands in the scenario itself: failed, or undecided with its missing fact
     failed_now = {(x.arguments[0].name, x.arguments[1].name) for x in p.base_atoms if x.name == "fails"}
-    missing_now = {(x.arguments[0].name, x.arguments[1].name): x.arguments[2]
-                   for x in p.base_atoms if x.name == "undecided"}
+    missing_now = {
+        (x.arguments[0].name, x.arguments[1].name): x.arguments[2] for x in p.base_atoms if x.name == "undecided"
+    }
     weighed_now = {x.arguments[0].name for x in p.base_atoms if x.name == "authorization_status"}
     for x in common:
         if x.name == "undecided":
             missing_now.setdefault((x.arguments[0].name, x.arguments[1].name), x.arguments[2])
     out = []
-    for a in sorted((x for x in common if x.name == "wi_not_met"),
-                    key=lambda x: (x.arguments[0].name, x.arguments[1].name)):
+    for a in sorted(
+        (x for x in common if x.name == "wi_not_met"), key=lambda x: (x.arguments[0].name, x.arguments[1].name)
+    ):
         auth, cond = a.arguments[0].name, a.arguments[1].name
         if goal.name == "policy" or (want and auth != want):
             continue
         if auth not in weighed_now:
-            continue            # not weighed for this scenario at all
+            continue  # not weighed for this scenario at all
         prov, desc = conds.get((auth, cond), ("", cond))
-        row = {"authorization": auth.upper(), "condition": cond, "description": desc,
-               "citation": citation(prov) if prov else ""}
+        row = {
+            "authorization": auth.upper(),
+            "condition": cond,
+            "description": desc,
+            "citation": citation(prov) if prov else "",
+        }
         if (auth, cond) in missing_now and (auth, cond) not in failed_now:
             row["state"] = "undecided"
             row["field"], row["question"] = schema.missing_fact_field(missing_now[(auth, cond)])
@@ -943,22 +1023,47 @@ def _blocking(p: _Problem, combos: list) -> tuple[list[dict], bool]:
         any_of = sorted({x.arguments[1].name for x in some if x.name == "wi_not_met" and x.arguments[0].name == auth})
         if not any_of:
             continue
-        out.append({"authorization": auth.upper(), "condition": None, "state": "one of",
-                    "conditions": [{"condition": c, "description": conds.get((auth, c), ("", c))[1],
-                                    "citation": citation(conds[(auth, c)][0]) if (auth, c) in conds else ""}
-                                   for c in any_of],
-                    "or_not_weighed": any(x.name == "wi_unweighed" and x.arguments[0].name == auth for x in some),
-                    "description": f"in every alternative at least one of {len(any_of)} conditions is not met",
-                    "citation": ""})
+        out.append(
+            {
+                "authorization": auth.upper(),
+                "condition": None,
+                "state": "one of",
+                "conditions": [
+                    {
+                        "condition": c,
+                        "description": conds.get((auth, c), ("", c))[1],
+                        "citation": citation(conds[(auth, c)][0]) if (auth, c) in conds else "",
+                    }
+                    for c in any_of
+                ],
+                "or_not_weighed": any(x.name == "wi_unweighed" and x.arguments[0].name == auth for x in some),
+                "description": f"in every alternative at least one of {len(any_of)} conditions is not met",
+                "citation": "",
+            }
+        )
     if goal.name in ("no_licence_required", "policy") or goal.name == "authorized":
         for a in sorted(x for x in common if x.name == "licence_required" and x.arguments[0].name == "yes"):
-            out.insert(0, {"authorization": None, "condition": "licence_required", "state": "not met",
-                           "description": "A licence is required", "citation": ""})
+            out.insert(
+                0,
+                {
+                    "authorization": None,
+                    "condition": "licence_required",
+                    "state": "not met",
+                    "description": "A licence is required",
+                    "citation": "",
+                },
+            )
         if goal.name == "policy":
             for a in sorted(x for x in common if x.name == "policy"):
-                out.append({"authorization": None, "condition": a.arguments[0].name, "state": "not met",
-                            "description": "The licensing policy is " + a.arguments[0].name.replace("_", " "),
-                            "citation": citation(a.arguments[1].name)})
+                out.append(
+                    {
+                        "authorization": None,
+                        "condition": a.arguments[0].name,
+                        "state": "not met",
+                        "description": "The licensing policy is " + a.arguments[0].name.replace("_", " "),
+                        "citation": citation(a.arguments[1].name),
+                    }
+                )
     return out, len(combos) <= _EXPLORE_COMBOS
 
 
@@ -996,8 +1101,9 @@ class _CoreSolver:
     def core(self, wanted: list[clingo.Symbol]) -> list[clingo.Symbol] | None:
         """None when some alternative meets every wanted condition, else a core."""
         got: list[list[int]] = []
-        res = self.ctl.solve(assumptions=[(w, True) for w in wanted if w in self.literal],
-                             on_core=lambda c: got.append(list(c)))
+        res = self.ctl.solve(
+            assumptions=[(w, True) for w in wanted if w in self.literal], on_core=lambda c: got.append(list(c))
+        )
         if res.satisfiable:
             return None
         lits = set(got[0]) if got else set()
@@ -1022,6 +1128,7 @@ def _core(p: _Problem, combos: list) -> list[dict]:
     the union of clingo's unsatisfiable cores over the quantity choices, each condition
     then dropped while the rest still cannot be met together in any of them."""
     from pyrules.output.determination import citation
+
     goal = p.goal_sym
     if goal.name not in ("authorized", "auth"):
         return []
@@ -1033,18 +1140,23 @@ def _core(p: _Problem, combos: list) -> list[dict]:
     for a in (x.arguments for x in p.base_atoms if x.name == "condition" and len(x.arguments) == 4):
         conds.setdefault(a[0].name, []).append(a[1].name)
         texts[(a[0].name, a[1].name)] = (a[2].name, p.fill(a[3].string))
-    auths = {x.arguments[0].name: x.arguments[1].name for x in p.base_atoms
-             if x.name == "authorization" and len(x.arguments) == 2}
-    missing_now = {(x.arguments[0].name, x.arguments[1].name): x.arguments[2]
-                   for x in p.base_atoms if x.name == "undecided"}
+    auths = {
+        x.arguments[0].name: x.arguments[1].name
+        for x in p.base_atoms
+        if x.name == "authorization" and len(x.arguments) == 2
+    }
+    missing_now = {
+        (x.arguments[0].name, x.arguments[1].name): x.arguments[2] for x in p.base_atoms if x.name == "undecided"
+    }
     failed_now = {(x.arguments[0].name, x.arguments[1].name) for x in p.base_atoms if x.name == "fails"}
     F = clingo.Function
     out = []
     for auth in sorted(conds):
         if want and auth != want:
             continue
-        wanted = [F("wi_want", [F(auth), F(c)]) for c in sorted(conds[auth])] \
-            + [F("wi_want", [F(auth), F("considered")])]
+        wanted = [F("wi_want", [F(auth), F(c)]) for c in sorted(conds[auth])] + [
+            F("wi_want", [F(auth), F("considered")])
+        ]
         # the conditions the scenario already fails, when they alone cannot be met together
         # in any alternative, are the core's start; else every condition is
         failing = [w for w in wanted if (auth, w.arguments[1].name) in failed_now]
@@ -1052,11 +1164,13 @@ def _core(p: _Problem, combos: list) -> list[dict]:
         if not union:
             union = _core_union(solvers, wanted)
         if not union:
-            continue           # some alternative meets all of them: nothing blocks it alone
+            continue  # some alternative meets all of them: nothing blocks it alone
         # dropped first: conditions the scenario meets or leaves undecided, so that the
         # core keeps, where it can, the conditions the scenario already fails
-        keep = sorted((w for w in wanted if w in union),
-                      key=lambda w: ((auth, w.arguments[1].name) in failed_now, w.arguments[1].name))
+        keep = sorted(
+            (w for w in wanted if w in union),
+            key=lambda w: ((auth, w.arguments[1].name) in failed_now, w.arguments[1].name),
+        )
         for w in list(keep):
             rest = [x for x in keep if x != w]
             if rest and all(sv.core(rest) is not None for sv in solvers):
@@ -1066,12 +1180,17 @@ def _core(p: _Problem, combos: list) -> list[dict]:
         for w in keep:
             cond = w.arguments[1].name
             if cond == "considered":
-                rows.append({"condition": "considered", "state": "not met", "citation": citation(auths[auth]),
-                             "description": "the authorization is weighed at all (a licence is required)"})
+                rows.append(
+                    {
+                        "condition": "considered",
+                        "state": "not met",
+                        "citation": citation(auths[auth]),
+                        "description": "the authorization is weighed at all (a licence is required)",
+                    }
+                )
                 continue
             prov, desc = texts[(auth, cond)]
-            row: dict[str, Any] = {"condition": cond, "description": desc,
-                                   "citation": citation(prov) if prov else ""}
+            row: dict[str, Any] = {"condition": cond, "description": desc, "citation": citation(prov) if prov else ""}
             if (auth, cond) in missing_now and (auth, cond) not in failed_now:
                 row["state"] = "undecided"
                 row["field"], row["question"] = schema.missing_fact_field(missing_now[(auth, cond)])
@@ -1088,13 +1207,21 @@ def _is_big(x: clingo.Symbol) -> bool:
 
 def _all_atoms(facts: list[clingo.Symbol]) -> list[clingo.Symbol]:
     from pyrules.engine.control import default_engine
+
     return default_engine().answer(facts, shown_only=False)
 
 
 # ----------------------------------------------------------------------------- the API
-def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Iterable | None = None,
-            costs: dict | None = None, *, check_minimal: bool = True, group: bool = True,
-            alternatives: int = 0) -> WhatIfResult:
+def repairs(
+    scenario: Scenario | dict,
+    goal: str = "authorized",
+    may_change: Iterable | None = None,
+    costs: dict | None = None,
+    *,
+    check_minimal: bool = True,
+    group: bool = True,
+    alternatives: int = 0,
+) -> WhatIfResult:
     """All optimal repairs: the cheapest sets of changes, within ``may_change``, that
     make ``scenario`` meet ``goal``.
 
@@ -1110,6 +1237,7 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
       cheapest first; none of them contains a cheaper repair).
     """
     import time
+
     t0 = time.perf_counter()
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
@@ -1125,9 +1253,12 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
     n_combos = math.prod(1 + len(v.alts) for v in qvars)
     if n_combos > limits.MAX_QUANTITY_COMBINATIONS:
         # each combination is a solve of its own: too many would run for hours
-        raise InputError(f"the {len(qvars)} quantities that may change have {n_combos:,} combinations of "
-                         f"candidate values; at most {limits.MAX_QUANTITY_COMBINATIONS:,} are weighed "
-                         "(let fewer quantities change)", field="may_change")
+        raise InputError(
+            f"the {len(qvars)} quantities that may change have {n_combos:,} combinations of "
+            f"candidate values; at most {limits.MAX_QUANTITY_COMBINATIONS:,} are weighed "
+            "(let fewer quantities change)",
+            field="may_change",
+        )
     combos = []
     for choice in itertools.product(*[[None] + [a.number for a in v.alts] for v in qvars]):
         qcost = sum(v.cost for v, c in zip(qvars, choice) if c is not None)
@@ -1135,8 +1266,14 @@ def repairs(scenario: Scenario | dict, goal: str = "authorized", may_change: Ite
     combos.sort(key=lambda t: t[0])
     best, found = _search(p, combos, qvars)
 
-    result = WhatIfResult(scenario=scenario.name, goal=p.goal, may_change=specs, reachable=best is not None,
-                          optimal_cost=best, raw_count=len(found))
+    result = WhatIfResult(
+        scenario=scenario.name,
+        goal=p.goal,
+        may_change=specs,
+        reachable=best is not None,
+        optimal_cost=best,
+        raw_count=len(found),
+    )
     if best is None:
         result.blocking, result.blocking_complete = _blocking(p, combos)
         result.core = _core(p, combos)
@@ -1220,8 +1357,12 @@ def _repairs_of(p: _Problem, found: list, cost: int) -> list[Repair]:
 
 def _class_info(rep: str, classes: dict[str, str], tiers: dict[str, int]) -> dict:
     members = sorted(c for c, r in classes.items() if r == rep)
-    return {"representative": rep, "tier": tiers.get(rep), "countries": members,
-            "groups": [group_names().get(g, g) for g in _groups_of().get(rep, ())]}
+    return {
+        "representative": rep,
+        "tier": tiers.get(rep),
+        "countries": members,
+        "groups": [group_names().get(g, g) for g in _groups_of().get(rep, ())],
+    }
 
 
 def apply_changes(scenario: Scenario, changes: Iterable[tuple[Var, Any]]) -> Scenario:
@@ -1253,6 +1394,7 @@ def apply_changes(scenario: Scenario, changes: Iterable[tuple[Var, Any]]) -> Sce
 
 def _evaluate(s: Scenario):
     from pyrules.engine.control import default_engine
+
     return default_engine().evaluate(s)
 
 
@@ -1305,13 +1447,24 @@ def _explain(r: Repair, before, after, goal_sym) -> None:
             cites.add(a["citation"])
             old = was.get(a["name"])
             for c in (old["failed_conditions"] + old["undecided_conditions"]) if old else []:
-                sats.append({"authorization": a["name"], "condition": c["condition"],
-                             "description": c["description"], "citation": c["citation"]})
+                sats.append(
+                    {
+                        "authorization": a["name"],
+                        "condition": c["condition"],
+                        "description": c["description"],
+                        "citation": c["citation"],
+                    }
+                )
                 cites.add(c["citation"])
     if after.licensing_policy and after.licensing_policy != before.licensing_policy:
         opens.append(f"licensing policy: {after.licensing_policy.replace('_', ' ')} ({after.policy_citation})")
-        sats.append({"policy": after.licensing_policy, "description": f"licensing policy {after.licensing_policy.replace('_', ' ')}",
-                     "citation": after.policy_citation})
+        sats.append(
+            {
+                "policy": after.licensing_policy,
+                "description": f"licensing policy {after.licensing_policy.replace('_', ' ')}",
+                "citation": after.policy_citation,
+            }
+        )
         cites.add(after.policy_citation)
     if after.authorized is True and before.authorized is not True and not opens:
         opens.append("authorized")
@@ -1327,9 +1480,16 @@ def _group(reps: list[Repair]) -> list[Repair]:
         buckets: dict[tuple, list[Repair]] = {}
         order = []
         for r in reps:
-            sig = tuple(sorted((str(c.var.key), json.dumps(c.classes if c.classes is not None else c.value,
-                                                         sort_keys=True, default=str))
-                               for c in r.changes if c.var.key != key))
+            sig = tuple(
+                sorted(
+                    (
+                        str(c.var.key),
+                        json.dumps(c.classes if c.classes is not None else c.value, sort_keys=True, default=str),
+                    )
+                    for c in r.changes
+                    if c.var.key != key
+                )
+            )
             has = any(c.var.key == key for c in r.changes)
             k = (sig, has)
             if k not in buckets:
@@ -1343,17 +1503,33 @@ def _group(reps: list[Repair]) -> list[Repair]:
                 continue
             first = group[0]
             ch = [c for c in first.changes if c.var.key == key][0]
-            classes = sorted({json.dumps(cl, sort_keys=True) for r in group for c in r.changes
-                              if c.var.key == key for cl in c.classes or ()})
-            merged_classes = sorted((json.loads(x) for x in classes),
-                                    key=lambda cl: (cl["tier"] or 9, cl["representative"]))
+            classes = sorted(
+                {
+                    json.dumps(cl, sort_keys=True)
+                    for r in group
+                    for c in r.changes
+                    if c.var.key == key
+                    for cl in c.classes or ()
+                }
+            )
+            merged_classes = sorted(
+                (json.loads(x) for x in classes), key=lambda cl: (cl["tier"] or 9, cl["representative"])
+            )
             new = Change(ch.var, ch.value, merged_classes, ch.tier_of)
             changes = [new if c.var.key == key else c for c in first.changes]
             opens = sorted({o for r in group for o in r.opens})
             sats = {json.dumps(s, sort_keys=True) for r in group for s in r.satisfies}
-            merged.append(Repair(changes, first.cost, opens, [json.loads(s) for s in sorted(sats)],
-                                 sorted({c for r in group for c in r.citations}), all(r.verified for r in group),
-                                 None if any(r.minimal is None for r in group) else all(r.minimal for r in group)))
+            merged.append(
+                Repair(
+                    changes,
+                    first.cost,
+                    opens,
+                    [json.loads(s) for s in sorted(sats)],
+                    sorted({c for r in group for c in r.citations}),
+                    all(r.verified for r in group),
+                    None if any(r.minimal is None for r in group) else all(r.minimal for r in group),
+                )
+            )
         reps = merged
     return reps
 
@@ -1361,6 +1537,7 @@ def _group(reps: list[Repair]) -> list[Repair]:
 def _subsume_upper_bounds(reps: list[Repair]) -> list[Repair]:
     """Repairs equal but for an "at most N" value (a quantity or a TPP amount): the
     largest N stands for the others (every limit of the rule is an upper limit)."""
+
     def bounded(c: Change) -> bool:
         return c.var.kind == "quantity" or c.var.vtype == "big"
 
@@ -1391,7 +1568,9 @@ def validate_questions(scenario: Scenario) -> None:
             raise InputError("a question is an object with 'goal' (and 'may_change')", field=f"questions[{k}]")
         for key in q:
             if key not in ("goal", "may_change", "costs"):
-                raise InputError(f"unknown field {key!r}; expected goal, may_change, costs", field=f"questions[{k}].{key}")
+                raise InputError(
+                    f"unknown field {key!r}; expected goal, may_change, costs", field=f"questions[{k}].{key}"
+                )
         try:
             _goal_symbol(q["goal"])
         except InputError as exc:
@@ -1405,8 +1584,9 @@ def validate_questions(scenario: Scenario) -> None:
             _parse_change(spec, scenario, q.get("costs"), f"questions[{k}].may_change[{j}]")
 
 
-def answer_questions(scenario: Scenario | dict, questions: list | None = None,
-                     alternatives: int = 0) -> list[WhatIfResult]:
+def answer_questions(
+    scenario: Scenario | dict, questions: list | None = None, alternatives: int = 0
+) -> list[WhatIfResult]:
     """Answer the scenario's "questions" (or the ones given); ``alternatives``: as in :func:`repairs`."""
     if isinstance(scenario, dict):
         scenario = Scenario.from_dict(scenario)
@@ -1417,7 +1597,9 @@ def answer_questions(scenario: Scenario | dict, questions: list | None = None,
             raise InputError("a question is an object with 'goal' (and 'may_change')", field=f"questions[{k}]")
         for key in q:
             if key not in ("goal", "may_change", "costs"):
-                raise InputError(f"unknown field {key!r}; expected goal, may_change, costs", field=f"questions[{k}].{key}")
+                raise InputError(
+                    f"unknown field {key!r}; expected goal, may_change, costs", field=f"questions[{k}].{key}"
+                )
         if q.get("may_change") is not None:
             check_changes(q["may_change"], f"questions[{k}].may_change")
         check_costs(q.get("costs"), f"questions[{k}].costs")

@@ -1,4 +1,5 @@
 """The typed result of evaluating a scenario, read off the answer set."""
+
 from __future__ import annotations
 
 import json
@@ -55,13 +56,18 @@ def _join(words: list[str]) -> str:
 _PLACEHOLDER = re.compile(r"\{(?:(date|reading):)?([a-z][a-z0-9_]*)\}")
 
 
-def fill_text(text: str, params: dict[str, clingo.Symbol], dates: dict[str, int] | None = None,
-              readings: dict[str, str] | None = None) -> str:
+def fill_text(
+    text: str,
+    params: dict[str, clingo.Symbol],
+    dates: dict[str, int] | None = None,
+    readings: dict[str, str] | None = None,
+) -> str:
     """A text of the KB with its placeholders filled from the answer: {name} by the
     parameter in force (param/2, as render.number_text writes it), {date:id} by the
     key date (key_date/2, YYYY-MM-DD), {reading:topic} by the text of the reading used
     (reading_text/3). kb/ never restates a number a parameter or key date holds, and a
     condition says what the reading in use requires. An unknown name stays as written."""
+
     def value(m: re.Match) -> str:
         kind, name = m.group(1), m.group(2)
         if kind == "date":
@@ -76,6 +82,7 @@ def fill_text(text: str, params: dict[str, clingo.Symbol], dates: dict[str, int]
         if sym.type == clingo.SymbolType.Number:
             return number_text(sym.number)
         return number_text(from_big(sym)) if sym.name == "n" else term_text(sym)
+
     return _PLACEHOLDER.sub(value, text) if "{" in text else text
 
 
@@ -110,6 +117,7 @@ def deadline_text(sym: clingo.Symbol) -> str | None:
 
 def _coverage_line() -> str:
     from pyrules.output.coverage import coverage_line
+
     return coverage_line()
 
 
@@ -118,12 +126,13 @@ class _Sym:
     string, arguments, its text) without a call into clingo each time they are read.
     Ordered as clingo orders the symbols; equal exactly when the symbols are (one mirror
     per distinct symbol)."""
+
     __slots__ = ("sym", "type", "name", "number", "string", "arguments", "text")
 
     def __init__(self, sym: clingo.Symbol):
         self.sym = sym
         self.type = t = sym.type
-        self.name: str | None = None      # a function's name, a string's text
+        self.name: str | None = None  # a function's name, a string's text
         self.string: str | None = None
         self.number = 0
         self.arguments: tuple = ()
@@ -151,7 +160,7 @@ class _Sym:
 
 
 _MIRRORS: dict = {}
-_MIRRORS_MAX = 200_000      # distinct symbols kept; then the cache starts afresh
+_MIRRORS_MAX = 200_000  # distinct symbols kept; then the cache starts afresh
 
 
 def _mirror(sym: clingo.Symbol) -> _Sym:
@@ -178,6 +187,7 @@ class Determination:
     Render with :meth:`summary` (one sentence), :meth:`to_text`, :meth:`to_json`;
     in Jupyter it shows as an HTML table.
     """
+
     scenario: str
     as_of: str | None
     license_required: bool | None
@@ -188,7 +198,7 @@ class Determination:
     licensing_policy: str | None = None
     policy_citation: str | None = None
     policy_candidates: list[dict] = field(default_factory=list)
-    policy_depends_on: list[dict] = field(default_factory=list)     # the facts a conditional policy turns on
+    policy_depends_on: list[dict] = field(default_factory=list)  # the facts a conditional policy turns on
     authorizations: list[dict] = field(default_factory=list)
     obligations: list[dict] = field(default_factory=list)
     overlaps: list[dict] = field(default_factory=list)
@@ -212,12 +222,12 @@ class Determination:
         # Each atom is read through the clingo API once (Python mirrors, cached per
         # distinct symbol and shared by the answers of a batch), and sorted into its
         # predicate once: no step below scans the whole answer again.
-        if len(_MIRRORS) >= _MIRRORS_MAX:        # never within one answer: one mirror per symbol
+        if len(_MIRRORS) >= _MIRRORS_MAX:  # never within one answer: one mirror per symbol
             _MIRRORS.clear()
         by: dict[str, list[tuple]] = {}
         for a in atoms:
             m = _mirror(a)
-            by.setdefault(m.name or "", []).append(m.arguments)     # shown atoms are functions: named
+            by.setdefault(m.name or "", []).append(m.arguments)  # shown atoms are functions: named
         get = lambda name: by.get(name, [])
         cited: set[str] = set()
 
@@ -229,27 +239,33 @@ class Determination:
         dates = {a[0].name: a[1].number for a in get("key_date")}
         chosen = {a[0].name: a[1].name for a in get("reading")}
         phrases = {t.name: x.string for t, r, x in get("reading_text") if chosen.get(t.name) == r.name}
-        fill = lambda text: fill_text(text, params, dates, phrases)    # placeholders -> the answer's values
+        fill = lambda text: fill_text(text, params, dates, phrases)  # placeholders -> the answer's values
         lr = [a[0].name for a in get("licence_required")]
         au = [a[0].name for a in get("authorized")]
-        d = cls(scenario=scenario.name, as_of=as_of,
-                license_required=_TRI[lr[0]] if len(lr) == 1 else None,
-                authorized=_TRI[au[0]] if len(au) == 1 else None,
-                atoms=atoms, source=scenario)
+        d = cls(
+            scenario=scenario.name,
+            as_of=as_of,
+            license_required=_TRI[lr[0]] if len(lr) == 1 else None,
+            authorized=_TRI[au[0]] if len(au) == 1 else None,
+            atoms=atoms,
+            source=scenario,
+        )
         for item, eccn, prov in sorted(get("control")):
-            d.controls.append({"item": item.number, "eccn": eccn.string, "provision": prov.name,
-                               "citation": cite(prov.name)})
+            d.controls.append(
+                {"item": item.number, "eccn": eccn.string, "provision": prov.name, "citation": cite(prov.name)}
+            )
         classes = {a[0].number: a[1].string for a in get("item_class")}
         outside = {a[0].number: a[1].name for a in get("item_outside_rule")}
         reasons: dict[int, set[str]] = {}
         for line_reason in get("item_outside_rule"):
             reasons.setdefault(line_reason[0].number, set()).add(line_reason[1].name)
-        order = list(kb.outside_reason_texts())        # the KB's order of the reasons
+        order = list(kb.outside_reason_texts())  # the KB's order of the reasons
 
         def reason_words(i: int) -> str:
             """Every reason the line is outside the rule, in the KB's words and order."""
             rs = sorted(reasons[i], key=lambda r: (order.index(r) if r in order else len(order), r))
             return "; ".join(fill(kb.outside_reason_texts().get(r, r.replace("_", " "))) for r in rs)
+
         why: dict[int, list[str]] = {}
         for i, _r, prov in sorted(get("outside_citation")):
             why.setdefault(i.number, []).append(cite(prov.name))
@@ -257,11 +273,17 @@ class Determination:
         for i, par, val in sorted(get("below_parameter_value")):
             below.setdefault(i.number, []).append({"parameter": par.name, "threshold": val.number})
         for i, line in enumerate(scenario.data.get("items", []), start=1):
-            d.items.append({"item": i, "line": line, "eccn": classes.get(i),
-                            "outside_rule": outside.get(i),
-                            "outside_reason": reason_words(i) if i in outside else None,
-                            "outside_citations": sorted(set(why.get(i, []))),
-                            "fails_parameters": below.get(i, [])})
+            d.items.append(
+                {
+                    "item": i,
+                    "line": line,
+                    "eccn": classes.get(i),
+                    "outside_rule": outside.get(i),
+                    "outside_reason": reason_words(i) if i in outside else None,
+                    "outside_citations": sorted(set(why.get(i, []))),
+                    "fails_parameters": below.get(i, []),
+                }
+            )
         tpp = get("shipment_tpp")
         d.shipment_tpp = from_big(tpp[0][0]) if tpp else None
         pol = get("policy")
@@ -272,15 +294,27 @@ class Determination:
             d.policy_candidates.append({"policy": x.name, "provision": p.name, "citation": cite(p.name)})
         # a policy that holds only for one value of a missing fact (kb/licensing_policy.lp)
         for x, p, fact, value in sorted(get("conditional_policy")):
-            d.policy_candidates.append({"policy": x.name, "provision": p.name, "citation": cite(p.name),
-                                        "if": {term_text(fact): value.name == "true" if value.name in ("true", "false")
-                                               else term_text(value)}})
+            d.policy_candidates.append(
+                {
+                    "policy": x.name,
+                    "provision": p.name,
+                    "citation": cite(p.name),
+                    "if": {
+                        term_text(fact): value.name == "true" if value.name in ("true", "false") else term_text(value)
+                    },
+                }
+            )
             if all(f["id"] != term_text(fact) for f in d.policy_depends_on):
                 d.policy_depends_on.append(_missing(fact.sym))
         for p1, p2 in sorted(get("overlap")):
-            d.overlaps.append({"provisions": [p1.name, p2.name], "citations": [cite(p1.name), cite(p2.name)],
-                               "titles": [_title(p1.name), _title(p2.name)],
-                               "resolved_by_reading": d.licensing_policy is not None})
+            d.overlaps.append(
+                {
+                    "provisions": [p1.name, p2.name],
+                    "citations": [cite(p1.name), cite(p2.name)],
+                    "titles": [_title(p1.name), _title(p2.name)],
+                    "resolved_by_reading": d.licensing_policy is not None,
+                }
+            )
         missing = {term_text(a[0]): a[0] for a in get("missing_fact")}
         d.missing_facts = sorted(missing)
         d.missing_fact_fields = [_missing(missing[k]) for k in d.missing_facts]
@@ -300,28 +334,51 @@ class Determination:
             n = name.name
             if n not in status:
                 continue
-            failed = [{"condition": c.name, "description": conds.get((n, c.name), ("", c.name))[1],
-                       "citation": cite(conds.get((n, c.name), (prov.name, ""))[0])}
-                      for c in fails_of.get(n, ())]
-            undecided = [{"condition": c.name, "description": conds.get((n, c.name), ("", c.name))[1],
-                          "citation": cite(conds.get((n, c.name), (prov.name, ""))[0]),
-                          "missing_fact": term_text(f),
-                          **{k: v for k, v in _missing(f).items() if k != "id"}}
-                         for c, f in undecided_of.get(n, ())]
-            d.authorizations.append({
-                "name": n.upper(), "available": _TRI[{"available": "yes", "unavailable": "no"}.get(status[n], "indeterminate")],
-                "provision": prov.name, "citation": cite(prov.name),
-                "failed_conditions": failed, "undecided_conditions": undecided,
-                "obligations": sorted(brings.get(n, [])),
-            })
+            failed = [
+                {
+                    "condition": c.name,
+                    "description": conds.get((n, c.name), ("", c.name))[1],
+                    "citation": cite(conds.get((n, c.name), (prov.name, ""))[0]),
+                }
+                for c in fails_of.get(n, ())
+            ]
+            undecided = [
+                {
+                    "condition": c.name,
+                    "description": conds.get((n, c.name), ("", c.name))[1],
+                    "citation": cite(conds.get((n, c.name), (prov.name, ""))[0]),
+                    "missing_fact": term_text(f),
+                    **{k: v for k, v in _missing(f).items() if k != "id"},
+                }
+                for c, f in undecided_of.get(n, ())
+            ]
+            d.authorizations.append(
+                {
+                    "name": n.upper(),
+                    "available": _TRI[{"available": "yes", "unavailable": "no"}.get(status[n], "indeterminate")],
+                    "provision": prov.name,
+                    "citation": cite(prov.name),
+                    "failed_conditions": failed,
+                    "undecided_conditions": undecided,
+                    "obligations": sorted(brings.get(n, [])),
+                }
+            )
         for oid, prov, text, deadline in sorted(get("obligation")):
-            d.obligations.append({"id": oid.name if oid.type == clingo.SymbolType.Function and not oid.arguments else term_text(oid),
-                                  "description": fill(text.string), "provision": prov.name,
-                                  "citation": cite(prov.name), "deadline": deadline_text(deadline)})
+            d.obligations.append(
+                {
+                    "id": oid.name if oid.type == clingo.SymbolType.Function and not oid.arguments else term_text(oid),
+                    "description": fill(text.string),
+                    "provision": prov.name,
+                    "citation": cite(prov.name),
+                    "deadline": deadline_text(deadline),
+                }
+            )
         events = sorted(get("rule_status"), key=lambda t: t[0].number)
         d.rule_status = {
             "as_of": as_of,
-            "events": [{"date": _date_str(e[0].number), "event": e[1].name, "description": e[2].string} for e in events],
+            "events": [
+                {"date": _date_str(e[0].number), "event": e[1].name, "description": e[2].string} for e in events
+            ],
             "compliance_required": bool(get("compliance_required")),
             "before_rule": bool(get("before_rule")),
             "phase": next((t.string for _, t in get("rule_phase")), None),
@@ -331,13 +388,21 @@ class Determination:
         d.readings = {t.name: r.name for t, r in get("reading")}
         d.readings_that_matter = sorted(t[0].name for t in get("reading_matters"))
         for kind, who, prov in sorted(get("red_flag")):
-            d.red_flags.append({"flag": term_text(kind), "about": term_text(who), "citation": cite(prov.name),
-                                "description": _title(prov.name)})
+            d.red_flags.append(
+                {
+                    "flag": term_text(kind),
+                    "about": term_text(who),
+                    "citation": cite(prov.name),
+                    "description": _title(prov.name),
+                }
+            )
         for item, rule, prov in sorted(get("fdp_applies")):
-            d.foreign_direct_product.append({"item": term_text(item), "rule": term_text(rule), "citation": cite(prov.name)})
+            d.foreign_direct_product.append(
+                {"item": term_text(item), "rule": term_text(rule), "citation": cite(prov.name)}
+            )
         views = [a[0].name for a in get("active_view")]
         d.view = views[0] if views else kb.default_view()
-        for (p,) in get("view_basis"):      # the as-enforced view rests on BIS statements
+        for (p,) in get("view_basis"):  # the as-enforced view rests on BIS statements
             cite(p.name)
         d.citations = sorted({citation(p) for p in cited})
         return d
@@ -347,24 +412,41 @@ class Determination:
         """The answer as the JSON object of ``pyrules ask --json`` (see the README)."""
         return {
             "format_version": JSON_FORMAT_VERSION,
-            "scenario": self.scenario, "as_of": self.as_of, "view": self.view,
-            "license_required": self.license_required, "authorized": self.authorized,
-            "controls": self.controls, "items": self.items, "shipment_tpp": self.shipment_tpp,
-            "licensing_policy": self.licensing_policy, "policy_citation": self.policy_citation,
-            "policy_candidates": self.policy_candidates, "policy_depends_on": self.policy_depends_on,
-            "authorizations": self.authorizations, "obligations": self.obligations,
-            "overlaps": self.overlaps, "missing_facts": self.missing_facts,
+            "scenario": self.scenario,
+            "as_of": self.as_of,
+            "view": self.view,
+            "license_required": self.license_required,
+            "authorized": self.authorized,
+            "controls": self.controls,
+            "items": self.items,
+            "shipment_tpp": self.shipment_tpp,
+            "licensing_policy": self.licensing_policy,
+            "policy_citation": self.policy_citation,
+            "policy_candidates": self.policy_candidates,
+            "policy_depends_on": self.policy_depends_on,
+            "authorizations": self.authorizations,
+            "obligations": self.obligations,
+            "overlaps": self.overlaps,
+            "missing_facts": self.missing_facts,
             "missing_fact_fields": self.missing_fact_fields,
-            "red_flags": self.red_flags, "foreign_direct_product": self.foreign_direct_product,
-            "readings": self.readings, "readings_that_matter": self.readings_that_matter,
-            "notes": self.notes, "rule_status": self.rule_status, "citations": self.citations,
-            "summary": self.summary(), "coverage": _coverage_line(),
+            "red_flags": self.red_flags,
+            "foreign_direct_product": self.foreign_direct_product,
+            "readings": self.readings,
+            "readings_that_matter": self.readings_that_matter,
+            "notes": self.notes,
+            "rule_status": self.rule_status,
+            "citations": self.citations,
+            "summary": self.summary(),
+            "coverage": _coverage_line(),
         }
 
     def __repr__(self) -> str:
-        return (f"<Determination {self.scenario!r}: licence required {ANSWER_WORDS[self.license_required]}, "
-                f"authorized {ANSWER_WORDS[self.authorized]}"
-                + (f", {len(self.missing_facts)} missing fact(s)" if self.missing_facts else "") + ">")
+        return (
+            f"<Determination {self.scenario!r}: licence required {ANSWER_WORDS[self.license_required]}, "
+            f"authorized {ANSWER_WORDS[self.authorized]}"
+            + (f", {len(self.missing_facts)} missing fact(s)" if self.missing_facts else "")
+            + ">"
+        )
 
     def summary(self) -> str:
         """The answer in one sentence, e.g. "A licence is required; no licence exception is
@@ -377,9 +459,10 @@ class Determination:
             parts.append("No licence is required")
         else:
             n = len(self.missing_facts)
-            parts.append("Whether a licence is required is undecided"
-                         + (f" until {n} missing fact{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} given"
-                            if n else ""))
+            parts.append(
+                "Whether a licence is required is undecided"
+                + (f" until {n} missing fact{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} given" if n else "")
+            )
         if self.license_required is not False and self.authorizations:
             avail = [a["name"] for a in self.authorizations if a["available"] is True]
             open_ = [a["name"] for a in self.authorizations if a["available"] is None]
@@ -388,8 +471,7 @@ class Determination:
             elif avail:
                 parts.append(f"{_join(avail)} {'is' if len(avail) == 1 else 'are'} available")
             elif open_:
-                parts.append(f"no licence exception is known to be available ({_join(open_)} "
-                             f"undecided)")
+                parts.append(f"no licence exception is known to be available ({_join(open_)} undecided)")
             else:
                 parts.append("no licence exception is available")
         if self.license_required is not False:
@@ -399,18 +481,31 @@ class Determination:
                 # conditional_policy/4: the policy turns on a fact not given; name its
                 # question and the field that answers it, and the policy under each answer
                 facts = _join([f"“{f['question']}” ({f['field'] or f['id']})" for f in self.policy_depends_on])
-                cases = sorted((c for c in self.policy_candidates if c.get("if")),
-                               key=lambda c: [v is not True for v in c["if"].values()])
-                parts.append(f"the licensing policy depends on {facts}: " + ", ".join(
-                    "if " + " and ".join(_fact_value(v) for v in c["if"].values()) + ", "
-                    + policy_words(c["policy"]) for c in cases))
+                cases = sorted(
+                    (c for c in self.policy_candidates if c.get("if")),
+                    key=lambda c: [v is not True for v in c["if"].values()],
+                )
+                parts.append(
+                    f"the licensing policy depends on {facts}: "
+                    + ", ".join(
+                        "if "
+                        + " and ".join(_fact_value(v) for v in c["if"].values())
+                        + ", "
+                        + policy_words(c["policy"])
+                        for c in cases
+                    )
+                )
             elif self.license_required is True and self.authorized is not True:
-                parts.append("no licensing policy could be determined"
-                             + (" (the provisions overlap without precedence)" if self.overlaps else ""))
+                parts.append(
+                    "no licensing policy could be determined"
+                    + (" (the provisions overlap without precedence)" if self.overlaps else "")
+                )
         if self.readings_that_matter:
             # the reading's plain title (reading_title/2), never its name
-            parts.append("the outcome depends on how the rule is read: "
-                         + _join([kb.reading_title(r) for r in self.readings_that_matter]))
+            parts.append(
+                "the outcome depends on how the rule is read: "
+                + _join([kb.reading_title(r) for r in self.readings_that_matter])
+            )
         return "; ".join(parts) + "."
 
     def to_json_text(self) -> str:

@@ -7,6 +7,7 @@ Every answer the HTTP API or the MCP server gives carries ``record``:
 knowledge base text evaluated), ``rule_text_date`` (from ``kb/coverage.lp``),
 ``evaluated_at`` (UTC) and ``coverage`` (one line: what is not decided).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -28,6 +29,7 @@ def kb_sha256() -> str:
 
 def pyrules_version() -> str:
     from importlib.metadata import version
+
     return version("pyrules")
 
 
@@ -47,10 +49,11 @@ def answer_json(d, scenario_input: Any | None = None) -> dict:
     """``pyrules ask --json`` output of a Determination, with ``summary`` (one sentence),
     ``missing_fact_fields`` (the input that answers each missing fact, and the question
     in words) and ``record``."""
-    out = d.to_json()          # with missing_fact_fields (pyrules/inputs/schema.py)
+    out = d.to_json()  # with missing_fact_fields (pyrules/inputs/schema.py)
     out["summary"] = one_sentence(d)
-    out["record"] = record(scenario_input if scenario_input is not None
-                           else (d.source.to_dict() if d.source is not None else None))
+    out["record"] = record(
+        scenario_input if scenario_input is not None else (d.source.to_dict() if d.source is not None else None)
+    )
     return out
 
 
@@ -75,8 +78,9 @@ def one_sentence(d) -> str:
         return "No licence is required under this rule."
     if d.license_required is None:
         n = len(d.missing_facts)
-        return ("Whether a licence is required is undecided: "
-                + (f"{n} fact{'s' if n != 1 else ''} must be given first." if n else "the rule does not settle it."))
+        return "Whether a licence is required is undecided: " + (
+            f"{n} fact{'s' if n != 1 else ''} must be given first." if n else "the rule does not settle it."
+        )
     parts = ["A licence is required"]
     if avail:
         parts.append(f"{_names(avail)} {'is' if len(avail) == 1 else 'are'} available instead")

@@ -1,4 +1,5 @@
 """Readable renderings of a Determination: plain text for the terminal, HTML for Jupyter."""
+
 from __future__ import annotations
 
 import html
@@ -10,8 +11,10 @@ CONDITION_STATES = {True: "met", False: "not met", None: "undecided"}
 AUTHORIZATION_STATES = {True: "available", False: "not available", None: "undecided"}
 ANSWER_WORDS = {True: "yes", False: "no", None: "undecided"}
 
-LEGEND = ("Legend: x = condition not met, ? = condition undecided (a fact is missing: the field "
-          "that answers it follows); an authorization is available, not available or undecided.")
+LEGEND = (
+    "Legend: x = condition not met, ? = condition undecided (a fact is missing: the field "
+    "that answers it follows); an authorization is available, not available or undecided."
+)
 
 
 def number_text(n: int) -> str:
@@ -59,8 +62,10 @@ def render_text(d) -> str:
                 cond = ", ".join(f"if {_answer(v)}" for v in c.get("if", {}).values())
                 w(f"  - candidate: {c['policy'].replace('_', ' ')}{' ' + cond if cond else ''}  [{c['citation']}]")
     for o in d.overlaps:
-        w(f"OVERLAP: {overlap_words(o)}"
-          + ("" if o["resolved_by_reading"] else " -- unresolved: the rule states no precedence"))
+        w(
+            f"OVERLAP: {overlap_words(o)}"
+            + ("" if o["resolved_by_reading"] else " -- unresolved: the rule states no precedence")
+        )
     w(f"Authorized: {ANSWER_WORDS[d.authorized]}")
     for a in d.authorizations:
         mark = AUTHORIZATION_STATES[a["available"]]
@@ -93,13 +98,18 @@ def render_text(d) -> str:
         w(f"Note: {n['text']}")
     ev = d.rule_status.get("events", [])
     if ev or d.rule_status.get("phase"):
-        w("Rule status: " + "; ".join(
-            ([d.rule_status["phase"]] if d.rule_status.get("phase") else [])
-            + ([f"latest event {ev[-1]['date']}: {ev[-1]['description']}"] if ev else [])))
+        w(
+            "Rule status: "
+            + "; ".join(
+                ([d.rule_status["phase"]] if d.rule_status.get("phase") else [])
+                + ([f"latest event {ev[-1]['date']}: {ev[-1]['description']}"] if ev else [])
+            )
+        )
     if any(a["failed_conditions"] or a["undecided_conditions"] for a in d.authorizations):
         w(LEGEND)
     from pyrules.output.coverage import coverage_line
-    w(coverage_line())          # what is modelled, what only flagged (kb/coverage.lp)
+
+    w(coverage_line())  # what is modelled, what only flagged (kb/coverage.lp)
     return "\n".join(out)
 
 
@@ -144,8 +154,11 @@ def reading_line(d, topic: str) -> str:
     used = d.readings.get(topic) or kb.reading_defaults().get(topic, "")
     others = [r for r in kb.readings().get(topic, ()) if r != used]
     default = " (the default)" if used == kb.reading_defaults().get(topic) else ""
-    return (f"{kb.reading_title(topic)}: read here as {used.replace('_', ' ')}{default}; "
-            + "otherwise " + " or ".join(f"{r.replace('_', ' ')} (--reading {topic}={r})" for r in others))
+    return (
+        f"{kb.reading_title(topic)}: read here as {used.replace('_', ' ')}{default}; "
+        + "otherwise "
+        + " or ".join(f"{r.replace('_', ' ')} (--reading {topic}={r})" for r in others)
+    )
 
 
 def _chosen_readings(d) -> dict[str, str]:
@@ -157,8 +170,11 @@ def _chosen_readings(d) -> dict[str, str]:
 def answer_decided(d) -> bool:
     """Whether the answer stands whatever the missing facts are: the licence question and
     the authorization decided, and the licensing policy too when a licence is required."""
-    return (d.license_required is not None and d.authorized is not None
-            and (d.license_required is False or d.licensing_policy is not None))
+    return (
+        d.license_required is not None
+        and d.authorized is not None
+        and (d.license_required is False or d.licensing_policy is not None)
+    )
 
 
 def missing_facts_heading(d) -> str:
@@ -187,37 +203,78 @@ def _html_section(title: str, rows: list[str], opening: str = "<ul>", closing: s
 
 def render_html(d) -> str:
     e = html.escape
-    rows = [("Answer", e(d.summary())), ("Scenario", e(d.scenario)), ("As of", e(str(d.as_of))),
-            ("Licence required", ANSWER_WORDS[d.license_required]),
-            ("Licensing policy", e((d.licensing_policy or "none determined").replace("_", " "))
-             + (f" <small>[{e(d.policy_citation)}]</small>" if d.policy_citation else "")),
-            ("Authorized", ANSWER_WORDS[d.authorized]),
-            ("Shipment TPP", _tpp(d.shipment_tpp))]
-    parts = ["<table><tbody>"] + [f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows] + ["</tbody></table>"]
-    parts += _html_section("Controls", [f"<tr><td>{c['item']}</td><td>{e(c['eccn'])}</td><td>{e(c['citation'])}</td></tr>"
-                                        for c in d.controls],
-                           "<table><tr><th>item</th><th>ECCN</th><th>citation</th></tr>", "</table>")
+    rows = [
+        ("Answer", e(d.summary())),
+        ("Scenario", e(d.scenario)),
+        ("As of", e(str(d.as_of))),
+        ("Licence required", ANSWER_WORDS[d.license_required]),
+        (
+            "Licensing policy",
+            e((d.licensing_policy or "none determined").replace("_", " "))
+            + (f" <small>[{e(d.policy_citation)}]</small>" if d.policy_citation else ""),
+        ),
+        ("Authorized", ANSWER_WORDS[d.authorized]),
+        ("Shipment TPP", _tpp(d.shipment_tpp)),
+    ]
+    parts = (
+        ["<table><tbody>"]
+        + [f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{v}</td></tr>" for k, v in rows]
+        + ["</tbody></table>"]
+    )
+    parts += _html_section(
+        "Controls",
+        [f"<tr><td>{c['item']}</td><td>{e(c['eccn'])}</td><td>{e(c['citation'])}</td></tr>" for c in d.controls],
+        "<table><tr><th>item</th><th>ECCN</th><th>citation</th></tr>",
+        "</table>",
+    )
     if d.authorizations:
-        parts.append("<h4>Authorizations</h4><table><tr><th>name</th><th>state</th><th>conditions not met / undecided</th><th>citation</th></tr>")
+        parts.append(
+            "<h4>Authorizations</h4><table><tr><th>name</th><th>state</th><th>conditions not met / undecided</th><th>citation</th></tr>"
+        )
         for a in d.authorizations:
-            why = "<br>".join([e(f"not met: {f['description']}") + f" <small>[{e(f['citation'])}]</small>" for f in a["failed_conditions"]]
-                              + [e(f"undecided: {f['description']} (missing {_field(f)})") for f in a["undecided_conditions"]])
-            parts.append(f"<tr><td>{a['name']}</td><td>{AUTHORIZATION_STATES[a['available']]}</td><td style='text-align:left'>{why}</td><td>{e(a['citation'])}</td></tr>")
+            why = "<br>".join(
+                [
+                    e(f"not met: {f['description']}") + f" <small>[{e(f['citation'])}]</small>"
+                    for f in a["failed_conditions"]
+                ]
+                + [e(f"undecided: {f['description']} (missing {_field(f)})") for f in a["undecided_conditions"]]
+            )
+            parts.append(
+                f"<tr><td>{a['name']}</td><td>{AUTHORIZATION_STATES[a['available']]}</td><td style='text-align:left'>{why}</td><td>{e(a['citation'])}</td></tr>"
+            )
         parts.append("</table>")
-    parts += _html_section("Obligations", [
-        f"<li>{e(o['description'])}{' &mdash; ' + e(o['deadline']) if o['deadline'] else ''} "
-        f"<small>[{e(o['citation'])}]</small></li>" for o in d.obligations])
+    parts += _html_section(
+        "Obligations",
+        [
+            f"<li>{e(o['description'])}{' &mdash; ' + e(o['deadline']) if o['deadline'] else ''} "
+            f"<small>[{e(o['citation'])}]</small></li>"
+            for o in d.obligations
+        ],
+    )
     parts += _html_section("Overlapping provisions", [f"<li>{e(overlap_words(o))}</li>" for o in d.overlaps])
-    parts += _html_section("Red flags", [f"<li>{e(r['flag'])}: {e(r['about'])} <small>[{e(r['citation'])}]</small></li>"
-                                         for r in d.red_flags])
-    parts += _html_section("Foreign direct product rules", [
-        f"<li>item {e(f['item'])}: {e(f['rule'])} <small>[{e(f['citation'])}]</small></li>"
-        for f in d.foreign_direct_product])
-    parts += _html_section(e(missing_facts_heading(d)), [
-        f"<tr><td style='text-align:left'>{e(m['question'])}</td><td><code>{e(m['field'] or m['id'])}</code></td></tr>"
-        for m in d.missing_fact_fields], "<table><tr><th>question</th><th>field</th></tr>", "</table>")
-    parts += _html_section("Readings that matter",
-                           [f"<li>{e(reading_line(d, t))}</li>" for t in d.readings_that_matter])
+    parts += _html_section(
+        "Red flags",
+        [f"<li>{e(r['flag'])}: {e(r['about'])} <small>[{e(r['citation'])}]</small></li>" for r in d.red_flags],
+    )
+    parts += _html_section(
+        "Foreign direct product rules",
+        [
+            f"<li>item {e(f['item'])}: {e(f['rule'])} <small>[{e(f['citation'])}]</small></li>"
+            for f in d.foreign_direct_product
+        ],
+    )
+    parts += _html_section(
+        e(missing_facts_heading(d)),
+        [
+            f"<tr><td style='text-align:left'>{e(m['question'])}</td><td><code>{e(m['field'] or m['id'])}</code></td></tr>"
+            for m in d.missing_fact_fields
+        ],
+        "<table><tr><th>question</th><th>field</th></tr>",
+        "</table>",
+    )
+    parts += _html_section(
+        "Readings that matter", [f"<li>{e(reading_line(d, t))}</li>" for t in d.readings_that_matter]
+    )
     for n in d.notes:
         parts.append(f"<p><i>Note:</i> {e(n['text'])}</p>")
     ev = d.rule_status.get("events", [])

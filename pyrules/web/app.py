@@ -5,6 +5,7 @@ One process, no database: records are downloaded as files. Nothing here reads a
 file a request names: the bundled corpus and regimes are listed by the server and
 picked by name; uploads are read from the request.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,13 +32,20 @@ from pyrules.output.records import citation_links, ecfr_url
 from pyrules.output.render import answer_decided
 from pyrules.web import forms
 from pyrules.web.pages import register_pages
-from pyrules.web.service import RequestError, from_input_error, bundled_corpus, bundled_regimes, enrich, \
-    save_upload, stream_uploaded_ledger
+from pyrules.web.service import (
+    RequestError,
+    from_input_error,
+    bundled_corpus,
+    bundled_regimes,
+    enrich,
+    save_upload,
+    stream_uploaded_ledger,
+)
 
 HERE = Path(__file__).resolve().parent
-MAX_BODY = 2_000_000           # bytes of a JSON or form request
-MAX_UPLOAD = 20_000_000        # bytes of a ledger or corpus upload
-MAX_SCENARIOS = 500            # scenarios in one request
+MAX_BODY = 2_000_000  # bytes of a JSON or form request
+MAX_UPLOAD = 20_000_000  # bytes of a ledger or corpus upload
+MAX_SCENARIOS = 500  # scenarios in one request
 
 
 # ----------------------------------------------------------------------------- errors
@@ -79,9 +87,16 @@ class _TooLarge(Exception):
 
 
 async def _too_large(send, limit: int):
-    body = json.dumps({"error": {"message": f"the request body is larger than {limit:,} bytes", "field": None}}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        {"error": {"message": f"the request body is larger than {limit:,} bytes", "field": None}}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -110,6 +125,7 @@ def _as_of(request: Request) -> str | None:
     if v is None:
         return None
     from pyrules.inputs.model import parse_date
+
     try:
         parse_date(v, "as_of")
     except InputError as exc:
@@ -123,6 +139,7 @@ def _evaluate(s: Scenario, as_of: str | None = None, regime=None):
 
 def _regime(raw: Any, field: str = "regime"):
     from pyrules.modes.regime import Regime
+
     try:
         return Regime.from_dict(raw)
     except InputError as exc:
@@ -130,22 +147,34 @@ def _regime(raw: Any, field: str = "regime"):
 
 
 def readings_list() -> list[dict]:
-    return [{"topic": t, "choices": list(c), "default": c[0], "title": kb.reading_title(t)}
-            for t, c in schema.READINGS.items()]
+    return [
+        {"topic": t, "choices": list(c), "default": c[0], "title": kb.reading_title(t)}
+        for t, c in schema.READINGS.items()
+    ]
 
 
 # ----------------------------------------------------------------------------- the app
 def create_app() -> FastAPI:
     from pyrules import __version__
-    app = FastAPI(title="pyrules", version=__version__,
-                  description="The U.S. AI Diffusion export-control rule (90 FR 4544, 90 FR 5298) as logic: "
-                              "determinations with citations, explanations, repairs, regimes and ledgers. "
-                              "Not legal advice. " + coverage_line())
+
+    app = FastAPI(
+        title="pyrules",
+        version=__version__,
+        description="The U.S. AI Diffusion export-control rule (90 FR 4544, 90 FR 5298) as logic: "
+        "determinations with citations, explanations, repairs, regimes and ledgers. "
+        "Not legal advice. " + coverage_line(),
+    )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(ecfr_url=ecfr_url, citation_links=citation_links, fid=forms.fid,
-                                 default_view=schema.VIEWS[0],
-                                 coverage_line=coverage_line, version=__version__,
-                                 reading_title=kb.reading_title, answer_decided=answer_decided)
+    templates.env.globals.update(
+        ecfr_url=ecfr_url,
+        citation_links=citation_links,
+        fid=forms.fid,
+        default_view=schema.VIEWS[0],
+        coverage_line=coverage_line,
+        version=__version__,
+        reading_title=kb.reading_title,
+        answer_decided=answer_decided,
+    )
     templates.env.filters["words"] = lambda s: (s or "").replace("_", " ")
     templates.env.filters["num"] = _num
     templates.env.filters["yn"] = lambda v: "" if v is None or v == "" else {True: "yes", False: "no"}.get(v, str(v))
@@ -221,8 +250,7 @@ def _register_api(app: FastAPI) -> None:
     api = "/api/v1"
 
     # the models appear in the OpenAPI description's components
-    @app.get(api + "/schema/scenario", tags=["schema"], summary="JSON Schema of a scenario",
-             response_model=None)
+    @app.get(api + "/schema/scenario", tags=["schema"], summary="JSON Schema of a scenario", response_model=None)
     def schema_scenario() -> dict:
         return json_schema("scenario")
 
@@ -230,9 +258,13 @@ def _register_api(app: FastAPI) -> None:
     def schema_determination() -> dict:
         return json_schema("determination")
 
-    @app.post(api + "/determinations", tags=["determinations"], response_model=list[DeterminationModel] | DeterminationModel,
-              summary="Evaluate one scenario or a list (the JSON of `pyrules ask --json`, with summary and record)",
-              openapi_extra=_openapi_body(ScenarioModel))
+    @app.post(
+        api + "/determinations",
+        tags=["determinations"],
+        response_model=list[DeterminationModel] | DeterminationModel,
+        summary="Evaluate one scenario or a list (the JSON of `pyrules ask --json`, with summary and record)",
+        openapi_extra=_openapi_body(ScenarioModel),
+    )
     async def determinations(request: Request):
         raw = await _json_body(request)
         as_of = _as_of(request)
@@ -243,10 +275,15 @@ def _register_api(app: FastAPI) -> None:
             return JSONResponse([enrich(_evaluate(s, as_of), r) for s, r in zip(ss, raw)])
         return JSONResponse(enrich(_evaluate(_scenario(raw), as_of), raw))
 
-    @app.post(api + "/explain", tags=["reasoning"], summary="The determination with its explanation tree",
-              openapi_extra=_openapi_body(ScenarioModel, many=False))
+    @app.post(
+        api + "/explain",
+        tags=["reasoning"],
+        summary="The determination with its explanation tree",
+        openapi_extra=_openapi_body(ScenarioModel, many=False),
+    )
     async def explain(request: Request):
         from pyrules.modes.explain import explain_scenario
+
         raw = await _json_body(request)
         s = _scenario(raw)
         d, e = explain_scenario(s, as_of=_as_of(request))
@@ -254,10 +291,14 @@ def _register_api(app: FastAPI) -> None:
         out["explanation"] = e.to_json()
         return JSONResponse(out)
 
-    @app.post(api + "/whatif", tags=["reasoning"],
-              summary="Minimal changes that reach a goal: {scenario, goal, may_change?, costs?} or a scenario with questions")
+    @app.post(
+        api + "/whatif",
+        tags=["reasoning"],
+        summary="Minimal changes that reach a goal: {scenario, goal, may_change?, costs?} or a scenario with questions",
+    )
     async def whatif(request: Request):
         from pyrules.modes.whatif import answer_questions, validate_questions
+
         raw = await _json_body(request)
         if isinstance(raw, dict) and "scenario" in raw and isinstance(raw["scenario"], dict):
             for k in raw:
@@ -284,17 +325,26 @@ def _register_api(app: FastAPI) -> None:
     def readings_topics():
         return readings_list()
 
-    @app.post(api + "/readings", tags=["readings"], summary="The scenario under every reading of every ambiguity",
-              openapi_extra=_openapi_body(ScenarioModel, many=False))
+    @app.post(
+        api + "/readings",
+        tags=["readings"],
+        summary="The scenario under every reading of every ambiguity",
+        openapi_extra=_openapi_body(ScenarioModel, many=False),
+    )
     async def readings_eval(request: Request):
         from pyrules.modes.readings import evaluate_all_readings
+
         raw = await _json_body(request)
         return JSONResponse(evaluate_all_readings(_scenario(raw), as_of=_as_of(request)))
 
-    @app.post(api + "/compare", tags=["regimes"],
-              summary="{regime: {...} or a bundled regime's name, scenarios?: [...]} (default: the bundled corpus)")
+    @app.post(
+        api + "/compare",
+        tags=["regimes"],
+        summary="{regime: {...} or a bundled regime's name, scenarios?: [...]} (default: the bundled corpus)",
+    )
     async def compare(request: Request):
         from pyrules.modes.regime import compare as run_compare
+
         raw = await _json_body(request)
         if not isinstance(raw, dict) or "regime" not in raw:
             raise RequestError(422, "expected an object with 'regime' (and 'scenarios')", "regime")
@@ -307,14 +357,24 @@ def _register_api(app: FastAPI) -> None:
     @app.get(api + "/regimes", tags=["regimes"], summary="The bundled regimes, by name")
     def regimes():
         from pyrules.modes.regime import Regime
+
         return [{"name": n, **Regime.load(p).to_json()} for n, p in bundled_regimes().items()]
 
-    @app.post(api + "/ledger", tags=["ledger"],
-              summary="A ledger (CSV, or JSON lines with Content-Type application/x-ndjson) in; "
-                      "result rows and the summary streamed out as JSON lines (or CSV with ?format=csv)",
-              openapi_extra={"requestBody": {"required": True, "content": {
-                  "text/csv": {"schema": {"type": "string"}},
-                  "application/x-ndjson": {"schema": {"type": "string"}}}}})
+    @app.post(
+        api + "/ledger",
+        tags=["ledger"],
+        summary="A ledger (CSV, or JSON lines with Content-Type application/x-ndjson) in; "
+        "result rows and the summary streamed out as JSON lines (or CSV with ?format=csv)",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    "application/x-ndjson": {"schema": {"type": "string"}},
+                },
+            }
+        },
+    )
     async def ledger(request: Request):
         ctype = request.headers.get("content-type", "")
         jsonl = "ndjson" in ctype or "jsonl" in ctype or "json-lines" in ctype
@@ -323,16 +383,22 @@ def _register_api(app: FastAPI) -> None:
             raise RequestError(422, "expected csv or jsonl", "format")
         tmp, path = await save_upload(request.stream(), jsonl)
         # the header and size are checked (and the first row decided) before the response starts
-        upload = await run_in_threadpool(stream_uploaded_ledger, tmp, path,
-                                         request.query_params.get("screen") == "true")
-        return StreamingResponse(_ledger_stream(upload, fmt),
-                                 media_type="application/x-ndjson" if fmt == "jsonl" else "text/csv",
-                                 background=BackgroundTask(upload.close))
+        upload = await run_in_threadpool(
+            stream_uploaded_ledger, tmp, path, request.query_params.get("screen") == "true"
+        )
+        return StreamingResponse(
+            _ledger_stream(upload, fmt),
+            media_type="application/x-ndjson" if fmt == "jsonl" else "text/csv",
+            background=BackgroundTask(upload.close),
+        )
 
-    @app.post(api + "/timeline", tags=["reasoning"],
-              summary="The scenario's determination over time: the dates at which it changes "
-                      f"(?view={'|'.join(schema.VIEWS)}, ?until=DATE); 501 where pyrules.timeline is absent",
-              openapi_extra=_openapi_body(ScenarioModel, many=False))
+    @app.post(
+        api + "/timeline",
+        tags=["reasoning"],
+        summary="The scenario's determination over time: the dates at which it changes "
+        f"(?view={'|'.join(schema.VIEWS)}, ?until=DATE); 501 where pyrules.timeline is absent",
+        openapi_extra=_openapi_body(ScenarioModel, many=False),
+    )
     async def timeline(request: Request):
         try:
             from pyrules.modes.timeline import timeline as run_timeline
@@ -353,12 +419,17 @@ def _register_api(app: FastAPI) -> None:
     @app.get(api + "/version", tags=["coverage"], summary="pyrules version and knowledge-base hash")
     def version():
         from pyrules.output.records import kb_sha256, pyrules_version
-        return {"pyrules_version": pyrules_version(), "kb_sha256": kb_sha256(),
-                "rule_text_date": coverage()["rule_text"]["date"]}
+
+        return {
+            "pyrules_version": pyrules_version(),
+            "kb_sha256": kb_sha256(),
+            "rule_text_date": coverage()["rule_text"]["date"],
+        }
 
     def _named_or_given_regime(value):
         if isinstance(value, str):
             from pyrules.modes.regime import Regime
+
             known = bundled_regimes()
             if value not in known:
                 raise RequestError(422, f"unknown bundled regime {value!r}; known: {', '.join(known)}", "regime")
@@ -386,6 +457,7 @@ def _ledger_stream(upload, fmt: str):
     response has started (it has no status left to carry it) is a last line
     ``{"error": ...}`` (JSON lines) or ``# error: ...`` (CSV)."""
     from pyrules.modes.ledger import format_rows, write_summary
+
     stream = upload.stream
     try:
         yield from format_rows(upload.rows, fmt)
@@ -397,8 +469,17 @@ def _ledger_stream(upload, fmt: str):
     finally:
         upload.close()
     if fmt == "jsonl":
-        yield json.dumps({"summary": stream.summary, "countries": stream.countries,
-                          "rows": stream.rows_given, "error_rows": stream.errors}) + "\n"
+        yield (
+            json.dumps(
+                {
+                    "summary": stream.summary,
+                    "countries": stream.countries,
+                    "rows": stream.rows_given,
+                    "error_rows": stream.errors,
+                }
+            )
+            + "\n"
+        )
         return
     buf = io.StringIO()
     buf.write("\n")

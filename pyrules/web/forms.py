@@ -5,6 +5,7 @@ Form field names are the scenario's JSON paths, with entities numbered by row:
 ``transaction.to``, ``entities[1].headquartered``, ``entities[0].status.uveu``,
 ``items[0].quantity``, ``facts.tier2_allocation_used_tpp``, ``readings.tier_overlap``.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,21 +52,54 @@ def form_layout(n_entities: int = ENTITY_ROWS, n_items: int = ITEM_ROWS) -> dict
     tx = [_input(f"transaction.{k}", kind, desc) for k, (kind, desc) in schema.TRANSACTION_FIELDS.items()]
     ents = []
     for i in range(n_entities):
-        row = [{"name": f"entities[{i}].name", "id": fid(f"entities[{i}].name"), "kind": "name",
-                "widget": "text", "description": "the entity's name (used as consignee, parent, designer)"}]
+        row = [
+            {
+                "name": f"entities[{i}].name",
+                "id": fid(f"entities[{i}].name"),
+                "kind": "name",
+                "widget": "text",
+                "description": "the entity's name (used as consignee, parent, designer)",
+            }
+        ]
         row += [_input(f"entities[{i}].{k}", kind, desc) for k, (kind, desc) in schema.ENTITY_FIELDS.items()]
         status = [_input(f"entities[{i}].status.{k}", kind, desc) for k, (kind, desc) in schema.ENTITY_STATUS.items()]
         ents.append({"fields": row, "status": status})
-    items = [[_input(f"items[{i}].{k}", kind, desc) for k, (kind, desc) in schema.ITEM_FIELDS.items()]
-             for i in range(n_items)]
+    items = [
+        [_input(f"items[{i}].{k}", kind, desc) for k, (kind, desc) in schema.ITEM_FIELDS.items()]
+        for i in range(n_items)
+    ]
     facts = [_input(f"facts.{k}", kind, desc) for k, (kind, desc) in schema.FACTS.items()]
-    readings = [{"name": f"readings.{t}", "id": fid(f"readings.{t}"), "widget": "select", "choices": list(c),
-                 "description": f"default {c[0]}"} for t, c in schema.READINGS.items()]
+    readings = [
+        {
+            "name": f"readings.{t}",
+            "id": fid(f"readings.{t}"),
+            "widget": "select",
+            "choices": list(c),
+            "description": f"default {c[0]}",
+        }
+        for t, c in schema.READINGS.items()
+    ]
     views = getattr(schema, "VIEWS", None)
-    view = ({"name": "view", "id": fid("view"), "widget": "select", "choices": list(views),
-             "description": f"the view of the law (default {views[0]})"} if views else None)
-    return {"transaction": tx, "entities": ents, "items": items, "facts": facts, "readings": readings, "view": view,
-            "countries": sorted(kb.countries().items())}
+    view = (
+        {
+            "name": "view",
+            "id": fid("view"),
+            "widget": "select",
+            "choices": list(views),
+            "description": f"the view of the law (default {views[0]})",
+        }
+        if views
+        else None
+    )
+    return {
+        "transaction": tx,
+        "entities": ents,
+        "items": items,
+        "facts": facts,
+        "readings": readings,
+        "view": view,
+        "countries": sorted(kb.countries().items()),
+    }
 
 
 def _text(v: Any) -> str:
@@ -134,16 +168,25 @@ def form_to_scenario(form: dict[str, str]) -> dict:
         raw["date"] = g["date"].strip()
     if "view" in g:
         raw["view"] = g["view"].strip()
-    raw["transaction"] = {k: _value(kind, g[f"transaction.{k}"]) for k, (kind, _) in schema.TRANSACTION_FIELDS.items()
-                          if f"transaction.{k}" in g}
+    raw["transaction"] = {
+        k: _value(kind, g[f"transaction.{k}"])
+        for k, (kind, _) in schema.TRANSACTION_FIELDS.items()
+        if f"transaction.{k}" in g
+    }
     raw["entities"] = {}
     rows = sorted({int(m.group(1)) for k in form if (m := re.match(r"entities\[(\d+)\]\.", k))})
     for i in rows:
         name = g.get(f"entities[{i}].name", "").strip()
-        fields = {k: _value(kind, g[f"entities[{i}].{k}"]) for k, (kind, _) in schema.ENTITY_FIELDS.items()
-                  if f"entities[{i}].{k}" in g}
-        status = {k: _value(kind, g[f"entities[{i}].status.{k}"]) for k, (kind, _) in schema.ENTITY_STATUS.items()
-                  if f"entities[{i}].status.{k}" in g}
+        fields = {
+            k: _value(kind, g[f"entities[{i}].{k}"])
+            for k, (kind, _) in schema.ENTITY_FIELDS.items()
+            if f"entities[{i}].{k}" in g
+        }
+        status = {
+            k: _value(kind, g[f"entities[{i}].status.{k}"])
+            for k, (kind, _) in schema.ENTITY_STATUS.items()
+            if f"entities[{i}].status.{k}" in g
+        }
         if not name:
             continue
         if status:
@@ -152,8 +195,11 @@ def form_to_scenario(form: dict[str, str]) -> dict:
     raw["items"] = []
     rows = sorted({int(m.group(1)) for k in form if (m := re.match(r"items\[(\d+)\]\.", k))})
     for i in rows:
-        line = {k: _value(kind, g[f"items[{i}].{k}"]) for k, (kind, _) in schema.ITEM_FIELDS.items()
-                if f"items[{i}].{k}" in g}
+        line = {
+            k: _value(kind, g[f"items[{i}].{k}"])
+            for k, (kind, _) in schema.ITEM_FIELDS.items()
+            if f"items[{i}].{k}" in g
+        }
         if line:
             raw["items"].append(line)
     raw["facts"] = {k: _value(kind, g[f"facts.{k}"]) for k, (kind, _) in schema.FACTS.items() if f"facts.{k}" in g}
@@ -179,7 +225,7 @@ def missing_fact_field(fact: str, data: dict) -> dict:
     'tier2_allocation_used_tpp'): the JSON path that answers it, the form field and a
     question in words, as ``schema.missing_fact_field`` (the one mapping from missing
     facts to inputs) gives them. ``path`` is None for rule data no input can give."""
-    if isinstance(fact, dict):      # a richer form of the answer: {"id": ..., ...}
+    if isinstance(fact, dict):  # a richer form of the answer: {"id": ..., ...}
         fact = str(fact.get("id") or fact.get("fact") or fact)
     path, question = schema.missing_fact_field(fact)
     field = error_field(path, data)

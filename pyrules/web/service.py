@@ -1,6 +1,7 @@
 """What the HTTP API (app.py) and the pages (pages.py) share: the error a request is
 answered with, the bundled corpus and regimes, the answer as JSON and the ledger of an
 upload."""
+
 from __future__ import annotations
 
 import codecs
@@ -20,8 +21,9 @@ from pyrules.output.records import answer_json
 class RequestError(Exception):
     """A 4xx answer whose JSON names the field path."""
 
-    def __init__(self, status: int, message: str, field: str | None = None, line: int | None = None,
-                 column: int | None = None):
+    def __init__(
+        self, status: int, message: str, field: str | None = None, line: int | None = None, column: int | None = None
+    ):
         self.status, self.message, self.field, self.line, self.column = status, message, field, line, column
 
     def body(self) -> dict:
@@ -45,6 +47,7 @@ def bundled_dir(name: str) -> Path | None:
 
 def bundled_corpus() -> list[tuple[str, Scenario]]:
     from pyrules.inputs.loader import load_scenarios
+
     d = bundled_dir("queries")
     if d is None:
         return []
@@ -66,6 +69,7 @@ def run_uploaded_ledger(body: bytes, jsonl: bool, screen: bool = False):
     """Run the ledger on uploaded bytes (written to a private temporary file: the
     ledger reads a path)."""
     from pyrules.modes.ledger import run_ledger
+
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -143,6 +147,7 @@ def stream_uploaded_ledger(tmp: Path, path: Path, screen: bool = False) -> Uploa
     that the ledger's own faults (its header, its size) are raised here, as a 422 naming
     the line, before any row is sent; the temporary directory is deleted then."""
     from pyrules.modes.ledger import stream_ledger
+
     try:
         stream = stream_ledger(path, workers=1, screen=screen)
         rows = iter(stream)
