@@ -217,3 +217,27 @@ def test_740_28_acm_destination_unknown_is_named():
     s = acm()
     del s["facts"]["ultimately_destined_outside_tier3"]
     assert "ultimately_destined_outside_tier3" in missing(run(s))
+
+
+@pytest.mark.provision("lic_acm")
+@pytest.mark.parametrize("to", ["SA", "VN"])
+def test_740_28_acm_not_for_3a090b_lines(to):
+    """740.28 covers 3A090.a, 4A090.a and their .z items: a 3A090.b line, licensed under
+    742.6(a)(6)(iii)(B) to Saudi Arabia or Vietnam, cannot go under ACM even for production
+    by a private-sector firm with no Tier 3 tie; the same firm's 3A090.a line can."""
+    ents = {"Buyer": {"located": to, "headquartered": to, "status": {"private_sector": True}}}
+    facts = {"ultimately_destined_outside_tier3": True}
+    b = run(
+        scenario(
+            date="2025-06-01",
+            to=to,
+            purpose="production",
+            entities=ents,
+            facts=facts,
+            items=[{"tpp": 3000, "die_area_mm2": 1500, "quantity": 10, "data_center": True}],
+        )
+    )
+    assert b.license_required is True
+    acm = auth(b, "ACM")
+    assert acm["available"] is False
+    assert "acm_eligible_items" in [c["condition"] for c in acm["failed_conditions"]]

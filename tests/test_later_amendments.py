@@ -114,3 +114,14 @@ def test_742_6_b_10_iii_A_1_reexport_to_china_is_the_reading_dram_policy_actions
     for r in (None, "all_actions"):
         e = run(_h200_reexport("export", r))
         assert e.licensing_policy == "case_by_case" and "dram_policy_actions" not in e.readings_that_matter
+
+
+@pytest.mark.provision("policy_dram_case_by_case")
+def test_742_6_b_10_iii_A_1_reading_dram_policy_actions_silent_above_the_figures():
+    """A B200 (8,000 GB/s, above 6,500) reexported to China is never reviewed case by case,
+    whatever the reading: the reading dram_policy_actions does not matter there."""
+    s = _h200_reexport("reexport")
+    s["items"] = [{"chip": "B200", "quantity": 10}]
+    d = run(s)
+    assert d.licensing_policy == "presumption_of_denial"
+    assert "dram_policy_actions" not in d.readings_that_matter

@@ -55,6 +55,15 @@ def chips() -> dict[str, int]:
 
 
 @functools.cache
+def h100_equivalent_tpp() -> int:
+    """The TPP of one H100-equivalent, the ledger's reporting unit (h100_equivalent_tpp/1 in
+    kb/parameters.lp, taken from the catalogue's H100 SXM): a unit, not a number of the rule,
+    so no regime changes it."""
+    [(value,)] = described("h100_equivalent_tpp/1")
+    return value.number
+
+
+@functools.cache
 def eccns() -> set[str]:
     # items.lp declares most; licence_requirements.lp those only 742.6(a)(6) names.
     return {a[0].string for f in ("items.lp", "licence_requirements.lp") for a in _facts_of(f, "eccn", 3)}

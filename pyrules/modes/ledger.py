@@ -305,10 +305,9 @@ class LedgerStream:
 
 
 def h100_equivalent_tpp() -> int:
-    """The TPP of one H100-equivalent, the unit the ledger reports in (the parameter
-    ``h100_equivalent_tpp`` of kb/parameters.lp)."""
-    value = kb.parameters()["h100_equivalent_tpp"]
-    return value.number if value.type == clingo.SymbolType.Number else from_big(value)
+    """The TPP of one H100-equivalent, the unit the ledger reports in
+    (``h100_equivalent_tpp/1`` of kb/parameters.lp: the catalogue H100 SXM's TPP)."""
+    return kb.h100_equivalent_tpp()
 
 
 def run_ledger(

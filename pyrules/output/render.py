@@ -142,10 +142,8 @@ def item_lines(d) -> list[str]:
 def overlap_words(o: dict) -> str:
     """Two provisions that both apply, by their titles (kb/provisions.lp), each distinct
     citation once."""
-    regs = kb.provisions()
-    titles = [regs[p]["title"] if p in regs else p.replace("_", " ") for p in o["provisions"]]
     cites = list(dict.fromkeys(o["citations"]))
-    return " and ".join(f'"{x}"' for x in titles) + f" both apply  [{'; '.join(cites)}]"
+    return " and ".join(f'"{x}"' for x in o["titles"]) + f" both apply  [{'; '.join(cites)}]"
 
 
 def reading_line(d, topic: str) -> str:
