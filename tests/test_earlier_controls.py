@@ -417,3 +417,31 @@ def test_742_6_b_10_earlier_policy_names_a_missing_consignee():
     s["entities"] = {}
     d = run(s)
     assert d.license_required is True and d.licensing_policy is None and "consignee" in d.missing_facts
+
+
+def undecided_of(d, name):
+    return {
+        (a.arguments[1].name, str(a.arguments[2]))
+        for a in d.atoms
+        if a.name == "undecided" and a.arguments[0].name == name
+    }
+
+
+@pytest.mark.provision("lic_aca_2024")
+def test_740_8_b_2024_headquarters_condition_turns_on_headquarters_not_the_destination():
+    """740.8(b)(1) as added by 89 FR 23876: with the destination missing and the consignee's
+    headquarters known (Vietnam), the headquarters sub-condition of route (1) is not undecided
+    (it is met); the missing destination is named under the destination sub-condition and NAC's
+    scope. With the headquarters unknown too, the headquarters sub-condition names them only."""
+    s = buyer("VN", date="2024-06-01", items=RTX, authorization_claimed="ACA")
+    del s["transaction"]["to"]
+    d = run(s)
+    aca = undecided_of(d, "aca")
+    assert all(c != "aca_2024_r1_headquarters" for c, _ in aca), aca
+    assert ("aca_2024_r1_destination_d1_d4", "ship_to") in aca
+    assert ("nac_2024_scope", "ship_to") in undecided_of(d, "nac")
+    del s["entities"]["Buyer"]["headquartered"]
+    both = undecided_of(run(s), "aca")
+    assert ("aca_2024_r1_headquarters", 'headquartered("Buyer")') in both
+    assert ("aca_2024_r1_headquarters", "ship_to") not in both
+    assert ("aca_2024_r1_destination_d1_d4", "ship_to") in both
