@@ -6,6 +6,7 @@ Each change is tested the day before and the day of, in both views."""
 from __future__ import annotations
 
 import json
+from datetime import date as _date, timedelta as _timedelta
 from pathlib import Path
 
 import pytest
@@ -255,8 +256,54 @@ def test_registry_names_the_fr_document_of_each_earlier_version(prov, doc):
     from pyrules.engine import kb
 
     p = kb.provisions()[prov]
-    assert p["from"] >= 20231117 and p["to"] <= 20250112
+    superseded = {a[0].name: a[1].name for a in kb.described("earlier_superseded/2")}
+    key = {a[0].name: a[1].number for a in kb.described("key_date/2")}
+    assert p["from"] >= 20231117
+    if prov in superseded:  # ends the day before the later earlier version
+        assert p["to"] == int((_date.fromisoformat(str(key[superseded[prov]])) - _timedelta(days=1)).strftime("%Y%m%d"))
+    else:  # no end of its own: it lasts while the earlier controls govern (earlier_governs)
+        assert p["to"] == 99991231
     assert (doc,) in {tuple(x.name for x in a[1:]) for a in kb.described("made_by/2") if a[0].name == prov}
+
+
+# The registry's dates (kb.provisions(), shown to users and sampled by pyrules check) agree with
+# the dates on which the KB applies each provision, in both views: never in force outside them.
+REGISTRY_DATES = [
+    "2024-04-03",
+    "2024-04-04",
+    "2024-12-02",
+    "2025-01-12",
+    "2025-01-13",
+    "2025-05-14",
+    "2025-05-15",
+    "2026-06-01",
+]
+
+
+@pytest.mark.provision("lic_nac_2024", "lic_aca_2024", "fdp_h_2024", "earlier_policy_d5", "earlier_policy_case_by_case")
+@pytest.mark.parametrize("view", VIEWS)
+def test_registry_dates_bound_the_dates_the_kb_applies_each_provision(view):
+    """kb/provisions.lp: every provision in force on a date lies within its registered dates; the
+    last earlier versions (89 FR 23876, 89 FR 96790, 742.6(b)(10) of 88 FR 73458) still govern on
+    2025-05-14 in both views and on 2026-06-01 as enforced, so their registry end is open."""
+    from pyrules.engine import kb
+
+    provs = kb.provisions()
+    seen = {}
+    for day in REGISTRY_DATES:
+        d = run(buyer("VN", date=day, items=RTX), view=view)
+        n = int(day.replace("-", ""))
+        seen[day] = in_force(d)
+        for pid in seen[day]:
+            assert provs[pid]["from"] <= n <= provs[pid]["to"], (pid, day, provs[pid])
+    earlier = {"lic_nac_2024", "lic_aca_2024", "fdp_h_2024", "earlier_policy_d5", "earlier_policy_case_by_case"}
+    assert earlier <= seen["2025-01-13"] and earlier <= seen["2025-05-14"]
+    assert not earlier & seen["2024-04-03"] - {"earlier_policy_d5", "earlier_policy_case_by_case"}
+    assert "lic_nac_2023" in seen["2024-04-03"] and "lic_nac_2023" not in seen["2024-04-04"]
+    assert "fdp_h_2024" in seen["2024-12-02"]
+    late = earlier <= seen["2026-06-01"]
+    assert late is (view == "as_enforced")
+    assert not earlier & seen["2025-05-15"] if view == "as_written" else earlier <= seen["2025-05-15"]
 
 
 # --- bundled cases ---------------------------------------------------------------------------------------
@@ -370,3 +417,31 @@ def test_742_6_b_10_earlier_policy_names_a_missing_consignee():
     s["entities"] = {}
     d = run(s)
     assert d.license_required is True and d.licensing_policy is None and "consignee" in d.missing_facts
+
+
+def undecided_of(d, name):
+    return {
+        (a.arguments[1].name, str(a.arguments[2]))
+        for a in d.atoms
+        if a.name == "undecided" and a.arguments[0].name == name
+    }
+
+
+@pytest.mark.provision("lic_aca_2024")
+def test_740_8_b_2024_headquarters_condition_turns_on_headquarters_not_the_destination():
+    """740.8(b)(1) as added by 89 FR 23876: with the destination missing and the consignee's
+    headquarters known (Vietnam), the headquarters sub-condition of route (1) is not undecided
+    (it is met); the missing destination is named under the destination sub-condition and NAC's
+    scope. With the headquarters unknown too, the headquarters sub-condition names them only."""
+    s = buyer("VN", date="2024-06-01", items=RTX, authorization_claimed="ACA")
+    del s["transaction"]["to"]
+    d = run(s)
+    aca = undecided_of(d, "aca")
+    assert all(c != "aca_2024_r1_headquarters" for c, _ in aca), aca
+    assert ("aca_2024_r1_destination_d1_d4", "ship_to") in aca
+    assert ("nac_2024_scope", "ship_to") in undecided_of(d, "nac")
+    del s["entities"]["Buyer"]["headquartered"]
+    both = undecided_of(run(s), "aca")
+    assert ("aca_2024_r1_headquarters", 'headquartered("Buyer")') in both
+    assert ("aca_2024_r1_headquarters", "ship_to") not in both
+    assert ("aca_2024_r1_destination_d1_d4", "ship_to") in both

@@ -583,10 +583,12 @@ UVEU_FACTS = (
 )
 
 
+@pytest.mark.provision("dc_veu_uveu")
 @pytest.mark.parametrize("value", ["1e28", "999,999,999,999,999,999,999,999,999,999"])
 def test_748_15_uveu_shares_of_huge_totals_are_exact(value):
     """748.15 UVEU shares: totals of 10^28 and 10^30 - 1 (accepted inputs) are compared
-    as exactly 100 x share and percent x total (past 10^30), not a traceback."""
+    as exactly 100 x share and percent x total (past 10^30), not a traceback: with all four
+    totals equal, every cap (Tier 2 25%, one country 7%, outside the US 50%) fails."""
     d = run(
         scenario(
             to="IN",
@@ -595,7 +597,39 @@ def test_748_15_uveu_shares_of_huge_totals_are_exact(value):
             entities={"Buyer": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}},
         )
     )
-    assert auth(d, "UVEU")["available"] is not None or auth(d, "UVEU")["undecided_conditions"]
+    a = auth(d, "UVEU")
+    # all four totals equal: 100% of the compute is in Tier 2, in India and outside the US,
+    # over every cap (25%, 7%, 50%), so each share fails exactly, citing 748.15
+    assert a["available"] is False, (a["failed_conditions"], a["undecided_conditions"])
+    shares = {f["condition"]: f["citation"] for f in a["failed_conditions"]}
+    assert set(shares) == {"uveu_tier2_share", "uveu_country_share", "uveu_outside_us_share"}
+    assert all("748.15" in c for c in shares.values())
+
+
+@pytest.mark.provision("dc_veu_uveu")
+@pytest.mark.parametrize("over", [0, 1])
+def test_748_15_uveu_tier2_share_of_huge_totals_at_the_25_percent_boundary(over):
+    """748.15 UVEU Tier 2 cap (25%): with 10^28 TPP in Tier 2 before this shipment of 100 H100
+    (1,583,200 TPP), a total of 4 x 10^28 + 3 x 1,583,200 puts exactly 25% in Tier 2 after it
+    (the share is met); one TPP less and it is just over (uveu_tier2_share fails). The other
+    caps are kept far off (7% with nothing else in India, 50% outside the United States)."""
+    tier2 = 10**28
+    d = run(
+        scenario(
+            to="IN",
+            authorization_claimed="UVEU",
+            facts={
+                "uveu_total_compute_tpp": str(4 * tier2 + 3 * 1_583_200 - over),
+                "uveu_tier2_compute_tpp": str(tier2),
+                "uveu_country_compute_tpp": "0",
+                "uveu_outside_us_compute_tpp": str(tier2),
+            },
+            entities={"Buyer": {"located": "IN", "headquartered": "US", "status": {"uveu": True}}},
+        )
+    )
+    assert d.shipment_tpp == 1_583_200
+    a = auth(d, "UVEU")
+    assert {f["condition"] for f in a["failed_conditions"]} == ({"uveu_tier2_share"} if over else set())
 
 
 # --- moved from test_spec_coverage.py: 15 CFR 748.15 a UVEU has no TPP limit ---
