@@ -445,3 +445,20 @@ def test_740_8_b_2024_headquarters_condition_turns_on_headquarters_not_the_desti
     assert ("aca_2024_r1_headquarters", 'headquartered("Buyer")') in both
     assert ("aca_2024_r1_headquarters", "ship_to") not in both
     assert ("aca_2024_r1_destination_d1_d4", "ship_to") in both
+
+
+@pytest.mark.provision("earlier_chips_destinations", "earlier_chips_headquarters")
+@pytest.mark.parametrize("view", VIEWS)
+def test_742_6_a_6_iii_earlier_destination_unknown_is_undecided_not_no_licence(view):
+    """Under the earlier controls (2024-06-01; as enforced also 2025-06-01) a licence turns on
+    the destination (D:1, D:4, D:5 less A:5/A:6, and Macau): with no destination given and a
+    buyer headquartered in Vietnam, the answer is undecided naming ship_to, never 'no
+    licence'; with a buyer headquartered in China, 744.23(a)(3) decides it either way."""
+    for date in ["2024-06-01"] + (["2025-06-01"] if view == "as_enforced" else []):
+        s = buyer("VN", date=date, items=RTX)
+        del s["transaction"]["to"]
+        d = pyrules.evaluate(s, view=view)
+        assert d.license_required is None and "ship_to" in d.missing_facts
+        s = buyer("VN", hq="CN", date=date, items=RTX)
+        del s["transaction"]["to"]
+        assert pyrules.evaluate(s, view=view).license_required is True
