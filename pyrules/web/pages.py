@@ -67,7 +67,7 @@ def _whole_ledger(tmp: Path, path: Path) -> LedgerResult:
         raise from_input_error(exc) from None
     finally:
         upload.close()
-    return LedgerResult(rows, upload.stream.summary, upload.stream.countries)
+    return LedgerResult(rows, upload.stream.summary, upload.stream.countries, upload.stream.allocation)
 
 
 def _slug(text: str) -> str:
@@ -396,7 +396,7 @@ def register_pages(app: FastAPI, templates) -> None:
             peak=peak,
             filename=upload.filename,
             chart=shipments_chart(result.rows),
-            allocation=allocation_chart(result.rows),
+            allocation=allocation_chart(result),
         )
 
     # ------------------------------------------------------------------ researchers
@@ -440,15 +440,15 @@ def shipments_chart(rows: list[dict], width: int = 760, height: int = 260) -> di
     return _step_chart(series, width, height)
 
 
-def allocation_chart(rows: list[dict], width: int = 760, height: int = 260) -> dict | None:
+def allocation_chart(result: LedgerResult, width: int = 760, height: int = 260) -> dict | None:
     """An inline SVG of each country's allocation use over time, in H100-equivalents:
-    the rows the KB counts toward a country's allocation (pyrules.modes.ledger
+    the ledger's running totals of a country's allocation (pyrules.modes.ledger
     .allocation_series); each line ends at the ledger's own total for the country
     (``last_tpp``, tested against ``result.countries``)."""
     from pyrules.modes.ledger import allocation_series, h100_equivalent_tpp
 
     h100 = h100_equivalent_tpp()
-    found = allocation_series(rows)
+    found = allocation_series(result)
     series = {c: [(_dt.date.fromisoformat(d), v / h100) for d, v in pts] for c, pts in found.items()}
     chart = _step_chart(series, width, height)
     if chart is not None:
