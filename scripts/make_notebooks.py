@@ -159,7 +159,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from pyrules.modes.ledger import allocation_series, h100_equivalent_tpp
 h100 = h100_equivalent_tpp()                      # the KB's reporting unit (kb/parameters.lp)
-series = allocation_series(ledger.rows)
+series = allocation_series(ledger)
 countries = {c["country"]: c for c in ledger.countries}
 for country, pts in series.items():               # the chart agrees with the ledger's totals
     assert pts[-1][1] == countries[country]["used_tpp"], country

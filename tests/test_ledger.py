@@ -581,10 +581,10 @@ def test_742_6_b_10_allocation_chart_ends_at_the_ledgers_own_country_totals(tmp_
     countries = {c["country"]: c for c in res.countries}
     assert set(countries) == {"AE", "IN"}
     assert countries["AE"]["used_tpp"] == sum(200 + 50 * i for i in range(6)) * 15832
-    series = allocation_series(res.rows)
+    series = allocation_series(res)
     assert {c: pts[-1][1] for c, pts in series.items()} == {c: v["used_tpp"] for c, v in countries.items()}
     assert [d for d, _ in series["IN"]] == ["2025-07-15", "2025-08-15", "2025-09-15", "2025-10-15"]
-    chart = allocation_chart(res.rows)
+    chart = allocation_chart(res)
     lines = {line["country"]: line for line in chart["lines"]}
     for c, v in countries.items():
         assert lines[c]["last_tpp"] == v["used_tpp"]

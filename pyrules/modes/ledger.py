@@ -274,16 +274,18 @@ def _error_row(line: int, rid, exc: InputError, path: str) -> dict:
 @dataclass
 class LedgerResult:
     """A whole ledger's answer: ``rows`` (one per input row, in input order), ``summary``
-    (one per running total) and ``countries`` (each country's allocation use)."""
+    (one per running total), ``countries`` (each country's allocation use) and
+    ``allocation`` (that use over time, see allocation_series)."""
 
     rows: list[dict] = field(default_factory=list)
     summary: list[dict] = field(default_factory=list)
     countries: list[dict] = field(default_factory=list)
+    allocation: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
 class LedgerStream:
-    """The rows of a ledger as they are decided (iterate once, in input order); ``summary``
-    and ``countries`` are filled in when the last row has been given out. ``errors``:
+    """The rows of a ledger as they are decided (iterate once, in input order); ``summary``,
+    ``countries`` and ``allocation`` are filled in when the last row has been given out. ``errors``:
     the error rows given out so far."""
 
     def __init__(self, rows: Iterator[dict], totals: _Totals):
@@ -293,6 +295,7 @@ class LedgerStream:
         self.rows_given = 0
         self.summary: list[dict] = []
         self.countries: list[dict] = []
+        self.allocation: dict[str, list[tuple[str, int]]] = {}
 
     def __iter__(self) -> Iterator[dict]:
         for row in self._rows:
@@ -302,6 +305,7 @@ class LedgerStream:
             yield row
         self.summary = self._totals.summary()
         self.countries = self._totals.countries()
+        self.allocation = self._totals.allocation()
 
 
 def h100_equivalent_tpp() -> int:
@@ -327,7 +331,7 @@ def run_ledger(
     ledger too large to hold its results."""
     stream = stream_ledger(path, progress, workers, screen, view, dask_client)
     rows = list(stream)
-    return LedgerResult(rows, stream.summary, stream.countries)
+    return LedgerResult(rows, stream.summary, stream.countries, stream.allocation)
 
 
 def stream_ledger(
@@ -355,25 +359,13 @@ def stream_ledger(
     return LedgerStream(_stream(Path(path), progress, workers, screen, view, dask_client, totals), totals)
 
 
-def allocation_series(rows: Iterable[dict]) -> dict[str, list[tuple[str, int]]]:
-    """Each country's allocation use over time, from the result rows: per country (the
-    rows' ``allocation_country``, named by the KB), the dates and the cumulative TPP
-    after each date's rows, in date order. The last value of a country is its
-    ``used_tpp`` in the ledger's ``countries`` (tests/test_ledger.py)."""
-    by: dict[str, dict[str, int]] = {}
-    for r in rows:
-        if r.get("error") or not r.get("allocation_country") or not r.get("shipment_tpp"):
-            continue
-        day = by.setdefault(r["allocation_country"], {})
-        day[r["date"]] = day.get(r["date"], 0) + r["shipment_tpp"]
-    out: dict[str, list[tuple[str, int]]] = {}
-    for country in sorted(by):
-        total, pts = 0, []
-        for d in sorted(by[country]):
-            total += by[country][d]
-            pts.append((d, total))
-        out[country] = pts
-    return out
+def allocation_series(ledger: LedgerResult | LedgerStream) -> dict[str, list[tuple[str, int]]]:
+    """Each country's allocation use over time, as the running totals added it up (a
+    LedgerResult, or a LedgerStream given out to its end): per country (named by the
+    KB's ``allocation_country/2``), the dates and the cumulative TPP after each date's
+    rows, in date order. The last value of a country is its ``used_tpp`` in the
+    ledger's ``countries`` (tests/test_ledger.py)."""
+    return ledger.allocation
 
 
 # Ledgers with fewer rows are decided in this process (a pool costs more than it saves).
@@ -573,13 +565,15 @@ class _Totals:
         self.texts: dict[str, str] = {}
         self.caps: dict[str, int] = {}
         self.country: dict[str, str] = {}
+        self.used: dict[str, int] = {}  # per country, its allocation use so far
+        self.points: dict[str, list[tuple[str, int]]] = {}  # per country, (date, use after it)
 
     def late(self, first: list) -> dict[int, dict[str, int]]:
         """Per row of a batch (in date order), the totals it sees: each total it observes,
         as the rows before it left it, plus the row's own given value."""
         late: dict[int, dict[str, int]] = {}
         running = self.running
-        for i, tpp, counts, observes, row_caps, given in first:
+        for i, date, tpp, counts, observes, row_caps, given in first:
             for key, fact_name in observes:  # what earlier rows used
                 late.setdefault(i, {})[fact_name] = given.get(fact_name, 0) + running.get(key, 0)
             for key, text, _fact, country in counts:  # this row adds to it
@@ -587,8 +581,23 @@ class _Totals:
                 self.texts[key] = text
                 if country is not None:
                     self.country[key] = country
+                    if tpp:
+                        self._point(country, date, tpp)
             self.caps.update(row_caps)
         return late
+
+    def _point(self, country: str, date: str, tpp: int) -> None:
+        """Add ``tpp`` to the country's use; one point per date (the rows come in date order)."""
+        used = self.used[country] = self.used.get(country, 0) + tpp
+        pts = self.points.setdefault(country, [])
+        if pts and pts[-1][0] == date:
+            pts[-1] = (date, used)
+        else:
+            pts.append((date, used))
+
+    def allocation(self) -> dict[str, list[tuple[str, int]]]:
+        """Each country's points (date, cumulative TPP), countries in order."""
+        return {c: list(self.points[c]) for c in sorted(self.points)}
 
     def summary(self) -> list[dict]:
         h100 = h100_equivalent_tpp()
@@ -832,8 +841,8 @@ class _Batch:
         self.tpp: dict[int, int] = {}
         self.counts: dict[int, list] = {}
 
-    def first(self) -> list[tuple[int, int, list, list, dict, dict]]:
-        """Per row: (number, shipment TPP, [(total key, its text, fact name, allocation
+    def first(self) -> list[tuple[int, str, int, list, list, dict, dict]]:
+        """Per row: (number, date, shipment TPP, [(total key, its text, fact name, allocation
         country)] it counts toward, [(total key, fact name)] it sees, {key: cap},
         {fact name: given TPP})."""
         atoms: dict[int, list[Any]] = self.staged.first() if self.staged else {}
@@ -858,7 +867,7 @@ class _Batch:
             if observes:
                 facts = s.data.get("facts", {})
                 given = {n: parse_big(facts[n], n) for _, n in observes if facts.get(n) is not None}
-            out.append((i, tpp, counts, observes, caps, given))
+            out.append((i, str(s.date), tpp, counts, observes, caps, given))  # every row has a date (_row_key)
         return out
 
     def second(self, late: dict[int, dict[str, int]]) -> list[tuple[int, dict]]:

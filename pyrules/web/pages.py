@@ -6,10 +6,13 @@ import datetime as _dt
 import functools
 import json
 import re
-from typing import Any
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from pyrules.inputs import schema
@@ -18,7 +21,18 @@ from pyrules.inputs.model import Scenario
 from pyrules.output.records import one_sentence
 from pyrules.output.render import ANSWER_WORDS, AUTHORIZATION_STATES
 from pyrules.web import forms
-from pyrules.web.service import RequestError, bundled_corpus, bundled_regimes, enrich, run_uploaded_ledger
+from pyrules.web.service import (
+    RequestError,
+    bundled_corpus,
+    bundled_regimes,
+    enrich,
+    from_input_error,
+    save_upload,
+    stream_uploaded_ledger,
+)
+
+if TYPE_CHECKING:
+    from pyrules.modes.ledger import LedgerResult
 
 _STATE, _TRI = AUTHORIZATION_STATES, ANSWER_WORDS  # the words of every rendering
 
@@ -32,6 +46,28 @@ async def _uploaded_json(upload, field: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno, field=field)
+
+
+async def _chunks(upload: UploadFile, size: int = 1 << 16) -> AsyncIterator[bytes]:
+    """An uploaded file's bytes, a chunk at a time (for service.save_upload)."""
+    while chunk := await upload.read(size):
+        yield chunk
+
+
+def _whole_ledger(tmp: Path, path: Path) -> LedgerResult:
+    """The ledger of a saved upload (service.save_upload), every row gathered: the page
+    shows them all."""
+    from pyrules.modes.ledger import LedgerResult
+
+    upload = stream_uploaded_ledger(tmp, path)
+    try:
+        rows = list(upload.rows)
+    except InputError as exc:
+        exc.file = None
+        raise from_input_error(exc) from None
+    finally:
+        upload.close()
+    return LedgerResult(rows, upload.stream.summary, upload.stream.countries, upload.stream.allocation)
 
 
 def _slug(text: str) -> str:
@@ -332,10 +368,10 @@ def register_pages(app: FastAPI, templates) -> None:
                 result=None,
                 error="choose a ledger file (CSV, or JSON lines)",
             )
-        body = await upload.read()
         jsonl = upload.filename.endswith((".jsonl", ".ndjson"))
         try:
-            result = run_uploaded_ledger(body, jsonl)
+            tmp, path = await save_upload(_chunks(upload), jsonl)
+            result = await run_in_threadpool(_whole_ledger, tmp, path)
         except RequestError as exc:
             where = ", ".join(
                 x for x in (f"line {exc.line}" if exc.line else "", f"field '{exc.field}'" if exc.field else "") if x
@@ -360,7 +396,7 @@ def register_pages(app: FastAPI, templates) -> None:
             peak=peak,
             filename=upload.filename,
             chart=shipments_chart(result.rows),
-            allocation=allocation_chart(result.rows),
+            allocation=allocation_chart(result),
         )
 
     # ------------------------------------------------------------------ researchers
@@ -404,15 +440,15 @@ def shipments_chart(rows: list[dict], width: int = 760, height: int = 260) -> di
     return _step_chart(series, width, height)
 
 
-def allocation_chart(rows: list[dict], width: int = 760, height: int = 260) -> dict | None:
+def allocation_chart(result: LedgerResult, width: int = 760, height: int = 260) -> dict | None:
     """An inline SVG of each country's allocation use over time, in H100-equivalents:
-    the rows the KB counts toward a country's allocation (pyrules.modes.ledger
+    the ledger's running totals of a country's allocation (pyrules.modes.ledger
     .allocation_series); each line ends at the ledger's own total for the country
     (``last_tpp``, tested against ``result.countries``)."""
     from pyrules.modes.ledger import allocation_series, h100_equivalent_tpp
 
     h100 = h100_equivalent_tpp()
-    found = allocation_series(rows)
+    found = allocation_series(result)
     series = {c: [(_dt.date.fromisoformat(d), v / h100) for d, v in pts] for c, pts in found.items()}
     chart = _step_chart(series, width, height)
     if chart is not None:

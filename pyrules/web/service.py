@@ -65,31 +65,6 @@ def enrich(d, raw: Any = None) -> dict:
     return answer_json(d, raw)
 
 
-def run_uploaded_ledger(body: bytes, jsonl: bool, screen: bool = False):
-    """Run the ledger on uploaded bytes (written to a private temporary file: the
-    ledger reads a path)."""
-    from pyrules.modes.ledger import run_ledger
-
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RequestError(400, f"the ledger is not UTF-8 text (byte {exc.start})") from None
-    if not body.strip():
-        raise RequestError(400, "the ledger is empty")
-    with tempfile.TemporaryDirectory(prefix="pyrules-ledger-") as tmp:
-        path = Path(tmp) / ("upload.jsonl" if jsonl else "upload.csv")
-        path.write_bytes(body)
-        try:
-            result = run_ledger(path, workers=1, screen=screen)
-        except InputError as exc:
-            exc.file = None
-            raise from_input_error(exc) from None
-        for r in result.rows:
-            if r.get("error"):
-                r["error"] = r["error"].replace(str(path), "upload")
-        return result
-
-
 class UploadedLedger:
     """A ledger upload being streamed: ``rows`` (the result rows as they are decided,
     error messages naming ``upload`` rather than the temporary file), ``stream`` (the
