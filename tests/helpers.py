@@ -154,3 +154,10 @@ def bundled_case(name: str):
     raw = json.loads((QUERIES / f"{name}.json").read_text())
     d = pyrules.evaluate(raw)
     return raw["expect"], d, json.loads(d.to_json()) if isinstance(d.to_json(), str) else d.to_json()
+
+
+# The 18 countries of 15 CFR part 740, Supp. No. 5, paragraph (a) (Tier 1 besides the
+# United States): expected values for tests.
+SUPP5_PARA_A = frozenset(
+    {"AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ", "NO", "KR", "ES", "SE", "TW", "GB"}
+)

@@ -12,28 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 from pyrules.engine import kb
 from pyrules.engine.control import default_engine
-from helpers import run, scenario
+from helpers import SUPP5_PARA_A, run, scenario
 
-SUPP5_PARA_A = {
-    "AU",
-    "BE",
-    "CA",
-    "DK",
-    "FI",
-    "FR",
-    "DE",
-    "IE",
-    "IT",
-    "JP",
-    "NL",
-    "NZ",
-    "NO",
-    "KR",
-    "ES",
-    "SE",
-    "TW",
-    "GB",
-}
 D5 = {
     "AF",
     "BY",

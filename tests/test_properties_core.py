@@ -15,28 +15,9 @@ from pyrules.engine import kb
 from pyrules.engine.control import default_engine
 from pyrules.inputs.facts import scenario_facts
 from pyrules.inputs.model import Scenario
+from helpers import SUPP5_PARA_A
 
-TIER1 = [
-    "US",
-    "AU",
-    "BE",
-    "CA",
-    "DK",
-    "FI",
-    "FR",
-    "DE",
-    "IE",
-    "IT",
-    "JP",
-    "NL",
-    "NZ",
-    "NO",
-    "KR",
-    "ES",
-    "SE",
-    "TW",
-    "GB",
-]
+TIER1 = ["US", *sorted(SUPP5_PARA_A)]  # the United States and the 18 countries of Supp. No. 5 para (a)
 TIER3 = ["MO", "HK", "CN", "RU", "IR", "KP", "MM", "VE", "BY", "SY", "CU"]
 TIER2 = ["IN", "AE", "SA", "MX", "BR", "IL", "SG", "MY", "CH", "PL", "VN", "ZA", "AQ", "PR"]
 TIER_OF = {**{c: 1 for c in TIER1}, **{c: 2 for c in TIER2}, **{c: 3 for c in TIER3}}

@@ -87,6 +87,24 @@ def _release(ctl) -> None:
 BATCH_SIZE = 500
 
 
+def rules_that_can_fire(rules: list, rule_sigs: list, can: set) -> list:
+    """The rules whose positive body predicates can all be true, starting from the
+    predicates ``can`` (the input facts present) and adding the heads of each rule kept,
+    until nothing changes. ``rule_sigs[i]`` is (head signatures, needed signatures) of
+    ``rules[i]``. A rule left out has a body literal false in every model."""
+    fire = [False] * len(rules)
+    changed = True
+    while changed:
+        changed = False
+        for i, (heads, needs) in enumerate(rule_sigs):
+            if not fire[i] and needs <= can:
+                fire[i] = True
+                if heads - can:
+                    can |= heads
+                    changed = True
+    return [r for r, f in zip(rules, fire) if f]
+
+
 class Engine:
     """Holds the knowledge base text, loaded once per process."""
 
@@ -114,18 +132,9 @@ class Engine:
         time all the same. Computed once per set of signatures."""
         kept = self._pruned.get(present)
         if kept is None:
-            can = set(present) | self._always
-            fire = [False] * len(self._rules)
-            changed = True
-            while changed:
-                changed = False
-                for i, (heads, needs) in enumerate(self._rule_sigs):
-                    if not fire[i] and needs <= can:
-                        fire[i] = True
-                        if heads - can:
-                            can |= heads
-                            changed = True
-            kept = self._pruned[present] = self._others + [r for r, f in zip(self._rules, fire) if f]
+            kept = self._pruned[present] = self._others + rules_that_can_fire(
+                self._rules, self._rule_sigs, set(present) | self._always
+            )
         return kept
 
     def models(

@@ -114,24 +114,15 @@ class Program:
         gives never applies, so leaving it out changes no answer set but saves grounding it."""
         kept = self._pruned.get(present)
         if kept is None:
-            if not self._rule_sigs:
-                from pyrules.engine.control import _rule_signatures
+            from pyrules.engine.control import _rule_signatures, rules_that_can_fire
 
+            if not self._rule_sigs:
                 self._others = [st for st in self.whole_ast if st.ast_type != ast.ASTType.Rule]
                 self._rules = [st for st in self.whole_ast if st.ast_type == ast.ASTType.Rule]
                 self._rule_sigs = _rule_signatures(self.whole, self._rules)
-            can = set(present)
-            fire = [False] * len(self._rules)
-            changed = True
-            while changed:
-                changed = False
-                for i, (heads, needs) in enumerate(self._rule_sigs):
-                    if not fire[i] and needs <= can:
-                        fire[i] = True
-                        if heads - can:
-                            can |= heads
-                            changed = True
-            kept = self._pruned[present] = self._others + [r for r, f in zip(self._rules, fire) if f]
+            kept = self._pruned[present] = self._others + rules_that_can_fire(
+                self._rules, self._rule_sigs, set(present)
+            )
         return kept
 
 
