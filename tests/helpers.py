@@ -161,3 +161,13 @@ def bundled_case(name: str):
 SUPP5_PARA_A = frozenset(
     {"AU", "BE", "CA", "DK", "FI", "FR", "DE", "IE", "IT", "JP", "NL", "NZ", "NO", "KR", "ES", "SE", "TW", "GB"}
 )
+
+
+def buyer(country, hq=None, parent_hq=None, **kw):
+    """A scenario to a consignee Buyer located in ``country`` (headquartered there, or in
+    ``hq``), with an ultimate parent headquartered in ``parent_hq`` if given."""
+    ents = {"Buyer": {"located": country, "headquartered": hq or country}}
+    if parent_hq:
+        ents["Buyer"]["parent"] = "Parent"
+        ents["Parent"] = {"headquartered": parent_hq}
+    return scenario(to=country, entities=ents, **kw)

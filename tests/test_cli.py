@@ -4,13 +4,12 @@ checked against 15 CFR 742.6(a)(6)(iii) and 742.6(b)(10))."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from helpers import scenario
+from helpers import cli_subprocess as pyrules, write_file as write
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"
@@ -27,22 +26,6 @@ REQUIRED_KEYS = {
     "rule_status",
     "citations",
 }
-
-
-def pyrules(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pyrules.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=120,
-    )
-
-
-def write(tmp_path: Path, name: str, content) -> Path:
-    p = tmp_path / name
-    p.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
-    return p
 
 
 @pytest.fixture(scope="module")

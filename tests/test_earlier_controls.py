@@ -12,20 +12,13 @@ from pathlib import Path
 import pytest
 
 import pyrules
-from helpers import auth, failed, run, scenario
+from helpers import auth, failed, run
+from helpers import buyer
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWS = ["as_written", "as_enforced"]
 RTX = [{"chip": "RTX4090", "quantity": 100}]  # 3A090.a, not designed for data centers
 NOTIFIED = {"nac_notification_submitted": True, "nac_bis_no_objection": True}
-
-
-def buyer(country, hq=None, parent_hq=None, **kw):
-    ents = {"Buyer": {"located": country, "headquartered": hq or country}}
-    if parent_hq:
-        ents["Buyer"]["parent"] = "Parent"
-        ents["Parent"] = {"headquartered": parent_hq}
-    return scenario(to=country, entities=ents, **kw)
 
 
 def in_force(d):

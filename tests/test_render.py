@@ -8,8 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,19 +15,10 @@ import pytest
 import pyrules
 from pyrules.inputs import schema
 from helpers import auth, run, scenario
+from helpers import cli_subprocess as pyrules_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "queries"
-
-
-def pyrules_cli(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pyrules.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=300,
-    )
 
 
 def _tier2_without_allocation_fact():

@@ -17,17 +17,10 @@ import pyrules
 from pyrules.engine.control import default_engine
 from pyrules.modes.timeline import timeline
 from helpers import run, scenario
+from helpers import buyer
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWS = ["as_written", "as_enforced"]
-
-
-def buyer(country, hq=None, parent_hq=None, **kw):
-    ents = {"Buyer": {"located": country, "headquartered": hq or country}}
-    if parent_hq:
-        ents["Buyer"]["parent"] = "Parent"
-        ents["Parent"] = {"headquartered": parent_hq}
-    return scenario(to=country, entities=ents, **kw)
 
 
 def provs(d):
@@ -476,7 +469,6 @@ def test_rule_status_phase_says_which_controls_govern_on_each_side_of_each_date(
     controls it amended (88 FR 73458, from 2023-11-17); as enforced, BIS's 2025-05-13
     announcement. The rule status says which, in text too (not 'compliance not yet required'
     for a 2024 date)."""
-    from helpers import scenario
 
     d = pyrules.evaluate(scenario(date=date), view=view)
     assert phase in d.rule_status["phase"]
